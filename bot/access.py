@@ -1,0 +1,28 @@
+"""Who may see which team's figures: its managers, managers of a parent team, HR admins."""
+
+from __future__ import annotations
+
+from bot.config import AppConfig
+
+
+def is_hr_admin(config: AppConfig, user_id: str) -> bool:
+    return user_id in config.hr.admins
+
+
+def can_view_team(config: AppConfig, user_id: str, team_key: str) -> bool:
+    if is_hr_admin(config, user_id):
+        return True
+    for key in [team_key, *config.ancestors(team_key)]:
+        team = config.team(key)
+        if team is not None and user_id in team.managers:
+            return True
+    return False
+
+
+def viewable_teams(config: AppConfig, user_id: str) -> list[str]:
+    """Team keys this person may see, in config order (their own teams first for managers)."""
+    own = [t.key for t in config.teams if user_id in t.managers]
+    rest = [
+        t.key for t in config.teams if t.key not in own and can_view_team(config, user_id, t.key)
+    ]
+    return own + rest

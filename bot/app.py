@@ -1,0 +1,43 @@
+"""build_app(): the Bolt app with its listeners and its one error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse, Respond
+from slack_sdk import WebClient
+
+from bot.context import Context
+from bot.listeners import register
+
+log = logging.getLogger("pulse.app")
+
+
+def build_app(ctx: Context, client: WebClient, *, socket_mode: bool = False) -> App:
+    """Socket Mode traffic is authenticated by the app token, so only HTTP verifies signatures."""
+    settings = ctx.settings
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        token_verification_enabled=False,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+    register(app, ctx)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:
+        kind = body.get("type") or ("command" if "command" in body else "unknown")
+        log.error("listener failed (payload %s): %r", kind, error, exc_info=error)
+        if body.get("response_url"):
+            respond(
+                text="Sorry, something went wrong on our side and nothing was changed. "
+                "Please try again in a minute.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        return BoltResponse(status=500, body="")
+
+    return app

@@ -1,0 +1,1 @@
+"""Pure Block Kit renderers: keyword-only values in, Slack message/view dicts out."""

@@ -1,0 +1,142 @@
+"""The pulse DM: one question per section, one button per option, answers shown in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot import ids
+
+AGREEMENT = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    question_id: int
+    text: str
+    kind: str  # likert5 | nps10 | text
+    scale: tuple[str, ...] = ()
+
+
+def options(item: QuestionItem) -> list[tuple[int, str]]:
+    if item.kind == "nps10":
+        return [(v, str(v)) for v in range(11)]
+    if item.kind == "likert5":
+        labels = item.scale if len(item.scale) == 5 else AGREEMENT
+        return list(enumerate(labels, start=1))
+    return []
+
+
+def pulse_message(
+    *,
+    pulse_id: int,
+    team_name: str,
+    questions: list[QuestionItem],
+    answers: dict[int, int],
+    written: frozenset[int] = frozenset(),
+    closes_label: str,
+    closed: bool = False,
+    min_group_size: int = 5,
+) -> dict[str, Any]:
+    """The DM for one pulse; `answers` are the recipient's own (question id -> value)."""
+    done = sum(1 for q in questions if q.question_id in answers or q.question_id in written)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"Pulse check · {team_name}")},
+        {
+            "type": "context",
+            "elements": [
+                _md(
+                    f"Anonymous: your manager sees team results only, and only from "
+                    f"{min_group_size}+ people. "
+                    + ("This pulse has closed." if closed else f"Open until {closes_label}.")
+                )
+            ],
+        },
+    ]
+    for n, item in enumerate(questions, start=1):
+        blocks.extend(_question_blocks(pulse_id, n, item, answers, written, closed))
+    if closed:
+        status = f"This pulse has closed. You answered {done} of {len(questions)}. Thank you!"
+    elif done == len(questions):
+        status = "All answered, thank you! You can change an answer until the pulse closes."
+    else:
+        status = f"{done} of {len(questions)} answered."
+    blocks.append({"type": "context", "elements": [_md(status)]})
+    return {
+        "text": f"Pulse check for {team_name}: {len(questions)} quick questions",
+        "blocks": blocks,
+    }
+
+
+def _question_blocks(
+    pulse_id: int,
+    n: int,
+    item: QuestionItem,
+    answers: dict[int, int],
+    written: frozenset[int],
+    closed: bool,
+) -> list[dict[str, Any]]:
+    block_id = f"{ids.QUESTION_BLOCK}:{item.question_id}"
+    chosen = answers.get(item.question_id)
+    labels = dict(options(item))
+    section: dict[str, Any] = {
+        "type": "section",
+        "block_id": block_id,
+        "text": _md(f"*{n}. {item.text}*"),
+    }
+    out = [section]
+    if chosen is not None:
+        out.append(
+            {
+                "type": "context",
+                "elements": [_md(f":white_check_mark: Recorded: *{labels.get(chosen, chosen)}*")],
+            }
+        )
+    elif item.question_id in written:
+        out.append(
+            {
+                "type": "context",
+                "elements": [_md(":white_check_mark: Recorded your written answer.")],
+            }
+        )
+    if closed:
+        return out
+    if item.kind == "text":
+        label = "Edit my answer" if item.question_id in written else "Write an answer"
+        section["accessory"] = {
+            "type": "button",
+            "action_id": ids.TEXT_ANSWER,
+            "text": _plain(label),
+            "value": f"{pulse_id}:{item.question_id}",
+        }
+        return out
+    buttons = []
+    for value, label in options(item):
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"{ids.ANSWER}:{value}",
+            "text": _plain(label),
+            "value": ids.answer_value(pulse_id, item.question_id, value),
+        }
+        if value == chosen:
+            button["style"] = "primary"
+        buttons.append(button)
+    out.append({"type": "actions", "block_id": f"{block_id}:a", "elements": buttons})
+    return out
+
+
+def closed_notice() -> dict[str, Any]:
+    return {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": "This pulse has closed, so answers can no longer be changed. "
+        "Thank you for taking part; the next pulse will come to you here.",
+    }
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _md(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}

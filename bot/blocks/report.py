@@ -1,0 +1,87 @@
+"""Manager report and command replies (ephemeral): figures only from k+ respondents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.blocks.pulse import _md, _plain
+
+
+@dataclass(frozen=True)
+class QuestionLine:
+    text: str
+    kind: str
+    n: int
+    mean: float | None  # None when withheld (fewer than k answers to this question)
+
+
+def team_report(
+    *,
+    team_name: str,
+    pulse_label: str,
+    respondents: int,
+    participation: float,
+    lines: list[QuestionLine],
+    k: int,
+    other_teams: list[str] | None = None,
+) -> dict[str, Any]:
+    """The report of a pulse with enough respondents (the caller checked k)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"{team_name} · pulse report")},
+        {
+            "type": "section",
+            "fields": [
+                _md(f"*Respondents*\n{respondents}"),
+                _md(f"*Participation*\n{participation:.0%}"),
+            ],
+        },
+        {"type": "context", "elements": [_md(pulse_label)]},
+        {"type": "divider"},
+    ]
+    for line in lines:
+        blocks.append({"type": "section", "text": _md(_question_line(line, k))})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                _md(
+                    f"Anonymous: figures come from {k}+ people; individual answers are never shown."
+                )
+            ],
+        }
+    )
+    if other_teams:
+        blocks.append(
+            {"type": "context", "elements": [_md("Also yours: " + ", ".join(other_teams))]}
+        )
+    return {"response_type": "ephemeral", "text": f"Pulse report for {team_name}", "blocks": blocks}
+
+
+def _question_line(line: QuestionLine, k: int) -> str:
+    if line.mean is None:
+        return f"{line.text}\n_Fewer than {k} answers: not shown._"
+    if line.kind == "nps10":
+        return f"{line.text}\n*{line.mean:.1f}* / 10 average · {line.n} answers"
+    return f"{line.text}\n*{line.mean:.1f}* / 5 · {_bar(line.mean)} · {line.n} answers"
+
+
+def _bar(mean: float) -> str:
+    filled = round((mean - 1) / 4 * 10)
+    return "▰" * filled + "▱" * (10 - filled)
+
+
+def message(text: str) -> dict[str, Any]:
+    """A plain ephemeral reply (refusals, withheld results, usage)."""
+    return {
+        "response_type": "ephemeral",
+        "text": text,
+        "blocks": [{"type": "section", "text": _md(text)}],
+    }
+
+
+USAGE = (
+    "*Oxygen Pulse* · `/pulse` commands\n"
+    "• `/pulse report [team]` — your team's latest pulse (managers and HR)\n"
+    "• `/pulse help` — this list"
+)

@@ -1,0 +1,202 @@
+"""`pulse`: the operator's command line. Exit 0 on success; otherwise one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger("pulse.cli")
+
+
+class CommandError(Exception):
+    """A failure the operator can act on; printed as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (SettingsError, CommandError) as exc:
+        print(f"pulse: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pulse", description="Oxygen Pulse, the Slack pulse bot.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="run the web process (POST /slack/events, GET /healthz)")
+    p.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the scheduler and the DM sender")
+    p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser("send-pulse", help="open a pulse now and deliver it before returning")
+    p.add_argument("--team", action="append", help="team key (repeatable; default: every team)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds to wait for delivery")
+    p.set_defaults(handler=cmd_send_pulse)
+
+    p = sub.add_parser("teams", help="team membership")
+    teams = p.add_subparsers(dest="teams_command", required=True, metavar="ACTION")
+    teams.add_parser("sync", help="read members from Slack").set_defaults(handler=cmd_teams_sync)
+
+    p = sub.add_parser("db", help="database schema")
+    db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+
+    p = sub.add_parser("run", help="everything for a first try: Slack if configured, else sandbox")
+    p.set_defaults(handler=_lazy("bot.demo", "cmd_run"))
+    p = sub.add_parser("demo", help="the whole product offline on the sandbox workspace")
+    p.add_argument("--keep-running", action="store_true", help="stay up after the walk-through")
+    p.set_defaults(handler=_lazy("bot.demo", "cmd_demo"))
+    return parser
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    def call(args: argparse.Namespace) -> int:
+        import importlib
+
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(module), name
+        )
+        return handler(args)
+
+    return call
+
+
+def _engine(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
+    from storage.db import make_engine
+    from storage.schema import is_current
+
+    engine = make_engine(settings.database_url)
+    if require_schema and not is_current(engine):
+        raise CommandError("the database schema is not up to date: run `pulse db upgrade`")
+    return engine
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(_engine(settings, require_schema=False))
+    print("database is up to date")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.context import Context
+    from bot.server import serve
+
+    settings = Settings.from_env()
+    settings.require_slack(http=not settings.slack_app_token)
+    settings.secret()
+    _engine(settings).dispose()
+    if settings.slack_app_token:
+        from bot.socket_mode import run_socket_mode
+
+        return run_socket_mode(settings)
+    sqlite = settings.database_url.startswith("sqlite")
+    workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if sqlite else 2))
+    from storage.db import make_engine
+
+    serve(
+        lambda: Context(settings=settings, engine=make_engine(settings.database_url)),
+        host=args.host,
+        port=settings.port,
+        workers=workers,
+        threads=int(os.environ.get("WEB_THREADS") or 8),
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from jobs.scheduler import build_scheduler
+
+    settings = Settings.from_env()
+    settings.require_slack(http=False)
+    settings.secret()
+    scheduler = build_scheduler(settings, _engine(settings))
+    log.info("worker started")
+    scheduler.start()
+    return 0
+
+
+def cmd_teams_sync(args: argparse.Namespace) -> int:
+    from bot.slack import make_client
+    from jobs import sync
+    from storage.db import session_scope
+
+    settings = Settings.from_env()
+    settings.require_slack(http=False)
+    with session_scope(_engine(settings)) as s:
+        result = sync.run(s, make_client(settings), settings.config, dt.datetime.now(dt.UTC))
+    for key, count in result.teams.items():
+        print(f"{key}: {count} members")
+    print(f"{result.people} people in workspace {result.workspace}")
+    return 0
+
+
+def cmd_send_pulse(args: argparse.Namespace) -> int:
+    from bot.slack import make_client
+    from jobs.delivery import Sender
+    from jobs.pulses import PulseError, open_now
+    from jobs.scheduler import worker_id
+    from storage.db import session_scope
+    from storage.org import workspace_by_slack_id
+
+    settings = Settings.from_env()
+    settings.require_slack(http=False)
+    settings.secret()
+    engine = _engine(settings)
+    client = make_client(settings)
+    keys = args.team or [t.key for t in settings.config.teams if t.usergroup or t.channel]
+    team_id = client.auth_test()["team_id"]
+    opened = []
+    try:
+        with session_scope(engine) as s:
+            ws = workspace_by_slack_id(s, slack_team_id=team_id)
+            if ws is None or ws.id is None:
+                raise CommandError("this workspace has not been synced: run `pulse teams sync`")
+            now = dt.datetime.now(dt.UTC)
+            for key in keys:
+                opened.append(
+                    open_now(
+                        s,
+                        config=settings.config,
+                        bank=settings.bank,
+                        workspace_id=ws.id,
+                        team_key=key,
+                        now=now,
+                    )
+                )
+    except PulseError as exc:
+        raise CommandError(str(exc)) from None
+    sender = Sender(
+        engine,
+        make_client(settings, retries=False),
+        worker=worker_id(),
+        k=settings.config.privacy.min_group_size,
+    )
+    for pulse in opened:
+        sender.drain(pulse_id=pulse.pulse_id, timeout=args.timeout)
+    stats = sender.stats
+    for pulse in opened:
+        print(f"{pulse.team_key}: pulse {pulse.pulse_id} opened for {pulse.invited} people")
+    print(f"sent {stats.sent} DMs, {stats.failed} failed")
+    return 0 if stats.failed == 0 else 1

@@ -1,0 +1,199 @@
+"""The `config.toml` schema: what HR and the operator configure, validated at start.
+
+Every key is declared here; an unknown key, a wrong type or an inconsistent team tree
+stops the start with a `ConfigError` that names the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+USER_ID = r"^[UW][A-Z0-9]{2,}$"
+CHANNEL_ID = r"^[CG][A-Z0-9]{2,}$"
+USERGROUP_ID = r"^S[A-Z0-9]{2,}$"
+TEAM_KEY = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+METRIC = r"^[a-z][a-z0-9_]{0,39}$"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(ValueError):
+    """config.toml is unusable; the message names the key and what was expected."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class PrivacyConfig(_Strict):
+    min_group_size: Annotated[int, Field(ge=3, le=1000)] = 5
+
+
+class HRConfig(_Strict):
+    admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
+    digest_channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
+
+
+class PulseConfig(_Strict):
+    """How each team's pulse runs."""
+
+    questions_per_pulse: Annotated[int, Field(ge=3, le=5)] = 4
+    open_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
+    weekday: Literal["mon", "tue", "wed", "thu", "fri"] = "tue"
+    local_time: str = "10:00"
+    enps_every: Annotated[int, Field(ge=1, le=52)] = 4
+
+    @field_validator("local_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError('expected a 24-hour time like "10:00"')
+        return value
+
+    @property
+    def local_clock(self) -> dt.time:
+        hour, minute = self.local_time.split(":")
+        return dt.time(int(hour), int(minute))
+
+
+class CustomQuestion(_Strict):
+    key: str
+    driver: str
+    text: Annotated[str, Field(min_length=3, max_length=150)]
+    kind: Literal["likert5", "nps10", "text"] = "likert5"
+    scale: list[str] | None = None
+
+
+class QuestionsConfig(_Strict):
+    custom: list[CustomQuestion] = []
+    retired: list[str] = []
+
+
+class TeamConfig(_Strict):
+    key: Annotated[str, Field(pattern=TEAM_KEY)]
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    usergroup: Annotated[str, Field(pattern=USERGROUP_ID)] | None = None
+    channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
+    managers: list[Annotated[str, Field(pattern=USER_ID)]] = []
+    parent: str | None = None
+    cx_metrics: list[Annotated[str, Field(pattern=METRIC)]] = []
+
+
+class AppConfig(_Strict):
+    privacy: PrivacyConfig = PrivacyConfig()
+    hr: HRConfig = HRConfig()
+    pulse: PulseConfig = PulseConfig()
+    questions: QuestionsConfig = QuestionsConfig()
+    teams: list[TeamConfig] = []
+
+    def team(self, key: str) -> TeamConfig | None:
+        return next((t for t in self.teams if t.key == key), None)
+
+    def ancestors(self, key: str) -> list[str]:
+        """Keys of the team's parents, nearest first."""
+        chain: list[str] = []
+        team = self.team(key)
+        while team is not None and team.parent is not None and team.parent not in chain:
+            chain.append(team.parent)
+            team = self.team(team.parent)
+        return chain
+
+
+def parse_config(data: dict[str, Any], *, source: str = "config.toml") -> AppConfig:
+    """Validate a parsed TOML document; raise ConfigError naming the first bad key."""
+    try:
+        config = AppConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, data, source)) from None
+    _check_team_tree(config, source)
+    return config
+
+
+def load_config(path: Path) -> AppConfig:
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found (set PULSE_CONFIG or create it)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, source=str(path))
+
+
+def _describe(exc: ValidationError, data: dict[str, Any], source: str) -> str:
+    err = exc.errors()[0]
+    loc = err["loc"]
+    name = _loc_name(loc, data)
+    if err["type"] == "extra_forbidden":
+        parent = loc[:-1]
+        model = _model_at(parent)
+        known = ", ".join(model.model_fields) if model else ""
+        return f"{source}: unknown key '{name}'" + (f" (known keys here: {known})" if known else "")
+    if err["type"] == "missing":
+        return f"{source}: '{name}' is required"
+    got = err.get("input")
+    shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+    return f"{source}: '{name}': {err['msg'].lower()}{shown}"
+
+
+def _loc_name(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            label = f"[{part}]"
+            if loc[:i] == ("teams",):
+                teams = data.get("teams") or []
+                if part < len(teams) and isinstance(teams[part], dict) and "key" in teams[part]:
+                    label = f"[{part}] ({teams[part]['key']!r})"
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = AppConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return None
+        model = nested[0]
+    return model
+
+
+def _check_team_tree(config: AppConfig, source: str) -> None:
+    """Keys unique, parents exist without cycles, every leaf team has a member source."""
+    seen: set[str] = set()
+    for i, team in enumerate(config.teams):
+        if team.key in seen:
+            raise ConfigError(f"{source}: 'teams[{i}].key': duplicate team key {team.key!r}")
+        seen.add(team.key)
+    for i, team in enumerate(config.teams):
+        where = f"{source}: 'teams[{i}] ({team.key!r}).parent'"
+        if team.parent is not None and team.parent not in seen:
+            raise ConfigError(f"{where}: no team has key {team.parent!r}")
+        if team.parent is not None and team.key in config.ancestors(team.key):
+            raise ConfigError(f"{where}: parents form a cycle")
+    parents = {t.parent for t in config.teams if t.parent is not None}
+    for i, team in enumerate(config.teams):
+        where = f"{source}: 'teams[{i}] ({team.key!r})"
+        if team.usergroup is None and team.channel is None and team.key not in parents:
+            raise ConfigError(
+                f"{where}': no member source; set 'usergroup' (a Slack user group id like "
+                "S0SUPPORT) or 'channel' (a channel id like C0SUPPORT); only a parent team "
+                "may have neither"
+            )
+        if team.usergroup is not None and team.channel is not None:
+            raise ConfigError(f"{where}': set either 'usergroup' or 'channel', not both")

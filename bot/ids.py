@@ -1,0 +1,28 @@
+"""Action, block and callback ids shared by the Block Kit renderers and the listeners."""
+
+import re
+
+ANSWER = "pulse_answer"  # action_id is f"{ANSWER}:{value}"; value "pulse:question:value"
+ANSWER_PATTERN = re.compile(rf"^{ANSWER}:")
+TEXT_ANSWER = "pulse_text_answer"  # opens the free-text modal; value "pulse:question"
+TEXT_MODAL = "pulse_text_modal"  # callback_id of that modal
+TEXT_BLOCK = "pulse_text_block"
+TEXT_INPUT = "pulse_text_input"
+QUESTION_BLOCK = "q"  # block_id prefix: f"q:{question_id}"
+
+COMMAND = "/pulse"
+
+
+def answer_value(pulse_id: int, question_id: int, value: int) -> str:
+    return f"{pulse_id}:{question_id}:{value}"
+
+
+def parse_answer_value(raw: str) -> tuple[int, int, int] | None:
+    """(pulse, question, value), or None for anything not made by answer_value."""
+    parts = raw.split(":")
+    if len(parts) != 3 or not all(p.lstrip("-").isdigit() for p in parts):
+        return None
+    pulse_id, question_id, value = (int(p) for p in parts)
+    if pulse_id <= 0 or question_id <= 0:
+        return None
+    return pulse_id, question_id, value

@@ -1,0 +1,14 @@
+"""Thin Slack listeners: ack first, pull ids from the payload, call one domain function."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.context import Context
+from bot.listeners import actions, commands, events
+
+
+def register(app: App, ctx: Context) -> None:
+    commands.register(app, ctx)
+    actions.register(app, ctx)
+    events.register(app, ctx)

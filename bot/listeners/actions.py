@@ -1,0 +1,38 @@
+"""Button clicks in the pulse DM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.answering import answer_click
+from bot.blocks.pulse import closed_notice
+from bot.context import Context
+from storage.db import session_scope
+
+
+def register(app: App, ctx: Context) -> None:
+    @app.action(ids.ANSWER_PATTERN)
+    def answer(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        action = body["actions"][0]
+        with session_scope(ctx.engine) as session:
+            outcome = answer_click(
+                session,
+                secret=ctx.settings.secret(),
+                slack_team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                raw_value=action.get("value", ""),
+                now=ctx.clock(),
+                k=ctx.k,
+            )
+        if outcome.status == "closed":
+            respond(**closed_notice())
+        elif outcome.message is not None:
+            container = body["container"]
+            client.chat_update(
+                channel=container["channel_id"], ts=container["message_ts"], **outcome.message
+            )

@@ -1,0 +1,89 @@
+"""The web process: a small WSGI router in front of Bolt, served by gunicorn.
+
+Routes: POST /slack/events (Bolt: events, commands, interactivity), GET /healthz.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import build_app
+from bot.context import Context
+from bot.slack import make_client
+from storage.db import ping
+
+log = logging.getLogger("pulse.server")
+MAX_BODY = 1_000_000  # Slack's largest payloads are well under this
+
+StartResponse = Callable[..., Any]
+
+
+class PulseWSGI:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.bolt = SlackRequestHandler(build_app(ctx, make_client(ctx.settings)))
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == "/slack/events":
+            if method != "POST":
+                return _json(start_response, 405, {"ok": False, "error": "use POST"})
+            length = environ.get("CONTENT_LENGTH") or "0"
+            if not length.isdigit() or int(length) > MAX_BODY:
+                return _json(start_response, 413, {"ok": False, "error": "request too large"})
+            return self.bolt(environ, start_response)
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self.healthz(start_response)
+        return _json(start_response, 404, {"ok": False, "error": "not found"})
+
+    def healthz(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            ping(self.ctx.engine)
+        except Exception as exc:  # the probe's whole job is to report any failure
+            log.warning("healthz: database unreachable: %s", type(exc).__name__)
+            return _json(start_response, 503, {"ok": False, "database": "unreachable"})
+        return _json(start_response, 200, {"ok": True, "database": "ok"})
+
+
+def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
+    data = json.dumps(body).encode()
+    reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large"}
+    start_response(
+        f"{status} {reason.get(status, 'Service Unavailable')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def serve(
+    make_ctx: Callable[[], Context], *, host: str, port: int, workers: int, threads: int
+) -> None:
+    """Run gunicorn (gthread workers); each worker builds its own engine and Bolt app."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 30,
+                "graceful_timeout": 25,
+                "keepalive": 5,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> PulseWSGI:
+            return PulseWSGI(make_ctx())
+
+    _Gunicorn().run()

@@ -1,0 +1,1 @@
+"""Pure engagement analytics and the question bank: no Slack, no database sessions."""

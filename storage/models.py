@@ -1,0 +1,153 @@
+"""All tables. Times are stored in UTC and come back timezone-aware.
+
+Privacy by construction: `Response` and `Comment` carry a pseudonymous `respondent` key
+(a keyed HMAC of person and pulse), never a Slack user id, no timestamp, and no column
+that joins them to `Delivery`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stores naive UTC; refuses naive input so local times can never sneak in."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: object
+    ) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Workspace(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_team_id: str = Field(max_length=32, unique=True)
+    name: str = Field(default="", max_length=200)
+
+
+class Team(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=80)
+    parent_id: int | None = Field(default=None, foreign_key="team.id")
+    usergroup: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=32)
+    synced_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Employee(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    slack_user_id: str = Field(max_length=32)
+    name: str = Field(default="", max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+    is_active: bool = True
+    opted_out: bool = False
+    paused_until: dt.date | None = None
+
+
+class Membership(SQLModel, table=True):
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", primary_key=True, index=True)
+
+
+class Question(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    driver: str = Field(max_length=40)
+    kind: str = Field(max_length=10)
+    text: str = Field(max_length=200)
+    scale: str = Field(default="", max_length=400)  # "|"-joined labels for likert5
+    builtin: bool = True
+    active: bool = True
+
+
+class Pulse(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    opened_at: dt.datetime = Field(sa_type=UTCDateTime)
+    closes_at: dt.datetime = Field(sa_type=UTCDateTime)
+    closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PulseQuestion(SQLModel, table=True):
+    pulse_id: int = Field(foreign_key="pulse.id", primary_key=True)
+    question_id: int = Field(foreign_key="question.id", primary_key=True)
+    position: int
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per pulse and person, claimed by senders."""
+
+    __table_args__ = (
+        UniqueConstraint("pulse_id", "employee_id"),
+        Index("ix_delivery_status_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = Field(foreign_key="pulse.id", index=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    status: str = Field(default="pending", max_length=12)  # pending|claimed|sent|failed
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)
+
+
+class Response(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("pulse_id", "question_id", "respondent"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = Field(foreign_key="pulse.id", index=True)
+    question_id: int = Field(foreign_key="question.id")
+    respondent: str = Field(max_length=64)
+    value: int
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = Field(foreign_key="pulse.id", index=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id")
+    respondent: str = Field(max_length=64, index=True)
+    body: str = Field(sa_type=Text)
+
+
+class CxMetric(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "metric", "period_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    metric: str = Field(max_length=40)
+    period_start: dt.date
+    value: float  # normalised 0-100
+    raw_value: float
+    scale: str = Field(default="", max_length=20)
+    sample_size: int | None = None

@@ -1,0 +1,53 @@
+"""The question table mirrors the bank (built-in plus config), keeping ids stable by key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from sqlmodel import Session, col, select
+
+from storage.models import Pulse, PulseQuestion, Question
+
+
+class QuestionLike(Protocol):
+    key: str
+    driver: str
+    kind: str
+    text: str
+    scale: tuple[str, ...]
+    builtin: bool
+
+
+def sync_questions(session: Session, specs: Iterable[QuestionLike]) -> dict[str, Question]:
+    """Upsert every active spec; deactivate rows no longer in the bank (answers keep them)."""
+    rows = {q.key: q for q in session.exec(select(Question))}
+    active: set[str] = set()
+    for spec in specs:
+        row = rows.get(spec.key) or Question(key=spec.key, driver=spec.driver, kind=spec.kind)
+        row.driver, row.kind, row.text = spec.driver, spec.kind, spec.text
+        row.scale, row.builtin, row.active = "|".join(spec.scale), spec.builtin, True
+        session.add(row)
+        rows[spec.key] = row
+        active.add(spec.key)
+    for key, row in rows.items():
+        if key not in active and row.active:
+            row.active = False
+            session.add(row)
+    session.flush()
+    return {k: r for k, r in rows.items() if k in active}
+
+
+def asked_history(session: Session, *, team_id: int) -> list[list[str]]:
+    """Question keys asked in each of the team's pulses, oldest first (feeds rotation)."""
+    rows = session.exec(
+        select(PulseQuestion.pulse_id, Question.key)
+        .join(Question, col(Question.id) == PulseQuestion.question_id)
+        .join(Pulse, col(Pulse.id) == PulseQuestion.pulse_id)
+        .where(Pulse.team_id == team_id)
+        .order_by(col(PulseQuestion.pulse_id), col(PulseQuestion.position))
+    ).all()
+    history: dict[int, list[str]] = {}
+    for pulse_id, key in rows:
+        history.setdefault(pulse_id, []).append(key)
+    return list(history.values())

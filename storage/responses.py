@@ -1,0 +1,97 @@
+"""Answers: idempotent upserts keyed by (pulse, question, respondent), and SQL aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import Delivery, PulseQuestion, Question, Response
+
+
+def record_answer(
+    session: Session, *, pulse_id: int, question_id: int, respondent: str, value: int
+) -> None:
+    """Insert or change one answer; a repeated click or a Slack retry changes nothing."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Response).values(
+        pulse_id=pulse_id, question_id=question_id, respondent=respondent, value=value
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["pulse_id", "question_id", "respondent"], set_={"value": value}
+    )
+    session.exec(stmt)
+
+
+def answers_of(session: Session, *, pulse_id: int, respondent: str) -> dict[int, int]:
+    """One respondent's own answers to one pulse: question id -> value."""
+    rows = session.exec(
+        select(Response.question_id, Response.value).where(
+            Response.pulse_id == pulse_id, Response.respondent == respondent
+        )
+    ).all()
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class QuestionAggregate:
+    question_id: int
+    key: str
+    driver: str
+    kind: str
+    text: str
+    n: int
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class PulseAggregate:
+    pulse_id: int
+    invited: int
+    respondents: int
+    questions: list[QuestionAggregate]
+
+
+def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
+    """Counts and means for one pulse, computed by the database (GROUP BY)."""
+    invited = session.exec(
+        select(func.count()).select_from(Delivery).where(Delivery.pulse_id == pulse_id)
+    ).one()
+    respondents = session.exec(
+        select(func.count(func.distinct(Response.respondent))).where(Response.pulse_id == pulse_id)
+    ).one()
+    per_question = (
+        select(
+            Response.question_id.label("qid"),
+            func.count().label("n"),
+            func.avg(Response.value).label("mean"),
+        )
+        .where(Response.pulse_id == pulse_id)
+        .group_by(col(Response.question_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Question, per_question.c.n, per_question.c.mean)
+        .join(PulseQuestion, col(PulseQuestion.question_id) == Question.id)
+        .outerjoin(per_question, per_question.c.qid == Question.id)
+        .where(PulseQuestion.pulse_id == pulse_id)
+        .order_by(col(PulseQuestion.position))
+    ).all()
+    questions = [
+        QuestionAggregate(
+            question_id=q.id or 0,
+            key=q.key,
+            driver=q.driver,
+            kind=q.kind,
+            text=q.text,
+            n=int(n or 0),
+            mean=None if mean is None else float(mean),
+        )
+        for q, n, mean in rows
+    ]
+    return PulseAggregate(
+        pulse_id=pulse_id, invited=int(invited), respondents=int(respondents), questions=questions
+    )
