@@ -1,4 +1,8 @@
-"""An employee's click on an answer button: check, store under a pseudonym, re-render."""
+"""Employees answering a pulse: check the click, store under a pseudonym, re-render the DM.
+
+Every entry point re-checks that this person was sent this pulse and that the question
+belongs to it, so a crafted payload cannot answer for anyone else or any other pulse.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,57 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from bot import ids
+from bot.blocks.modal import text_answer_modal, text_error
 from bot.blocks.pulse import QuestionItem, options
 from bot.dm import render_dm
+from storage.comments import save_written_answer, written_answer
+from storage.models import Employee, Question
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 from storage.pseudonym import respondent_key
-from storage.pulses import is_open, pulse_view, was_invited
+from storage.pulses import PulseView, is_open, pulse_view, was_invited
 from storage.responses import record_answer
 
-Status = Literal["recorded", "closed", "refused"]
+Status = Literal["recorded", "closed", "refused", "invalid"]
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: Status
-    message: dict[str, Any] | None = None  # the re-rendered DM, when it should be updated
+    message: dict[str, Any] | None = None  # the re-rendered DM, or a modal to open
+    error: str | None = None  # shown inside a modal
+    channel_id: str | None = None
+    message_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class _Target:
+    view: PulseView
+    employee: Employee
+    question: Question
+    respondent: str
+
+
+def _resolve(
+    session: Session,
+    *,
+    secret: bytes,
+    slack_team_id: str,
+    user_id: str,
+    pulse_id: int,
+    question_id: int,
+) -> _Target | None:
+    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    if ws is None or ws.id is None:
+        return None
+    view = pulse_view(session, pulse_id=pulse_id)
+    employee = employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
+    if view is None or employee is None or employee.id is None or view.pulse.workspace_id != ws.id:
+        return None
+    question = next((q for q in view.questions if q.id == question_id), None)
+    if question is None or not was_invited(session, pulse_id=pulse_id, employee_id=employee.id):
+        return None
+    key = respondent_key(secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse_id)
+    return _Target(view=view, employee=employee, question=question, respondent=key)
 
 
 def answer_click(
@@ -35,27 +76,127 @@ def answer_click(
     now: dt.datetime,
     k: int,
 ) -> Outcome:
-    """Store one answer from a button value; refuse anything the bot did not offer this person."""
+    """Store one button answer; a repeat (double click, Slack retry) changes nothing."""
     parsed = ids.parse_answer_value(raw_value)
-    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
-    if parsed is None or ws is None or ws.id is None:
+    if parsed is None:
         return Outcome("refused")
     pulse_id, question_id, value = parsed
-    view = pulse_view(session, pulse_id=pulse_id)
-    employee = employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
-    if view is None or employee is None or employee.id is None or view.pulse.workspace_id != ws.id:
+    target = _resolve(
+        session,
+        secret=secret,
+        slack_team_id=slack_team_id,
+        user_id=user_id,
+        pulse_id=pulse_id,
+        question_id=question_id,
+    )
+    if target is None:
         return Outcome("refused")
-    question = next((q for q in view.questions if q.id == question_id), None)
-    if question is None or not was_invited(session, pulse_id=pulse_id, employee_id=employee.id):
-        return Outcome("refused")
-    item = QuestionItem(question_id=question_id, text=question.text, kind=question.kind)
+    item = QuestionItem(question_id=question_id, text="", kind=target.question.kind)
     if value not in dict(options(item)):
         return Outcome("refused")
-    if not is_open(view.pulse, now):
+    if not is_open(target.view.pulse, now):
         return Outcome("closed")
-    respondent = respondent_key(secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse_id)
     record_answer(
-        session, pulse_id=pulse_id, question_id=question_id, respondent=respondent, value=value
+        session,
+        pulse_id=pulse_id,
+        question_id=question_id,
+        respondent=target.respondent,
+        value=value,
     )
-    message = render_dm(session, view=view, respondent=respondent, tz=employee.tz, now=now, k=k)
-    return Outcome("recorded", message)
+    return Outcome("recorded", _dm(session, target, now, k))
+
+
+def open_text_answer(
+    session: Session,
+    *,
+    secret: bytes,
+    slack_team_id: str,
+    user_id: str,
+    raw_value: str,
+    channel_id: str,
+    message_ts: str,
+    now: dt.datetime,
+) -> Outcome:
+    """The modal for a written answer, pre-filled with the person's current answer."""
+    parts = raw_value.split(":")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return Outcome("refused")
+    pulse_id, question_id = int(parts[0]), int(parts[1])
+    target = _resolve(
+        session,
+        secret=secret,
+        slack_team_id=slack_team_id,
+        user_id=user_id,
+        pulse_id=pulse_id,
+        question_id=question_id,
+    )
+    if target is None or target.question.kind != "text":
+        return Outcome("refused")
+    if not is_open(target.view.pulse, now):
+        return Outcome("closed")
+    current = written_answer(
+        session, pulse_id=pulse_id, question_id=question_id, respondent=target.respondent
+    )
+    modal = text_answer_modal(
+        question_text=target.question.text,
+        initial=current,
+        private_metadata=f"{pulse_id}:{question_id}:{channel_id}:{message_ts}",
+    )
+    return Outcome("recorded", modal)
+
+
+def save_text_answer(
+    session: Session,
+    *,
+    secret: bytes,
+    slack_team_id: str,
+    user_id: str,
+    private_metadata: str,
+    text: str,
+    now: dt.datetime,
+    k: int,
+) -> Outcome:
+    """Validate and store a written answer; errors are for the modal, not a silent failure."""
+    parts = private_metadata.split(":")
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
+        return Outcome("refused")
+    pulse_id, question_id, channel_id, message_ts = int(parts[0]), int(parts[1]), *parts[2:]
+    target = _resolve(
+        session,
+        secret=secret,
+        slack_team_id=slack_team_id,
+        user_id=user_id,
+        pulse_id=pulse_id,
+        question_id=question_id,
+    )
+    if target is None or target.question.kind != "text":
+        return Outcome("refused")
+    if not is_open(target.view.pulse, now):
+        return Outcome("invalid", error="This pulse has closed, so answers can't be changed.")
+    error = text_error(text)
+    if error is not None:
+        return Outcome("invalid", error=error)
+    save_written_answer(
+        session,
+        pulse_id=pulse_id,
+        question_id=question_id,
+        respondent=target.respondent,
+        body=text.strip(),
+    )
+    return Outcome(
+        "recorded",
+        _dm(session, target, now, k),
+        channel_id=channel_id,
+        message_ts=message_ts,
+    )
+
+
+def _dm(session: Session, target: _Target, now: dt.datetime, k: int) -> dict[str, Any]:
+    return render_dm(
+        session,
+        view=target.view,
+        respondent=target.respondent,
+        tz=target.employee.tz,
+        now=now,
+        k=k,
+    )

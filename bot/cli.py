@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -200,3 +201,7 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
         print(f"{pulse.team_key}: pulse {pulse.pulse_id} opened for {pulse.invited} people")
     print(f"sent {stats.sent} DMs, {stats.failed} failed")
     return 0 if stats.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -140,6 +140,7 @@ class Comment(SQLModel, table=True):
 
 
 class CxMetric(SQLModel, table=True):
+    __tablename__ = "cx_metric"
     __table_args__ = (UniqueConstraint("team_id", "metric", "period_start"),)
 
     id: int | None = Field(default=None, primary_key=True)

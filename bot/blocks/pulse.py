@@ -134,6 +134,14 @@ def closed_notice() -> dict[str, Any]:
     }
 
 
+def not_yours_notice() -> dict[str, Any]:
+    return {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": "That button belongs to a pulse that wasn't sent to you, so nothing was recorded.",
+    }
+
+
 def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 

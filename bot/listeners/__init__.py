@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Context
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, commands, events, views
 
 
 def register(app: App, ctx: Context) -> None:
     commands.register(app, ctx)
     actions.register(app, ctx)
     events.register(app, ctx)
+    views.register(app, ctx)

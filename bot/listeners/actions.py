@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.answering import answer_click
-from bot.blocks.pulse import closed_notice
+from bot.answering import answer_click, open_text_answer
+from bot.blocks.pulse import closed_notice, not_yours_notice
 from bot.context import Context
 from storage.db import session_scope
 
@@ -18,21 +18,44 @@ def register(app: App, ctx: Context) -> None:
     @app.action(ids.ANSWER_PATTERN)
     def answer(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        action = body["actions"][0]
         with session_scope(ctx.engine) as session:
             outcome = answer_click(
                 session,
                 secret=ctx.settings.secret(),
                 slack_team_id=body["team"]["id"],
                 user_id=body["user"]["id"],
-                raw_value=action.get("value", ""),
+                raw_value=body["actions"][0].get("value", ""),
                 now=ctx.clock(),
                 k=ctx.k,
             )
         if outcome.status == "closed":
             respond(**closed_notice())
+        elif outcome.status == "refused":
+            respond(**not_yours_notice())
         elif outcome.message is not None:
             container = body["container"]
             client.chat_update(
                 channel=container["channel_id"], ts=container["message_ts"], **outcome.message
             )
+
+    @app.action(ids.TEXT_ANSWER)
+    def write(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        container = body.get("container", {})
+        with session_scope(ctx.engine) as session:
+            outcome = open_text_answer(
+                session,
+                secret=ctx.settings.secret(),
+                slack_team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                raw_value=body["actions"][0].get("value", ""),
+                channel_id=container.get("channel_id", ""),
+                message_ts=container.get("message_ts", ""),
+                now=ctx.clock(),
+            )
+        if outcome.status == "closed":
+            respond(**closed_notice())
+        elif outcome.status == "refused":
+            respond(**not_yours_notice())
+        elif outcome.message is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=outcome.message)

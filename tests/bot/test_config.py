@@ -78,12 +78,12 @@ def test_parent_cycle_is_refused() -> None:
 def test_settings_from_env_fail_fast(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(GOOD.replace("[hr]", "[hr]\nchannel = 1"))
-    with pytest.raises(SettingsError, match="unknown key 'hr.channel'"):
+    with pytest.raises(SettingsError, match=r"unknown key 'hr\.channel'"):
         Settings.from_env({"PULSE_CONFIG": str(path)})
     with pytest.raises(SettingsError, match="file not found"):
         Settings.from_env({"PULSE_CONFIG": str(tmp_path / "missing.toml")})
     path.write_text(GOOD + '\n[questions]\nretired = ["nope.nothing"]\n')
-    with pytest.raises(SettingsError, match="nope.nothing"):
+    with pytest.raises(SettingsError, match=r"nope\.nothing"):
         Settings.from_env({"PULSE_CONFIG": str(path)})
 
 

@@ -86,7 +86,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_team_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
-        "cxmetric",
+        "cx_metric",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
@@ -107,10 +107,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("team_id", "metric", "period_start"),
     )
-    with op.batch_alter_table("cxmetric", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cxmetric_team_id"), ["team_id"], unique=False)
+    with op.batch_alter_table("cx_metric", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cx_metric_team_id"), ["team_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_cxmetric_workspace_id"), ["workspace_id"], unique=False
+            batch_op.f("ix_cx_metric_workspace_id"), ["workspace_id"], unique=False
         )
 
     op.create_table(
@@ -271,11 +271,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_membership_employee_id"))
 
     op.drop_table("membership")
-    with op.batch_alter_table("cxmetric", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cxmetric_workspace_id"))
-        batch_op.drop_index(batch_op.f("ix_cxmetric_team_id"))
+    with op.batch_alter_table("cx_metric", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cx_metric_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_cx_metric_team_id"))
 
-    op.drop_table("cxmetric")
+    op.drop_table("cx_metric")
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_workspace_id"))
 

@@ -1,0 +1,59 @@
+"""The modal for a written (free-text) answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.blocks.pulse import _plain
+
+MIN_TEXT, MAX_TEXT = 3, 2000
+
+
+def text_answer_modal(
+    *, question_text: str, initial: str | None, private_metadata: str
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.TEXT_INPUT,
+        "multiline": True,
+        "max_length": MAX_TEXT,
+        "placeholder": _plain("Be as specific as you like; no names needed."),
+    }
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "modal",
+        "callback_id": ids.TEXT_MODAL,
+        "private_metadata": private_metadata,
+        "title": _plain("Your answer"),
+        "submit": _plain("Save"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.TEXT_BLOCK,
+                "label": _plain(question_text[:2000]),
+                "element": element,
+            },
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": "Anonymous: your manager sees written answers without names, "
+                        "shuffled, and only when enough people answered.",
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def text_error(value: str) -> str | None:
+    """The in-modal error for an unusable answer, or None when it is fine."""
+    if len(value.strip()) < MIN_TEXT:
+        return f"Please write at least {MIN_TEXT} characters, or press Cancel."
+    if len(value) > MAX_TEXT:
+        return f"Please keep it under {MAX_TEXT} characters."
+    return None

@@ -1,0 +1,174 @@
+"""`pulse run` and `pulse demo`: the product on its own, with or without a Slack account.
+
+With Slack credentials in the environment, `run` migrates and supervises `serve` and
+`worker`. Without them, both start the local sandbox workspace (a stand-in for Slack with
+a seeded company), run the real web process against it, and walk through one pulse:
+team sync, DMs, simulated employees answering, and a manager's `/pulse report`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.blocks.terminal import render
+from bot.processes import Supervisor
+from bot.settings import Settings
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+SANDBOX_SECRET = "sandbox-only-pseudonymisation-key"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not settings.has_slack_credentials:
+        print(
+            "No Slack credentials in the environment (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET,"
+            " or SLACK_APP_TOKEN): starting on the local sandbox workspace instead.\n"
+        )
+        return _sandbox(keep_running=True, database=Path("sandbox.db"))
+    settings.secret()
+    upgrade(make_engine(settings.database_url))
+    procs = Supervisor({})
+    procs.start("serve", "serve")
+    procs.start("worker", "worker")
+    print(f"Oxygen Pulse is running: web on port {settings.port}, worker started. Ctrl-C stops.")
+    try:
+        return procs.wait_any()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        procs.stop()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = Path("out")
+    out.mkdir(exist_ok=True)
+    return _sandbox(keep_running=args.keep_running, database=out / "demo.db")
+
+
+def _sandbox(*, keep_running: bool, database: Path) -> int:
+    from sandbox import company
+    from sandbox.sender import SlackSender
+    from sandbox.server import SandboxServer
+    from sandbox.workspace import Workspace
+
+    database.unlink(missing_ok=True)
+    signing_secret = secrets.token_hex(16)
+    port = _free_port()
+    with SandboxServer(company.seed(Workspace())) as sandbox:
+        env = {
+            "SLACK_API_URL": sandbox.url,
+            "SLACK_BOT_TOKEN": sandbox.workspace.bot_token,
+            "SLACK_SIGNING_SECRET": signing_secret,
+            "SLACK_APP_TOKEN": "",
+            "PULSE_SECRET": SANDBOX_SECRET,
+            "DATABASE_URL": f"sqlite:///{database.resolve()}",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": "1",
+        }
+        upgrade(make_engine(env["DATABASE_URL"]))
+        procs = Supervisor(env)
+        try:
+            procs.start("serve", "serve")
+            procs.wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", signing_secret, sandbox)
+            _walkthrough(procs, slack, sandbox.workspace)
+            if not keep_running:
+                return 0
+            procs.start("worker", "worker")
+            _what_to_try(env, sandbox.base, port)
+            return procs.wait_any()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            procs.stop()
+
+
+def _walkthrough(procs: Supervisor, slack: Any, ws: Any) -> None:
+    from sandbox import company
+
+    _step("1. Sync teams from the sandbox workspace's user groups and channels: pulse teams sync")
+    procs.run("teams", "sync")
+    _step("2. Open a pulse for Customer Support and deliver it: pulse send-pulse --team support")
+    procs.run("send-pulse", "--team", "support")
+    members = company.team_members("support")
+    first = members[0]
+    print(render(ws.dm_messages(first)[-1], title=f"DM to {first}, as Slack shows it"))
+
+    _step("3. Employees answer with buttons (simulated: 9 of 12 answer)")
+    rng = random.Random(7)
+    for uid in members[:9]:
+        for block in list(ws.dm_messages(uid)[-1]["blocks"]):
+            if block["type"] != "actions":
+                continue
+            button = rng.choice(block["elements"][1:] if rng.random() < 0.8 else block["elements"])
+            before = _answered(ws, uid)
+            slack.click(
+                uid, ws.dm_messages(uid)[-1], action_id=button["action_id"], value=button["value"]
+            )
+            _wait(lambda uid=uid, before=before: _answered(ws, uid) > before)
+    print(render(ws.dm_messages(first)[-1], title=f"The same DM after {first} answered"))
+
+    _step("4. The Support manager types /pulse report")
+    print(render(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER"))
+    _step("5. Someone who does not manage Support asks for its report")
+    print(
+        render(
+            _reply(slack, ws, members[1], "report support"),
+            title=f"Ephemeral reply to {members[1]}",
+        )
+    )
+
+
+def _answered(ws: Any, uid: str) -> int:
+    text = str(ws.dm_messages(uid)[-1]["blocks"])
+    return text.count("Recorded")
+
+
+def _reply(slack: Any, ws: Any, user: str, text: str) -> dict[str, Any]:
+    before = len(ws.response_url_posts())
+    slack.slash_command(user, text)
+    _wait(lambda: len(ws.response_url_posts()) > before)
+    return ws.response_url_posts()[-1]["body"]
+
+
+def _wait(done: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the app did not react in time")
+        time.sleep(0.02)
+
+
+def _step(text: str) -> None:
+    print(f"\n\033[1m{text}\033[0m", flush=True)
+
+
+def _what_to_try(env: dict[str, str], sandbox_url: str, port: int) -> None:
+    exports = " ".join(f"{k}={v}" for k, v in env.items() if k not in ("HOST", "WEB_CONCURRENCY"))
+    print(
+        f"""
+Oxygen Pulse is running on the sandbox workspace (Ctrl-C stops everything).
+  • The workspace's conversations:   {sandbox_url}/
+  • The app's endpoint:              http://127.0.0.1:{port}/slack/events (healthz: /healthz)
+Try, in another terminal of this folder:
+  {exports} .venv/bin/pulse send-pulse --team success
+To use a real Slack workspace instead, see README.md → Slack app setup.
+""",
+        flush=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
