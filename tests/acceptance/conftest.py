@@ -1,0 +1,161 @@
+"""The served app (`python -m bot`, gunicorn) over real HTTP against the sandbox workspace.
+
+One stack per database backend per module: sandbox Slack, migrated database, web process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from sandbox import company
+from sandbox.sender import SlackSender
+from sandbox.server import SandboxServer
+from sandbox.workspace import Workspace
+from storage.db import make_engine
+from storage.migrate import upgrade
+from tests.conftest import PG_URL, REPO
+
+SECRET = "acceptance-test-pseudonymisation-key"
+
+
+@dataclass
+class Stack:
+    sandbox: SandboxServer
+    slack: SlackSender
+    engine: Engine
+    env: dict[str, str]
+    app_url: str
+
+    @property
+    def ws(self) -> Workspace:
+        return self.sandbox.workspace
+
+    def pulse(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the `pulse` CLI as an operator would."""
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def latest_dm(self, user_id: str) -> dict[str, Any]:
+        return self.ws.dm_messages(user_id)[-1]
+
+    def reply_to(self, user_id: str, text: str) -> dict[str, Any]:
+        """Type `/pulse text` and return what the app posted to the response URL."""
+        before = len(self.ws.response_url_posts())
+        response = self.slack.slash_command(user_id, text)
+        assert response.status == 200
+        wait_for(lambda: len(self.ws.response_url_posts()) > before)
+        return self.ws.response_url_posts()[-1]["body"]
+
+
+def wait_for(done: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "the app did not react in time"
+        time.sleep(0.02)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database(backend: str, tmp: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'acceptance.db'}"
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
+    schema = f"acceptance_{secrets.token_hex(4)}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+def _drop_schema(url: str) -> None:
+    if "search_path" not in url:
+        return
+    schema = url.rsplit("%3D", 1)[1]
+    admin = create_engine(PG_URL or "")
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("stack")
+    url = _database(request.param, tmp)
+    engine = make_engine(url)
+    upgrade(engine)
+    signing_secret = secrets.token_hex(16)
+    port = _free_port()
+    with SandboxServer(company.seed(Workspace())) as sandbox:
+        env = {
+            "SLACK_API_URL": sandbox.url,
+            "SLACK_BOT_TOKEN": sandbox.workspace.bot_token,
+            "SLACK_SIGNING_SECRET": signing_secret,
+            "SLACK_APP_TOKEN": "",
+            "PULSE_SECRET": SECRET,
+            "PULSE_CONFIG": str(REPO / "config.toml"),
+            "DATABASE_URL": url,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+        web = subprocess.Popen([sys.executable, "-m", "bot"], env={**os.environ, **env}, cwd=tmp)
+        app_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(app_url + "/healthz", web)
+            yield Stack(
+                sandbox=sandbox,
+                slack=SlackSender(app_url + "/slack/events", signing_secret, sandbox),
+                engine=engine,
+                env=env,
+                app_url=app_url,
+            )
+        finally:
+            web.terminate()
+            web.wait(timeout=30)
+            engine.dispose()
+            _drop_schema(url)
+
+
+def _wait_healthy(url: str, web: subprocess.Popen[bytes]) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert web.poll() is None, f"the web process exited with {web.returncode}"
+        try:
+            with opener.open(url, timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the web process never became healthy")

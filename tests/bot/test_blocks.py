@@ -1,0 +1,101 @@
+"""Block Kit output: within Slack's limits, and stable (snapshot) for what users see."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import ids
+from bot.blocks import modal, report
+from bot.blocks.pulse import QuestionItem, pulse_message
+from bot.blocks.validate import BlockLimitError, check_message, check_view
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+QUESTIONS = [
+    QuestionItem(11, "I have the energy I need to give customers my best.", "likert5"),
+    QuestionItem(
+        12,
+        "How do you think our customers felt about us this week?",
+        "likert5",
+        ("Very unhappy", "Unhappy", "Neutral", "Happy", "Very happy"),
+    ),
+    QuestionItem(13, "How likely are you to recommend working here to a friend?", "nps10"),
+    QuestionItem(14, "What got in the way of serving customers this week?", "text"),
+]
+
+
+def _snapshot(name: str, rendered: dict) -> None:
+    path = SNAPSHOTS / f"{name}.json"
+    text = json.dumps(rendered, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    assert path.read_text(encoding="utf-8") == text, f"{name} changed; review and update {path}"
+
+
+def _dm(**kw) -> dict:  # type: ignore[no-untyped-def]
+    args = dict(
+        pulse_id=7,
+        team_name="Customer Support",
+        questions=QUESTIONS,
+        answers={},
+        closes_label="Fri 27 Nov, 10:00 CET",
+    )
+    return pulse_message(**{**args, **kw})
+
+
+def test_fresh_pulse_dm() -> None:
+    message = _dm()
+    check_message(message)
+    _snapshot("pulse_fresh", message)
+    rows = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert [len(r["elements"]) for r in rows] == [5, 5, 11]
+    assert ids.parse_answer_value(rows[2]["elements"][10]["value"]) == (7, 13, 10)
+
+
+def test_answered_dm_shows_the_choice_and_progress() -> None:
+    message = _dm(answers={11: 4, 13: 9}, written=frozenset({14}))
+    check_message(message)
+    _snapshot("pulse_answered", message)
+    text = json.dumps(message, ensure_ascii=False)
+    assert "Recorded: *Agree*" in text and "Recorded: *9*" in text
+    assert "3 of 4 answered." in text
+
+
+def test_closed_dm_has_no_buttons() -> None:
+    message = _dm(answers={11: 4}, closed=True)
+    check_message(message)
+    assert not [b for b in message["blocks"] if b["type"] == "actions"]
+    assert "This pulse has closed. You answered 1 of 4" in json.dumps(message)
+
+
+def test_report_and_modal_are_valid() -> None:
+    lines = [
+        report.QuestionLine(text=q.text, kind=q.kind, n=6, mean=3.5 if q.kind != "nps10" else 7.2)
+        for q in QUESTIONS[:3]
+    ] + [report.QuestionLine(text="Few answers", kind="likert5", n=2, mean=None)]
+    rendered = report.team_report(
+        team_name="Customer Support",
+        pulse_label="Pulse of 24 Nov 2026 · closed",
+        respondents=6,
+        participation=0.5,
+        lines=lines,
+        k=5,
+    )
+    check_message(rendered)
+    _snapshot("report", rendered)
+    view = modal.text_answer_modal(
+        question_text=QUESTIONS[3].text, initial="x", private_metadata="1:2:D1:1.0"
+    )
+    check_view(view)
+    assert (
+        modal.text_error("  ") and modal.text_error("x" * 2001) and modal.text_error("fine") is None
+    )
+
+
+def test_the_validator_catches_what_slack_would_refuse() -> None:
+    with pytest.raises(BlockLimitError):
+        check_message({"blocks": [{"type": "divider"}] * 51})
+    with pytest.raises(Exception, match="3000"):
+        check_message(
+            {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]}
+        )

@@ -1,0 +1,59 @@
+"""`pulse teams sync`: members and time zones from user groups and channels."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.settings import Settings
+from jobs import sync
+from sandbox import company
+from sandbox.server import SandboxServer
+from storage.db import session_scope
+from storage.models import Employee, Membership, Team
+from tests.factories import NOW
+
+
+def _members(engine: Engine, key: str) -> dict[str, str]:
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(Employee.slack_user_id, Employee.tz)
+            .join(Membership, Membership.employee_id == Employee.id)
+            .join(Team, Team.id == Membership.team_id)
+            .where(Team.key == key)
+        ).all()
+    return dict(rows)
+
+
+def test_sync_reads_groups_channels_and_time_zones(
+    engine: Engine, client, settings: Settings
+) -> None:
+    with session_scope(engine) as s:
+        result = sync.run(s, client, settings.config, NOW)
+    assert result.teams == {"support": 12, "success": 8, "onboarding": 7}
+    support = _members(engine, "support")
+    assert set(support) == set(company.team_members("support"))  # bot and deleted user skipped
+    assert support["U0SUP11"] == "Pacific/Auckland"
+    assert set(_members(engine, "onboarding")) == set(company.team_members("onboarding"))
+    with session_scope(engine) as s:
+        teams = {t.key: t for t in s.exec(select(Team))}
+    assert teams["support"].parent_id == teams["cx-org"].id
+    assert teams["cx-org"].synced_at is None  # a parent-only team has no members of its own
+
+
+def test_resync_follows_people_leaving_groups_and_slack(
+    engine: Engine, client, settings: Settings, sandbox: SandboxServer
+) -> None:
+    with session_scope(engine) as s:
+        sync.run(s, client, settings.config, NOW)
+    remaining = company.team_members("support")[1:]
+    sandbox.workspace.add_usergroup("S0SUPPORT", "support-team", remaining)
+    sandbox.workspace.add_user("U0SUC01", "mateo", real_name="Mateo Rossi", deleted=True)
+    with session_scope(engine) as s:
+        result = sync.run(s, client, settings.config, NOW)
+    assert set(_members(engine, "support")) == set(remaining)
+    assert "U0SUC01" not in _members(engine, "success")
+    assert result.deactivated == 1
+    with session_scope(engine) as s:
+        gone = s.exec(select(Employee).where(Employee.slack_user_id == "U0SUC01")).one()
+    assert gone.is_active is False
