@@ -19,7 +19,6 @@ CHANNEL_ID = r"^[CG][A-Z0-9]{2,}$"
 USERGROUP_ID = r"^S[A-Z0-9]{2,}$"
 TEAM_KEY = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 METRIC = r"^[a-z][a-z0-9_]{0,39}$"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ConfigError(ValueError):
@@ -39,26 +38,48 @@ class HRConfig(_Strict):
     digest_channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
 
 
+Cadence = Literal["weekly", "biweekly", "monthly"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri"]
+
+
+def _check_clock(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError('expected a 24-hour time like "10:00"')
+    return value
+
+
+class ScheduleOverride(_Strict):
+    """A team's own schedule; unset keys fall back to [pulse]."""
+
+    cadence: Cadence | None = None
+    weekday: Weekday | None = None
+    local_time: str | None = None
+    open_hours: Annotated[int, Field(ge=1, le=24 * 14)] | None = None
+    reminder_hours: Annotated[int, Field(ge=0, le=24 * 13)] | None = None
+
+    _clock = field_validator("local_time")(_check_clock)
+
+
 class PulseConfig(_Strict):
-    """How each team's pulse runs."""
+    """How each team's pulse runs (defaults for every team)."""
 
-    questions_per_pulse: Annotated[int, Field(ge=3, le=5)] = 4
-    open_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
-    weekday: Literal["mon", "tue", "wed", "thu", "fri"] = "tue"
+    cadence: Cadence = "weekly"
+    weekday: Weekday = "tue"
     local_time: str = "10:00"
-    enps_every: Annotated[int, Field(ge=1, le=52)] = 4
+    open_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
+    reminder_hours: Annotated[int, Field(ge=0, le=24 * 13)] = 24
+    holidays: list[dt.date] = []
+    questions_per_pulse: Annotated[int, Field(ge=3, le=5)] = 4
+    enps_every: Annotated[int, Field(ge=0, le=52)] = 4
 
-    @field_validator("local_time")
-    @classmethod
-    def _hh_mm(cls, value: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise ValueError('expected a 24-hour time like "10:00"')
-        return value
+    _clock = field_validator("local_time")(_check_clock)
 
-    @property
-    def local_clock(self) -> dt.time:
-        hour, minute = self.local_time.split(":")
-        return dt.time(int(hour), int(minute))
+
+class DeliveryConfig(_Strict):
+    """The DM sender: stay at, not above, the workspace's Slack rate ceiling."""
+
+    rate_per_second: Annotated[float, Field(gt=0, le=1000)] = 20.0
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
 
 
 class CustomQuestion(_Strict):
@@ -82,12 +103,14 @@ class TeamConfig(_Strict):
     managers: list[Annotated[str, Field(pattern=USER_ID)]] = []
     parent: str | None = None
     cx_metrics: list[Annotated[str, Field(pattern=METRIC)]] = []
+    schedule: ScheduleOverride | None = None
 
 
 class AppConfig(_Strict):
     privacy: PrivacyConfig = PrivacyConfig()
     hr: HRConfig = HRConfig()
     pulse: PulseConfig = PulseConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     questions: QuestionsConfig = QuestionsConfig()
     teams: list[TeamConfig] = []
 
@@ -111,6 +134,7 @@ def parse_config(data: dict[str, Any], *, source: str = "config.toml") -> AppCon
     except ValidationError as exc:
         raise ConfigError(_describe(exc, data, source)) from None
     _check_team_tree(config, source)
+    _check_reminders(config, source)
     return config
 
 
@@ -197,3 +221,18 @@ def _check_team_tree(config: AppConfig, source: str) -> None:
             )
         if team.usergroup is not None and team.channel is not None:
             raise ConfigError(f"{where}': set either 'usergroup' or 'channel', not both")
+
+
+def _check_reminders(config: AppConfig, source: str) -> None:
+    for i, team in enumerate(config.teams):
+        over = team.schedule
+        open_hours = (
+            over.open_hours if over and over.open_hours else None
+        ) or config.pulse.open_hours
+        reminder = over.reminder_hours if over and over.reminder_hours is not None else None
+        reminder = config.pulse.reminder_hours if reminder is None else reminder
+        if reminder >= open_hours:
+            raise ConfigError(
+                f"{source}: 'teams[{i}] ({team.key!r})': reminder_hours ({reminder}) must be "
+                f"less than open_hours ({open_hours}), or 0 for no reminder"
+            )

@@ -1,18 +1,31 @@
-"""Open a pulse for a team: choose questions by rotation, write the outbox."""
+"""Open pulses: now (`pulse send-pulse`) or on schedule (the planner), writing the outbox.
+
+The planner opens each team's latest due cycle once (a database constraint on team and
+cycle date makes that hold across processes). After downtime the latest missed cycle is
+opened late, with a full window from now; older missed cycles are not sent. On the very
+first run, a cycle whose window has already closed is left alone.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import AppConfig
 from insights.questions import QuestionBank
 from insights.rotation import choose_questions
+from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
+from storage.models import SchedulerState, Team
 from storage.org import team_by_key
-from storage.pulses import open_pulse
+from storage.pulses import eligible_members, open_pulse, pulse_for_cycle
 from storage.questions import asked_history, sync_questions
+
+log = logging.getLogger("pulse.planner")
+LEAD = dt.timedelta(days=1)  # pulses are written this far ahead, deliveries due at local time
 
 
 class PulseError(ValueError):
@@ -36,11 +49,106 @@ def open_now(
     team_key: str,
     now: dt.datetime,
 ) -> Opened:
-    team = team_by_key(session, workspace_id=workspace_id, key=team_key)
-    if config.team(team_key) is None:
+    """An ad hoc pulse: every eligible member's DM is due now."""
+    team = _synced_team(session, config, workspace_id, team_key)
+    members = eligible_members(session, team_id=team.id or 0, on=now.date())
+    hours = schedule_for(config, team_key).open_hours
+    return _open(
+        session,
+        config=config,
+        bank=bank,
+        team=team,
+        opened_at=now,
+        closes_at=now + dt.timedelta(hours=hours),
+        deliveries=[(eid, now) for eid, _ in members],
+        cycle_date=None,
+    )
+
+
+def plan(
+    session: Session, *, config: AppConfig, bank: QuestionBank, workspace_id: int, now: dt.datetime
+) -> list[Opened]:
+    """Open every team's due scheduled pulse that is not open yet."""
+    key = f"planner:{workspace_id}"
+    state = session.get(SchedulerState, key)
+    first_run = state is None
+    opened = []
+    for team_cfg in config.teams:
+        if team_cfg.usergroup is None and team_cfg.channel is None:
+            continue
+        team = team_by_key(session, workspace_id=workspace_id, key=team_cfg.key)
+        if team is None or team.id is None or team.synced_at is None:
+            continue
+        schedule = schedule_for(config, team_cfg.key)
+        due = [
+            d
+            for d in cycle_dates(
+                schedule, (now - dt.timedelta(days=40)).date(), (now + LEAD).date()
+            )
+            if window(schedule, d)[0] <= now + LEAD
+        ]
+        if not due or pulse_for_cycle(session, team_id=team.id, cycle_date=due[-1]) is not None:
+            continue
+        cycle = due[-1]
+        closes = window(schedule, cycle)[1]
+        if first_run and closes <= now:
+            continue
+        day = send_date(schedule, cycle)
+        members = eligible_members(session, team_id=team.id, on=day)
+        deliveries = [
+            (eid, max(local_instant(day, schedule.clock, tz), now)) for eid, tz in members
+        ]
+        if not deliveries:
+            continue
+        first = min(at for _, at in deliveries)
+        last = max(at for _, at in deliveries)
+        try:
+            with session.begin_nested():
+                opened.append(
+                    _open(
+                        session,
+                        config=config,
+                        bank=bank,
+                        team=team,
+                        opened_at=first,
+                        closes_at=last + dt.timedelta(hours=schedule.open_hours),
+                        deliveries=deliveries,
+                        cycle_date=cycle,
+                    )
+                )
+        except IntegrityError:  # another planner opened it first
+            log.info("cycle %s of %s already opened elsewhere", cycle, team_cfg.key)
+    if state is None:
+        state = SchedulerState(key=key, last_run_at=now)
+    state.last_run_at = now
+    session.add(state)
+    return opened
+
+
+def _synced_team(session: Session, config: AppConfig, workspace_id: int, team_key: str) -> Team:
+    team_cfg = config.team(team_key)
+    if team_cfg is None:
         raise PulseError(f"no team {team_key!r} in config.toml")
+    if team_cfg.usergroup is None and team_cfg.channel is None:
+        raise PulseError(f"team {team_key!r} has no members of its own (it is a parent team)")
+    team = team_by_key(session, workspace_id=workspace_id, key=team_key)
     if team is None or team.id is None or team.synced_at is None:
         raise PulseError(f"team {team_key!r} has not been synced yet: run `pulse teams sync`")
+    return team
+
+
+def _open(
+    session: Session,
+    *,
+    config: AppConfig,
+    bank: QuestionBank,
+    team: Team,
+    opened_at: dt.datetime,
+    closes_at: dt.datetime,
+    deliveries: list[tuple[int, dt.datetime]],
+    cycle_date: dt.date | None,
+) -> Opened:
+    assert team.id is not None
     rows = sync_questions(session, bank.active())
     keys = choose_questions(
         bank,
@@ -48,13 +156,15 @@ def open_now(
         size=config.pulse.questions_per_pulse,
         enps_every=config.pulse.enps_every,
     )
-    pulse, invited = open_pulse(
+    pulse = open_pulse(
         session,
-        workspace_id=workspace_id,
+        workspace_id=team.workspace_id,
         team_id=team.id,
         question_ids=[rows[k].id for k in keys if rows[k].id is not None],  # type: ignore[misc]
-        opened_at=now,
-        closes_at=now + dt.timedelta(hours=config.pulse.open_hours),
+        opened_at=opened_at,
+        closes_at=closes_at,
+        deliveries=deliveries,
+        cycle_date=cycle_date,
     )
     assert pulse.id is not None
-    return Opened(pulse_id=pulse.id, team_key=team_key, invited=invited, question_keys=keys)
+    return Opened(pulse_id=pulse.id, team_key=team.key, invited=len(deliveries), question_keys=keys)

@@ -85,9 +85,15 @@ class Question(SQLModel, table=True):
 
 
 class Pulse(SQLModel, table=True):
+    """One round of questions for a team; `cycle_date` is set for scheduled pulses."""
+
+    __table_args__ = (UniqueConstraint("team_id", "cycle_date", name="uq_pulse_team_cycle"),)
+
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     team_id: int = Field(foreign_key="team.id", index=True)
+    cycle_date: dt.date | None = None
+    period_start: dt.date = Field(index=True)  # Monday of the week the pulse belongs to
     opened_at: dt.datetime = Field(sa_type=UTCDateTime)
     closes_at: dt.datetime = Field(sa_type=UTCDateTime)
     closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -119,6 +125,7 @@ class Delivery(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
+    reminder_checked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Response(SQLModel, table=True):
@@ -152,3 +159,12 @@ class CxMetric(SQLModel, table=True):
     raw_value: float
     scale: str = Field(default="", max_length=20)
     sample_size: int | None = None
+
+
+class SchedulerState(SQLModel, table=True):
+    """When each planning job last ran, so downtime can be caught up exactly once."""
+
+    __tablename__ = "scheduler_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    last_run_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -19,6 +19,22 @@ class PulseView:
     questions: list[Question]
 
 
+def eligible_members(session: Session, *, team_id: int, on: dt.date) -> list[tuple[int, str]]:
+    """(employee id, time zone) of active members not opted out nor paused on `on`."""
+    rows = session.exec(
+        select(Employee.id, Employee.tz)
+        .join(Membership, col(Membership.employee_id) == Employee.id)
+        .where(
+            Membership.team_id == team_id,
+            col(Employee.is_active),
+            ~col(Employee.opted_out),
+            or_(col(Employee.paused_until).is_(None), col(Employee.paused_until) < on),
+        )
+        .order_by(col(Employee.id))
+    ).all()
+    return [(eid, tz) for eid, tz in rows if eid is not None]
+
+
 def open_pulse(
     session: Session,
     *,
@@ -27,10 +43,18 @@ def open_pulse(
     question_ids: list[int],
     opened_at: dt.datetime,
     closes_at: dt.datetime,
-) -> tuple[Pulse, int]:
-    """Create the pulse and one pending delivery per eligible member; returns (pulse, invited)."""
+    deliveries: list[tuple[int, dt.datetime]],
+    cycle_date: dt.date | None = None,
+) -> Pulse:
+    """Create the pulse, its questions and one outbox row per (employee, due time)."""
+    anchor = cycle_date or opened_at.date()
     pulse = Pulse(
-        workspace_id=workspace_id, team_id=team_id, opened_at=opened_at, closes_at=closes_at
+        workspace_id=workspace_id,
+        team_id=team_id,
+        cycle_date=cycle_date,
+        period_start=anchor - dt.timedelta(days=anchor.weekday()),
+        opened_at=opened_at,
+        closes_at=closes_at,
     )
     session.add(pulse)
     session.flush()
@@ -39,24 +63,25 @@ def open_pulse(
         PulseQuestion(pulse_id=pulse.id, question_id=qid, position=i)
         for i, qid in enumerate(question_ids)
     )
-    today = opened_at.date()
-    members = session.exec(
-        select(Employee.id)
-        .join(Membership, col(Membership.employee_id) == Employee.id)
-        .where(
-            Membership.team_id == team_id,
-            col(Employee.is_active),
-            ~col(Employee.opted_out),
-            or_(col(Employee.paused_until).is_(None), col(Employee.paused_until) < today),
-        )
-    ).all()
     session.add_all(
-        Delivery(pulse_id=pulse.id, employee_id=eid, next_attempt_at=opened_at)
-        for eid in members
-        if eid is not None
+        Delivery(pulse_id=pulse.id, employee_id=eid, next_attempt_at=due) for eid, due in deliveries
     )
     session.flush()
-    return pulse, len(members)
+    return pulse
+
+
+def pulse_for_cycle(session: Session, *, team_id: int, cycle_date: dt.date) -> Pulse | None:
+    return session.exec(
+        select(Pulse).where(Pulse.team_id == team_id, Pulse.cycle_date == cycle_date)
+    ).first()
+
+
+def due_to_close(session: Session, *, now: dt.datetime) -> list[Pulse]:
+    return list(
+        session.exec(
+            select(Pulse).where(col(Pulse.closed_at).is_(None), col(Pulse.closes_at) <= now)
+        )
+    )
 
 
 def pulse_view(session: Session, *, pulse_id: int) -> PulseView | None:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from insights.questions import load_bank
 from storage.db import session_scope
 from storage.org import Member, ensure_workspace, set_team_members, upsert_employees, upsert_team
-from storage.pulses import open_pulse
+from storage.pulses import eligible_members, open_pulse
 from storage.questions import sync_questions
 
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
@@ -43,12 +43,14 @@ def pulse(engine: Engine, ids: dict[str, int], *, keys: list[str] | None = None)
     keys = keys or ["wellbeing.energy", "tools.what_i_need", "enps.recommend"]
     with session_scope(engine) as s:
         rows = sync_questions(s, load_bank().active())
-        p, _ = open_pulse(
+        members = eligible_members(s, team_id=ids["team"], on=NOW.date())
+        p = open_pulse(
             s,
             workspace_id=ids["workspace"],
             team_id=ids["team"],
             question_ids=[rows[k].id for k in keys],
             opened_at=NOW,
             closes_at=NOW + dt.timedelta(hours=72),
+            deliveries=[(eid, NOW) for eid, _ in members],
         )
         return p.id

@@ -32,6 +32,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("key"),
     )
     op.create_table(
+        "scheduler_state",
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("last_run_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_table(
         "workspace",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slack_team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -137,6 +143,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("cycle_date", sa.Date(), nullable=True),
+        sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("opened_at", sa.DateTime(), nullable=False),
         sa.Column("closes_at", sa.DateTime(), nullable=False),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
@@ -149,8 +157,10 @@ def upgrade() -> None:
             ["workspace.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("team_id", "cycle_date", name="uq_pulse_team_cycle"),
     )
     with op.batch_alter_table("pulse", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pulse_period_start"), ["period_start"], unique=False)
         batch_op.create_index(batch_op.f("ix_pulse_team_id"), ["team_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_pulse_workspace_id"), ["workspace_id"], unique=False)
 
@@ -189,6 +199,7 @@ def upgrade() -> None:
         sa.Column("message_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("reminder_checked_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["employee_id"],
             ["employee.id"],
@@ -265,6 +276,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pulse", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pulse_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_pulse_team_id"))
+        batch_op.drop_index(batch_op.f("ix_pulse_period_start"))
 
     op.drop_table("pulse")
     with op.batch_alter_table("membership", schema=None) as batch_op:
@@ -285,5 +297,6 @@ def downgrade() -> None:
 
     op.drop_table("employee")
     op.drop_table("workspace")
+    op.drop_table("scheduler_state")
     op.drop_table("question")
     # ### end Alembic commands ###

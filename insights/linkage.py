@@ -1,0 +1,356 @@
+"""The EX↔CX link: does a team's engagement lead its customer metrics, by how much, how surely?
+
+Inputs (weekly, 0–100): ``ex[team, period, score]`` (engagement, or a driver score) and
+``cx[team, period, value]`` (one CX metric, see insights.cxscales). EX at week t is paired with
+CX at week t + lag by date; weeks missing on either side are dropped, never shifted by row.
+
+Statistics, for a sceptic:
+- Pearson r: two-sided p from the t distribution, 95% CI by Fisher z.
+- Spearman rho: same p; CI by Fisher z with variance 1.06 / (n − 3) (Fieller, Hartley & Pearson,
+  1957), since ranks vary more than the normal theory assumes.
+- Pooled over teams, each team is demeaned first (team fixed effects), so bigger or better teams
+  cannot pass for an effect. This is a partial correlation controlling for T − 1 team dummies:
+  df = n − T − 1 for the t test and Fisher z SE = 1/√(n − T − 2); one team gives the usual
+  n − 2 and 1/√(n − 3).
+- Weekly series drift (autocorrelation), which makes chance correlations look significant. When
+  both series' lag-1 autocorrelations are positive (teams averaging ≥ 8 weeks), n − T above is
+  replaced by 1/Var(r) for two independent AR(1) series demeaned within team (the effective
+  sample size of Bretherton et al., 1999, computed exactly for short, gappy series); ``n_eff``
+  reports it, it never grows n, and ``autocorr_adjust=False`` turns it off.
+- Several lags are tried, so the smallest p is optimistic: ``p_holm`` is Holm-adjusted across
+  the lags with statistics and is what summaries and decisions use.
+
+lagged_correlations and pooled_within_team return one row per lag (``LAG_COLUMNS``): ``lag``,
+``n`` pairs, ``teams`` contributing, ``n_eff`` (pairs after the autocorrelation adjustment),
+Pearson ``r, r_low, r_high, p``, Spearman ``rho, rho_low, rho_high, rho_p``, ``p_holm``, ``best``
+(smallest p) and ``needs_more`` (0 once the lag has enough data). n and teams travel with every
+figure so the privacy guard and readers can see what it rests on.
+"""
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+WEEK = pd.Timedelta(weeks=1)
+Z95 = float(stats.norm.ppf(0.975))
+MIN_AUTOCORR_WEEKS = 8  # shorter team series cannot estimate their autocorrelation
+STAT_COLUMNS = ["r", "r_low", "r_high", "p", "rho", "rho_low", "rho_high", "rho_p"]
+LAG_COLUMNS = ["lag", "n", "teams", "n_eff", *STAT_COLUMNS, "p_holm", "best", "needs_more"]
+_SPAN = 10**7  # key = team code × _SPAN + _DAY0 + day number (days since 1970, may be < 0)
+_DAY0 = _SPAN // 2
+
+
+def _keyed(frame: pd.DataFrame, column: str, teams: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(team-and-day key, value) per row with a value; refuses two rows for one team-week."""
+    frame = frame.dropna(subset=[column])
+    days = pd.to_datetime(frame["period"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    key = teams.get_indexer(frame["team"]).astype(np.int64) * _SPAN + _DAY0 + days
+    if len(np.unique(key)) < len(key):
+        raise ValueError(f"more than one {column!r} row for a team and period")
+    return key, frame[column].to_numpy(float)
+
+
+def _aligned(ex: pd.DataFrame, cx: pd.DataFrame, lags: Iterable[int]) -> tuple[pd.Index, dict]:
+    """Per lag: (team code, CX day, EX value, CX value), sorted by team then day."""
+    teams = pd.Index(sorted(set(ex["team"]) | set(cx["team"])))
+    (xk, xv), (yk, yv) = _keyed(ex, "score", teams), _keyed(cx, "value", teams)
+    out = {}
+    for lag in lags:
+        common, ix, iy = np.intersect1d(xk + 7 * lag, yk, assume_unique=True, return_indices=True)
+        out[lag] = (common // _SPAN, common % _SPAN - _DAY0, xv[ix], yv[iy])
+    return teams, out
+
+
+def pairs(ex: pd.DataFrame, cx: pd.DataFrame, lag: int) -> pd.DataFrame:
+    """What gets correlated: ``team, period`` (CX week), ``x`` (EX at period − lag), ``y`` (CX)."""
+    teams, aligned = _aligned(ex, cx, [lag])
+    codes, days, x, y = aligned[lag]
+    period = pd.to_datetime(days.astype("datetime64[D]"))
+    return pd.DataFrame({"team": teams[codes], "period": period, "x": x, "y": y})
+
+
+def _within(v: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    return v - (np.bincount(codes, v) / counts)[codes]
+
+
+def _ranks(v: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Average ranks within each team, scaled by (team size + 1) so teams are comparable."""
+    order = np.lexsort((v, codes))
+    sv, sc = v[order], codes[order]
+    pos = np.arange(1, len(v) + 1) - np.r_[0, np.cumsum(counts)[:-1]][sc]
+    tie = np.cumsum(np.r_[True, (sv[1:] != sv[:-1]) | (sc[1:] != sc[:-1])]) - 1
+    ranks = np.empty(len(v))
+    ranks[order] = (np.bincount(tie, pos) / np.bincount(tie))[tie]
+    return ranks / (counts[codes] + 1)
+
+
+def _lag1(dev: np.ndarray, codes: np.ndarray, days: np.ndarray) -> float:
+    """Pooled lag-1 autocorrelation of within-team deviations over consecutive weeks.
+
+    Demeaning biases it down by about (1 + 3a)/m for series of length m (Kendall, 1954); that is
+    added back, so independent weeks give ≈ 0 rather than ≈ −1/m.
+    """
+    step = (codes[1:] == codes[:-1]) & (np.diff(days) == 7)
+    den = float(dev @ dev)
+    a = float((dev[:-1] * dev[1:])[step].sum()) / den if den > 0 else 0.0
+    return float(np.clip(a + (1 + 3 * a) * (codes[-1] + 1) / len(dev), -0.95, 0.95))
+
+
+def _centre(m: np.ndarray) -> np.ndarray:
+    return m - m.mean(axis=0) - m.mean(axis=1)[:, None] + m.mean()
+
+
+def _independent_weeks(codes: np.ndarray, weeks: np.ndarray, ax: float, ay: float) -> float:
+    """1/Var(r) for independent AR(1) series demeaned within team: tr(AxAy)⁻¹·trAx·trAy.
+
+    A = CΣC with Σ[i, j] = a^|week_i − week_j| (gaps handled) and C the centring matrix; it
+    equals n − teams for independent weeks, and is smaller the more both series drift.
+    """
+    num = tx = ty = 0.0
+    for w in np.split(weeks, np.flatnonzero(np.diff(codes)) + 1):
+        gap = np.abs(w[:, None] - w[None, :])
+        sx, sy = _centre(ax**gap), _centre(ay**gap)
+        num, tx, ty = num + float((sx * sy).sum()), tx + np.trace(sx), ty + np.trace(sy)
+    return tx * ty / num
+
+
+def _stats(codes: np.ndarray, days: np.ndarray, x: np.ndarray, y: np.ndarray, adjust: bool) -> dict:
+    """n, teams, n_eff and ``STAT_COLUMNS`` for aligned rows sorted by team then day."""
+    codes = np.unique(codes, return_inverse=True)[1]
+    counts = np.bincount(codes)
+    dx, dy = _within(x, codes, counts), _within(y, codes, counts)
+    n, teams = len(x), len(counts)
+    within = float(n - teams)  # 1/Var(r) when weeks are independent
+    if adjust and n / teams >= MIN_AUTOCORR_WEEKS:
+        ax, ay = _lag1(dx, codes, days), _lag1(dy, codes, days)
+        if ax > 0 and ay > 0:
+            within = min(within, _independent_weeks(codes, days / 7, ax, ay))
+    out: dict = {"n": n, "teams": teams, "n_eff": within + teams}
+    if within <= 2 or dx @ dx == 0 or dy @ dy == 0:
+        return out | dict.fromkeys(STAT_COLUMNS, np.nan)
+    rx, ry = (_within(_ranks(v, codes, counts), codes, counts) for v in (x, y))
+    df, se_z = within - 1, 1 / np.sqrt(within - 2)
+    for name, p_name, u, v, inflate in (("r", "p", dx, dy, 1.0), ("rho", "rho_p", rx, ry, 1.06)):
+        r = float(np.clip(u @ v / np.sqrt((u @ u) * (v @ v)), -1, 1))
+        t = r * np.sqrt(df / max(1 - r**2, 1e-15))
+        z, half = np.arctanh(np.clip(r, -0.999999, 0.999999)), Z95 * se_z * np.sqrt(inflate)
+        out |= {
+            name: r,
+            p_name: float(2 * stats.t.sf(abs(t), df)),
+            f"{name}_low": float(np.tanh(z - half)),
+            f"{name}_high": float(np.tanh(z + half)),
+        }
+    return out
+
+
+def holm(p: pd.Series) -> pd.Series:
+    """Holm step-down adjusted p-values (NaN stays NaN and is not counted as a test)."""
+    valid = p.dropna().sort_values()
+    m = len(valid)
+    steps = (valid * (m - np.arange(m))).cummax().clip(upper=1)
+    return steps.reindex(p.index)
+
+
+def _by_lag(
+    ex: pd.DataFrame, cx: pd.DataFrame, lags: Iterable[int], min_points: int, adjust: bool
+) -> pd.DataFrame:
+    rows = []
+    for lag, (codes, days, x, y) in _aligned(ex, cx, lags)[1].items():
+        counts = np.bincount(codes) if len(codes) else np.zeros(1, int)
+        keep = counts[codes] >= min_points
+        if not keep.any():
+            short = min_points - int(counts.max())
+            rows.append({"lag": lag, "n": len(x), "teams": 0, "needs_more": short})
+        else:
+            found = _stats(codes[keep], days[keep], x[keep], y[keep], adjust)
+            rows.append({"lag": lag, **found, "needs_more": 0})
+    out = pd.DataFrame(rows).reindex(columns=LAG_COLUMNS)
+    out["p_holm"] = holm(out["p"])
+    out["best"] = out.index == out["p"].idxmin() if out["p"].notna().any() else False
+    return out.astype({"lag": int, "n": int, "teams": int, "needs_more": int})
+
+
+def lagged_correlations(
+    ex: pd.DataFrame,
+    cx: pd.DataFrame,
+    *,
+    lags: Iterable[int] = range(5),
+    min_points: int = 8,
+    autocorr_adjust: bool = True,
+) -> pd.DataFrame:
+    """EX at week t vs CX at week t + L for ONE team, one row per lag (``LAG_COLUMNS``).
+
+    Below ``min_points`` pairs a lag has no statistics and ``needs_more`` says how many more
+    pairs of weeks it needs (each new week adds one once the series is longer than the lag).
+    ``best`` marks the lag with the smallest p; judge it by ``p_holm``.
+    """
+    if max(ex["team"].nunique(), cx["team"].nunique()) > 1:
+        raise ValueError("lagged_correlations is for one team; use pooled_within_team for several")
+    return _by_lag(ex, cx, lags, min_points, autocorr_adjust)
+
+
+def pooled_within_team(
+    ex: pd.DataFrame,
+    cx: pd.DataFrame,
+    *,
+    lags: Iterable[int] = range(5),
+    min_points_per_team: int = 4,
+    autocorr_adjust: bool = True,
+) -> pd.DataFrame:
+    """Org-wide within-team link per lag (``LAG_COLUMNS``), teams with enough weeks only.
+
+    Each team is demeaned before pooling (fixed effects), so only a team's movements around its
+    own level count; ``teams`` says how many contributed and ``needs_more`` how many weeks the
+    best-covered team still lacks when none qualifies.
+    """
+    return _by_lag(ex, cx, lags, min_points_per_team, autocorr_adjust)
+
+
+def _num(x: float, digits: int = 2) -> str:
+    return f"{x:.{digits}f}".replace("-", "−")
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def _weeks(k: int) -> str:
+    return f"{k} week{'' if k == 1 else 's'}"
+
+
+def summarise_link(
+    result: pd.DataFrame, *, metric_label: str, ex_label: str = "engagement", alpha: float = 0.05
+) -> str:
+    """One plain sentence, with its statistic, for a lagged_correlations/pooled_within_team result.
+
+    The decision uses the Holm-adjusted p of the best lag, and the sentence says how many lags
+    were tried; "leads" describes timing, not proof of cause.
+    """
+    tested = result.dropna(subset=["p"])
+    if tested.empty:
+        short = result.loc[result["needs_more"] > 0, "needs_more"]
+        if short.empty:
+            return f"No link can be measured yet: {ex_label} or {metric_label} has not varied."
+        return f"Not enough data yet: {_weeks(int(short.min())).replace(' ', ' more ')} needed."
+    best = tested.loc[tested["p"].idxmin()]
+    lag, r, m = int(best["lag"]), float(best["r"]), len(tested)
+    when = "in the same week" if lag == 0 else f"{_weeks(lag)} later"
+    teams = f" across {best['teams']} teams" if best["teams"] > 1 else ""
+    tail = f"n = {best['n']}{teams}, {_p(best['p_holm'])}"
+    tail += f", adjusted for {m} lags tested" if m > 1 else ""
+    if best["p_holm"] >= alpha:
+        at = f"strongest {when}: " if m > 1 else ""
+        link = f"between {ex_label} and {metric_label}"
+        return f"No reliable link yet {link} ({at}r = {_num(r)}, {tail})."
+    if r < 0:
+        head = f"Higher {ex_label} tends to come with lower {metric_label} {when}"
+    elif lag == 0:
+        head = f"{ex_label.capitalize()} tends to move with {metric_label} in the same week"
+    else:
+        head = f"{ex_label.capitalize()} tends to lead {metric_label} by {_weeks(lag)}"
+    ci = f"95% CI {_num(best['r_low'])}–{_num(best['r_high'])}"
+    return f"{head} (r = {_num(r)}, {ci}, {tail})."
+
+
+def _gap_trend(weeks: np.ndarray, gap: np.ndarray) -> tuple[float, float, float]:
+    """OLS slope of the gap per week with its 95% CI (t, k − 2 df); NaN below 3 distinct weeks."""
+    if len(np.unique(weeks)) < 3:
+        return np.nan, np.nan, np.nan
+    fit = stats.linregress(weeks, gap)
+    half = float(stats.t.ppf(0.975, len(weeks) - 2)) * fit.stderr
+    return fit.slope, fit.slope - half, fit.slope + half
+
+
+def _gap_sentence(
+    perceived: float, actual: float, slope: float, low: float, high: float, weeks: int, agree: float
+) -> str:
+    gap = perceived - actual
+    if np.isnan(slope):
+        trend = "too few weeks to see a trend"
+    elif low <= 0 <= high:
+        trend = f"no clear trend over {weeks} weeks"
+    elif abs(gap) < agree:
+        trend = f"drifting {'up' if slope > 0 else 'down'} by {abs(slope):.1f} points a week"
+    else:
+        way = "widening" if (slope > 0) == (gap > 0) else "narrowing"
+        trend = f"{way} by {abs(slope):.1f} points a week"
+    if abs(gap) < agree:
+        view = "Your team reads customers well"
+    else:
+        view = f"Your team thinks customers felt {'better' if gap > 0 else 'worse'} than they did"
+    return f"{view}: {perceived:.0f} vs {actual:.0f} (gap {gap:+.0f}, {trend})".replace("-", "−")
+
+
+def perception_gap(
+    perception: pd.DataFrame, cx: pd.DataFrame, *, window: int = 8, agree_within: float = 5.0
+) -> pd.DataFrame:
+    """Perceived (``perception[team, period, score]``) vs actual (``cx[team, period, value]``).
+
+    Per team-week with both: ``perceived``, ``actual``, ``gap`` = perceived − actual (0–100
+    points), ``gap_trend`` (slope per week over the last ``window`` weeks) with its 95% CI
+    ``gap_trend_low/high``, ``trend_weeks`` used, and a ``sentence``. Count columns (``n``,
+    ``sample_size``) are carried through when present.
+    """
+    keep_p = [c for c in ("team", "period", "score", "n") if c in perception]
+    keep_c = [c for c in ("team", "period", "value", "sample_size") if c in cx]
+    both = (
+        perception[keep_p]
+        .assign(period=lambda d: pd.to_datetime(d["period"]))
+        .merge(
+            cx[keep_c].assign(period=lambda d: pd.to_datetime(d["period"])), on=["team", "period"]
+        )
+        .rename(columns={"score": "perceived", "value": "actual"})
+        .dropna(subset=["perceived", "actual"])
+        .sort_values(["team", "period"])
+        .reset_index(drop=True)
+    )
+    both["gap"] = both["perceived"] - both["actual"]
+    trends = []
+    for _, team in both.groupby("team", sort=False):
+        weeks = ((team["period"] - team["period"].min()) / WEEK).to_numpy()
+        gap = team["gap"].to_numpy()
+        for w in weeks:
+            recent = (weeks <= w) & (weeks > w - window)
+            trends.append((*_gap_trend(weeks[recent], gap[recent]), int(recent.sum())))
+    cols = ["gap_trend", "gap_trend_low", "gap_trend_high", "trend_weeks"]
+    both[cols] = pd.DataFrame(trends, columns=cols, index=both.index) if trends else np.nan
+    both["sentence"] = [
+        _gap_sentence(p, a, s, lo, hi, k, agree_within)
+        for p, a, s, lo, hi, k in both[["perceived", "actual", *cols]].itertuples(index=False)
+    ]
+    return both
+
+
+def driver_importance(
+    driver_scores: pd.DataFrame,
+    cx: pd.DataFrame,
+    *,
+    lag: int,
+    min_points: int = 8,
+    autocorr_adjust: bool = True,
+) -> pd.DataFrame:
+    """Which drivers move with a team's CX metric ``lag`` weeks later, strongest first.
+
+    ``driver_scores[team, period, driver, score]`` (insights.scores.driver_scores) and
+    ``cx[team, period, value]``. One row per team × driver with ≥ ``min_points`` weeks:
+    ``team, driver, lag, n, r, r_low, r_high, p, p_holm`` (Holm across the team's drivers),
+    ``rank`` (1 = most positive r) and ``ci_excludes_zero``. With ten drivers about one in two
+    teams will show a CI excluding 0 by chance; ``p_holm`` is the stricter reading.
+    """
+    rows = []
+    for driver, ex in driver_scores.groupby("driver"):
+        teams, aligned = _aligned(ex, cx, [lag])
+        codes, days, x, y = aligned[lag]
+        for code in np.unique(codes):
+            mine = codes == code
+            if mine.sum() >= min_points:
+                found = _stats(codes[mine], days[mine], x[mine], y[mine], autocorr_adjust)
+                rows.append({"team": teams[code], "driver": driver, "lag": lag, **found})
+    columns = ["team", "driver", "lag", "n", "r", "r_low", "r_high", "p"]
+    out = pd.DataFrame(rows, columns=columns).dropna(subset=["r"])
+    out["p_holm"] = out.groupby("team")["p"].transform(holm)
+    out["rank"] = out.groupby("team")["r"].rank(ascending=False, method="first").astype(int)
+    out["ci_excludes_zero"] = (out["r_low"] > 0) | (out["r_high"] < 0)
+    return out.sort_values(["team", "rank"]).reset_index(drop=True)
