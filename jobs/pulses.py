@@ -2,8 +2,8 @@
 
 The planner opens each team's latest due cycle once (a database constraint on team and
 cycle date makes that hold across processes). After downtime the latest missed cycle is
-opened late, with a full window from now; older missed cycles are not sent. On the very
-first run, a cycle whose window has already closed is left alone.
+opened late, with a full window from now; older missed cycles are not sent. A cycle whose
+window closed before the planner first ran, or while it ran, is left alone.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def plan(
     """Open every team's due scheduled pulse that is not open yet."""
     key = f"planner:{workspace_id}"
     state = session.get(SchedulerState, key)
-    first_run = state is None
+    last_run = state.last_run_at if state is not None else None
     opened = []
     for team_cfg in config.teams:
         if team_cfg.usergroup is None and team_cfg.channel is None:
@@ -90,9 +90,10 @@ def plan(
         if not due or pulse_for_cycle(session, team_id=team.id, cycle_date=due[-1]) is not None:
             continue
         cycle = due[-1]
-        closes = window(schedule, cycle)[1]
-        if first_run and closes <= now:
-            continue
+        starts, closes = window(schedule, cycle)
+        newly_due = last_run is not None and starts - LEAD > last_run
+        if closes <= now and not newly_due:
+            continue  # its window passed while we were already running, or before first start
         day = send_date(schedule, cycle)
         members = eligible_members(session, team_id=team.id, on=day)
         deliveries = [

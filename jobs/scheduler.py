@@ -1,4 +1,8 @@
-"""APScheduler wiring for `pulse worker`: decides *when* each job runs, nothing else."""
+"""APScheduler wiring for `pulse worker`: decides *when* each job runs, nothing else.
+
+Every job is idempotent against the database, so a missed or repeated tick is harmless;
+`coalesce` folds a backlog of missed ticks after downtime into one run.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,17 @@ import datetime as dt
 import logging
 import os
 import socket
+from collections.abc import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.slack import make_client
-from jobs import sync
+from jobs import closing, pulses, reminders, sync
 from jobs.delivery import Sender
 from storage.db import session_scope
+from storage.org import workspace_by_slack_id
 
 log = logging.getLogger("pulse.worker")
 
@@ -23,15 +29,20 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def build_scheduler(settings: Settings, engine: Engine) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=dt.UTC)
+    client = make_client(settings)
+    team_id = client.auth_test()["team_id"]
     sender = Sender(
         engine,
         make_client(settings, retries=False),
         worker=worker_id(),
         k=settings.config.privacy.min_group_size,
     )
-    client = make_client(settings)
 
     def deliver() -> None:
         while sender.run_once():
@@ -39,17 +50,52 @@ def build_scheduler(settings: Settings, engine: Engine) -> BlockingScheduler:
 
     def sync_teams() -> None:
         with session_scope(engine) as s:
-            result = sync.run(s, client, settings.config, dt.datetime.now(dt.UTC))
+            result = sync.run(s, client, settings.config, utc_now())
         log.info("teams synced: %s", result.teams)
 
-    scheduler.add_job(deliver, "interval", seconds=2, id="deliver", max_instances=1, coalesce=True)
-    scheduler.add_job(
-        sync_teams,
-        "interval",
-        hours=6,
-        id="sync",
-        next_run_time=dt.datetime.now(dt.UTC),
-        max_instances=1,
-        coalesce=True,
-    )
+    def plan() -> None:
+        with session_scope(engine) as s:
+            ws = workspace_by_slack_id(s, slack_team_id=team_id)
+            if ws is None or ws.id is None:
+                return
+            opened = pulses.plan(
+                s, config=settings.config, bank=settings.bank, workspace_id=ws.id, now=utc_now()
+            )
+        for pulse in opened:
+            log.info(
+                "opened pulse %s for %s (%s people)", pulse.pulse_id, pulse.team_key, pulse.invited
+            )
+
+    def remind() -> None:
+        sent = reminders.run(
+            engine, client, config=settings.config, secret=settings.secret(), now=utc_now()
+        )
+        if sent:
+            log.info("sent %s reminders", sent)
+
+    def close() -> None:
+        with session_scope(engine) as s:
+            closed = closing.run(s, now=utc_now())
+        if closed:
+            log.info("closed pulses %s", closed)
+
+    start = utc_now()
+    jobs: list[tuple[Callable[[], None], str, dict[str, float]]] = [
+        (sync_teams, "sync", {"hours": 6}),
+        (plan, "plan", {"minutes": 5}),
+        (deliver, "deliver", {"seconds": 2}),
+        (remind, "remind", {"minutes": 5}),
+        (close, "close", {"minutes": 1}),
+    ]
+    for i, (func, name, every) in enumerate(jobs):
+        scheduler.add_job(
+            func,
+            "interval",
+            id=name,
+            next_run_time=start + dt.timedelta(seconds=i),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            **every,
+        )
     return scheduler

@@ -104,3 +104,11 @@ def team_member_count(session: Session, *, team_id: int) -> int:
 
 def workspace_by_slack_id(session: Session, *, slack_team_id: str) -> Workspace | None:
     return session.exec(select(Workspace).where(Workspace.slack_team_id == slack_team_id)).first()
+
+
+def has_team(session: Session, *, employee_id: int) -> bool:
+    """Whether the person belongs to any synced team (and so receives pulses)."""
+    return (
+        session.exec(select(Membership).where(Membership.employee_id == employee_id)).first()
+        is not None
+    )

@@ -134,6 +134,14 @@ def closed_notice() -> dict[str, Any]:
     }
 
 
+def reminder_message(*, team_name: str, closes_label: str) -> dict[str, Any]:
+    text = (
+        f"A gentle reminder: the {team_name} pulse closes {closes_label}. "
+        "It takes about 30 seconds, just above this message, and it's anonymous."
+    )
+    return {"text": text, "blocks": [{"type": "section", "text": _md(text)}]}
+
+
 def not_yours_notice() -> dict[str, Any]:
     return {
         "response_type": "ephemeral",

@@ -83,5 +83,8 @@ def message(text: str) -> dict[str, Any]:
 USAGE = (
     "*Oxygen Pulse* · `/pulse` commands\n"
     "• `/pulse report [team]` — your team's latest pulse (managers and HR)\n"
+    "• `/pulse pause 2w` — no pulses for a while (days `d` or weeks `w`, up to 12 weeks)\n"
+    "• `/pulse resume` — end a pause early\n"
+    "• `/pulse optout` / `/pulse optin` — stop or restart pulses\n"
     "• `/pulse help` — this list"
 )

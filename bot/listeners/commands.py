@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import ids
+from bot import ids, preferences
 from bot.blocks import report
 from bot.context import Context
 from bot.reporting import team_report
@@ -19,18 +19,38 @@ def register(app: App, ctx: Context) -> None:
         ack()
         words = (command.get("text") or "").split()
         sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
-        if sub == "report" and len(args) <= 1:
-            with session_scope(ctx.engine) as session:
+        team_id, user_id = command["team_id"], command["user_id"]
+        with session_scope(ctx.engine) as session:
+            if sub == "report" and len(args) <= 1:
                 reply = team_report(
                     session,
                     config=ctx.settings.config,
-                    slack_team_id=command["team_id"],
-                    user_id=command["user_id"],
+                    slack_team_id=team_id,
+                    user_id=user_id,
                     team_key=args[0].lower() if args else None,
                     now=ctx.clock(),
                 )
-        elif sub == "help":
-            reply = report.message(report.USAGE)
-        else:
-            reply = report.message(f"I don't know `{' '.join(words)[:80]}`.\n\n{report.USAGE}")
+            elif sub == "pause":
+                text = preferences.pause(
+                    session,
+                    slack_team_id=team_id,
+                    user_id=user_id,
+                    text=" ".join(args),
+                    today=ctx.clock().date(),
+                )
+                reply = report.message(text)
+            elif sub == "resume" and not args:
+                reply = report.message(
+                    preferences.resume(session, slack_team_id=team_id, user_id=user_id)
+                )
+            elif sub in ("optout", "optin") and not args:
+                text = preferences.set_opt_out(
+                    session, slack_team_id=team_id, user_id=user_id, out=sub == "optout"
+                )
+                reply = report.message(text)
+            elif sub == "help" and not args:
+                reply = report.message(report.USAGE)
+            else:
+                shown = " ".join(words)[:80]
+                reply = report.message(f"I don't know `{shown}`.\n\n{report.USAGE}")
         respond(**reply)

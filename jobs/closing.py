@@ -1,0 +1,29 @@
+"""Close pulses on time: answers stop counting, unsent DMs are abandoned."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, update
+
+from storage.models import Delivery
+from storage.pulses import due_to_close
+
+
+def run(session: Session, *, now: dt.datetime) -> list[int]:
+    """Close every pulse past its closing time; returns their ids."""
+    closed = []
+    for pulse in due_to_close(session, now=now):
+        pulse.closed_at = now
+        session.add(pulse)
+        session.exec(
+            update(Delivery)
+            .where(
+                Delivery.pulse_id == pulse.id,
+                col(Delivery.status).in_(["pending", "claimed"]),
+            )
+            .values(status="failed", error="pulse_closed", claimed_by=None)
+        )
+        if pulse.id is not None:
+            closed.append(pulse.id)
+    return closed
