@@ -107,9 +107,7 @@ def test_a_dead_workers_claim_is_reclaimed_after_the_lease_with_attempts_counted
     assert [c.attempts for c in first] == [1, 1]
     with session_scope(engine) as s:
         assert outbox.claim_due(s, worker="other", now=NOW + LEASE / 2, limit=10, lease=LEASE) == []
-        again = outbox.claim_due(
-            s, worker="other", now=NOW + LEASE * 2, limit=10, lease=LEASE
-        )
+        again = outbox.claim_due(s, worker="other", now=NOW + LEASE * 2, limit=10, lease=LEASE)
     assert [c.attempts for c in again] == [2, 2]
 
 
