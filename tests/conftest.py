@@ -17,6 +17,11 @@ import storage.models  # noqa: F401  (registers tables)
 from storage.db import make_engine
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+# slack_sdk honours HTTP(S)_PROXY and ignores NO_PROXY: keep every test's (and every child
+# process's) traffic to the sandbox on loopback, never through a proxy.
+for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_var, None)
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,48 @@
+"""`/_sandbox/*`: drive a running sandbox from another process (benchmark, demo, curl).
+
+GET `state`; POST `rate_limit` {method, per_second} (method "*" sets the default),
+`fault` {method, kind, times, probability, seed, delay}, `clear_faults`, `reset_calls`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox.handler import SandboxHandler
+
+_FAULT_FIELDS = ("times", "probability", "seed", "delay")
+
+
+def handle(handler: SandboxHandler, verb: str, name: str, body: bytes) -> None:
+    """Answer one control request: 200 `{"ok": true, ...}` or 400 with the reason."""
+    sandbox = handler.sandbox
+    try:
+        args: dict[str, Any] = json.loads(body) if body.strip() else {}
+        if not isinstance(args, dict):
+            raise ValueError("body must be a JSON object")
+        if verb == "GET" and name == "state":
+            return handler.send_json(200, {"ok": True, **sandbox.state()})
+        if verb != "POST":
+            return handler.send_json(404, {"ok": False, "error": "not_found"})
+        if name == "rate_limit":
+            method = args.get("method") or "*"
+            per_second = args.get("per_second")
+            per_second = None if per_second is None else float(per_second)
+            if method == "*":
+                sandbox.set_default_rate(per_second)
+            else:
+                sandbox.set_rate_limit(str(method), per_second)
+        elif name == "fault":
+            options = {k: args[k] for k in _FAULT_FIELDS if k in args}
+            sandbox.inject_fault(str(args["method"]), str(args["kind"]), **options)
+        elif name == "clear_faults":
+            sandbox.clear_faults()
+        elif name == "reset_calls":
+            sandbox.workspace.reset_calls()
+        else:
+            return handler.send_json(404, {"ok": False, "error": "not_found"})
+    except (KeyError, TypeError, ValueError) as error:
+        return handler.send_json(400, {"ok": False, "error": f"bad_request: {error}"})
+    return handler.send_json(200, {"ok": True})

@@ -1,0 +1,46 @@
+"""`auth.test`, `users.*` and `usergroups.users.list`: who the bot is and who is there."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+from sandbox.methods.base import Call, method, paginate
+
+
+@method("auth.test")
+def auth_test(call: Call) -> dict:
+    ws = call.workspace
+    return {
+        "url": f"https://{ws.team_domain}.slack.com/",
+        "team": ws.team_name,
+        "user": ws.user(ws.bot_user_id)["name"],
+        "team_id": ws.team_id,
+        "user_id": ws.bot_user_id,
+        "bot_id": ws.bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+@method("users.list")
+def users_list(call: Call) -> dict:
+    """Every member, bots and deactivated users included, as Slack lists them."""
+    page, next_cursor = paginate(call, call.workspace.all_users(), default_limit=200)
+    return {
+        "members": page,
+        "cache_ts": int(time.time()),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+@method("users.info")
+def users_info(call: Call) -> dict:
+    ws = call.workspace
+    with ws.lock:
+        return {"user": copy.deepcopy(ws.user(call.require("user", "user_not_found")))}
+
+
+@method("usergroups.users.list")
+def usergroup_users(call: Call) -> dict:
+    usergroup = call.require("usergroup", "no_such_subteam")
+    return {"users": call.workspace.usergroup_members(usergroup)}

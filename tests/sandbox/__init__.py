@@ -1,0 +1,1 @@
+"""Tests of the sandbox Slack workspace (server, state, signed sender)."""
