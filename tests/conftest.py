@@ -6,11 +6,13 @@ PostgreSQL tests run when TEST_DATABASE_URL is set (CI sets it) and skip otherwi
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers tables)
@@ -25,21 +27,36 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROX
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _reset_postgres(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+def pg_schema_url(schema: str) -> str:
+    """TEST_DATABASE_URL confined to one schema, so concurrent test runs never collide."""
+    sep = "&" if "?" in (PG_URL or "") else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for the duration; yields a database URL confined to it."""
+    schema = f"t_{secrets.token_hex(5)}"
+    admin = create_engine(PG_URL or "")
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def pg_engine() -> Iterator[Engine]:
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
-    engine = make_engine(PG_URL)
-    _reset_postgres(engine)
-    SQLModel.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+    with pg_schema() as url:
+        engine = make_engine(url)
+        SQLModel.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
 
 
 def _truncate(engine: Engine) -> None:

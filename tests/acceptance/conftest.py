@@ -13,12 +13,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from sandbox import company
 from sandbox.sender import SlackSender
@@ -26,7 +27,7 @@ from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.conftest import PG_URL, REPO
+from tests.conftest import PG_URL, REPO, pg_schema
 
 SECRET = "acceptance-test-pseudonymisation-key"
 
@@ -79,30 +80,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _database(backend: str, tmp: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'acceptance.db'}"
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
-    schema = f"acceptance_{secrets.token_hex(4)}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-
-
-def _drop_schema(url: str) -> None:
-    if "search_path" not in url:
-        return
-    schema = url.rsplit("%3D", 1)[1]
-    admin = create_engine(PG_URL or "")
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
 @pytest.fixture(
     scope="module",
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
@@ -111,7 +88,17 @@ def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
-    url = _database(request.param, tmp)
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp / 'acceptance.db'}"
+        elif PG_URL:
+            url = cleanup.enter_context(pg_schema())
+        else:
+            pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
+        yield from _serve(url, tmp)
+
+
+def _serve(url: str, tmp: Path) -> Iterator[Stack]:
     engine = make_engine(url)
     upgrade(engine)
     signing_secret = secrets.token_hex(16)
@@ -144,7 +131,6 @@ def stack(
             web.terminate()
             web.wait(timeout=30)
             engine.dispose()
-            _drop_schema(url)
 
 
 def _wait_healthy(url: str, web: subprocess.Popen[bytes]) -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.schema import is_current
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, pg_schema
 
 
 def _assert_matches_models(engine) -> None:  # type: ignore[no-untyped-def]
@@ -36,15 +36,9 @@ def test_migrations_on_sqlite(tmp_path: Path) -> None:
 def test_migrations_on_postgresql() -> None:
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS migration_test CASCADE"))
-        conn.execute(text("CREATE SCHEMA migration_test"))
-    engine = create_engine(PG_URL, connect_args={"options": "-csearch_path=migration_test"})
-    try:
-        _assert_matches_models(engine)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text("DROP SCHEMA migration_test CASCADE"))
-        admin.dispose()
+    with pg_schema() as url:
+        engine = make_engine(url)
+        try:
+            _assert_matches_models(engine)
+        finally:
+            engine.dispose()
