@@ -39,8 +39,16 @@ class Outcome:
 class _Target:
     view: PulseView
     employee: Employee
-    question: Question
+    question: Question | None  # None: the pulse's free comment
     respondent: str
+
+    @property
+    def stored_question_id(self) -> int | None:
+        return None if self.question is None else self.question.id
+
+    @property
+    def accepts_text(self) -> bool:
+        return self.question is None or self.question.kind == "text"
 
 
 def _resolve(
@@ -60,7 +68,9 @@ def _resolve(
     if view is None or employee is None or employee.id is None or view.pulse.workspace_id != ws.id:
         return None
     question = next((q for q in view.questions if q.id == question_id), None)
-    if question is None or not was_invited(session, pulse_id=pulse_id, employee_id=employee.id):
+    if question is None and question_id != ids.COMMENT_QUESTION:
+        return None
+    if not was_invited(session, pulse_id=pulse_id, employee_id=employee.id):
         return None
     key = respondent_key(secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse_id)
     return _Target(view=view, employee=employee, question=question, respondent=key)
@@ -89,7 +99,7 @@ def answer_click(
         pulse_id=pulse_id,
         question_id=question_id,
     )
-    if target is None:
+    if target is None or target.question is None:
         return Outcome("refused")
     item = QuestionItem(question_id=question_id, text="", kind=target.question.kind)
     if value not in dict(options(item)):
@@ -130,15 +140,18 @@ def open_text_answer(
         pulse_id=pulse_id,
         question_id=question_id,
     )
-    if target is None or target.question.kind != "text":
+    if target is None or not target.accepts_text:
         return Outcome("refused")
     if not is_open(target.view.pulse, now):
         return Outcome("closed")
     current = written_answer(
-        session, pulse_id=pulse_id, question_id=question_id, respondent=target.respondent
+        session,
+        pulse_id=pulse_id,
+        question_id=target.stored_question_id,
+        respondent=target.respondent,
     )
     modal = text_answer_modal(
-        question_text=target.question.text,
+        question_text=target.question.text if target.question else None,
         initial=current,
         private_metadata=f"{pulse_id}:{question_id}:{channel_id}:{message_ts}",
     )
@@ -169,7 +182,7 @@ def save_text_answer(
         pulse_id=pulse_id,
         question_id=question_id,
     )
-    if target is None or target.question.kind != "text":
+    if target is None or not target.accepts_text:
         return Outcome("refused")
     if not is_open(target.view.pulse, now):
         return Outcome("invalid", error="This pulse has closed, so answers can't be changed.")
@@ -179,7 +192,7 @@ def save_text_answer(
     save_written_answer(
         session,
         pulse_id=pulse_id,
-        question_id=question_id,
+        question_id=target.stored_question_id,
         respondent=target.respondent,
         body=text.strip(),
     )

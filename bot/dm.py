@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.blocks.pulse import QuestionItem, pulse_message
-from storage.models import Comment
+from storage.comments import written_by
 from storage.pulses import PulseView, is_open
 from storage.responses import answers_of
 
@@ -36,18 +36,10 @@ def render_dm(
     """The DM as this respondent should see it now (no respondent: a fresh, unanswered DM)."""
     pulse_id = view.pulse.id or 0
     answers: dict[int, int] = {}
-    written: frozenset[int] = frozenset()
+    texts: dict[int | None, str] = {}
     if respondent is not None:
         answers = answers_of(session, pulse_id=pulse_id, respondent=respondent)
-        written = frozenset(
-            qid
-            for qid in session.exec(
-                select(Comment.question_id).where(
-                    Comment.pulse_id == pulse_id, Comment.respondent == respondent
-                )
-            )
-            if qid is not None
-        )
+        texts = written_by(session, pulse_id=pulse_id, respondent=respondent)
     return pulse_message(
         pulse_id=pulse_id,
         team_name=view.team_name,
@@ -61,7 +53,8 @@ def render_dm(
             for q in view.questions
         ],
         answers=answers,
-        written=written,
+        written=frozenset(q for q in texts if q is not None),
+        commented=None in texts,
         closes_label=local_label(view.pulse.closes_at, tz),
         closed=not is_open(view.pulse, now),
         min_group_size=k,

@@ -5,9 +5,17 @@ import re
 ANSWER = "pulse_answer"  # action_id is f"{ANSWER}:{value}"; value "pulse:question:value"
 ANSWER_PATTERN = re.compile(rf"^{ANSWER}:")
 TEXT_ANSWER = "pulse_text_answer"  # opens the free-text modal; value "pulse:question"
+COMMENT = "pulse_comment"  # opens the anonymous-comment modal; value "pulse:0"
+COMMENT_QUESTION = 0  # stands for "the pulse's free comment" in values and metadata
 TEXT_MODAL = "pulse_text_modal"  # callback_id of that modal
 TEXT_BLOCK = "pulse_text_block"
 TEXT_INPUT = "pulse_text_input"
+HOME_PAUSE = "home_pause"
+HOME_RESUME = "home_resume"
+HOME_OPTOUT = "home_optout"
+HOME_OPTIN = "home_optin"
+MYDATA_DOWNLOAD = "mydata_download"
+MYDATA_ERASE = "mydata_erase"
 QUESTION_BLOCK = "q"  # block_id prefix: f"q:{question_id}"
 
 COMMAND = "/pulse"

@@ -1,24 +1,32 @@
-"""Written answers and anonymous comments, stored under the respondent's pseudonym."""
+"""Written answers and anonymous comments, stored under the respondent's pseudonym.
+
+`question_id` is the open prompt answered, or None for the pulse's free comment. One of
+each per respondent and pulse: writing again replaces it.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Comment
 
 
+def _same(pulse_id: int, question_id: int | None, respondent: str) -> list[Any]:
+    qcol = col(Comment.question_id)
+    return [
+        Comment.pulse_id == pulse_id,
+        qcol.is_(None) if question_id is None else qcol == question_id,
+        Comment.respondent == respondent,
+    ]
+
+
 def save_written_answer(
-    session: Session, *, pulse_id: int, question_id: int, respondent: str, body: str
+    session: Session, *, pulse_id: int, question_id: int | None, respondent: str, body: str
 ) -> None:
-    """One written answer per question and respondent: a new one replaces the old."""
-    session.exec(
-        delete(Comment).where(
-            Comment.pulse_id == pulse_id,
-            Comment.question_id == question_id,
-            Comment.respondent == respondent,
-        )
-    )
+    session.exec(delete(Comment).where(*_same(pulse_id, question_id, respondent)))
     session.add(
         Comment(pulse_id=pulse_id, question_id=question_id, respondent=respondent, body=body)
     )
@@ -26,12 +34,26 @@ def save_written_answer(
 
 
 def written_answer(
-    session: Session, *, pulse_id: int, question_id: int, respondent: str
+    session: Session, *, pulse_id: int, question_id: int | None, respondent: str
 ) -> str | None:
     return session.exec(
-        select(Comment.body).where(
-            Comment.pulse_id == pulse_id,
-            Comment.question_id == question_id,
-            Comment.respondent == respondent,
-        )
+        select(Comment.body).where(*_same(pulse_id, question_id, respondent))
     ).first()
+
+
+def delete_written(
+    session: Session, *, pulse_id: int, question_id: int | None, respondent: str
+) -> int:
+    """The author withdraws a comment or written answer; returns rows removed."""
+    result = session.exec(delete(Comment).where(*_same(pulse_id, question_id, respondent)))
+    return int(result.rowcount or 0)
+
+
+def written_by(session: Session, *, pulse_id: int, respondent: str) -> dict[int | None, str]:
+    """Everything one respondent wrote in one pulse: question id (None = comment) -> text."""
+    rows = session.exec(
+        select(Comment.question_id, Comment.body).where(
+            Comment.pulse_id == pulse_id, Comment.respondent == respondent
+        )
+    ).all()
+    return dict(rows)

@@ -8,6 +8,7 @@ that joins them to `Delivery`.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -128,10 +129,15 @@ class Delivery(SQLModel, table=True):
     reminder_checked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+def random_id() -> str:
+    """Unordered ids for answers: a sequence would leak the order people answered in."""
+    return secrets.token_hex(8)
+
+
 class Response(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("pulse_id", "question_id", "respondent"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=16)
     pulse_id: int = Field(foreign_key="pulse.id", index=True)
     question_id: int = Field(foreign_key="question.id")
     respondent: str = Field(max_length=64)
@@ -139,7 +145,7 @@ class Response(SQLModel, table=True):
 
 
 class Comment(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=16)
     pulse_id: int = Field(foreign_key="pulse.id", index=True)
     question_id: int | None = Field(default=None, foreign_key="question.id")
     respondent: str = Field(max_length=64, index=True)

@@ -117,3 +117,16 @@ def was_invited(session: Session, *, pulse_id: int, employee_id: int) -> bool:
         ).first()
         is not None
     )
+
+
+def recent_pulses_of(session: Session, *, employee_id: int, limit: int = 3) -> list[Pulse]:
+    """The last pulses sent to this person, newest first (for their own App Home)."""
+    return list(
+        session.exec(
+            select(Pulse)
+            .join(Delivery, col(Delivery.pulse_id) == Pulse.id)
+            .where(Delivery.employee_id == employee_id, Delivery.status == "sent")
+            .order_by(col(Pulse.id).desc())
+            .limit(limit)
+        )
+    )

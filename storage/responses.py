@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import Delivery, PulseQuestion, Question, Response
+from storage.models import Delivery, PulseQuestion, Question, Response, random_id
 
 
 def record_answer(
@@ -18,7 +18,11 @@ def record_answer(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Response).values(
-        pulse_id=pulse_id, question_id=question_id, respondent=respondent, value=value
+        id=random_id(),
+        pulse_id=pulse_id,
+        question_id=question_id,
+        respondent=respondent,
+        value=value,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["pulse_id", "question_id", "respondent"], set_={"value": value}

@@ -10,9 +10,13 @@ from bot.blocks.pulse import _plain
 MIN_TEXT, MAX_TEXT = 3, 2000
 
 
+COMMENT_LABEL = "Anything you'd like your manager to know? (anonymous)"
+
+
 def text_answer_modal(
-    *, question_text: str, initial: str | None, private_metadata: str
+    *, question_text: str | None, initial: str | None, private_metadata: str
 ) -> dict[str, Any]:
+    """A written answer to an open prompt, or (question_text None) the free comment."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": ids.TEXT_INPUT,
@@ -26,14 +30,14 @@ def text_answer_modal(
         "type": "modal",
         "callback_id": ids.TEXT_MODAL,
         "private_metadata": private_metadata,
-        "title": _plain("Your answer"),
+        "title": _plain("Your answer" if question_text else "Anonymous comment"),
         "submit": _plain("Save"),
         "close": _plain("Cancel"),
         "blocks": [
             {
                 "type": "input",
                 "block_id": ids.TEXT_BLOCK,
-                "label": _plain(question_text[:2000]),
+                "label": _plain((question_text or COMMENT_LABEL)[:2000]),
                 "element": element,
             },
             {

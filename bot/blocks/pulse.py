@@ -34,6 +34,7 @@ def pulse_message(
     questions: list[QuestionItem],
     answers: dict[int, int],
     written: frozenset[int] = frozenset(),
+    commented: bool = False,
     closes_label: str,
     closed: bool = False,
     min_group_size: int = 5,
@@ -55,6 +56,7 @@ def pulse_message(
     ]
     for n, item in enumerate(questions, start=1):
         blocks.extend(_question_blocks(pulse_id, n, item, answers, written, closed))
+    blocks.append(_comment_block(pulse_id, commented, closed))
     if closed:
         status = f"This pulse has closed. You answered {done} of {len(questions)}. Thank you!"
     elif done == len(questions):
@@ -123,6 +125,23 @@ def _question_blocks(
         buttons.append(button)
     out.append({"type": "actions", "block_id": f"{block_id}:a", "elements": buttons})
     return out
+
+
+def _comment_block(pulse_id: int, commented: bool, closed: bool) -> dict[str, Any]:
+    text = (
+        ":speech_balloon: Your anonymous comment is saved."
+        if commented
+        else "Anything else on your mind? Comments reach your manager without your name."
+    )
+    block: dict[str, Any] = {"type": "section", "block_id": "comment", "text": _md(text)}
+    if not closed:
+        block["accessory"] = {
+            "type": "button",
+            "action_id": ids.COMMENT,
+            "text": _plain("Edit comment" if commented else "Add an anonymous comment"),
+            "value": f"{pulse_id}:{ids.COMMENT_QUESTION}",
+        }
+    return block
 
 
 def closed_notice() -> dict[str, Any]:

@@ -86,5 +86,6 @@ USAGE = (
     "• `/pulse pause 2w` — no pulses for a while (days `d` or weeks `w`, up to 12 weeks)\n"
     "• `/pulse resume` — end a pause early\n"
     "• `/pulse optout` / `/pulse optin` — stop or restart pulses\n"
+    "• `/pulse my-data` — see, download or delete what is stored about you\n"
     "• `/pulse help` — this list"
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Context
-from bot.listeners import actions, commands, events, views
+from bot.listeners import actions, commands, events, mydata, views
 
 
 def register(app: App, ctx: Context) -> None:
@@ -13,3 +13,4 @@ def register(app: App, ctx: Context) -> None:
     actions.register(app, ctx)
     events.register(app, ctx)
     views.register(app, ctx)
+    mydata.register(app, ctx)

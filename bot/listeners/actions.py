@@ -39,6 +39,7 @@ def register(app: App, ctx: Context) -> None:
             )
 
     @app.action(ids.TEXT_ANSWER)
+    @app.action(ids.COMMENT)
     def write(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         container = body.get("container", {})

@@ -6,8 +6,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import ids, preferences
+from bot import ids, mydata, preferences
 from bot.blocks import report
+from bot.blocks.mydata import my_data
 from bot.context import Context
 from bot.reporting import team_report
 from storage.db import session_scope
@@ -48,6 +49,15 @@ def register(app: App, ctx: Context) -> None:
                     session, slack_team_id=team_id, user_id=user_id, out=sub == "optout"
                 )
                 reply = report.message(text)
+            elif sub in ("my-data", "mydata") and not args:
+                record = mydata.collect(
+                    session, secret=ctx.settings.secret(), slack_team_id=team_id, user_id=user_id
+                )
+                reply = (
+                    report.message("Oxygen Pulse stores nothing about you.")
+                    if record is None
+                    else my_data(record)
+                )
             elif sub == "help" and not args:
                 reply = report.message(report.USAGE)
             else:

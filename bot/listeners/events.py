@@ -1,13 +1,61 @@
-"""Events API listeners."""
+"""Events API listeners: the App Home tab and its controls."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
 
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import ids, preferences
 from bot.context import Context
+from bot.home import build_home
+from storage.db import session_scope
 
 
 def register(app: App, ctx: Context) -> None:
+    def publish(client: WebClient, team_id: str, user_id: str) -> None:
+        with session_scope(ctx.engine) as session:
+            view = build_home(
+                session,
+                config=ctx.settings.config,
+                secret=ctx.settings.secret(),
+                slack_team_id=team_id,
+                user_id=user_id,
+                now=ctx.clock(),
+            )
+        client.views_publish(user_id=user_id, view=view)
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") == "home":
+            publish(client, body["team_id"], event["user"])
+
     @app.event("message")
     def ignore_messages() -> None:
         """DMs to the bot carry no commands; acknowledging keeps Slack from retrying."""
+
+    @app.action(ids.HOME_PAUSE)
+    @app.action(ids.HOME_RESUME)
+    @app.action(ids.HOME_OPTOUT)
+    @app.action(ids.HOME_OPTIN)
+    def home_control(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        action = body["actions"][0]["action_id"]
+        with session_scope(ctx.engine) as session:
+            if action == ids.HOME_PAUSE:
+                preferences.pause(
+                    session,
+                    slack_team_id=team_id,
+                    user_id=user_id,
+                    text="2w",
+                    today=ctx.clock().date(),
+                )
+            elif action == ids.HOME_RESUME:
+                preferences.resume(session, slack_team_id=team_id, user_id=user_id)
+            else:
+                preferences.set_opt_out(
+                    session, slack_team_id=team_id, user_id=user_id, out=action == ids.HOME_OPTOUT
+                )
+        publish(client, team_id, user_id)

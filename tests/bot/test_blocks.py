@@ -53,12 +53,13 @@ def test_fresh_pulse_dm() -> None:
 
 
 def test_answered_dm_shows_the_choice_and_progress() -> None:
-    message = _dm(answers={11: 4, 13: 9}, written=frozenset({14}))
+    message = _dm(answers={11: 4, 13: 9}, written=frozenset({14}), commented=True)
     check_message(message)
     _snapshot("pulse_answered", message)
     text = json.dumps(message, ensure_ascii=False)
     assert "Recorded: *Agree*" in text and "Recorded: *9*" in text
     assert "3 of 4 answered." in text
+    assert "Your anonymous comment is saved" in text
 
 
 def test_closed_dm_has_no_buttons() -> None:

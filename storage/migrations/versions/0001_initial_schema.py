@@ -166,7 +166,7 @@ def upgrade() -> None:
 
     op.create_table(
         "comment",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=True),
         sa.Column("respondent", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -233,7 +233,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "response",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("respondent", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),

@@ -1,0 +1,107 @@
+"""The App Home tab: your pulse, your own answers (only you see them), your choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot import ids
+from bot.blocks.pulse import _md, _plain
+
+WHO_SEES_WHAT = (
+    "*Who sees what*\n"
+    "• *You* see your own answers, here and nowhere else.\n"
+    "• *Your manager and HR* see team figures only, and only when at least {k} people "
+    "answered. Comments reach them without names, shuffled, dated only by the pulse.\n"
+    "• *Nobody* sees who answered or what any one person said. Answers are stored under a "
+    "code made from your Slack id, the pulse and a secret key only the server holds.\n"
+    "• `/pulse my-data` shows and downloads everything stored about you, and lets you delete it."
+)
+
+
+@dataclass(frozen=True)
+class PastPulse:
+    team_name: str
+    when: str  # "Tue 24 Nov"
+    status: str  # "open until Thu 26 Nov, 10:00 CET" | "closed"
+    lines: list[tuple[str, str]]  # (question, your answer)
+
+
+def home_view(
+    *,
+    pulses: list[PastPulse],
+    paused_until: str | None,
+    opted_out: bool,
+    enrolled: bool,
+    k: int,
+    manager_of: list[str],
+) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Oxygen Pulse")}]
+    if not enrolled:
+        blocks.append(_section("You're not part of a pulse team yet; HR adds teams."))
+    for past in pulses:
+        blocks.append(_section(f"*{past.team_name} · {past.when}* — {past.status}"))
+        if past.lines:
+            text = "\n".join(f"• {q}\n   _{a}_" for q, a in past.lines)
+            blocks.append(_section(text[:2900]))
+        else:
+            blocks.append(_section("_You haven't answered this one._"))
+    if pulses:
+        blocks.append(
+            _context(
+                "Only you can see your answers above. Answer or change them in the Messages tab."
+            )
+        )
+    blocks += [{"type": "divider"}, _section(_status(paused_until, opted_out))]
+    if enrolled:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "home_controls",
+                "elements": _controls(paused_until, opted_out),
+            }
+        )
+    if manager_of:
+        teams = ", ".join(manager_of)
+        blocks += [
+            {"type": "divider"},
+            _section(f"*Your teams:* {teams}\nType `/pulse report` for the latest figures."),
+        ]
+    blocks += [{"type": "divider"}, _section(WHO_SEES_WHAT.format(k=k))]
+    return {"type": "home", "blocks": blocks}
+
+
+def _status(paused_until: str | None, opted_out: bool) -> str:
+    if opted_out:
+        return "*You're opted out.* You won't get pulses until you opt back in."
+    if paused_until:
+        return f"*Paused* until {paused_until}."
+    return "*You're receiving pulses.* Need a break? Pause them for two weeks."
+
+
+def _controls(paused_until: str | None, opted_out: bool) -> list[dict[str, Any]]:
+    out = []
+    if opted_out:
+        out.append(_button("Opt back in", ids.HOME_OPTIN, "optin", primary=True))
+    else:
+        if paused_until:
+            out.append(_button("Resume now", ids.HOME_RESUME, "resume"))
+        else:
+            out.append(_button("Pause for 2 weeks", ids.HOME_PAUSE, "2w"))
+        out.append(_button("Opt out", ids.HOME_OPTOUT, "optout"))
+    return out
+
+
+def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    button = {"type": "button", "action_id": action_id, "text": _plain(text), "value": value}
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": _md(text)}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_md(text)]}

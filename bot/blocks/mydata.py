@@ -1,0 +1,68 @@
+"""The ephemeral reply to `/pulse my-data`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.blocks.pulse import _md, _plain
+
+
+def my_data(record: dict[str, Any]) -> dict[str, Any]:
+    answered = sum(1 for p in record["pulses"] if p["answers"] or p["written"])
+    state = (
+        "opted out"
+        if record["opted_out"]
+        else (
+            f"paused until {record['paused_until']}"
+            if record["paused_until"]
+            else "receiving pulses"
+        )
+    )
+    text = (
+        "*What Oxygen Pulse stores about you* (only you can see this)\n"
+        f"• From Slack: your name ({record['name']}), time zone ({record['time_zone']}) and "
+        f"teams ({', '.join(record['teams']) or 'none'})\n"
+        f"• Your choice: {state}\n"
+        f"• {len(record['pulses'])} pulses sent to you; you answered {answered}. Your answers are "
+        "stored under a code only the server's secret key can recreate, never under your name."
+    )
+    erase = {
+        "type": "button",
+        "action_id": ids.MYDATA_ERASE,
+        "text": _plain("Delete my answers and comments"),
+        "style": "danger",
+        "value": "erase",
+        "confirm": {
+            "title": _plain("Delete your answers?"),
+            "text": _md(
+                "This removes every answer and comment you gave, from every pulse. "
+                "It can't be undone."
+            ),
+            "confirm": _plain("Delete"),
+            "deny": _plain("Keep them"),
+        },
+    }
+    download = {
+        "type": "button",
+        "action_id": ids.MYDATA_DOWNLOAD,
+        "text": _plain("Download everything"),
+        "value": "download",
+    }
+    return {
+        "response_type": "ephemeral",
+        "text": "What Oxygen Pulse stores about you",
+        "blocks": [
+            {"type": "section", "text": _md(text)},
+            {"type": "actions", "block_id": "mydata", "elements": [download, erase]},
+            {
+                "type": "context",
+                "elements": [
+                    _md(
+                        "Your name, time zone and teams come from Slack on every sync; "
+                        "`/pulse optout` stops pulses."
+                    )
+                ],
+            },
+        ],
+    }

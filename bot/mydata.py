@@ -1,0 +1,116 @@
+"""`/pulse my-data`: everything stored about one person, to read, download, or delete.
+
+Answers are found by recomputing the person's pseudonymous key for each pulse sent to
+them; nothing links them otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from bot.blocks.pulse import QuestionItem, options
+from storage.models import Comment, Delivery, Membership, Pulse, Response, Team
+from storage.org import employee_by_slack_id, workspace_by_slack_id
+from storage.pseudonym import respondent_key
+from storage.pulses import pulse_view
+
+
+def collect(
+    session: Session, *, secret: bytes, slack_team_id: str, user_id: str
+) -> dict[str, Any] | None:
+    """A JSON-ready record of everything stored about this person, or None if nothing."""
+    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    me = (
+        employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
+        if ws and ws.id
+        else None
+    )
+    if me is None or me.id is None:
+        return None
+    teams = session.exec(
+        select(Team.name)
+        .join(Membership, col(Membership.team_id) == Team.id)
+        .where(Membership.employee_id == me.id)
+    ).all()
+    pulses = []
+    for delivery, pulse in session.exec(
+        select(Delivery, Pulse)
+        .join(Pulse, col(Pulse.id) == Delivery.pulse_id)
+        .where(Delivery.employee_id == me.id)
+        .order_by(col(Pulse.id))
+    ).all():
+        key = respondent_key(
+            secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse.id or 0
+        )
+        view = pulse_view(session, pulse_id=pulse.id or 0)
+        by_id = {q.id: q for q in view.questions} if view else {}
+        answers = []
+        for qid, value in session.exec(
+            select(Response.question_id, Response.value).where(
+                Response.pulse_id == pulse.id, Response.respondent == key
+            )
+        ):
+            q = by_id.get(qid)
+            label = (
+                dict(
+                    options(
+                        QuestionItem(qid, "", q.kind, tuple(q.scale.split("|")) if q.scale else ())
+                    )
+                ).get(value)
+                if q
+                else None
+            )
+            answers.append({"question": q.text if q else qid, "value": value, "label": label})
+        written = [
+            {"question": by_id[qid].text if qid in by_id else "comment", "text": body}
+            for qid, body in session.exec(
+                select(Comment.question_id, Comment.body).where(
+                    Comment.pulse_id == pulse.id, Comment.respondent == key
+                )
+            )
+        ]
+        pulses.append(
+            {
+                "team": view.team_name if view else "",
+                "opened": pulse.opened_at.date().isoformat(),
+                "delivery": delivery.status,
+                "answers": answers,
+                "written": written,
+            }
+        )
+    return {
+        "slack_user_id": user_id,
+        "name": me.name,
+        "time_zone": me.tz,
+        "teams": list(teams),
+        "opted_out": me.opted_out,
+        "paused_until": me.paused_until.isoformat() if me.paused_until else None,
+        "pulses": pulses,
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def erase_answers(session: Session, *, secret: bytes, slack_team_id: str, user_id: str) -> int:
+    """Delete this person's answers and comments from every pulse; returns rows removed."""
+    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    me = (
+        employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
+        if ws and ws.id
+        else None
+    )
+    if me is None or me.id is None:
+        return 0
+    pulse_ids = session.exec(select(Delivery.pulse_id).where(Delivery.employee_id == me.id)).all()
+    keys = [
+        respondent_key(secret, workspace=slack_team_id, user_id=user_id, pulse_id=p)
+        for p in pulse_ids
+    ]
+    removed = 0
+    for table in (Response, Comment):
+        result = session.exec(delete(table).where(col(table.respondent).in_(keys)))
+        removed += int(result.rowcount or 0)
+    return removed
