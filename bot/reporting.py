@@ -12,6 +12,7 @@ from bot.blocks import report
 from bot.config import AppConfig
 from bot.dm import local_label
 from insights.privacy import visible, withheld_sentence
+from storage.comments import pulse_comments
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
 from storage.responses import pulse_aggregate
@@ -66,5 +67,6 @@ def team_report(
             if q.kind != "text"
         ],
         k=k,
+        comments=pulse_comments(session, pulse_id=pulse.id),
         other_teams=[config.team(t).name for t in mine if t != team_key and config.team(t)],  # type: ignore[union-attr]
     )

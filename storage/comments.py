@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from storage.models import Comment
+from storage.models import Comment, Question
 
 
 def _same(pulse_id: int, question_id: int | None, respondent: str) -> list[Any]:
@@ -57,3 +57,19 @@ def written_by(session: Session, *, pulse_id: int, respondent: str) -> dict[int 
         )
     ).all()
     return dict(rows)
+
+
+def pulse_comments(session: Session, *, pulse_id: int) -> list[tuple[str | None, str]]:
+    """(prompt text or None for a free comment, body) for a pulse, in no meaningful order.
+
+    Comment ids are random, so ordering by id shuffles them: neither answer order nor
+    authorship can be read from the list.
+    """
+    rows = session.exec(
+        select(Question.text, Comment.body)
+        .select_from(Comment)
+        .outerjoin(Question, col(Question.id) == Comment.question_id)
+        .where(Comment.pulse_id == pulse_id)
+        .order_by(col(Comment.id))
+    ).all()
+    return [(text, body) for text, body in rows]

@@ -24,6 +24,7 @@ def team_report(
     participation: float,
     lines: list[QuestionLine],
     k: int,
+    comments: list[tuple[str | None, str]] | None = None,
     other_teams: list[str] | None = None,
 ) -> dict[str, Any]:
     """The report of a pulse with enough respondents (the caller checked k)."""
@@ -41,6 +42,7 @@ def team_report(
     ]
     for line in lines:
         blocks.append({"type": "section", "text": _md(_question_line(line, k))})
+    blocks += _comment_blocks(comments or [])
     blocks.append(
         {
             "type": "context",
@@ -56,6 +58,26 @@ def team_report(
             {"type": "context", "elements": [_md("Also yours: " + ", ".join(other_teams))]}
         )
     return {"response_type": "ephemeral", "text": f"Pulse report for {team_name}", "blocks": blocks}
+
+
+MAX_COMMENTS = 10
+
+
+def _comment_blocks(comments: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
+    if not comments:
+        return []
+    blocks: list[dict[str, Any]] = [
+        {"type": "divider"},
+        {"type": "section", "text": _md(f"*Anonymous comments* ({len(comments)}, shuffled)")},
+    ]
+    for prompt, body in comments[:MAX_COMMENTS]:
+        quoted = "\n".join(f"> {line}" for line in body.splitlines() if line.strip())
+        label = f"_{prompt}_\n" if prompt else ""
+        blocks.append({"type": "section", "text": _md((label + quoted)[:2900])})
+    if len(comments) > MAX_COMMENTS:
+        more = len(comments) - MAX_COMMENTS
+        blocks.append({"type": "context", "elements": [_md(f"and {more} more in the export")]})
+    return blocks
 
 
 def _question_line(line: QuestionLine, k: int) -> str:

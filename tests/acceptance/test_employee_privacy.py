@@ -127,3 +127,32 @@ def test_answers_cannot_be_linked_to_people_from_the_database(stack: Stack) -> N
         values += [str(v) for c in s.exec(select(Comment)) for v in c.model_dump().values()]
     assert values  # the earlier tests in this module stored answers
     assert not any(p in v for v in values for p in people)
+
+
+def _answer_first(stack: Stack, user: str) -> None:
+    row = next(b for b in stack.latest_dm(user)["blocks"] if b["type"] == "actions")
+    button = row["elements"][2]
+    stack.slack.click(
+        user, stack.latest_dm(user), action_id=button["action_id"], value=button["value"]
+    )
+    wait_for(lambda: "Recorded" in json.dumps(stack.latest_dm(user), ensure_ascii=False))
+
+
+def test_comments_reach_the_manager_only_from_k_respondents(stack: Stack) -> None:
+    _fresh_pulse(stack)
+    author = SUCCESS[3]
+    button = _button(stack.latest_dm(author), ids.COMMENT)
+    stack.slack.click(author, stack.latest_dm(author), action_id=ids.COMMENT, value=button["value"])
+    wait_for(lambda: len([v for v in stack.ws.views(author) if v["type"] == "modal"]) > 0)
+    said = "Please fix the escalation path to billing."
+    field = {ids.TEXT_BLOCK: {ids.TEXT_INPUT: {"type": "plain_text_input", "value": said}}}
+    stack.slack.submit_view(author, _latest_modal(stack, author), field)
+    wait_for(lambda: "anonymous comment is saved" in json.dumps(stack.latest_dm(author)))
+    for user in SUCCESS[3:7]:  # four respondents: below k = 5
+        _answer_first(stack, user)
+    hidden = json.dumps(stack.reply_to("U0SUCCESSLEAD", "report"))
+    assert said not in hidden and "No figures yet" in hidden
+    _answer_first(stack, SUCCESS[7])
+    shown = json.dumps(stack.reply_to("U0SUCCESSLEAD", "report"))
+    assert said in shown and "Anonymous comments" in shown
+    assert "U0SUC" not in shown  # no author, no respondent ids
