@@ -150,3 +150,19 @@ def test_bad_signatures_and_stale_requests_get_401_and_change_nothing(stack: Sta
 def test_unknown_subcommand_shows_usage(stack: Stack) -> None:
     reply = _report_text(stack.reply_to("U0MANAGER", "frobnicate now"))
     assert "I don't know `frobnicate now`" in reply and "/pulse report [team]" in reply
+
+
+def test_an_older_dm_of_a_still_open_pulse_still_counts(stack: Stack) -> None:
+    assert stack.pulse("teams", "sync").returncode == 0
+    assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
+    assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
+    user = company.team_members("onboarding")[3]
+    older = stack.ws.dm_messages(user)[-2]
+    button = _answer_buttons(older)[0][4]
+    stack.slack.click(user, older, action_id=button["action_id"], value=button["value"])
+    wait_for(lambda: "Recorded" in json.dumps(stack.ws.dm_messages(user)[-2], ensure_ascii=False))
+    older_pulse = int(button["value"].split(":")[0])
+    with session_scope(stack.engine) as s:
+        rows = s.exec(select(Response).where(Response.pulse_id == older_pulse)).all()
+    assert [r.value for r in rows] == [5]
+    assert "Recorded" not in json.dumps(stack.latest_dm(user), ensure_ascii=False)
