@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.context import Context
 from bot.listeners import register
+from bot.logs import ContextExecutor
 
 log = logging.getLogger("pulse.app")
 
@@ -17,13 +18,19 @@ log = logging.getLogger("pulse.app")
 def build_app(ctx: Context, client: WebClient, *, socket_mode: bool = False) -> App:
     """Socket Mode traffic is authenticated by the app token, so only HTTP verifies signatures."""
     settings = ctx.settings
+    bolt_log = logging.getLogger("pulse.bolt")
+    # Bolt logs raw request bodies (answers, comments) on some paths, such as a bad
+    # signature; keep its own logging to errors. Our listeners log ids and outcomes.
+    bolt_log.setLevel(logging.ERROR)
     app = App(
+        logger=bolt_log,
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        listener_executor=ContextExecutor(max_workers=16, thread_name_prefix="listener"),
     )
     register(app, ctx)
 

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from bot import logs
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("pulse.cli")
@@ -21,12 +22,7 @@ class CommandError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure_from_env()
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

@@ -74,6 +74,8 @@ def _sandbox(*, keep_running: bool, database: Path) -> int:
             "PORT": str(port),
             "HOST": "127.0.0.1",
             "WEB_CONCURRENCY": "1",
+            "LOG_FORMAT": "text",
+            "LOG_LEVEL": "WARNING",
         }
         upgrade(make_engine(env["DATABASE_URL"]))
         procs = Supervisor(env)

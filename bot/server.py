@@ -1,19 +1,24 @@
 """The web process: a small WSGI router in front of Bolt, served by gunicorn.
 
-Routes: POST /slack/events (Bolt: events, commands, interactivity), GET /healthz.
+Routes: POST /slack/events (Bolt: events, commands, interactivity), GET /healthz,
+POST /api/cx-metrics (bot.cx_api).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import cx_api
 from bot.app import build_app
 from bot.context import Context
+from bot.logs import configure_from_env, request_id
 from bot.slack import make_client
 from storage.db import ping
 
@@ -29,6 +34,32 @@ class PulseWSGI:
         self.bolt = SlackRequestHandler(build_app(ctx, make_client(ctx.settings)))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Tag the request with an id for every log line it causes, then route it."""
+        rid = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex[:16]
+        token = request_id.set(rid[:64])
+        started = time.perf_counter()
+        status: list[str] = []
+
+        def recording_start(code: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            status.append(code)
+            return start_response(code, [*headers, ("X-Request-Id", rid[:64])], *exc)
+
+        try:
+            return self.route(environ, recording_start)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": environ.get("REQUEST_METHOD"),
+                    "path": environ.get("PATH_INFO"),
+                    "status": int(status[0].split()[0]) if status else 500,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "retry": environ.get("HTTP_X_SLACK_RETRY_NUM"),
+                },
+            )
+            request_id.reset(token)
+
+    def route(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == "/slack/events":
             if method != "POST":
@@ -37,6 +68,8 @@ class PulseWSGI:
             if not length.isdigit() or int(length) > MAX_BODY:
                 return _json(start_response, 413, {"ok": False, "error": "request too large"})
             return self.bolt(environ, start_response)
+        if path == "/api/cx-metrics":
+            return cx_api.handle(self.ctx, environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.healthz(start_response)
         return _json(start_response, 404, {"ok": False, "error": "not found"})
@@ -84,6 +117,7 @@ def serve(
                 self.cfg.set(key, value)
 
         def load(self) -> PulseWSGI:
+            configure_from_env()  # gunicorn set up its own handlers; ours are JSON lines
             return PulseWSGI(make_ctx())
 
     _Gunicorn().run()

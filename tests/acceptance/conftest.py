@@ -39,6 +39,11 @@ class Stack:
     engine: Engine
     env: dict[str, str]
     app_url: str
+    log_path: Path
+
+    def web_log(self) -> str:
+        """Everything the web process has logged so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     @property
     def ws(self) -> Workspace:
@@ -116,7 +121,14 @@ def _serve(url: str, tmp: Path) -> Iterator[Stack]:
             "HOST": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
         }
-        web = subprocess.Popen([sys.executable, "-m", "bot"], env={**os.environ, **env}, cwd=tmp)
+        log_path = tmp / "web.log"
+        log_file = log_path.open("w")
+        web = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            env={**os.environ, **env, "LOG_LEVEL": "INFO"},
+            cwd=tmp,
+            stderr=log_file,
+        )
         app_url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(app_url + "/healthz", web)
@@ -126,10 +138,12 @@ def _serve(url: str, tmp: Path) -> Iterator[Stack]:
                 engine=engine,
                 env=env,
                 app_url=app_url,
+                log_path=log_path,
             )
         finally:
             web.terminate()
             web.wait(timeout=30)
+            log_file.close()
             engine.dispose()
 
 

@@ -156,3 +156,26 @@ def test_comments_reach_the_manager_only_from_k_respondents(stack: Stack) -> Non
     shown = json.dumps(stack.reply_to("U0SUCCESSLEAD", "report"))
     assert said in shown and "Anonymous comments" in shown
     assert "U0SUC" not in shown  # no author, no respondent ids
+
+
+def test_logs_hold_no_secrets_and_no_answers(stack: Stack) -> None:
+    _fresh_pulse(stack)
+    user = SUCCESS[4]
+    _answer_first(stack, user)
+    button = _button(stack.latest_dm(user), ids.COMMENT)
+    stack.slack.click(user, stack.latest_dm(user), action_id=ids.COMMENT, value=button["value"])
+    wait_for(lambda: any(v["type"] == "modal" for v in stack.ws.views(user)))
+    secret_phrase = "zebra-quartz-my-manager-never-listens"
+    field = {ids.TEXT_BLOCK: {ids.TEXT_INPUT: {"type": "plain_text_input", "value": secret_phrase}}}
+    stack.slack.submit_view(user, _latest_modal(stack, user), field)
+    wait_for(lambda: "anonymous comment is saved" in json.dumps(stack.latest_dm(user)))
+    stack.slack.post_raw(f"text={secret_phrase}".encode(), {"X-Slack-Signature": "v0=bad"})
+    log = stack.web_log()
+    assert '"msg": "request"' in log and '"request_id"' in log  # it does log, one line each
+    for secret in (
+        secret_phrase,
+        stack.env["SLACK_SIGNING_SECRET"],
+        stack.env["SLACK_BOT_TOKEN"],
+        stack.env["PULSE_SECRET"],
+    ):
+        assert secret not in log
