@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
 
+    p = sub.add_parser("backup", help="write a consistent backup of the database to FILE")
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_backup)
+    p = sub.add_parser("restore", help="replace the database with a backup (stop web/worker)")
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_restore)
+
     p = sub.add_parser("run", help="everything for a first try: Slack if configured, else sandbox")
     p.set_defaults(handler=_lazy("bot.demo", "cmd_run"))
     p = sub.add_parser("demo", help="the whole product offline on the sandbox workspace")
@@ -93,6 +100,32 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     upgrade(_engine(settings, require_schema=False))
     print("database is up to date")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from storage.backup import BackupError, backup
+
+    try:
+        backup(Settings.from_env().database_url, Path(args.file))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"backup written to {args.file}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from storage.backup import BackupError, restore
+
+    try:
+        restore(Settings.from_env().database_url, Path(args.file))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"database restored from {args.file}")
     return 0
 
 
