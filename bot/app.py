@@ -15,8 +15,16 @@ from bot.logs import ContextExecutor
 log = logging.getLogger("pulse.app")
 
 
-def build_app(ctx: Context, client: WebClient, *, socket_mode: bool = False) -> App:
-    """Socket Mode traffic is authenticated by the app token, so only HTTP verifies signatures."""
+def build_app(
+    ctx: Context,
+    client: WebClient,
+    *,
+    socket_mode: bool = False,
+    process_before_response: bool = False,
+) -> App:
+    """The Bolt app. Socket Mode traffic is authenticated by the app token, so only HTTP
+    verifies signatures; `process_before_response` finishes listeners before replying
+    (for FaaS hosts and tests), otherwise the 3-second ack goes out first."""
     settings = ctx.settings
     bolt_log = logging.getLogger("pulse.bolt")
     # Bolt logs raw request bodies (answers, comments) on some paths, such as a bad
@@ -28,7 +36,7 @@ def build_app(ctx: Context, client: WebClient, *, socket_mode: bool = False) -> 
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
-        process_before_response=False,
+        process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
         listener_executor=ContextExecutor(max_workers=16, thread_name_prefix="listener"),
     )

@@ -8,9 +8,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
 
 from bot import logs
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, normalise_database_url
 
 log = logging.getLogger("pulse.cli")
 
@@ -63,6 +65,26 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="replace the database with a backup (stop web/worker)")
     p.add_argument("file")
     p.set_defaults(handler=cmd_restore)
+
+    p = sub.add_parser("cx", help="CX metrics")
+    cx = p.add_subparsers(dest="cx_command", required=True, metavar="ACTION")
+    p = cx.add_parser("import", help="import team,metric,period_start,value,sample_size[,scale]")
+    p.add_argument("file", type=Path, help="CSV file")
+    p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="progress bar on stderr (default: for large files on a terminal)",
+    )
+    p.set_defaults(handler=cmd_cx_import)
+
+    p = sub.add_parser("seed", help="fill an empty database with a large synthetic org (bench/)")
+    p.add_argument("--employees", type=int, default=10_000)
+    p.add_argument("--teams", type=int, default=200)
+    p.add_argument("--weeks", type=int, default=104, help="weeks of pulses, ending this week")
+    p.add_argument("--database", help="database URL (default: DATABASE_URL)")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.set_defaults(handler=cmd_seed)
 
     p = sub.add_parser("run", help="everything for a first try: Slack if configured, else sandbox")
     p.set_defaults(handler=_lazy("bot.demo", "cmd_run"))
@@ -230,6 +252,49 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
         print(f"{pulse.team_key}: pulse {pulse.pulse_id} opened for {pulse.invited} people")
     print(f"sent {stats.sent} DMs, {stats.failed} failed")
     return 0 if stats.failed == 0 else 1
+
+
+def cmd_cx_import(args: argparse.Namespace) -> int:
+    from bot.cx_import import import_file, summary
+    from bot.cx_validate import CxImportError
+
+    settings = Settings.from_env()
+    try:
+        result = import_file(
+            _engine(settings),
+            args.file,
+            config=settings.config,
+            dry_run=args.dry_run,
+            progress=args.progress,
+        )
+    except CxImportError as exc:
+        raise CommandError(str(exc)) from None
+    print("\n".join(summary(args.file.name, result, dry_run=args.dry_run)))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if not 1 <= args.teams <= args.employees or args.weeks < 1:
+        raise CommandError("need at least 1 week and 1 team, and no more teams than employees")
+    seed = _bench("seed")
+    url = normalise_database_url(args.database or os.environ.get("DATABASE_URL", ""))
+    try:
+        seed.seed(url, employees=args.employees, teams=args.teams, weeks=args.weeks, seed=args.seed)
+    except seed.SeedError as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
+def _bench(name: str) -> ModuleType:
+    """bench/ lives in the source checkout, not in the installed package."""
+    import importlib
+
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "bench" / f"{name}.py").exists():
+        raise CommandError(f"this needs the source checkout: bench/{name}.py not found")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(f"bench.{name}")
 
 
 if __name__ == "__main__":

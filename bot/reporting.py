@@ -11,7 +11,7 @@ from bot.access import can_view_team, viewable_teams
 from bot.blocks import report
 from bot.config import AppConfig
 from bot.dm import local_label
-from insights.privacy import visible, withheld_sentence
+from insights.privacy import visible, visible_groups, withheld_sentence
 from storage.comments import pulse_comments
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
@@ -28,6 +28,9 @@ def team_report(
     now: dt.datetime,
 ) -> dict[str, Any]:
     k = config.privacy.min_group_size
+    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    if ws is None or ws.id is None:
+        return report.message("This Slack workspace isn't set up for Oxygen Pulse.")
     mine = viewable_teams(config, user_id)
     if team_key is None:
         if not mine:
@@ -44,8 +47,9 @@ def team_report(
         return report.message(
             f"Sorry, only the managers of *{team_cfg.name}* and HR can see its report."
         )
-    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
-    team = team_by_key(session, workspace_id=ws.id, key=team_key) if ws and ws.id else None
+    if team_cfg.usergroup is None and team_cfg.channel is None:
+        return _department_report(session, config=config, workspace_id=ws.id, department=team_key)
+    team = team_by_key(session, workspace_id=ws.id, key=team_key)
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
         return report.message(f"No pulse has run for *{team_cfg.name}* yet.")
@@ -69,4 +73,41 @@ def team_report(
         k=k,
         comments=pulse_comments(session, pulse_id=pulse.id),
         other_teams=[config.team(t).name for t in mine if t != team_key and config.team(t)],  # type: ignore[union-attr]
+    )
+
+
+def _department_report(
+    session: Session, *, config: AppConfig, workspace_id: int, department: str
+) -> dict[str, Any]:
+    """Each team's latest pulse under a department, with the differencing guard applied."""
+    k = config.privacy.min_group_size
+    below = [t for t in config.teams if department in config.ancestors(t.key)]
+    counts: dict[str, int] = {department: 0, **{t.key: 0 for t in below}}
+    invited: dict[str, int] = dict.fromkeys(counts, 0)
+    asked: set[str] = set()
+    parents = {department: None, **{t.key: t.parent for t in below}}
+    for team_cfg in below:
+        team = team_by_key(session, workspace_id=workspace_id, key=team_cfg.key)
+        pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
+        if pulse is None or pulse.id is None:
+            continue
+        agg = pulse_aggregate(session, pulse_id=pulse.id)
+        asked.add(team_cfg.key)
+        for key in [team_cfg.key, *config.ancestors(team_cfg.key)]:
+            if key in counts:
+                counts[key] += agg.respondents
+                invited[key] += agg.invited
+    shown = visible_groups(counts, parents, k)
+    name = config.team(department).name  # type: ignore[union-attr]
+    if department not in shown:
+        return report.message(f"*{name}* · latest pulses\n" + withheld_sentence(k=k))
+    return report.department_report(
+        name=name,
+        total=(counts[department], invited[department]),
+        teams=[
+            (t.name, (counts[t.key], invited[t.key]) if t.key in shown else None)
+            for t in below
+            if t.key in asked
+        ],
+        k=k,
     )

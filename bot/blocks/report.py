@@ -93,6 +93,42 @@ def _bar(mean: float) -> str:
     return "▰" * filled + "▱" * (10 - filled)
 
 
+def department_report(
+    *,
+    name: str,
+    total: tuple[int, int],
+    teams: list[tuple[str, tuple[int, int] | None]],
+    k: int,
+) -> dict[str, Any]:
+    """A department's latest pulses: its total, and each team shown or merged away."""
+    lines = []
+    for team, figures in teams:
+        if figures is None:
+            lines.append(f"• {team}: _not shown separately (small group, counted in the total)_")
+        else:
+            lines.append(f"• {team}: {_participation(*figures)}")
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"{name} · latest pulses")},
+        {"type": "section", "text": _md(f"*All teams:* {_participation(*total)}")},
+        {"type": "section", "text": _md("\n".join(lines)[:2900])},
+        {
+            "type": "context",
+            "elements": [
+                _md(
+                    f"Figures from {k}+ people only; a team is merged into the total when "
+                    "showing it separately could single people out."
+                )
+            ],
+        },
+    ]
+    return {"response_type": "ephemeral", "text": f"Pulse report for {name}", "blocks": blocks}
+
+
+def _participation(respondents: int, invited: int) -> str:
+    share = respondents / invited if invited else 0.0
+    return f"{respondents} respondents, {share:.0%} participation"
+
+
 def message(text: str) -> dict[str, Any]:
     """A plain ephemeral reply (refusals, withheld results, usage)."""
     return {

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import ids, preferences
 from bot.context import Context
 from bot.home import build_home
 from storage.db import session_scope
+
+log = logging.getLogger("pulse.home")
 
 
 def register(app: App, ctx: Context) -> None:
@@ -24,16 +29,16 @@ def register(app: App, ctx: Context) -> None:
                 user_id=user_id,
                 now=ctx.clock(),
             )
-        client.views_publish(user_id=user_id, view=view)
+        try:
+            client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:  # e.g. a forged or departed user: nothing to show
+            log.warning("home not published: %s", exc.response.get("error"))
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") == "home":
-            publish(client, body["team_id"], event["user"])
-
-    @app.event("message")
-    def ignore_messages() -> None:
-        """DMs to the bot carry no commands; acknowledging keeps Slack from retrying."""
+        user = event.get("user")
+        if user and event.get("tab", "home") == "home":
+            publish(client, body["team_id"], user)
 
     @app.action(ids.HOME_PAUSE)
     @app.action(ids.HOME_RESUME)
@@ -59,3 +64,7 @@ def register(app: App, ctx: Context) -> None:
                     session, slack_team_id=team_id, user_id=user_id, out=action == ids.HOME_OPTOUT
                 )
         publish(client, team_id, user_id)
+
+    @app.event(re.compile(".*"))
+    def acknowledge_others() -> None:
+        """Events we don't act on (messages, mentions...) are acknowledged so Slack won't retry."""

@@ -1,0 +1,211 @@
+"""What a team report and the HR digest compute: SQL aggregates in, plain results out.
+
+Scores and trend (insights.scores), red flags (insights.alerts), the EX↔CX link per linked
+metric (insights.linkage) with its sentence, the perception gap and driver importance
+(insights.perception). Nothing here renders Slack blocks, and nothing is withheld here:
+every figure carries its respondents (``visible`` says whether k allows showing it), so the
+renderer applies the privacy guard. Weeks with fewer than k respondents never feed a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session
+
+from bot.config import AppConfig
+from insights.alerts import RedFlag, red_flags
+from insights.cxscales import label
+from insights.linkage import lagged_correlations, pooled_within_team, summarise_link
+from insights.perception import driver_importance, perception_gap, pooled_driver_importance
+from insights.privacy import visible
+from insights.scores import (
+    ENGAGEMENT_DRIVERS,
+    driver_scores,
+    org_driver_scores,
+    org_scores,
+    team_period_scores,
+    trend,
+)
+from storage.aggregates import driver_agg, participation
+from storage.cx import cx_frame
+
+LINK_WEEKS = 52  # a link needs history: a year of weeks, however short the report window
+LAGS = range(5)  # CX 0–4 weeks after engagement
+
+
+@dataclass(frozen=True)
+class MetricLink:
+    """How one CX metric relates to engagement, in figures and in one sentence."""
+
+    metric: str
+    name: str  # short, as in the sentence: "CSAT"
+    scales: tuple[str, ...]  # how the values were read, e.g. "CSAT (1–5 average, shown as 0–100)"
+    lags: pd.DataFrame  # insights.linkage LAG_COLUMNS, one row per lag
+    sentence: str
+    best_lag: int | None  # the lag with the smallest p, when any lag could be tested
+    perception_gap: pd.DataFrame  # insights.perception.perception_gap, report window only
+    drivers: pd.DataFrame  # driver importance at best_lag (empty without one)
+
+
+@dataclass(frozen=True)
+class TeamInsights:
+    team: str
+    period: pd.Timestamp | None  # the latest week with answers
+    k: int
+    respondents: int  # in that week
+    visible: bool  # may that week's figures be shown under k?
+    scores: pd.DataFrame  # trend() rows for the report window, plus ``visible``
+    drivers: pd.DataFrame  # driver_scores of the latest week, plus ``visible``
+    flags: list[RedFlag]
+    links: list[MetricLink]
+
+
+@dataclass(frozen=True)
+class OrgInsights:
+    period: pd.Timestamp | None
+    k: int
+    scores: pd.DataFrame  # the org's trend() rows (team = insights.scores.ORG), plus ``visible``
+    teams: pd.DataFrame  # every team's trend() row for the latest week, plus ``visible``
+    drivers: pd.DataFrame  # org driver scores of the latest week, plus ``visible``
+    flags: list[RedFlag]  # teams at risk this week (each carries its respondents)
+    links: list[MetricLink]  # pooled within team over every team linked to the metric
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _shown(frame: pd.DataFrame, column: str, k: int) -> pd.DataFrame:
+    return frame.assign(visible=[visible(int(n), k) for n in frame[column].fillna(0)])
+
+
+def _ex(scores: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Engagement per team-week, only weeks with at least k respondents."""
+    kept = scores[scores["visible"] & scores["engagement"].notna()]
+    return kept[["team", "period", "engagement"]].rename(columns={"engagement": "score"})
+
+
+def _short(metric: str, scale: str) -> str:
+    return label(metric, scale).split(" (")[0]
+
+
+def _link(
+    metric: str,
+    *,
+    ex: pd.DataFrame,
+    ds: pd.DataFrame,
+    cx: pd.DataFrame,
+    since: pd.Timestamp,
+    pooled: bool,
+) -> MetricLink:
+    """One metric's link: lagged_correlations for a team, pooled within team for the org."""
+    mine = cx[cx["metric"] == metric]
+    name = _short(metric, mine["scale"].iloc[-1]) if len(mine) else metric.upper()
+    scales = tuple(sorted({label(metric, s) for s in mine["scale"]}))
+    if pooled:
+        lags = pooled_within_team(ex, mine, lags=LAGS)
+    else:
+        lags = lagged_correlations(ex, mine, lags=LAGS)
+    tested = lags.dropna(subset=["p"])
+    best = int(tested.loc[tested["p"].idxmin(), "lag"]) if len(tested) else None
+    sentence = summarise_link(lags, metric_label=name)
+    if mine.empty:
+        sentence = f"No {name} values have been imported for this period yet."
+    shown = ds[ds["visible"]]
+    perceived = shown[shown["driver"] == "perception"]
+    gap = perception_gap(perceived[perceived["period"] >= since], mine[mine["period"] >= since])
+    engagement = shown[shown["driver"].isin(ENGAGEMENT_DRIVERS)]
+    drivers = pd.DataFrame()
+    if best is not None:
+        importance = pooled_driver_importance if pooled else driver_importance
+        drivers = importance(engagement, mine, lag=best)
+    return MetricLink(metric, name, scales, lags, sentence, best, gap, drivers)
+
+
+def _frames(
+    session: Session, *, workspace_id: int, team_key: str | None, start: dt.date, end: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """driver_agg, participation and cx for the scope, each one GROUP BY (or lookup) query."""
+    return tuple(  # type: ignore[return-value]
+        query(session, workspace_id=workspace_id, start=start, end=end, team_key=team_key)
+        for query in (driver_agg, participation, cx_frame)
+    )
+
+
+def team_insights(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    team_key: str,
+    weeks: int = 12,
+    now: dt.datetime,
+    link_weeks: int = LINK_WEEKS,
+) -> TeamInsights:
+    """One team (with every team below it) over the last ``weeks`` weeks up to ``now``'s."""
+    k, end = config.privacy.min_group_size, _monday(now.date())
+    since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
+    start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
+    agg, part, cx = _frames(
+        session, workspace_id=workspace_id, team_key=team_key, start=start, end=end
+    )
+    ds = _shown(driver_scores(agg), "n", k)
+    scores = _shown(team_period_scores(agg, part), "respondents", k)
+    trended = _shown(trend(scores), "respondents", k)
+    latest = scores.dropna(subset=["engagement"])["period"].max() if len(scores) else None
+    latest = None if pd.isna(latest) else latest
+    row = scores[scores["period"] == latest]
+    respondents = int(row["respondents"].fillna(0).iloc[0]) if len(row) else 0
+    team = config.team(team_key)
+    metrics = team.cx_metrics if team else []
+    ex = _ex(scores, k)
+    return TeamInsights(
+        team=team_key,
+        period=latest,
+        k=k,
+        respondents=respondents,
+        visible=visible(respondents, k),
+        scores=trended[trended["period"] >= since].reset_index(drop=True),
+        drivers=ds[ds["period"] == latest].reset_index(drop=True),
+        flags=red_flags(scores, ds, period=latest) if latest is not None else [],
+        links=[_link(m, ex=ex, ds=ds, cx=cx, since=since, pooled=False) for m in metrics],
+    )
+
+
+def org_insights(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    weeks: int = 12,
+    now: dt.datetime,
+    link_weeks: int = LINK_WEEKS,
+) -> OrgInsights:
+    """The whole org: its scores, every team's latest week, teams at risk, pooled links."""
+    k, end = config.privacy.min_group_size, _monday(now.date())
+    since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
+    start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
+    agg, part, cx = _frames(session, workspace_id=workspace_id, team_key=None, start=start, end=end)
+    ds = _shown(driver_scores(agg), "n", k)
+    scores = _shown(team_period_scores(agg, part), "respondents", k)
+    recent = scores[scores["period"] >= since]
+    latest = recent.dropna(subset=["engagement"])["period"].max() if len(recent) else None
+    latest = None if pd.isna(latest) else latest
+    org = _shown(trend(org_scores(agg, part)), "respondents", k)
+    teams = _shown(trend(recent), "respondents", k)
+    org_ds = _shown(org_driver_scores(agg[agg["period"] == latest]), "n", k)
+    metrics = sorted({m for t in config.teams for m in t.cx_metrics})
+    ex = _ex(scores, k)
+    recent_ds = ds[ds["period"] >= since]
+    return OrgInsights(
+        period=latest,
+        k=k,
+        scores=org[org["period"] >= since].reset_index(drop=True),
+        teams=teams[teams["period"] == latest].reset_index(drop=True),
+        drivers=org_ds,
+        flags=red_flags(recent, recent_ds, period=latest) if latest is not None else [],
+        links=[_link(m, ex=ex, ds=ds, cx=cx, since=since, pooled=True) for m in metrics],
+    )
