@@ -12,7 +12,7 @@ from bot.blocks.home import PastPulse, home_view
 from bot.blocks.pulse import QuestionItem, options
 from bot.config import AppConfig
 from bot.dm import local_label
-from storage.comments import written_by
+from storage.comments import delete_written, written_by
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
 from storage.pseudonym import respondent_key
 from storage.pulses import is_open, pulse_view, recent_pulses_of
@@ -62,13 +62,13 @@ def build_home(
                 lines.append((q.text, dict(options(item)).get(answers[q.id], str(answers[q.id]))))
             elif q.id in texts:
                 lines.append((q.text, texts[q.id]))
-        if None in texts:
-            lines.append(("Your anonymous comment", texts[None]))
         status = (
             f"open until {local_label(pulse.closes_at, me.tz)}" if is_open(pulse, now) else "closed"
         )
         past.append(
             PastPulse(
+                pulse_id=pulse.id or 0,
+                comment=texts.get(None),
                 team_name=view.team_name,
                 when=f"{pulse.opened_at:%a %d %b}",
                 status=status,
@@ -84,3 +84,15 @@ def build_home(
         k=k,
         manager_of=managed,
     )
+
+
+def delete_comment(
+    session: Session, *, secret: bytes, slack_team_id: str, user_id: str, raw_pulse_id: str
+) -> int:
+    """The author removes their own comment on one pulse; returns rows removed."""
+    if not raw_pulse_id.isdigit():
+        return 0
+    key = respondent_key(
+        secret, workspace=slack_team_id, user_id=user_id, pulse_id=int(raw_pulse_id)
+    )
+    return delete_written(session, pulse_id=int(raw_pulse_id), question_id=None, respondent=key)

@@ -14,6 +14,7 @@ HOME_PAUSE = "home_pause"
 HOME_RESUME = "home_resume"
 HOME_OPTOUT = "home_optout"
 HOME_OPTIN = "home_optin"
+HOME_DELETE_COMMENT = "home_delete_comment"  # value: pulse id
 MYDATA_DOWNLOAD = "mydata_download"
 MYDATA_ERASE = "mydata_erase"
 QUESTION_BLOCK = "q"  # block_id prefix: f"q:{question_id}"

@@ -21,10 +21,12 @@ WHO_SEES_WHAT = (
 
 @dataclass(frozen=True)
 class PastPulse:
+    pulse_id: int
     team_name: str
     when: str  # "Tue 24 Nov"
     status: str  # "open until Thu 26 Nov, 10:00 CET" | "closed"
     lines: list[tuple[str, str]]  # (question, your answer)
+    comment: str | None = None  # your anonymous comment, which you may delete
 
 
 def home_view(
@@ -44,8 +46,27 @@ def home_view(
         if past.lines:
             text = "\n".join(f"• {q}\n   _{a}_" for q, a in past.lines)
             blocks.append(_section(text[:2900]))
-        else:
+        elif past.comment is None:
             blocks.append(_section("_You haven't answered this one._"))
+        if past.comment is not None:
+            blocks.append(
+                {
+                    "type": "section",
+                    "block_id": f"comment:{past.pulse_id}",
+                    "text": _md(f"Your anonymous comment:\n> {past.comment[:2500]}"),
+                    "accessory": {
+                        **_button("Delete comment", ids.HOME_DELETE_COMMENT, str(past.pulse_id)),
+                        "confirm": {
+                            "title": _plain("Delete this comment?"),
+                            "text": _md(
+                                "Your manager will no longer see it. This can't be undone."
+                            ),
+                            "confirm": _plain("Delete"),
+                            "deny": _plain("Keep it"),
+                        },
+                    },
+                }
+            )
     if pulses:
         blocks.append(
             _context(
@@ -93,7 +114,12 @@ def _controls(paused_until: str | None, opted_out: bool) -> list[dict[str, Any]]
 
 
 def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
-    button = {"type": "button", "action_id": action_id, "text": _plain(text), "value": value}
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(text),
+        "value": value,
+    }
     if primary:
         button["style"] = "primary"
     return button

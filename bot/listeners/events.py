@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ids, preferences
+from bot import home, ids, preferences
 from bot.context import Context
 from bot.home import build_home
 from storage.db import session_scope
@@ -39,6 +39,20 @@ def register(app: App, ctx: Context) -> None:
         user = event.get("user")
         if user and event.get("tab", "home") == "home":
             publish(client, body["team_id"], user)
+
+    @app.action(ids.HOME_DELETE_COMMENT)
+    def delete_comment(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with session_scope(ctx.engine) as session:
+            home.delete_comment(
+                session,
+                secret=ctx.settings.secret(),
+                slack_team_id=team_id,
+                user_id=user_id,
+                raw_pulse_id=str(body["actions"][0].get("value", "")),
+            )
+        publish(client, team_id, user_id)
 
     @app.action(ids.HOME_PAUSE)
     @app.action(ids.HOME_RESUME)

@@ -179,3 +179,29 @@ def test_logs_hold_no_secrets_and_no_answers(stack: Stack) -> None:
         stack.env["PULSE_SECRET"],
     ):
         assert secret not in log
+
+
+def test_the_author_can_delete_their_comment_from_home(stack: Stack) -> None:
+    _fresh_pulse(stack)
+    user = SUCCESS[5]
+    button = _button(stack.latest_dm(user), ids.COMMENT)
+    stack.slack.click(user, stack.latest_dm(user), action_id=ids.COMMENT, value=button["value"])
+    wait_for(lambda: any(v["type"] == "modal" for v in stack.ws.views(user)))
+    said = "I'd rather not have said this."
+    field = {ids.TEXT_BLOCK: {ids.TEXT_INPUT: {"type": "plain_text_input", "value": said}}}
+    stack.slack.submit_view(user, _latest_modal(stack, user), field)
+    wait_for(lambda: "anonymous comment is saved" in json.dumps(stack.latest_dm(user)))
+    stack.slack.app_home_opened(user)
+
+    def home() -> dict:
+        return next(v for v in stack.ws.views(user) if v["type"] == "home")
+
+    wait_for(
+        lambda: (
+            any(v["type"] == "home" for v in stack.ws.views(user)) and said in json.dumps(home())
+        )
+    )
+    stack.slack.home_click(user, home(), action_id=ids.HOME_DELETE_COMMENT)
+    wait_for(lambda: said not in json.dumps(home()))
+    with session_scope(stack.engine) as s:
+        assert said not in [c.body for c in s.exec(select(Comment))]
