@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.blocks.pulse import QuestionItem, pulse_message
 from storage.comments import written_by
+from storage.commitments import announced_in
 from storage.pulses import PulseView, is_open
 from storage.responses import answers_of
 
@@ -55,6 +56,7 @@ def render_dm(
         answers=answers,
         written=frozenset(q for q in texts if q is not None),
         commented=None in texts,
+        commitments=tuple(c.text for c in announced_in(session, pulse_id=pulse_id)),
         closes_label=local_label(view.pulse.closes_at, tz),
         closed=not is_open(view.pulse, now),
         min_group_size=k,

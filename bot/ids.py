@@ -17,6 +17,10 @@ HOME_OPTIN = "home_optin"
 HOME_DELETE_COMMENT = "home_delete_comment"  # value: pulse id
 MYDATA_DOWNLOAD = "mydata_download"
 MYDATA_ERASE = "mydata_erase"
+COMMIT_OPEN = "commit_open"  # value: team key
+COMMIT_MODAL = "commit_modal"
+COMMIT_DRIVER_BLOCK, COMMIT_DRIVER = "commit_driver_block", "commit_driver"
+COMMIT_TEXT_BLOCK, COMMIT_TEXT = "commit_text_block", "commit_text"
 QUESTION_BLOCK = "q"  # block_id prefix: f"q:{question_id}"
 
 COMMAND = "/pulse"

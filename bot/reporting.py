@@ -8,10 +8,12 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.access import can_view_team, viewable_teams
+from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.config import AppConfig
 from bot.dm import local_label
 from insights.privacy import visible, visible_groups, withheld_sentence
+from storage import commitments
 from storage.comments import pulse_comments
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
@@ -26,6 +28,7 @@ def team_report(
     user_id: str,
     team_key: str | None,
     now: dt.datetime,
+    driver_labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     k = config.privacy.min_group_size
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
@@ -72,6 +75,20 @@ def team_report(
         ],
         k=k,
         comments=pulse_comments(session, pulse_id=pulse.id),
+        extra=commitment_blocks.report_section(
+            [
+                (
+                    c.commitment.text,
+                    (driver_labels or {}).get(c.commitment.driver, c.commitment.driver),
+                    f"{c.commitment.created_at:%d %b}",
+                    c.followup_n,
+                    c.followup_mean if visible(c.followup_n, k) else None,
+                )
+                for c in commitments.for_team(session, team_id=team.id or 0)
+            ],
+            team_key=team_key,
+            k=k,
+        ),
         other_teams=[config.team(t).name for t in mine if t != team_key and config.team(t)],  # type: ignore[union-attr]
     )
 

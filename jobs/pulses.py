@@ -19,6 +19,7 @@ from bot.config import AppConfig
 from insights.questions import QuestionBank
 from insights.rotation import choose_questions
 from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
+from storage import commitments
 from storage.models import SchedulerState, Team
 from storage.org import team_by_key
 from storage.pulses import eligible_members, open_pulse, pulse_for_cycle
@@ -151,21 +152,35 @@ def _open(
 ) -> Opened:
     assert team.id is not None
     rows = sync_questions(session, bank.active())
+    followup = next(iter(commitments.to_follow_up(session, team_id=team.id)), None)
+    size = config.pulse.questions_per_pulse - (1 if followup else 0)
     keys = choose_questions(
         bank,
         history=asked_history(session, team_id=team.id),
-        size=config.pulse.questions_per_pulse,
+        size=max(size, 3),
         enps_every=config.pulse.enps_every,
     )
+    question_ids = [rows[k].id for k in keys if rows[k].id is not None]
+    if followup is not None:
+        extra = commitments.followup_question(session, followup)
+        question_ids.append(extra.id)
+        keys.append(extra.key)
+    announce = commitments.to_announce(session, team_id=team.id)
     pulse = open_pulse(
         session,
         workspace_id=team.workspace_id,
         team_id=team.id,
-        question_ids=[rows[k].id for k in keys if rows[k].id is not None],  # type: ignore[misc]
+        question_ids=question_ids,  # type: ignore[arg-type]
         opened_at=opened_at,
         closes_at=closes_at,
         deliveries=deliveries,
         cycle_date=cycle_date,
     )
     assert pulse.id is not None
+    if followup is not None:
+        followup.followup_pulse_id, followup.followup_question_id = pulse.id, question_ids[-1]
+        session.add(followup)
+    for commitment in announce:
+        commitment.announced_pulse_id = pulse.id
+        session.add(commitment)
     return Opened(pulse_id=pulse.id, team_key=team.key, invited=len(deliveries), question_keys=keys)

@@ -174,3 +174,18 @@ class SchedulerState(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     last_run_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class Commitment(SQLModel, table=True):
+    """A manager's promise to act on a driver: shown with the next pulse, followed up after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    driver: str = Field(max_length=40)
+    text: str = Field(max_length=300)
+    created_by: str = Field(max_length=32)  # the manager's Slack id: commitments are public
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    announced_pulse_id: int | None = Field(default=None, foreign_key="pulse.id")
+    followup_pulse_id: int | None = Field(default=None, foreign_key="pulse.id")
+    followup_question_id: int | None = Field(default=None, foreign_key="question.id")

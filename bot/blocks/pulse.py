@@ -35,6 +35,7 @@ def pulse_message(
     answers: dict[int, int],
     written: frozenset[int] = frozenset(),
     commented: bool = False,
+    commitments: tuple[str, ...] = (),
     closes_label: str,
     closed: bool = False,
     min_group_size: int = 5,
@@ -54,6 +55,15 @@ def pulse_message(
             ],
         },
     ]
+    for promise in commitments:
+        blocks.append(
+            {
+                "type": "section",
+                "text": _md(
+                    f":handshake: *Your team's commitment since the last pulse:* {promise}"
+                ),
+            }
+        )
     for n, item in enumerate(questions, start=1):
         blocks.extend(_question_blocks(pulse_id, n, item, answers, written, closed))
     blocks.append(_comment_block(pulse_id, commented, closed))

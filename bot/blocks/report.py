@@ -25,6 +25,7 @@ def team_report(
     lines: list[QuestionLine],
     k: int,
     comments: list[tuple[str | None, str]] | None = None,
+    extra: list[dict[str, Any]] | None = None,
     other_teams: list[str] | None = None,
 ) -> dict[str, Any]:
     """The report of a pulse with enough respondents (the caller checked k)."""
@@ -43,6 +44,7 @@ def team_report(
     for line in lines:
         blocks.append({"type": "section", "text": _md(_question_line(line, k))})
     blocks += _comment_blocks(comments or [])
+    blocks += extra or []
     blocks.append(
         {
             "type": "context",

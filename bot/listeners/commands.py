@@ -30,6 +30,7 @@ def register(app: App, ctx: Context) -> None:
                     user_id=user_id,
                     team_key=args[0].lower() if args else None,
                     now=ctx.clock(),
+                    driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
                 )
             elif sub == "pause":
                 text = preferences.pause(

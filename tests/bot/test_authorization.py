@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from urllib.parse import urlencode
 
 import pytest
+from sqlmodel import select
 
+from bot import ids
 from sandbox import company
 from storage.db import session_scope
+from storage.models import Commitment
 from storage.pseudonym import respondent_key
 from storage.pulses import pulse_view
 from storage.responses import record_answer
@@ -91,8 +96,48 @@ def test_home_shows_only_your_own_answers(world: World) -> None:
                     secret=world.settings.secret(),  # type: ignore[union-attr]
                     slack_team_id=team,
                     user_id=user,
-                    now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+                    now=dt.datetime.now(dt.UTC),
                 )
             )
             shows_answer = "Agree" in view
             assert shows_answer is (user == EMPLOYEE and team == "T0SANDBOX")
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("employee", False),
+        ("other manager", False),
+        ("manager", True),
+        ("parent manager", True),
+        ("hr admin", True),
+    ],
+)
+def test_only_managers_and_hr_can_commit_for_a_team(world: World, role: str, allowed: bool) -> None:
+    user, team = ROLES[role]
+    with session_scope(world.engine) as s:
+        before = len(s.exec(select(Commitment)).all())
+    view = {
+        "id": "V9",
+        "type": "modal",
+        "callback_id": ids.COMMIT_MODAL,
+        "private_metadata": "support",
+        "state": {
+            "values": {
+                ids.COMMIT_DRIVER_BLOCK: {
+                    ids.COMMIT_DRIVER: {
+                        "type": "static_select",
+                        "selected_option": {"value": "tools"},
+                    }
+                },
+                ids.COMMIT_TEXT_BLOCK: {
+                    ids.COMMIT_TEXT: {"type": "plain_text_input", "value": "Fix the CRM search"}
+                },
+            }
+        },
+    }
+    payload = {"type": "view_submission", "team": {"id": team}, "user": {"id": user}, "view": view}
+    assert world.dispatch(urlencode({"payload": json.dumps(payload)})) == 200
+    with session_scope(world.engine) as s:
+        after = len(s.exec(select(Commitment)).all())
+    assert after == before + (1 if allowed else 0)

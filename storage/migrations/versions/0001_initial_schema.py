@@ -186,6 +186,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_comment_respondent"), ["respondent"], unique=False)
 
     op.create_table(
+        "commitment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("driver", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("announced_pulse_id", sa.Integer(), nullable=True),
+        sa.Column("followup_pulse_id", sa.Integer(), nullable=True),
+        sa.Column("followup_question_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["announced_pulse_id"],
+            ["pulse.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["followup_pulse_id"],
+            ["pulse.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["followup_question_id"],
+            ["question.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["team.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("commitment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_commitment_team_id"), ["team_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_commitment_workspace_id"), ["workspace_id"], unique=False
+        )
+
+    op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
@@ -268,6 +308,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_delivery_employee_id"))
 
     op.drop_table("delivery")
+    with op.batch_alter_table("commitment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commitment_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_commitment_team_id"))
+
+    op.drop_table("commitment")
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_comment_respondent"))
         batch_op.drop_index(batch_op.f("ix_comment_pulse_id"))

@@ -1,0 +1,111 @@
+"""Commitments in Block Kit: the modal a manager fills in, and the report section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.blocks.pulse import _md, _plain
+
+MIN_TEXT, MAX_TEXT = 5, 150
+
+
+def commitment_modal(
+    *, team_key: str, team_name: str, drivers: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """`drivers` are (key, label) of the engagement drivers a commitment can focus on."""
+    return {
+        "type": "modal",
+        "callback_id": ids.COMMIT_MODAL,
+        "private_metadata": team_key,
+        "title": _plain("Make a commitment"),
+        "submit": _plain("Commit"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            {
+                "type": "section",
+                "text": _md(
+                    f"*{team_name}* will see this with their next pulse, and the pulse after "
+                    "asks whether it made a difference."
+                ),
+            },
+            {
+                "type": "input",
+                "block_id": ids.COMMIT_DRIVER_BLOCK,
+                "label": _plain("Focus"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": ids.COMMIT_DRIVER,
+                    "placeholder": _plain("Pick the driver you'll work on"),
+                    "options": [
+                        {"text": _plain(label[:75]), "value": key} for key, label in drivers[:100]
+                    ],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.COMMIT_TEXT_BLOCK,
+                "label": _plain("What will you do?"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.COMMIT_TEXT,
+                    "max_length": MAX_TEXT,
+                    "placeholder": _plain("We protect Friday afternoons for training"),
+                },
+            },
+        ],
+    }
+
+
+def saved_view(*, team_name: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": _plain("Commitment saved"),
+        "close": _plain("Done"),
+        "blocks": [
+            {
+                "type": "section",
+                "text": _md(f"*{team_name}* will see “{text}” with their next pulse. Thank you!"),
+            }
+        ],
+    }
+
+
+def report_section(
+    lines: list[tuple[str, str, str, int, float | None]], *, team_key: str, k: int
+) -> list[dict[str, Any]]:
+    """(text, driver label, made on, follow-up n, follow-up mean) per commitment."""
+    blocks: list[dict[str, Any]] = [{"type": "divider"}]
+    if lines:
+        rows = []
+        for text, driver, made, n, mean in lines:
+            if mean is None and n == 0:
+                outcome = "follow-up question pending"
+            elif mean is None or n < k:
+                outcome = f"follow-up: fewer than {k} answers, not shown"
+            else:
+                outcome = f"made a difference: *{mean:.1f}* / 5 from {n} people"
+            rows.append(f"• “{text}” ({driver}, {made}) — {outcome}")
+        text = ("*Commitments*\n" + "\n".join(rows))[:2900]
+        blocks.append({"type": "section", "text": _md(text)})
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "commitments",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.COMMIT_OPEN,
+                    "text": _plain("Make a commitment"),
+                    "value": team_key,
+                }
+            ],
+        }
+    )
+    return blocks
+
+
+def text_error(value: str) -> str | None:
+    if len(value.strip()) < MIN_TEXT:
+        return f"Please describe the commitment in at least {MIN_TEXT} characters."
+    return None

@@ -1,0 +1,52 @@
+"""A manager's commitment: button in the report → modal → saved for the next pulse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.blocks import report
+from bot.commitments import commitment_form, save_commitment
+from bot.context import Context
+from storage.db import session_scope
+
+
+def register(app: App, ctx: Context) -> None:
+    @app.action(ids.COMMIT_OPEN)
+    def open_form(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        form = commitment_form(
+            config=ctx.settings.config,
+            bank=ctx.settings.bank,
+            user_id=body["user"]["id"],
+            team_key=str(body["actions"][0].get("value", "")),
+        )
+        if form is None:
+            respond(**report.message("Only this team's managers and HR can make commitments."))
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=form)
+
+    @app.view(ids.COMMIT_MODAL)
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view["state"]["values"]
+        driver = values.get(ids.COMMIT_DRIVER_BLOCK, {}).get(ids.COMMIT_DRIVER, {})
+        text = values.get(ids.COMMIT_TEXT_BLOCK, {}).get(ids.COMMIT_TEXT, {}).get("value")
+        with session_scope(ctx.engine) as session:
+            errors, saved = save_commitment(
+                session,
+                config=ctx.settings.config,
+                bank=ctx.settings.bank,
+                slack_team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                team_key=view.get("private_metadata", ""),
+                driver=(driver.get("selected_option") or {}).get("value"),
+                text=text or "",
+                now=ctx.clock(),
+            )
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack(response_action="update", view=saved)
