@@ -23,7 +23,7 @@ from storage import commitments
 from storage.models import SchedulerState, Team
 from storage.org import team_by_key
 from storage.pulses import eligible_members, open_pulse, pulse_for_cycle
-from storage.questions import asked_history, sync_questions
+from storage.questions import asked_history, retired_keys, sync_questions
 
 log = logging.getLogger("pulse.planner")
 LEAD = dt.timedelta(days=1)  # pulses are written this far ahead, deliveries due at local time
@@ -127,6 +127,17 @@ def plan(
     return opened
 
 
+def _without_admin_retired(session: Session, config: AppConfig, bank: QuestionBank) -> QuestionBank:
+    """The bank less the questions HR retired from Slack (`/pulse admin retire`)."""
+    retired = {k for k in retired_keys(session) if k in bank}
+    if not retired:
+        return bank
+    return bank.with_overrides(
+        [q.model_dump(exclude_none=True) for q in config.questions.custom],
+        sorted({*config.questions.retired, *retired}),
+    )
+
+
 def _synced_team(session: Session, config: AppConfig, workspace_id: int, team_key: str) -> Team:
     team_cfg = config.team(team_key)
     if team_cfg is None:
@@ -152,6 +163,7 @@ def _open(
 ) -> Opened:
     assert team.id is not None
     rows = sync_questions(session, bank.active())
+    bank = _without_admin_retired(session, config, bank)
     followup = next(iter(commitments.to_follow_up(session, team_id=team.id)), None)
     size = config.pulse.questions_per_pulse - (1 if followup else 0)
     keys = choose_questions(

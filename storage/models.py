@@ -82,7 +82,8 @@ class Question(SQLModel, table=True):
     text: str = Field(max_length=200)
     scale: str = Field(default="", max_length=400)  # "|"-joined labels for likert5
     builtin: bool = True
-    active: bool = True
+    active: bool = True  # in the bank (built-in or config) right now
+    retired: bool = False  # retired by an HR admin from Slack (`/pulse admin retire`)
 
 
 class Pulse(SQLModel, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from storage.models import Delivery, Employee, Membership, Pulse, PulseQuestion, Question, Team
@@ -130,3 +131,13 @@ def recent_pulses_of(session: Session, *, employee_id: int, limit: int = 3) -> l
             .limit(limit)
         )
     )
+
+
+def delivery_failures(session: Session, *, pulse_id: int) -> dict[str, int]:
+    """Why DMs of a pulse could not be delivered (error -> count), for HR."""
+    rows = session.exec(
+        select(Delivery.error, func.count())
+        .where(Delivery.pulse_id == pulse_id, Delivery.status == "failed")
+        .group_by(col(Delivery.error))
+    ).all()
+    return {error or "unknown": int(n) for error, n in rows}

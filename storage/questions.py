@@ -51,3 +51,17 @@ def asked_history(session: Session, *, team_id: int) -> list[list[str]]:
     for pulse_id, key in rows:
         history.setdefault(pulse_id, []).append(key)
     return list(history.values())
+
+
+def retired_keys(session: Session) -> set[str]:
+    return set(session.exec(select(Question.key).where(col(Question.retired))))
+
+
+def set_retired(session: Session, *, key: str, retired: bool) -> bool:
+    """Retire or restore a question by key; False when no such question exists."""
+    row = session.exec(select(Question).where(Question.key == key)).first()
+    if row is None:
+        return False
+    row.retired = retired
+    session.add(row)
+    return True

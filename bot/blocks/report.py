@@ -147,5 +147,5 @@ USAGE = (
     "• `/pulse resume` — end a pause early\n"
     "• `/pulse optout` / `/pulse optin` — stop or restart pulses\n"
     "• `/pulse my-data` — see, download or delete what is stored about you\n"
-    "• `/pulse help` — this list"
+    "• `/pulse help` — this list  ·  HR admins: `/pulse admin help`"
 )

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import ids, mydata, preferences
+from bot.admin import admin_command
 from bot.blocks import report
 from bot.blocks.mydata import my_data
 from bot.context import Context
@@ -58,6 +59,16 @@ def register(app: App, ctx: Context) -> None:
                     report.message("Oxygen Pulse stores nothing about you.")
                     if record is None
                     else my_data(record)
+                )
+            elif sub == "admin":
+                reply = admin_command(
+                    session,
+                    config=ctx.settings.config,
+                    bank=ctx.settings.bank,
+                    slack_team_id=team_id,
+                    user_id=user_id,
+                    args=args,
+                    now=ctx.clock(),
                 )
             elif sub == "help" and not args:
                 reply = report.message(report.USAGE)

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("scale", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
         sa.Column("builtin", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("retired", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )

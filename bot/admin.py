@@ -1,0 +1,110 @@
+"""`/pulse admin …` for HR admins: send a pulse now, schedules and delivery health, questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.access import is_hr_admin
+from bot.blocks import admin as blocks
+from bot.blocks.report import message
+from bot.config import AppConfig
+from insights.questions import QuestionBank
+from jobs.calendar import cycle_dates, schedule_for, send_date
+from jobs.pulses import PulseError, open_now
+from storage.org import team_by_key, team_member_count, workspace_by_slack_id
+from storage.pulses import delivery_failures, latest_pulse
+from storage.questions import retired_keys, set_retired, sync_questions
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+
+
+def admin_command(
+    session: Session,
+    *,
+    config: AppConfig,
+    bank: QuestionBank,
+    slack_team_id: str,
+    user_id: str,
+    args: list[str],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    if not is_hr_admin(config, user_id) or ws is None or ws.id is None:
+        return message("Admin commands are for the HR admins listed in Oxygen Pulse's config.")
+    sub, rest = (args[0].lower(), args[1:]) if args else ("help", [])
+    if sub == "send" and len(rest) == 1:
+        try:
+            opened = open_now(
+                session,
+                config=config,
+                bank=bank,
+                workspace_id=ws.id,
+                team_key=rest[0].lower(),
+                now=now,
+            )
+        except PulseError as exc:
+            return message(f"Couldn't open a pulse: {exc}.")
+        return message(
+            f"Opened a pulse for *{config.team(opened.team_key).name}*: "  # type: ignore[union-attr]
+            f"{opened.invited} people get it in the next minute."
+        )
+    if sub == "schedules" and not rest:
+        return blocks.schedules(_schedule_rows(session, config=config, workspace_id=ws.id, now=now))
+    if sub == "questions" and not rest:
+        sync_questions(session, bank.active())
+        retired = retired_keys(session)
+        return blocks.questions(
+            [
+                (d.label, [(q.key, q.text, q.key in retired) for q in qs])
+                for d, qs in _by_driver(bank)
+            ]
+        )
+    if sub in ("retire", "restore") and len(rest) == 1:
+        key = rest[0]
+        if key not in bank:
+            return message(f"No question `{key}`. `/pulse admin questions` lists the keys.")
+        sync_questions(session, bank.active())
+        set_retired(session, key=key, retired=sub == "retire")
+        state = "retired: no pulse will ask it" if sub == "retire" else "back in rotation"
+        return message(f"`{key}` is {state}.")
+    return message(blocks.ADMIN_USAGE)
+
+
+def _by_driver(bank: QuestionBank) -> list[tuple[Any, list[Any]]]:
+    grouped = bank.by_driver()
+    return [(bank.drivers[key], grouped.get(key, [])) for key in bank.drivers]
+
+
+def _schedule_rows(
+    session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime
+) -> list[dict[str, Any]]:
+    rows = []
+    for team_cfg in config.teams:
+        if team_cfg.usergroup is None and team_cfg.channel is None:
+            continue
+        schedule = schedule_for(config, team_cfg.key)
+        upcoming = cycle_dates(schedule, now.date(), now.date() + dt.timedelta(days=70))
+        team = team_by_key(session, workspace_id=workspace_id, key=team_cfg.key)
+        pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
+        rows.append(
+            {
+                "name": team_cfg.name,
+                "rule": f"{schedule.cadence} on {DAYS[schedule.weekday]} at "
+                f"{schedule.clock:%H:%M} local time, open {schedule.open_hours} h, "
+                + (
+                    f"reminder {schedule.reminder_hours} h before close"
+                    if schedule.reminder_hours
+                    else "no reminder"
+                ),
+                "next": f"{send_date(schedule, upcoming[0]):%a %d %b}" if upcoming else "—",
+                "members": team_member_count(session, team_id=team.id) if team and team.id else 0,
+                "synced": team is not None and team.synced_at is not None,
+                "failures": delivery_failures(session, pulse_id=pulse.id)
+                if pulse and pulse.id
+                else {},
+            }
+        )
+    return rows
