@@ -82,6 +82,7 @@ def _sandbox(*, keep_running: bool, database: Path) -> int:
         try:
             procs.start("serve", "serve")
             procs.wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            sandbox.connect_app(f"http://127.0.0.1:{port}/slack/events", signing_secret)
             slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", signing_secret, sandbox)
             _walkthrough(procs, slack, sandbox.workspace)
             if not keep_running:
@@ -160,9 +161,13 @@ def _what_to_try(env: dict[str, str], sandbox_url: str, port: int) -> None:
     print(
         f"""
 Oxygen Pulse is running on the sandbox workspace (Ctrl-C stops everything).
-  • The workspace's conversations:   {sandbox_url}/
-  • The app's endpoint:              http://127.0.0.1:{port}/slack/events (healthz: /healthz)
-Try, in another terminal of this folder:
+Open the workspace in a browser and use it as any person in it would use Slack:
+  • {sandbox_url}/?as=U0SUP01             Alex (Support): the pulse DM; press the buttons
+  • {sandbox_url}/?as=U0SUP01&view=home   Alex's App Home tab (pause, opt out, history)
+  • {sandbox_url}/?as=U0MANAGER           Maya (Support manager): type /pulse report
+  Pick anyone from "Viewing as"; type /pulse help in the box at the bottom of a DM.
+The app's endpoint: http://127.0.0.1:{port}/slack/events (healthz: /healthz)
+To send another pulse, in another terminal of this folder:
   {exports} .venv/bin/pulse send-pulse --team success
 To use a real Slack workspace instead, see README.md → Slack app setup.
 """,

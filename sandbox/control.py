@@ -1,7 +1,8 @@
 """`/_sandbox/*`: drive a running sandbox from another process (benchmark, demo, curl).
 
 GET `state`; POST `rate_limit` {method, per_second} (method "*" sets the default),
-`fault` {method, kind, times, probability, seed, delay}, `clear_faults`, `reset_calls`.
+`fault` {method, kind, times, probability, seed, delay}, `clear_faults`, `reset_calls`,
+`connect_app` {app_url, signing_secret} (where the page's clicks and commands go).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def handle(handler: SandboxHandler, verb: str, name: str, body: bytes) -> None:
             sandbox.clear_faults()
         elif name == "reset_calls":
             sandbox.workspace.reset_calls()
+        elif name == "connect_app":
+            sandbox.connect_app(str(args["app_url"]), str(args["signing_secret"]))
         else:
             return handler.send_json(404, {"ok": False, "error": "not_found"})
     except (KeyError, TypeError, ValueError) as error:

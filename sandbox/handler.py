@@ -2,7 +2,8 @@
 
 Routes: `POST /api/<method>` (Web API), `POST /upload/<file_id>` (files upload v2
 bytes), `POST /response/<id>` (response URLs), `/_sandbox/*` (control), `GET /`
-(a readable page of the conversations).
+(the conversations as a person sees them; `sandbox.web.routes`) and
+`POST /_sandbox/act` (act as that person; `sandbox.actions`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox import control
+from sandbox import actions, control
 from sandbox.errors import ApiError
 from sandbox.limits import MAX_MESSAGE_BLOCKS, check_blocks
 from sandbox.methods import METHODS, Call
-from sandbox.page import render_page
+from sandbox.web import routes
 
 if TYPE_CHECKING:
     from sandbox.server import SandboxServer
@@ -102,9 +103,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path.startswith("/api/"):
             self._api(path[len("/api/") :], b"")
-        elif path in ("/", "/index.html"):
-            page = render_page(self.sandbox.workspace).encode()
-            self.send_body(200, page, "text/html; charset=utf-8")
+        elif routes.is_page_route(path):
+            routes.serve(self, path, urlsplit(self.path).query)
         elif path.startswith("/_sandbox/"):
             control.handle(self, "GET", path[len("/_sandbox/") :], b"")
         else:
@@ -121,6 +121,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.send_text(404, "not_found")
         elif path.startswith("/response/"):
             self._response_url(path[len("/response/") :], body)
+        elif path == "/_sandbox/act":
+            actions.handle(self, body)
         elif path.startswith("/_sandbox/"):
             control.handle(self, "POST", path[len("/_sandbox/") :], body)
         else:

@@ -21,6 +21,7 @@ from typing import Any
 from sandbox.faults import Fault, FaultInjector
 from sandbox.handler import SandboxHandler
 from sandbox.ratelimit import RateLimiter
+from sandbox.web.state import AppLink, ClientState
 from sandbox.workspace import Workspace
 
 _STOP_GRACE = 1.0  # seconds stop() waits for in-flight requests before cutting them off
@@ -88,6 +89,8 @@ class SandboxServer:
         self.host, self.port = host, port
         self.limiter = RateLimiter(self.workspace.lock, rate_limits, default_rate)
         self.faults = FaultInjector(self.workspace.lock)
+        self.app: AppLink | None = None  # where the page's clicks and commands go
+        self.client_state = ClientState()  # open modals, drafts: what Slack's client keeps
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -187,12 +190,18 @@ class SandboxServer:
     def clear_faults(self) -> None:
         self.faults.clear()
 
+    def connect_app(self, app_url: str, signing_secret: str) -> None:
+        """Send the page's clicks, commands and submissions to this app (a loopback URL),
+        signed with its secret; a bare origin gets `/slack/events`."""
+        self.app = AppLink.parse(app_url, signing_secret)
+
     def state(self) -> dict:
         """The workspace snapshot plus the limits and faults now in force."""
         return {
             **self.workspace.to_json(),
             "rate_limits": self.limiter.limits(),
             "faults": self.faults.faults(),
+            "app_url": self.app.url if self.app else None,
         }
 
 
