@@ -32,8 +32,10 @@ from insights.scores import (
 from storage.aggregates import driver_agg, participation
 from storage.cx import cx_frame
 
-LINK_WEEKS = 52  # a link needs history: a year of weeks, however short the report window
+LINK_WEEKS = 52  # one team's link needs history: a year of weeks, however short the report
+ORG_LINK_WEEKS = 26  # pooled over every team, half a year gives ample pairs (teams × weeks)
 LAGS = range(5)  # CX 0–4 weeks after engagement
+ALPHA = 0.05  # a link is reliable when its Holm-adjusted p is below this
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class MetricLink:
     sentence: str
     best_lag: int | None  # the lag with the smallest p, when any lag could be tested
     perception_gap: pd.DataFrame  # insights.perception.perception_gap, report window only
-    drivers: pd.DataFrame  # driver importance at best_lag (empty without one)
+    drivers: pd.DataFrame  # driver importance at best_lag, once the link is reliable (else empty)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,15 @@ def _shown(frame: pd.DataFrame, column: str, k: int) -> pd.DataFrame:
     return frame.assign(visible=[visible(int(n), k) for n in frame[column].fillna(0)])
 
 
-def _ex(scores: pd.DataFrame, k: int) -> pd.DataFrame:
+def _drivers_shown(ds: pd.DataFrame, scores: pd.DataFrame, k: int) -> pd.DataFrame:
+    """A driver score is shown when its answers and its week's respondents both reach k."""
+    week = scores[["team", "period", "visible"]].rename(columns={"visible": "week_visible"})
+    ds = _shown(ds, "n", k).merge(week, on=["team", "period"], how="left")
+    ds["visible"] = ds["visible"] & ds["week_visible"].fillna(False).astype(bool)
+    return ds.drop(columns="week_visible")
+
+
+def _ex(scores: pd.DataFrame) -> pd.DataFrame:
     """Engagement per team-week, only weeks with at least k respondents."""
     kept = scores[scores["visible"] & scores["engagement"].notna()]
     return kept[["team", "period", "engagement"]].rename(columns={"engagement": "score"})
@@ -110,8 +120,9 @@ def _link(
     else:
         lags = lagged_correlations(ex, mine, lags=LAGS)
     tested = lags.dropna(subset=["p"])
-    best = int(tested.loc[tested["p"].idxmin(), "lag"]) if len(tested) else None
-    sentence = summarise_link(lags, metric_label=name)
+    top = tested.loc[tested["p"].idxmin()] if len(tested) else None
+    best = None if top is None else int(top["lag"])
+    sentence = summarise_link(lags, metric_label=name, alpha=ALPHA)
     if mine.empty:
         sentence = f"No {name} values have been imported for this period yet."
     shown = ds[ds["visible"]]
@@ -119,7 +130,7 @@ def _link(
     gap = perception_gap(perceived[perceived["period"] >= since], mine[mine["period"] >= since])
     engagement = shown[shown["driver"].isin(ENGAGEMENT_DRIVERS)]
     drivers = pd.DataFrame()
-    if best is not None:
+    if top is not None and top["p_holm"] < ALPHA:  # drivers explain a link, once there is one
         importance = pooled_driver_importance if pooled else driver_importance
         drivers = importance(engagement, mine, lag=best)
     return MetricLink(metric, name, scales, lags, sentence, best, gap, drivers)
@@ -152,8 +163,8 @@ def team_insights(
     agg, part, cx = _frames(
         session, workspace_id=workspace_id, team_key=team_key, start=start, end=end
     )
-    ds = _shown(driver_scores(agg), "n", k)
     scores = _shown(team_period_scores(agg, part), "respondents", k)
+    ds = _drivers_shown(driver_scores(agg), scores, k)
     trended = _shown(trend(scores), "respondents", k)
     latest = scores.dropna(subset=["engagement"])["period"].max() if len(scores) else None
     latest = None if pd.isna(latest) else latest
@@ -161,7 +172,7 @@ def team_insights(
     respondents = int(row["respondents"].fillna(0).iloc[0]) if len(row) else 0
     team = config.team(team_key)
     metrics = team.cx_metrics if team else []
-    ex = _ex(scores, k)
+    ex = _ex(scores)
     return TeamInsights(
         team=team_key,
         period=latest,
@@ -182,15 +193,15 @@ def org_insights(
     workspace_id: int,
     weeks: int = 12,
     now: dt.datetime,
-    link_weeks: int = LINK_WEEKS,
+    link_weeks: int = ORG_LINK_WEEKS,
 ) -> OrgInsights:
     """The whole org: its scores, every team's latest week, teams at risk, pooled links."""
     k, end = config.privacy.min_group_size, _monday(now.date())
     since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
     start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
     agg, part, cx = _frames(session, workspace_id=workspace_id, team_key=None, start=start, end=end)
-    ds = _shown(driver_scores(agg), "n", k)
     scores = _shown(team_period_scores(agg, part), "respondents", k)
+    ds = _drivers_shown(driver_scores(agg), scores, k)
     recent = scores[scores["period"] >= since]
     latest = recent.dropna(subset=["engagement"])["period"].max() if len(recent) else None
     latest = None if pd.isna(latest) else latest
@@ -198,7 +209,7 @@ def org_insights(
     teams = _shown(trend(recent), "respondents", k)
     org_ds = _shown(org_driver_scores(agg[agg["period"] == latest]), "n", k)
     metrics = sorted({m for t in config.teams for m in t.cx_metrics})
-    ex = _ex(scores, k)
+    ex = _ex(scores)
     recent_ds = ds[ds["period"] >= since]
     return OrgInsights(
         period=latest,

@@ -178,14 +178,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the scheduler; SIGTERM lets in-flight DMs finish and hands back the rest."""
+    import signal
+    import threading
+
     from jobs.scheduler import build_scheduler
 
     settings = Settings.from_env()
     settings.require_slack(http=False)
     settings.secret()
-    scheduler = build_scheduler(settings, _engine(settings))
+    stop = threading.Event()
+    scheduler = build_scheduler(settings, _engine(settings), stop=stop)
+
+    def shutdown(*_: object) -> None:
+        stop.set()
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, shutdown)
     log.info("worker started")
-    scheduler.start()
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        shutdown()
+    log.info("worker stopped")
     return 0
 
 
@@ -239,12 +254,7 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
                 )
     except PulseError as exc:
         raise CommandError(str(exc)) from None
-    sender = Sender(
-        engine,
-        make_client(settings, retries=False),
-        worker=worker_id(),
-        k=settings.config.privacy.min_group_size,
-    )
+    sender = Sender.from_settings(settings, engine, worker=worker_id())
     for pulse in opened:
         sender.drain(pulse_id=pulse.pulse_id, timeout=args.timeout)
     stats = sender.stats
@@ -279,7 +289,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     seed = _bench("seed")
     url = normalise_database_url(args.database or os.environ.get("DATABASE_URL", ""))
     try:
-        seed.seed(url, employees=args.employees, teams=args.teams, weeks=args.weeks, seed=args.seed)
+        seed.seed_database(
+            url, employees=args.employees, teams=args.teams, weeks=args.weeks, seed=args.seed
+        )
     except seed.SeedError as exc:
         raise CommandError(str(exc)) from None
     return 0

@@ -97,7 +97,8 @@ def store(
     workspace_id = workspaces[0]
     known = stored_scales(session, workspace_id=workspace_id)
     metrics = validate(records, config=config, locate=locate, known_scales=known)
-    ids = dict(session.exec(select(Team.key, Team.id).where(Team.workspace_id == workspace_id)))
+    teams = session.exec(select(Team.key, Team.id).where(Team.workspace_id == workspace_id))
+    ids = {key: team_id for key, team_id in teams.all() if team_id is not None}
     unsynced = sorted({m.team for m in metrics} - set(ids))
     if unsynced:
         raise CxImportError(f"team {unsynced[0]!r} has not been synced yet: run `pulse teams sync`")

@@ -36,8 +36,9 @@ class CxDataError(CxImportError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        super().__init__(f"{problems[0]}{more}; nothing was imported")
+        more = len(problems) - 1
+        more_text = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        super().__init__(f"{problems[0]}{more_text}; nothing was imported")
 
 
 @dataclass(frozen=True)
@@ -146,11 +147,11 @@ def _parse(records: Sequence[object], config: AppConfig, locate: Locate) -> list
             problems.append(f"{locate(i, None)}: unknown field {field!r} ({', '.join(FIELDS)})")
         try:
             team = _field(record, "team", partial(_team, config=config))
-            metric = _field(record, "metric", partial(_metric, team=team, config=config))
+            metric = _field(record, "metric", partial(_metric, team=str(team), config=config))
             week = _field(record, "period_start", _week)
             raw = _field(record, "value", _number)
             size = _field(record, "sample_size", _count)
-            scale = _field(record, "scale", partial(_scale, metric=metric))
+            scale = _field(record, "scale", partial(_scale, metric=str(metric)))
         except _Bad as bad:
             problems.append(f"{locate(i, bad.field)}: {bad}")
             continue

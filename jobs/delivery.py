@@ -1,50 +1,54 @@
-"""Send pulse DMs from the outbox, exactly once, through faults and rate limits.
+"""Send pulse DMs from the outbox, exactly once, at the workspace's rate ceiling.
 
-Each delivery is claimed, then posted with the pulse id in Slack message metadata. A claim
-already attempted once (a crash, a timeout after which Slack may have posted) is first
-checked against the DM's history, so a retry never produces a second DM. Permanent
-errors (deactivated user, DMs blocked) are recorded for HR and not retried.
+The calling thread coordinates: it claims due deliveries, renders each DM once per (pulse,
+time zone), and records outcomes, one transaction per tick for the whole batch. Posting
+is latency-bound, so `concurrency` threads post, sharing one `Pacer`. Each process paces
+at its own `[delivery] rate_per_second`: with N worker processes, give each
+floor(ceiling / N), so that the shares never sum past the workspace's ceiling.
+
+Exactly once: every DM carries the pulse id in Slack message metadata, and a claim
+attempted before (a crash, a timeout after which Slack may have posted) is checked
+against the DM's history before any re-send. Permanent errors (deactivated user, DMs
+blocked) are recorded for HR; people who opted out or paused are skipped, not posted.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
+import math
+import os
 import random
+import signal
+import socket
+import sys
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.dm import render_dm
+from bot.settings import Settings, SettingsError
+from bot.slack import make_client
+from jobs.pacing import Pacer
+from jobs.posting import Outcome, Poster
 from storage import outbox
-from storage.db import session_scope
-from storage.pulses import is_open, pulse_view
+from storage.db import make_engine, session_scope
+from storage.pulses import PulseView, is_open, pulse_view
 
 log = logging.getLogger("pulse.delivery")
 
-METADATA_EVENT = "pulse_dm"
-MAX_ATTEMPTS = 8
-PERMANENT_ERRORS = frozenset(
-    {
-        "user_not_found",
-        "user_disabled",
-        "account_inactive",
-        "messages_tab_disabled",
-        "cannot_dm_bot",
-        "channel_not_found",
-        "is_archived",
-        "invalid_blocks",
-        "msg_too_long",
-        "no_text",
-        "not_authed",
-        "invalid_auth",
-        "restricted_action",
-    }
-)
+MAX_ATTEMPTS = 10  # with BACKOFF: about four minutes of failures before giving up
+BACKOFF = 0.5  # seconds before the first retry, doubling after each failed attempt
+TICK = 0.1  # seconds between the coordinator's transactions while sending
+VIEW_TTL = 30.0  # seconds a cached pulse (and its rendered DMs) is trusted
 
 
 @dataclass
@@ -52,7 +56,8 @@ class Stats:
     sent: int = 0
     failed: int = 0
     retried: int = 0
-    recovered: int = 0  # found already posted by an earlier attempt
+    recovered: int = 0  # found already posted by an earlier attempt (also counted as sent)
+    skipped: int = 0
 
 
 class Sender:
@@ -63,150 +68,173 @@ class Sender:
         *,
         worker: str,
         k: int,
-        batch: int = 25,
+        rate: float = 20.0,
+        concurrency: int = 4,
         lease: dt.timedelta = dt.timedelta(minutes=5),
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine, self.client, self.worker, self.k = engine, client, worker, k
-        self.batch, self.lease, self.clock, self.sleep = batch, lease, clock, sleep
+        self.concurrency, self.lease, self.clock = concurrency, lease, clock
+        self.pacer = Pacer(rate)
+        self.poster = Poster(client, self.pacer, lease)
+        self.window = concurrency + math.ceil(rate / 2)  # claims in hand: ~0.5 s of sending
         self.stats = Stats()
+        self._dms: dict[tuple[int, str], tuple[float, PulseView | None, Any]] = {}
 
-    def run_once(self) -> int:
-        """Claim one batch and send it; returns how many were claimed."""
-        with session_scope(self.engine) as s:
-            claims = outbox.claim_due(
-                s, worker=self.worker, now=self.clock(), limit=self.batch, lease=self.lease
-            )
-        for claim in claims:
-            self._send(claim)
-        return len(claims)
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, engine: Engine, *, worker: str, http_timeout: int = 10
+    ) -> Sender:
+        """Paced and sized by `[delivery]`, with a client that never repeats a post itself."""
+        return cls(
+            engine,
+            make_client(settings, retries=False, timeout=http_timeout),
+            worker=worker,
+            k=settings.config.privacy.min_group_size,
+            rate=settings.config.delivery.rate_per_second,
+            concurrency=settings.config.delivery.concurrency,
+        )
 
-    def drain(self, *, pulse_id: int | None = None, timeout: float = 600) -> Stats:
+    def drain(
+        self,
+        *,
+        pulse_id: int | None = None,
+        timeout: float = 600,
+        stop: threading.Event | None = None,
+    ) -> Stats:
         """Send until nothing is left for `pulse_id` (or at all), waiting out retries."""
+        stop = stop or threading.Event()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.run_once():
+        while not stop.is_set() and time.monotonic() < deadline:
+            if self.run_once(stop, deadline):
                 continue
             with session_scope(self.engine) as s:
                 left, due = outbox.unfinished(s, pulse_id=pulse_id)
             if left == 0:
                 break
-            wait = 1.0 if due is None else (due - self.clock()).total_seconds()
-            self.sleep(min(max(wait, 0.05), 5.0))
+            wait_s = 1.0 if due is None else (due - self.clock()).total_seconds()
+            stop.wait(min(max(wait_s, TICK), 5.0))
         return self.stats
 
-    def _send(self, claim: outbox.Claimed) -> None:
-        now = self.clock()
+    def run_once(self, stop: threading.Event | None = None, deadline: float = math.inf) -> int:
+        """Send everything due now, paced; returns how many deliveries were claimed."""
+        claimed, outcomes = 0, list[Outcome]()
+        inflight: dict[Future[Outcome], outbox.Claimed] = {}
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pulse-send") as pool:
+            while True:
+                halt = (stop is not None and stop.is_set()) or time.monotonic() > deadline
+                if halt:  # hand back what no thread has started
+                    for future in [f for f in inflight if f.cancel()]:
+                        outcomes.append(Outcome("released", inflight.pop(future)))
+                room = 0 if halt else self.window - len(inflight)
+                now = self.clock()
+                batch = self._exchange(outcomes, room, now)
+                claimed, outcomes = claimed + len(batch), []
+                for claim, dm in batch:
+                    skip = claim.skip_reason(now)
+                    if skip is not None:
+                        outcomes.append(Outcome("skipped", claim, error=skip))
+                    elif dm is None:
+                        outcomes.append(Outcome("failed", claim, error="pulse_closed"))
+                    else:
+                        mono = time.monotonic()
+                        inflight[pool.submit(self.poster.deliver, claim, dm, mono)] = claim
+                if not inflight and not outcomes and not batch:
+                    return claimed
+                done, _ = wait(list(inflight), timeout=TICK)
+                for future in done:
+                    del inflight[future]
+                    outcomes.append(future.result())
+
+    def _exchange(
+        self, outcomes: list[Outcome], room: int, now: dt.datetime
+    ) -> list[tuple[outbox.Claimed, dict[str, Any] | None]]:
+        """One transaction: record finished sends, then claim up to `room` more."""
+        if not outcomes and room <= 0:
+            return []
         with session_scope(self.engine) as s:
+            self._record(s, outcomes, now)
+            if room <= 0:
+                return []
+            claims = outbox.claim_due(s, worker=self.worker, now=now, limit=room, lease=self.lease)
+            return [(c, self._dm(s, c, now)) for c in claims]
+
+    def _dm(self, s: Session, claim: outbox.Claimed, now: dt.datetime) -> dict[str, Any] | None:
+        """This pulse's DM in this time zone, rendered once per VIEW_TTL; None once closed."""
+        key = (claim.pulse_id, claim.tz)
+        loaded_at, view, dm = self._dms.get(key, (-math.inf, None, None))
+        if time.monotonic() - loaded_at > VIEW_TTL:
             view = pulse_view(s, pulse_id=claim.pulse_id)
-            if view is None or not is_open(view.pulse, now):
-                outbox.mark_failed(
-                    s, delivery_id=claim.delivery_id, worker=self.worker, error="pulse_closed"
-                )
-                self.stats.failed += 1
-                return
-            message = render_dm(s, view=view, respondent=None, tz=claim.tz, now=now, k=self.k)
-        try:
-            if claim.attempts > 1 and self._already_posted(claim):
-                return
-            reply = self.client.chat_postMessage(
-                channel=claim.slack_user_id,
-                metadata={
-                    "event_type": METADATA_EVENT,
-                    "event_payload": {"pulse_id": claim.pulse_id},
-                },
-                **message,
-            )
-        except SlackApiError as exc:
-            self._failed(claim, exc)
-            return
-        except OSError as exc:  # timeouts and dropped connections: Slack may have posted
-            self._retry(claim, f"network: {type(exc).__name__}")
-            return
-        with session_scope(self.engine) as s:
-            outbox.mark_sent(
-                s,
-                delivery_id=claim.delivery_id,
-                worker=self.worker,
-                channel_id=reply["channel"],
-                message_ts=reply["ts"],
-                now=self.clock(),
-            )
-        self.stats.sent += 1
+            if view is not None:
+                dm = render_dm(s, view=view, respondent=None, tz=claim.tz, now=now, k=self.k)
+            self._dms[key] = (time.monotonic(), view, dm)
+        return dm if view is not None and is_open(view.pulse, now) else None
 
-    def _already_posted(self, claim: outbox.Claimed) -> bool:
-        channel = claim.channel_id
-        if channel is None:
-            channel = self.client.conversations_open(users=claim.slack_user_id)["channel"]["id"]
-        history = self.client.conversations_history(
-            channel=channel, limit=50, include_all_metadata=True
+    def _record(self, s: Session, outcomes: list[Outcome], now: dt.datetime) -> None:
+        """Write one tick's outcomes: the sent rows in one statement, the rare rest one by one."""
+        posted = [o for o in outcomes if o.kind in ("sent", "recovered")]
+        outbox.mark_sent(
+            s,
+            posted=[outbox.Posted(o.claim.delivery_id, o.channel_id, o.message_ts) for o in posted],
+            now=now,
         )
-        for msg in history.get("messages", []):
-            meta = msg.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if (
-                meta.get("event_type") == METADATA_EVENT
-                and payload.get("pulse_id") == claim.pulse_id
-            ):
-                with session_scope(self.engine) as s:
-                    outbox.mark_sent(
-                        s,
-                        delivery_id=claim.delivery_id,
-                        worker=self.worker,
-                        channel_id=channel,
-                        message_ts=msg["ts"],
-                        now=self.clock(),
-                    )
-                self.stats.recovered += 1
-                self.stats.sent += 1
-                return True
-        return False
+        released = [o.claim.delivery_id for o in outcomes if o.kind == "released"]
+        outbox.release(s, delivery_ids=released, worker=self.worker, now=now)
+        self.stats.sent += len(posted)
+        self.stats.recovered += sum(1 for o in posted if o.kind == "recovered")
+        for o in outcomes:
+            delivery_id, worker = o.claim.delivery_id, self.worker
+            if o.kind == "skipped":
+                outbox.mark_skipped(s, delivery_id=delivery_id, worker=worker, reason=o.error)
+                self.stats.skipped += 1
+            elif o.kind == "retry" and o.claim.attempts < MAX_ATTEMPTS:
+                delay = min(300.0, BACKOFF * 2 ** (o.claim.attempts - 1)) * random.uniform(0.5, 1)
+                at = now + dt.timedelta(seconds=delay)
+                outbox.mark_retry(s, delivery_id=delivery_id, worker=worker, at=at, error=o.error)
+                self.stats.retried += 1
+            elif o.kind in ("retry", "failed"):
+                error = o.error if o.kind == "failed" else f"gave up: {o.error}"
+                outbox.mark_failed(s, delivery_id=delivery_id, worker=worker, error=error)
+                self.stats.failed += 1
+                log.warning("delivery %s failed: %s", delivery_id, error)
 
-    def _failed(self, claim: outbox.Claimed, exc: SlackApiError) -> None:
-        status = exc.response.status_code
-        error = str(exc.response.get("error") or f"http_{status}")
-        if status == 429:
-            retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
-            self._retry(claim, "ratelimited", delay=retry_after, count_attempt=False)
-            self.sleep(retry_after)
-        elif error in PERMANENT_ERRORS:
-            with session_scope(self.engine) as s:
-                outbox.mark_failed(
-                    s, delivery_id=claim.delivery_id, worker=self.worker, error=error
-                )
-            self.stats.failed += 1
-            log.warning("delivery %s failed permanently: %s", claim.delivery_id, error)
-        else:
-            self._retry(claim, error)
 
-    def _retry(
-        self,
-        claim: outbox.Claimed,
-        error: str,
-        *,
-        delay: float | None = None,
-        count_attempt: bool = True,
-    ) -> None:
-        if count_attempt and claim.attempts >= MAX_ATTEMPTS:
-            with session_scope(self.engine) as s:
-                outbox.mark_failed(
-                    s,
-                    delivery_id=claim.delivery_id,
-                    worker=self.worker,
-                    error=f"gave up after {claim.attempts} attempts: {error}",
-                )
-            self.stats.failed += 1
-            return
-        if delay is None:
-            delay = min(300.0, 2.0**claim.attempts) * random.uniform(0.5, 1.0)
-        with session_scope(self.engine) as s:
-            outbox.mark_retry(
-                s,
-                delivery_id=claim.delivery_id,
-                worker=self.worker,
-                at=self.clock() + dt.timedelta(seconds=delay),
-                error=error,
-                posted_maybe=count_attempt,
-            )
-        self.stats.retried += 1
+def main(argv: list[str] | None = None) -> int:
+    """`python -m jobs.delivery`: one sender process, configured like `pulse worker`."""
+    parser = argparse.ArgumentParser(prog="python -m jobs.delivery", description=__doc__)
+    parser.add_argument("--until-idle", action="store_true", help="exit once nothing is left")
+    parser.add_argument(
+        "--worker",
+        help="a stable name, unique among live workers: on start it takes back the claims "
+        "its previous run left (default: host:pid, whose claims wait out the lease)",
+    )
+    parser.add_argument("--http-timeout", type=int, default=10, help="seconds per Slack call")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING"))
+    try:
+        settings = Settings.from_env()
+        settings.require_slack(http=False)
+    except SettingsError as exc:
+        print(f"python -m jobs.delivery: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    worker = args.worker or f"{socket.gethostname()}:{os.getpid()}"
+    if args.worker:
+        with session_scope(engine) as s:
+            outbox.reclaim_own(s, worker=worker, now=dt.datetime.now(dt.UTC))
+    sender = Sender.from_settings(settings, engine, worker=worker, http_timeout=args.http_timeout)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set():
+        sender.drain(timeout=math.inf, stop=stop)
+        if args.until_idle:
+            break
+        stop.wait(1.0)
+    engine.dispose()
+    print(f"{worker}: {asdict(sender.stats)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

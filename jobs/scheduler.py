@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -19,6 +20,7 @@ from bot.settings import Settings
 from bot.slack import make_client
 from jobs import closing, pulses, reminders, sync
 from jobs.delivery import Sender
+from storage import outbox
 from storage.db import session_scope
 from storage.org import workspace_by_slack_id
 
@@ -26,26 +28,35 @@ log = logging.getLogger("pulse.worker")
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """A name unique among live workers. Set PULSE_WORKER (or run on a host that sets
+    DYNO) to a stable name, so a restarted worker takes back its own claims at once
+    instead of waiting out their lease."""
+    return (
+        os.environ.get("PULSE_WORKER")
+        or os.environ.get("DYNO")
+        or (f"{socket.gethostname()}:{os.getpid()}")
+    )
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def build_scheduler(settings: Settings, engine: Engine) -> BlockingScheduler:
+def build_scheduler(
+    settings: Settings, engine: Engine, *, stop: threading.Event | None = None
+) -> BlockingScheduler:
+    """`stop` set (by SIGTERM) makes the sender hand back unstarted claims and return."""
+    stop = stop or threading.Event()
     scheduler = BlockingScheduler(timezone=dt.UTC)
     client = make_client(settings)
     team_id = client.auth_test()["team_id"]
-    sender = Sender(
-        engine,
-        make_client(settings, retries=False),
-        worker=worker_id(),
-        k=settings.config.privacy.min_group_size,
-    )
+    worker = worker_id()
+    with session_scope(engine) as s:
+        outbox.reclaim_own(s, worker=worker, now=utc_now())
+    sender = Sender.from_settings(settings, engine, worker=worker)
 
     def deliver() -> None:
-        while sender.run_once():
+        while not stop.is_set() and sender.run_once(stop):
             pass
 
     def sync_teams() -> None:

@@ -118,7 +118,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     pulse_id: int = Field(foreign_key="pulse.id", index=True)
     employee_id: int = Field(foreign_key="employee.id", index=True)
-    status: str = Field(default="pending", max_length=12)  # pending|claimed|sent|failed
+    status: str = Field(default="pending", max_length=12)  # pending|claimed|sent|failed|skipped
     attempts: int = 0
     next_attempt_at: dt.datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
@@ -136,10 +136,15 @@ def random_id() -> str:
 
 
 class Response(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("pulse_id", "question_id", "respondent"),)
+    # The unique index serves lookups by pulse; the covering one lets aggregates read
+    # (pulse, question, value) without touching the table.
+    __table_args__ = (
+        UniqueConstraint("pulse_id", "question_id", "respondent"),
+        Index("ix_response_pulse_question_value", "pulse_id", "question_id", "value"),
+    )
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=16)
-    pulse_id: int = Field(foreign_key="pulse.id", index=True)
+    pulse_id: int = Field(foreign_key="pulse.id")
     question_id: int = Field(foreign_key="question.id")
     respondent: str = Field(max_length=64)
     value: int

@@ -9,7 +9,9 @@ reclaimed after `lease`; `attempts` > 1 tells the sender to check Slack before r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
 from sqlmodel import Session, and_, col, or_, select, update
@@ -17,10 +19,13 @@ from sqlmodel import Session, and_, col, or_, select, update
 from storage.models import Delivery, Employee, Workspace
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
+SKIPPED = "skipped"  # opted out or paused by send time: never posted
 
 
 @dataclass(frozen=True)
 class Claimed:
+    """A delivery this worker now holds, with what sending it needs to know."""
+
     delivery_id: int
     pulse_id: int
     attempts: int
@@ -28,6 +33,29 @@ class Claimed:
     tz: str
     workspace: str
     channel_id: str | None
+    opted_out: bool = False
+    paused_until: dt.date | None = None
+
+    def skip_reason(self, now: dt.datetime) -> str | None:
+        """Why the DM must not go now: opted out, or paused through today in their zone."""
+        if self.opted_out:
+            return "opted_out"
+        if self.paused_until is None:
+            return None
+        try:
+            today = now.astimezone(ZoneInfo(self.tz)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            today = now.date()
+        return "paused" if self.paused_until >= today else None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A DM Slack holds for a delivery: just posted, or found in the DM's history."""
+
+    delivery_id: int
+    channel_id: str
+    message_ts: str
 
 
 def claim_due(
@@ -57,7 +85,7 @@ def claim_due(
         )
     )
     rows = session.exec(
-        select(Delivery, Employee.slack_user_id, Employee.tz, Workspace.slack_team_id)
+        select(Delivery, Employee, Workspace.slack_team_id)
         .join(Employee, col(Employee.id) == Delivery.employee_id)
         .join(Workspace, col(Workspace.id) == Employee.workspace_id)
         .where(col(Delivery.id).in_(ids))
@@ -68,12 +96,14 @@ def claim_due(
             delivery_id=d.id,
             pulse_id=d.pulse_id,
             attempts=d.attempts,
-            slack_user_id=uid,
-            tz=tz,
+            slack_user_id=e.slack_user_id,
+            tz=e.tz,
             workspace=team,
             channel_id=d.channel_id,
+            opted_out=e.opted_out,
+            paused_until=e.paused_until,
         )
-        for d, uid, tz, team in rows
+        for d, e, team in rows
         if d.id is not None
     ]
 
@@ -86,20 +116,23 @@ def _mine(delivery_id: int, worker: str):  # type: ignore[no-untyped-def]
     )
 
 
-def mark_sent(
-    session: Session,
-    *,
-    delivery_id: int,
-    worker: str,
-    channel_id: str,
-    message_ts: str,
-    now: dt.datetime,
-) -> None:
-    session.exec(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id)
-        .values(status=SENT, channel_id=channel_id, message_ts=message_ts, sent_at=now, error=None)
-    )
+def mark_sent(session: Session, *, posted: Sequence[Posted], now: dt.datetime) -> None:
+    """Record DMs Slack holds, in one statement; whoever claimed them, a posted DM is sent."""
+    if posted:
+        session.exec(
+            update(Delivery),
+            params=[
+                {
+                    "id": p.delivery_id,
+                    "status": SENT,
+                    "channel_id": p.channel_id,
+                    "message_ts": p.message_ts,
+                    "sent_at": now,
+                    "error": None,
+                }
+                for p in posted
+            ],
+        )
 
 
 def mark_retry(
@@ -134,6 +167,28 @@ def mark_failed(session: Session, *, delivery_id: int, worker: str, error: str) 
     )
 
 
+def mark_skipped(session: Session, *, delivery_id: int, worker: str, reason: str) -> None:
+    session.exec(
+        update(Delivery)
+        .where(_mine(delivery_id, worker))
+        .values(status=SKIPPED, error=reason, claimed_by=None)
+    )
+
+
+def reclaim_own(session: Session, *, worker: str, now: dt.datetime) -> int:
+    """A restarted worker takes back its previous life's claims without waiting out the lease.
+
+    Worker names must be unique among live workers (e.g. `worker.1`). Attempts are kept, so
+    each of these is checked against the DM's history before any re-send.
+    """
+    result = session.exec(
+        update(Delivery)
+        .where(col(Delivery.status) == CLAIMED, col(Delivery.claimed_by) == worker)
+        .values(status=PENDING, claimed_by=None, next_attempt_at=now)
+    )
+    return int(result.rowcount or 0)
+
+
 def release(session: Session, *, delivery_ids: list[int], worker: str, now: dt.datetime) -> None:
     """Hand back claims this worker never tried (shutdown): not counted as attempts."""
     if delivery_ids:
@@ -151,12 +206,6 @@ def release(session: Session, *, delivery_ids: list[int], worker: str, now: dt.d
                 attempts=col(Delivery.attempts) - 1,
             )
         )
-
-
-def set_channel(session: Session, *, delivery_id: int, channel_id: str) -> None:
-    session.exec(
-        update(Delivery).where(col(Delivery.id) == delivery_id).values(channel_id=channel_id)
-    )
 
 
 def status_counts(session: Session, *, pulse_id: int) -> dict[str, int]:

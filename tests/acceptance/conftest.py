@@ -115,6 +115,7 @@ def _serve(url: str, tmp: Path) -> Iterator[Stack]:
             "SLACK_SIGNING_SECRET": signing_secret,
             "SLACK_APP_TOKEN": "",
             "PULSE_SECRET": SECRET,
+            "PULSE_CX_TOKEN": "acceptance-cx-token",
             "PULSE_CONFIG": str(REPO / "config.toml"),
             "DATABASE_URL": url,
             "PORT": str(port),

@@ -13,13 +13,12 @@ import pytest
 from scipy import stats
 
 from insights.linkage import (
-    driver_importance,
     lagged_correlations,
     pairs,
-    perception_gap,
     pooled_within_team,
     summarise_link,
 )
+from insights.perception import driver_importance, perception_gap
 from insights.synthetic import make_panel
 
 SEEDS = 1000

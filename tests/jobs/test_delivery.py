@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.settings import Settings
 from bot.slack import make_client
 from jobs import sync
-from jobs.delivery import METADATA_EVENT, Sender
+from jobs.delivery import Sender
+from jobs.posting import METADATA_EVENT
 from jobs.pulses import open_now
 from sandbox import company
 from sandbox.server import SandboxServer
 from storage import outbox
 from storage.db import session_scope
-from storage.models import Delivery
+from storage.models import Delivery, Employee
 from storage.org import workspace_by_slack_id
 
 SUPPORT = company.team_members("support")
@@ -130,3 +131,25 @@ def test_permanent_failures_are_recorded_not_retried(
         assert outbox.status_counts(s, pulse_id=pulse_id) == {"sent": 11, "failed": 1}
         failed = s.exec(select(Delivery).where(Delivery.status == "failed")).one()
     assert failed.error == "messages_tab_disabled" and failed.attempts == 1
+
+
+def test_people_who_opted_out_or_paused_after_the_pulse_opened_are_skipped(
+    engine: Engine, client, settings: Settings, sandbox: SandboxServer
+) -> None:
+    pulse_id = _open(engine, client, settings)
+    today = dt.datetime.now(dt.UTC).date()
+    with session_scope(engine) as s:
+        people = s.exec(select(Employee).where(col(Employee.slack_user_id).in_(SUPPORT[:3])))
+        by_id = {e.slack_user_id: e for e in people}
+        by_id[SUPPORT[0]].opted_out = True
+        by_id[SUPPORT[1]].paused_until = today + dt.timedelta(days=7)
+        by_id[SUPPORT[2]].paused_until = today - dt.timedelta(days=2)  # back from the pause
+        s.add_all(by_id.values())
+    stats = _sender(engine, settings).drain(pulse_id=pulse_id, timeout=30)
+    assert (stats.sent, stats.skipped) == (10, 2)
+    counts = _dm_counts(sandbox, pulse_id)
+    assert (counts[SUPPORT[0]], counts[SUPPORT[1]], counts[SUPPORT[2]]) == (0, 0, 1)
+    with session_scope(engine) as s:
+        assert outbox.status_counts(s, pulse_id=pulse_id) == {"sent": 10, "skipped": 2}
+        skipped = s.exec(select(Delivery.error).where(Delivery.status == "skipped")).all()
+    assert sorted(skipped) == ["opted_out", "paused"]

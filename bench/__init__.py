@@ -1,0 +1,1 @@
+"""Benchmarks and the large synthetic org they run on (not shipped in the package)."""

@@ -1,0 +1,195 @@
+"""The two frames insights.scores reads, computed by the database with GROUP BY.
+
+``driver_agg``: team, period, driver, n, total, total_sq, favourable, promoters, detractors.
+``participation``: team, period, invited, respondents.
+
+Answers are first summed per (pulse, question), reading the response table in its
+(pulse_id, question_id, respondent) index order, then rolled up per team, week and driver, so
+no answer ever reaches Python. Scope: one team (optionally with every team below it, rolled up
+under its key, unless ``subteams=False``) or, with ``team_key=None``, each team of the
+workspace under its own key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, case, func
+from sqlmodel import Session, col, select
+
+from storage.models import Delivery, Pulse, Question, Response, Team
+
+DRIVER_AGG_COLUMNS = [
+    *("team", "period", "driver", "n", "total", "total_sq"),
+    *("favourable", "promoters", "detractors"),
+]
+PARTICIPATION_COLUMNS = ["team", "period", "invited", "respondents"]
+NOT_INVITED = ("failed", "skipped")  # storage.outbox: never posted, so nobody was asked
+
+
+def team_ids_below(session: Session, *, workspace_id: int, team_key: str) -> list[int]:
+    """The team's id and those of every team below it; [] when the team is not stored."""
+    rows = session.exec(
+        select(Team.id, Team.key, Team.parent_id).where(Team.workspace_id == workspace_id)
+    ).all()
+    found = [tid for tid, key, _ in rows if key == team_key and tid is not None]
+    children: dict[int | None, list[int]] = {}
+    for tid, _, parent in rows:
+        children.setdefault(parent, []).append(tid)  # type: ignore[arg-type]
+    for tid in found:  # grows while iterating: a breadth-first walk of the tree
+        found.extend(children.get(tid, []))
+    return found
+
+
+def _pulse_ids(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    team_key: str | None,
+    subteams: bool,
+) -> Select[tuple[int]]:
+    """The scope's pulse ids, used as ``pulse_id IN (…)``: answers and deliveries are then read
+    straight off their pulse_id indexes in pulse order, so grouping needs no sort."""
+    query = select(Pulse.id).where(
+        Pulse.workspace_id == workspace_id,
+        col(Pulse.period_start) >= start,
+        col(Pulse.period_start) <= end,
+    )
+    if team_key is not None:
+        ids = team_ids_below(session, workspace_id=workspace_id, team_key=team_key)
+        query = query.where(col(Pulse.team_id).in_(ids if subteams else ids[:1]))
+    return query  # type: ignore[return-value]
+
+
+def _frame(rows: list[Any], columns: list[str], label: str | None) -> pd.DataFrame:
+    """Rows as a frame with int64 counts (PostgreSQL sums come back as Decimal)."""
+    frame = pd.DataFrame(rows, columns=columns if label is None else columns[1:])
+    if label is not None:
+        frame.insert(0, "team", label)
+    frame["period"] = pd.to_datetime(frame["period"])
+    counts = [c for c in columns if c not in ("team", "period", "driver")]
+    return frame.astype(dict.fromkeys(counts, "int64"))
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def driver_agg(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    team_key: str | None = None,
+    subteams: bool = True,
+) -> pd.DataFrame:
+    """Sums per (team, week, driver) for pulses whose week starts between start and end.
+
+    ``favourable`` counts likert answers 4–5; ``promoters`` (9–10) and ``detractors`` (0–6)
+    count 0–10 answers; each is 0 on rows of the other kind, as insights.scores expects.
+    """
+    pulses = _pulse_ids(
+        session,
+        workspace_id=workspace_id,
+        start=start,
+        end=end,
+        team_key=team_key,
+        subteams=subteams,
+    )
+    value = col(Response.value)
+    per_question = (
+        select(  # type: ignore[call-overload]
+            Response.pulse_id,
+            Response.question_id,
+            func.count().label("n"),
+            func.sum(value).label("total"),
+            func.sum(value * value).label("total_sq"),
+            _count_if(value >= 4).label("high"),
+            _count_if(value >= 9).label("top"),
+            _count_if(value <= 6).label("low"),
+        )
+        .where(col(Response.pulse_id).in_(pulses))
+        .group_by(col(Response.pulse_id), col(Response.question_id))
+        .subquery()
+    )
+    likert, nps = col(Question.kind) == "likert5", col(Question.kind) == "nps10"
+    pq = per_question.c
+    keys = [Pulse.period_start, Question.driver]
+    if team_key is None:
+        keys.insert(0, Team.key)
+    query = (
+        select(  # type: ignore[call-overload]
+            *keys,
+            func.sum(pq.n),
+            func.sum(pq.total),
+            func.sum(pq.total_sq),
+            func.sum(case((likert, pq.high), else_=0)),
+            func.sum(case((nps, pq.top), else_=0)),
+            func.sum(case((nps, pq.low), else_=0)),
+        )
+        .select_from(per_question)
+        .join(Pulse, col(Pulse.id) == pq.pulse_id)
+        .join(Question, col(Question.id) == pq.question_id)
+        .join(Team, col(Team.id) == Pulse.team_id)
+        .where(col(Question.kind).in_(["likert5", "nps10"]))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    return _frame(list(session.exec(query).all()), DRIVER_AGG_COLUMNS, team_key)
+
+
+def participation(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    team_key: str | None = None,
+    subteams: bool = True,
+) -> pd.DataFrame:
+    """Invited and respondents per (team, week), same scope as driver_agg.
+
+    ``invited`` counts deliveries except failed and skipped ones (a DM that was never posted
+    invited nobody); ``respondents`` counts distinct respondents per pulse, summed over the week.
+    """
+    pulses = _pulse_ids(
+        session,
+        workspace_id=workspace_id,
+        start=start,
+        end=end,
+        team_key=team_key,
+        subteams=subteams,
+    )
+    invited = (
+        select(Delivery.pulse_id, func.count().label("invited"))
+        .where(col(Delivery.pulse_id).in_(pulses), col(Delivery.status).not_in(NOT_INVITED))
+        .group_by(col(Delivery.pulse_id))
+        .subquery()
+    )
+    answered = (
+        select(Response.pulse_id, func.count(func.distinct(Response.respondent)).label("people"))
+        .where(col(Response.pulse_id).in_(pulses))
+        .group_by(col(Response.pulse_id))
+        .subquery()
+    )
+    keys = [Team.key, Pulse.period_start] if team_key is None else [Pulse.period_start]
+    query = (
+        select(  # type: ignore[call-overload]
+            *keys,
+            func.sum(func.coalesce(invited.c.invited, 0)),
+            func.sum(func.coalesce(answered.c.people, 0)),
+        )
+        .select_from(Pulse)
+        .join(Team, col(Team.id) == Pulse.team_id)
+        .outerjoin(invited, invited.c.pulse_id == Pulse.id)
+        .outerjoin(answered, answered.c.pulse_id == Pulse.id)
+        .where(col(Pulse.id).in_(pulses))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    return _frame(list(session.exec(query).all()), PARTICIPATION_COLUMNS, team_key)

@@ -1,0 +1,233 @@
+"""SQL aggregates equal what a hand (or a plain Python loop) computes from the answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from storage.aggregates import driver_agg, participation
+from storage.models import Delivery, Employee, Pulse, Question, Response, Team, Workspace
+
+MONDAY = dt.date(2026, 11, 2)
+MONDAY_UTC = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+TEAMS = ("support", "success")
+PEOPLE = 6
+COUNTED = ("favourable", "promoters", "detractors")
+STATUSES = ("pending", "claimed", "sent", "failed", "skipped")
+QUESTIONS = {  # key: (driver, kind)
+    "wellbeing.energy": ("wellbeing", "likert5"),
+    "tools.what_i_need": ("tools", "likert5"),
+    "wellbeing.rested": ("wellbeing", "likert5"),
+    "enps.recommend": ("enps", "nps10"),
+}
+# An answer: (team, week, pulse number in that week, question key, person, value).
+Answer = tuple[str, int, int, str, int, int]
+# A delivery: (team, week, pulse number, person, outbox status).
+Invite = tuple[str, int, int, int, str]
+
+
+def build(s: Session, answers: Iterable[Answer], invites: Iterable[Invite]) -> int:
+    """cx-org ⊃ {support, success}; one pulse per (team, week, number) that is mentioned."""
+    ws = Workspace(slack_team_id="T0AGG")
+    s.add(ws)
+    s.flush()
+    assert ws.id is not None
+    dept = Team(workspace_id=ws.id, key="cx-org", name="CX")
+    s.add(dept)
+    s.flush()
+    teams = {k: Team(workspace_id=ws.id, key=k, name=k, parent_id=dept.id) for k in TEAMS}
+    questions = {
+        k: Question(key=k, driver=d, kind=kind, text=k) for k, (d, kind) in QUESTIONS.items()
+    }
+    people = [Employee(workspace_id=ws.id, slack_user_id=f"U{i:03d}") for i in range(PEOPLE)]
+    s.add_all([*teams.values(), *questions.values(), *people])
+    s.flush()
+    answers, invites = list(answers), list(invites)
+    pulses: dict[tuple[str, int, int], Pulse] = {}
+    for team, week, number in {a[:3] for a in answers} | {i[:3] for i in invites}:
+        at = dt.datetime.combine(MONDAY + dt.timedelta(weeks=week, days=number), dt.time(9), dt.UTC)
+        pulses[team, week, number] = Pulse(
+            workspace_id=ws.id,
+            team_id=teams[team].id,
+            period_start=MONDAY + dt.timedelta(weeks=week),
+            opened_at=at,
+            closes_at=at + dt.timedelta(days=1),
+        )
+    s.add_all(pulses.values())
+    s.flush()
+    s.add_all(
+        Response(
+            pulse_id=pulses[team, week, number].id,
+            question_id=questions[key].id,
+            respondent=f"r{person}",  # the same key in two pulses is still two respondents
+            value=value,
+        )
+        for team, week, number, key, person, value in answers
+    )
+    s.add_all(
+        Delivery(
+            pulse_id=pulses[team, week, number].id,
+            employee_id=people[person].id,
+            status=status,
+            next_attempt_at=MONDAY_UTC,
+        )
+        for team, week, number, person, status in invites
+    )
+    s.flush()
+    return ws.id
+
+
+def expected(answers: list[Answer], invites: list[Invite]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same two frames by a plain loop over every answer."""
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
+    for team, week, _, key, _, v in answers:
+        driver, kind = QUESTIONS[key]
+        row = sums[team, MONDAY + dt.timedelta(weeks=week), driver]
+        likert = kind == "likert5"
+        for i, add in enumerate((1, v, v * v, likert and v >= 4, not likert and v >= 9)):
+            row[i] += int(add)
+        row[5] += int(not likert and v <= 6)
+    agg = pd.DataFrame(
+        [(*k, *v) for k, v in sorted(sums.items())],
+        columns=["team", "period", "driver", *("n", "total", "total_sq"), *COUNTED],
+    )
+    people: dict[tuple, set] = defaultdict(set)
+    invited: dict[tuple, int] = defaultdict(int)
+    for team, week, number, _, person, _ in answers:
+        people[team, week, number].add(person)
+    for team, week, number, _, status in invites:
+        invited[team, week, number] += int(status not in ("failed", "skipped"))
+    weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for pulse in set(people) | {i[:3] for i in invites}:
+        row = weeks[pulse[0], MONDAY + dt.timedelta(weeks=pulse[1])]
+        row[0] += invited[pulse]
+        row[1] += len(people[pulse])
+    part = pd.DataFrame(
+        [(*k, *v) for k, v in sorted(weeks.items())],
+        columns=["team", "period", "invited", "respondents"],
+    )
+    return _typed(agg), _typed(part)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["period"] = pd.to_datetime(frame["period"])
+    counts = [c for c in frame.columns if c not in ("team", "period", "driver")]
+    return frame.astype(dict.fromkeys(counts, "int64"))
+
+
+def frames(s: Session, ws: int, **scope: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    window = {"workspace_id": ws, "start": MONDAY, "end": MONDAY + dt.timedelta(weeks=3)}
+    return driver_agg(s, **window, **scope), participation(s, **window, **scope)  # type: ignore[arg-type]
+
+
+HAND_ANSWERS: list[Answer] = [
+    # support, week 0: two people answer wellbeing twice over (two questions) and eNPS.
+    ("support", 0, 0, "wellbeing.energy", 0, 5),
+    ("support", 0, 0, "wellbeing.rested", 0, 3),
+    ("support", 0, 0, "enps.recommend", 0, 10),
+    ("support", 0, 0, "wellbeing.energy", 1, 4),
+    ("support", 0, 0, "enps.recommend", 1, 6),
+    # support, week 1: two pulses that week; person 0 answers both (two respondents).
+    ("support", 1, 0, "tools.what_i_need", 0, 2),
+    ("support", 1, 1, "tools.what_i_need", 0, 4),
+    ("success", 0, 0, "wellbeing.energy", 2, 1),
+]
+HAND_INVITES: list[Invite] = [
+    ("support", 0, 0, 0, "sent"),
+    ("support", 0, 0, 1, "sent"),
+    ("support", 0, 0, 2, "pending"),  # not sent yet, but asked
+    ("support", 0, 0, 3, "failed"),  # the DM failed: not invited
+    ("support", 0, 0, 4, "skipped"),  # opted out before the send: not invited
+    ("support", 1, 0, 0, "sent"),
+    ("support", 1, 1, 0, "sent"),
+    ("success", 0, 0, 2, "sent"),
+    ("success", 2, 0, 3, "sent"),  # invited, nobody answered
+]
+
+
+def test_frames_match_hand_computed_values(engine: Engine) -> None:
+    with Session(engine) as s:
+        ws = build(s, HAND_ANSWERS, HAND_INVITES)
+        agg, part = frames(s, ws, team_key="support")
+    w0, w1 = pd.Timestamp(MONDAY), pd.Timestamp(MONDAY + dt.timedelta(weeks=1))
+    assert agg.to_dict("records") == [
+        # team, period, driver, n, total, total_sq, favourable, promoters, detractors
+        dict(zip(agg.columns, row, strict=True))
+        for row in [
+            ("support", w0, "enps", 2, 16, 136, 0, 1, 1),
+            ("support", w0, "wellbeing", 3, 12, 50, 2, 0, 0),
+            ("support", w1, "tools", 2, 6, 20, 1, 0, 0),
+        ]
+    ]
+    assert part.values.tolist() == [["support", w0, 3, 2], ["support", w1, 2, 2]]
+
+
+def test_a_department_rolls_up_its_teams_and_the_org_keeps_them_apart(engine: Engine) -> None:
+    with Session(engine) as s:
+        ws = build(s, HAND_ANSWERS, HAND_INVITES)
+        dept_agg, dept_part = frames(s, ws, team_key="cx-org")
+        own_agg, _ = frames(s, ws, team_key="cx-org", subteams=False)
+        org_agg, org_part = frames(s, ws)
+    assert set(dept_agg["team"]) == {"cx-org"} and own_agg.empty
+    wellbeing = dept_agg[dept_agg["driver"] == "wellbeing"]
+    assert wellbeing[["n", "total", "favourable"]].values.tolist() == [[4, 13, 2]]
+    assert dept_part[["invited", "respondents"]].values.tolist() == [[4, 3], [2, 2], [1, 0]]
+    assert sorted(set(org_agg["team"])) == ["success", "support"]
+    assert org_part.groupby("team")["invited"].sum().to_dict() == {"success": 2, "support": 5}
+
+
+def test_weeks_outside_the_window_are_left_out(engine: Engine) -> None:
+    with Session(engine) as s:
+        ws = build(s, HAND_ANSWERS, HAND_INVITES)
+        week = MONDAY + dt.timedelta(weeks=1)
+        agg = driver_agg(s, workspace_id=ws, team_key="support", start=week, end=week)
+        nothing = participation(s, workspace_id=ws + 1, start=MONDAY, end=MONDAY)
+    assert agg["driver"].tolist() == ["tools"]
+    assert nothing.empty and nothing.columns.tolist() == [
+        "team",
+        "period",
+        "invited",
+        "respondents",
+    ]
+
+
+pulse_keys = st.tuples(st.sampled_from(TEAMS), st.integers(0, 2), st.integers(0, 1))
+answers = st.lists(
+    st.tuples(pulse_keys, st.sampled_from(sorted(QUESTIONS)), st.integers(0, PEOPLE - 1)).flatmap(
+        lambda t: st.integers(*((0, 10) if QUESTIONS[t[1]][1] == "nps10" else (1, 5))).map(
+            lambda v: (*t[0], t[1], t[2], v)
+        )
+    ),
+    max_size=60,
+    unique_by=lambda a: a[:5],
+)
+invites = st.lists(
+    st.tuples(pulse_keys, st.integers(0, PEOPLE - 1), st.sampled_from(STATUSES)).map(
+        lambda t: (*t[0], *t[1:])
+    ),
+    max_size=30,
+    unique_by=lambda i: i[:4],
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(answers=answers, invites=invites)
+def test_sql_aggregates_equal_a_python_loop(
+    engine: Engine, answers: list[Answer], invites: list[Invite]
+) -> None:
+    with Session(engine) as s:
+        ws = build(s, answers, invites)
+        agg, part = frames(s, ws)
+        s.rollback()
+    want_agg, want_part = expected(answers, invites)
+    pd.testing.assert_frame_equal(agg, want_agg, check_index_type=False)
+    pd.testing.assert_frame_equal(part, want_part, check_index_type=False)
