@@ -99,6 +99,7 @@ class Pulse(SQLModel, table=True):
     opened_at: dt.datetime = Field(sa_type=UTCDateTime)
     closes_at: dt.datetime = Field(sa_type=UTCDateTime)
     closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    folded_respondents: int | None = None  # set when answers were folded (retention)
 
 
 class PulseQuestion(SQLModel, table=True):
@@ -195,3 +196,44 @@ class Commitment(SQLModel, table=True):
     announced_pulse_id: int | None = Field(default=None, foreign_key="pulse.id")
     followup_pulse_id: int | None = Field(default=None, foreign_key="pulse.id")
     followup_question_id: int | None = Field(default=None, foreign_key="question.id")
+
+
+class SentDigest(SQLModel, table=True):
+    """The HR digest goes out once per workspace and week, however often the job runs."""
+
+    __tablename__ = "sent_digest"
+    __table_args__ = (UniqueConstraint("workspace_id", "period_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    period_start: dt.date
+    sent_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class SentAlert(SQLModel, table=True):
+    """A red flag is announced to the team's manager and HR once, not every time it is seen."""
+
+    __tablename__ = "sent_alert"
+    __table_args__ = (UniqueConstraint("team_id", "period_start", "kind", "driver"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    period_start: dt.date
+    kind: str = Field(max_length=40)
+    driver: str = Field(default="", max_length=40)
+    sent_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class ResponseRollup(SQLModel, table=True):
+    """Answers folded into sums after the retention period; the raw rows are then deleted."""
+
+    __tablename__ = "response_rollup"
+
+    pulse_id: int = Field(foreign_key="pulse.id", primary_key=True)
+    question_id: int = Field(foreign_key="question.id", primary_key=True)
+    n: int
+    total: int
+    total_sq: int
+    favourable: int  # answers 4-5 (likert)
+    promoters: int  # answers 9-10 (0-10 scale)
+    detractors: int  # answers 0-6 (0-10 scale)
