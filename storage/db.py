@@ -42,7 +42,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Any) -> None:
     # Take the write lock at BEGIN so concurrent writers queue on busy_timeout instead of
     # failing with "database is locked" when a reader upgrades to a writer mid-transaction.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only scopes begin deferred: in WAL mode they read a snapshot and block nobody.
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "pulse_read_only"
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads (reports, digests, exports): on SQLite it never holds
+    the write lock, so answers keep flowing while a long report computes. Rolled back."""
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 @contextmanager

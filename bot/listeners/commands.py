@@ -12,7 +12,7 @@ from bot.blocks import report
 from bot.blocks.mydata import my_data
 from bot.context import Context
 from bot.reporting import team_report
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 
 
 def register(app: App, ctx: Context) -> None:
@@ -22,18 +22,22 @@ def register(app: App, ctx: Context) -> None:
         words = (command.get("text") or "").split()
         sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
         team_id, user_id = command["team_id"], command["user_id"]
-        with session_scope(ctx.engine) as session:
-            if sub == "report" and len(args) <= 1:
-                reply = team_report(
-                    session,
-                    config=ctx.settings.config,
-                    slack_team_id=team_id,
-                    user_id=user_id,
-                    team_key=args[0].lower() if args else None,
-                    now=ctx.clock(),
-                    driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
+        if sub == "report" and len(args) <= 1:
+            with read_scope(ctx.engine) as session:
+                respond(
+                    **team_report(
+                        session,
+                        config=ctx.settings.config,
+                        slack_team_id=team_id,
+                        user_id=user_id,
+                        team_key=args[0].lower() if args else None,
+                        now=ctx.clock(),
+                        driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
+                    )
                 )
-            elif sub == "pause":
+            return
+        with session_scope(ctx.engine) as session:
+            if sub == "pause":
                 text = preferences.pause(
                     session,
                     slack_team_id=team_id,
