@@ -31,6 +31,9 @@ class _Strict(BaseModel):
 
 class PrivacyConfig(_Strict):
     min_group_size: Annotated[int, Field(ge=3, le=1000)] = 5
+    # Fold raw answers into per-question sums this many days after a pulse closes, then
+    # delete them and its comments; None keeps raw answers (people can still erase theirs).
+    retention_days: Annotated[int, Field(ge=14, le=3650)] | None = None
 
 
 class HRConfig(_Strict):

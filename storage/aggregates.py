@@ -3,11 +3,11 @@
 ``driver_agg``: team, period, driver, n, total, total_sq, favourable, promoters, detractors.
 ``participation``: team, period, invited, respondents.
 
-Answers are first summed per (pulse, question), reading the response table in its
-(pulse_id, question_id, respondent) index order, then rolled up per team, week and driver, so
-no answer ever reaches Python. Scope: one team (optionally with every team below it, rolled up
-under its key, unless ``subteams=False``) or, with ``team_key=None``, each team of the
-workspace under its own key.
+Answers are first summed per (pulse, question) — from the response table's index, or from
+`response_rollup` for pulses folded after the retention period (storage.rollup) — then
+rolled up per team, week and driver, so no answer ever reaches Python. Scope: one team
+(optionally with every team below it, rolled up under its key, unless ``subteams=False``)
+or, with ``team_key=None``, each team of the workspace under its own key.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, case, func
 from sqlmodel import Session, col, select
 
-from storage.models import Delivery, Pulse, Question, Response, Team
+from storage.models import Delivery, Pulse, Question, Team
+from storage.rollup import question_sums, respondents
 
 DRIVER_AGG_COLUMNS = [
     *("team", "period", "driver", "n", "total", "total_sq"),
@@ -101,22 +102,7 @@ def driver_agg(
         team_key=team_key,
         subteams=subteams,
     )
-    value = col(Response.value)
-    per_question = (
-        select(  # type: ignore[call-overload]
-            Response.pulse_id,
-            Response.question_id,
-            func.count().label("n"),
-            func.sum(value).label("total"),
-            func.sum(value * value).label("total_sq"),
-            _count_if(value >= 4).label("high"),
-            _count_if(value >= 9).label("top"),
-            _count_if(value <= 6).label("low"),
-        )
-        .where(col(Response.pulse_id).in_(pulses))
-        .group_by(col(Response.pulse_id), col(Response.question_id))
-        .subquery()
-    )
+    per_question = question_sums(pulses)
     likert, nps = col(Question.kind) == "likert5", col(Question.kind) == "nps10"
     pq = per_question.c
     keys = [Pulse.period_start, Question.driver]
@@ -171,12 +157,7 @@ def participation(
         .group_by(col(Delivery.pulse_id))
         .subquery()
     )
-    answered = (
-        select(Response.pulse_id, func.count(func.distinct(Response.respondent)).label("people"))
-        .where(col(Response.pulse_id).in_(pulses))
-        .group_by(col(Response.pulse_id))
-        .subquery()
-    )
+    answered = respondents(pulses)
     keys = [Team.key, Pulse.period_start] if team_key is None else [Pulse.period_start]
     query = (
         select(  # type: ignore[call-overload]

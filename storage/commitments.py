@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import Commitment, Question, Response
+from storage.models import Commitment, Question
+from storage.rollup import question_sums
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,17 @@ def announced_in(session: Session, *, pulse_id: int) -> list[Commitment]:
 
 def for_team(session: Session, *, team_id: int, limit: int = 5) -> list[CommitmentStatus]:
     """The team's latest commitments with their follow-up answers, aggregated in SQL."""
+    followups = select(Commitment.followup_pulse_id).where(
+        Commitment.team_id == team_id, col(Commitment.followup_pulse_id).is_not(None)
+    )
+    sums = question_sums(followups)
     answers = (
         select(
-            Response.question_id.label("qid"),
-            func.count().label("n"),
-            func.avg(Response.value).label("mean"),
+            sums.c.question_id.label("qid"),
+            func.sum(sums.c.n).label("n"),
+            (func.sum(sums.c.total) * 1.0 / func.sum(sums.c.n)).label("mean"),
         )
-        .group_by(col(Response.question_id))
+        .group_by(sums.c.question_id)
         .subquery()
     )
     rows = session.exec(

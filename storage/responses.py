@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import Delivery, PulseQuestion, Question, Response, random_id
+from storage.rollup import question_sums, respondents
 
 
 def record_answer(
@@ -64,17 +65,16 @@ def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
     invited = session.exec(
         select(func.count()).select_from(Delivery).where(Delivery.pulse_id == pulse_id)
     ).one()
-    respondents = session.exec(
-        select(func.count(func.distinct(Response.respondent))).where(Response.pulse_id == pulse_id)
-    ).one()
+    one = select(literal(pulse_id))
+    people = session.exec(select(func.sum(respondents(one).c.people))).one()
+    sums = question_sums(one)
     per_question = (
         select(
-            Response.question_id.label("qid"),
-            func.count().label("n"),
-            func.avg(Response.value).label("mean"),
+            sums.c.question_id.label("qid"),
+            func.sum(sums.c.n).label("n"),
+            (func.sum(sums.c.total) * 1.0 / func.sum(sums.c.n)).label("mean"),
         )
-        .where(Response.pulse_id == pulse_id)
-        .group_by(col(Response.question_id))
+        .group_by(sums.c.question_id)
         .subquery()
     )
     rows = session.exec(
@@ -97,5 +97,5 @@ def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
         for q, n, mean in rows
     ]
     return PulseAggregate(
-        pulse_id=pulse_id, invited=int(invited), respondents=int(respondents), questions=questions
+        pulse_id=pulse_id, invited=int(invited), respondents=int(people or 0), questions=questions
     )
