@@ -9,6 +9,7 @@ team sync, DMs, simulated employees answering, and a manager's `/pulse report`.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import socket
@@ -84,7 +85,7 @@ def _sandbox(*, keep_running: bool, database: Path) -> int:
             procs.wait_healthy(f"http://127.0.0.1:{port}/healthz")
             sandbox.connect_app(f"http://127.0.0.1:{port}/slack/events", signing_secret)
             slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", signing_secret, sandbox)
-            _walkthrough(procs, slack, sandbox.workspace)
+            _walkthrough(procs, slack, sandbox.workspace, env)
             if not keep_running:
                 return 0
             procs.start("worker", "worker")
@@ -96,11 +97,13 @@ def _sandbox(*, keep_running: bool, database: Path) -> int:
             procs.stop()
 
 
-def _walkthrough(procs: Supervisor, slack: Any, ws: Any) -> None:
+def _walkthrough(procs: Supervisor, slack: Any, ws: Any, env: dict[str, str]) -> None:
     from sandbox import company
 
     _step("1. Sync teams from the sandbox workspace's user groups and channels: pulse teams sync")
     procs.run("teams", "sync")
+    answers = _history(env)
+    print(f"   + 12 weeks of history for the demo company: {answers} answers and weekly CX metrics")
     _step("2. Open a pulse for Customer Support and deliver it: pulse send-pulse --team support")
     procs.run("send-pulse", "--team", "support")
     members = company.team_members("support")
@@ -130,6 +133,32 @@ def _walkthrough(procs: Supervisor, slack: Any, ws: Any) -> None:
             title=f"Ephemeral reply to {members[1]}",
         )
     )
+
+
+def _history(env: dict[str, str]) -> int:
+    """Seed the demo company's past twelve weeks (pulses, answers, CX metrics)."""
+    import datetime as dt
+
+    from bot.demo_history import seed
+    from storage.db import session_scope
+    from storage.org import workspace_by_slack_id
+
+    settings = Settings.from_env({**os.environ, **env})
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as s:
+        ws = workspace_by_slack_id(s, slack_team_id="T0SANDBOX")
+        assert ws is not None and ws.id is not None
+        stored = seed(
+            s,
+            config=settings.config,
+            bank=settings.bank,
+            workspace_id=ws.id,
+            slack_team_id="T0SANDBOX",
+            secret=settings.secret(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    engine.dispose()
+    return stored
 
 
 def _answered(ws: Any, uid: str) -> int:

@@ -13,6 +13,8 @@ LEADS = {
     "U0MANAGER": ("Maya Lindqvist", "Europe/Stockholm"),
     "U0SUCCESSLEAD": ("Sam Whitfield", "America/New_York"),
     "U0ONBOARDLEAD": ("Priya Nair", "Asia/Kolkata"),
+    "U0BILLINGLEAD": ("Jonah Adeyemi", "Africa/Lagos"),
+    "U0RENEWLEAD": ("Carmen Vidal", "Europe/Madrid"),
 }
 SUPPORT = [
     ("Alex Moreau", "Europe/Paris"),
@@ -48,6 +50,40 @@ ONBOARDING = [
 ]
 
 
+BILLING = [
+    ("Aiko Sato", "Asia/Tokyo"),
+    ("Bruno Lima", "America/Sao_Paulo"),
+    ("Clara Weber", "Europe/Berlin"),
+    ("Dev Malhotra", "Asia/Kolkata"),
+    ("Elif Kaya", "Europe/Istanbul"),
+    ("Femi Okoro", "Africa/Lagos"),
+    ("Gwen Hughes", "Europe/London"),
+    ("Hamid Karimi", "Asia/Dubai"),
+    ("Isla Campbell", "Europe/London"),
+    ("Jin Park", "Asia/Seoul"),
+    ("Kofi Mensah", "Africa/Accra"),
+    ("Lucia Romano", "Europe/Rome"),
+    ("Mia Jensen", "Europe/Copenhagen"),
+    ("Nikhil Rao", "Asia/Kolkata"),
+]
+RENEWALS = [
+    ("Olga Petrova", "Europe/Helsinki"),
+    ("Pedro Alves", "Europe/Lisbon"),
+    ("Quentin Moreau", "Europe/Paris"),
+    ("Rania Aziz", "Africa/Cairo"),
+    ("Sven Larsen", "Europe/Oslo"),
+    ("Tomas Novak", "Europe/Prague"),
+    ("Ursula Meyer", "Europe/Zurich"),
+    ("Vera Ilic", "Europe/Belgrade"),
+    ("Will Carter", "America/Toronto"),
+    ("Xin Li", "Asia/Shanghai"),
+    ("Yusuf Demir", "Europe/Istanbul"),
+    ("Zara Ahmed", "Asia/Karachi"),
+    ("Aroha Ngata", "Pacific/Auckland"),
+    ("Ben Cohen", "America/New_York"),
+]
+
+
 def _people(prefix: str, people: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return [(f"U0{prefix}{i:02d}", name, tz) for i, (name, tz) in enumerate(people, start=1)]
 
@@ -60,6 +96,8 @@ def seed(workspace: Workspace) -> Workspace:
         "support": _people("SUP", SUPPORT),
         "success": _people("SUC", SUCCESS),
         "onboarding": _people("ONB", ONBOARDING),
+        "billing": _people("BIL", BILLING),
+        "renewals": _people("REN", RENEWALS),
     }
     for members in teams.values():
         for uid, name, tz in members:
@@ -71,14 +109,24 @@ def seed(workspace: Workspace) -> Workspace:
     workspace.add_usergroup("S0SUCCESS", "success-team", [u for u, _, _ in teams["success"]])
     onboarding = [u for u, _, _ in teams["onboarding"]]
     workspace.add_channel("C0ONBOARD", "onboarding", [*onboarding, "U0ONBOARDLEAD"])
+    workspace.add_usergroup("S0BILLING", "billing-team", [u for u, _, _ in teams["billing"]])
+    workspace.add_channel(
+        "C0RENEWALS", "renewals", [*(u for u, _, _ in teams["renewals"]), "U0RENEWLEAD"]
+    )
     workspace.add_channel("C0PEOPLE", "people-team", ["U0HRLEAD"])
     return workspace
 
 
 def team_members(team: str) -> list[str]:
     """Slack user ids of the people who should receive `team`'s pulse."""
-    source = {"support": ("SUP", SUPPORT), "success": ("SUC", SUCCESS)}
+    source = {
+        "support": ("SUP", SUPPORT),
+        "success": ("SUC", SUCCESS),
+        "billing": ("BIL", BILLING),
+    }
     if team == "onboarding":
         return [u for u, _, _ in _people("ONB", ONBOARDING)] + ["U0ONBOARDLEAD"]
+    if team == "renewals":
+        return [u for u, _, _ in _people("REN", RENEWALS)] + ["U0RENEWLEAD"]
     prefix, people = source[team]
     return [u for u, _, _ in _people(prefix, people)]

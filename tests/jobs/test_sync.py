@@ -30,7 +30,13 @@ def test_sync_reads_groups_channels_and_time_zones(
 ) -> None:
     with session_scope(engine) as s:
         result = sync.run(s, client, settings.config, NOW)
-    assert result.teams == {"support": 12, "success": 8, "onboarding": 7}
+    assert result.teams == {
+        "support": 12,
+        "success": 8,
+        "onboarding": 7,
+        "billing": 14,
+        "renewals": 15,
+    }
     support = _members(engine, "support")
     assert set(support) == set(company.team_members("support"))  # bot and deleted user skipped
     assert support["U0SUP11"] == "Pacific/Auckland"
