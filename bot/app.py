@@ -13,6 +13,7 @@ from bot.listeners import register
 from bot.logs import ContextExecutor
 
 log = logging.getLogger("pulse.app")
+LISTENER_THREADS = 16  # listeners run after the ack; each may hold one DB connection
 
 
 def build_app(
@@ -38,7 +39,9 @@ def build_app(
         request_verification_enabled=not socket_mode,
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
-        listener_executor=ContextExecutor(max_workers=16, thread_name_prefix="listener"),
+        listener_executor=ContextExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
     )
     register(app, ctx)
 

@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("worker", help="run the scheduler and the DM sender")
+    p.add_argument(
+        "--send-only",
+        action="store_true",
+        help="only send DMs from the outbox (extra senders beside the one scheduler clock)",
+    )
     p.set_defaults(handler=cmd_worker)
 
     p = sub.add_parser("send-pulse", help="open a pulse now and deliver it before returning")
@@ -165,10 +170,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return run_socket_mode(settings)
     sqlite = settings.database_url.startswith("sqlite")
     workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if sqlite else 2))
+    from bot.app import LISTENER_THREADS
     from storage.db import make_engine
 
+    # Every listener thread may hold a connection; two spare for /healthz and the CX API.
+    pool = LISTENER_THREADS + 2
     serve(
-        lambda: Context(settings=settings, engine=make_engine(settings.database_url)),
+        lambda: Context(
+            settings=settings, engine=make_engine(settings.database_url, pool_size=pool)
+        ),
         host=args.host,
         port=settings.port,
         workers=workers,
@@ -182,7 +192,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from jobs.scheduler import build_scheduler
+    from jobs.scheduler import build_scheduler, worker_id
+
+    if args.send_only:
+        from jobs.delivery import main as send_main
+
+        return send_main(["--worker", worker_id()])
 
     settings = Settings.from_env()
     settings.require_slack(http=False)

@@ -22,9 +22,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
-    )
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=2)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
