@@ -8,12 +8,14 @@ from typing import Any
 from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 
+from bot.acking import AckFirstExecutor, TurnTakingApp
 from bot.context import Context
 from bot.listeners import register
-from bot.logs import ContextExecutor
 
 log = logging.getLogger("pulse.app")
 LISTENER_THREADS = 16  # listeners run after the ack; each may hold one DB connection
+ACK_THREADS = 64  # listeners started at once: each acks first, then waits for its turn
+WORK_TURNS = 2  # listeners working at once after their ack: the GIL runs one (bot/acking.py)
 
 
 def build_app(
@@ -31,7 +33,10 @@ def build_app(
     # Bolt logs raw request bodies (answers, comments) on some paths, such as a bad
     # signature; keep its own logging to errors. Our listeners log ids and outcomes.
     bolt_log.setLevel(logging.ERROR)
-    app = App(
+    app = TurnTakingApp(
+        executor=AckFirstExecutor(
+            max_workers=ACK_THREADS, turns=WORK_TURNS, thread_name_prefix="listener"
+        ),
         logger=bolt_log,
         client=client,
         signing_secret=settings.slack_signing_secret or "",
@@ -39,9 +44,6 @@ def build_app(
         request_verification_enabled=not socket_mode,
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
-        listener_executor=ContextExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
-        ),
     )
     register(app, ctx)
 
@@ -51,7 +53,9 @@ def build_app(
         log.error("listener failed (payload %s): %r", kind, error, exc_info=error)
         if body.get("response_url"):
             respond(
-                text="Sorry, something went wrong on our side and nothing was changed. "
+                # Not "nothing was changed": the failure may come after a write (an answer
+                # is stored before its DM is re-rendered), and trying again is always safe.
+                text="Sorry, something went wrong on our side, so this may not have worked. "
                 "Please try again in a minute.",
                 response_type="ephemeral",
                 replace_original=False,

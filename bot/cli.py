@@ -83,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_cx_import)
 
+    p = sub.add_parser("digest", help="post the weekly HR digest now (or --dry-run it here)")
+    p.add_argument("--dry-run", action="store_true", help="print it and save the charts instead")
+    p.add_argument("--out", type=Path, default=Path("out"), help="where --dry-run saves charts")
+    p.add_argument("--force", action="store_true", help="post even if this week's was posted")
+    p.set_defaults(handler=_lazy("bot.hr_commands", "cmd_digest"))
+
+    p = sub.add_parser("export", help="write CSVs of team, driver and CX aggregates (k-guarded)")
+    p.add_argument("--out", type=Path, default=Path("out"), help="directory for the CSV files")
+    p.add_argument("--weeks", type=int, default=52, help="completed weeks to export")
+    p.set_defaults(handler=_lazy("bot.hr_commands", "cmd_export"))
+
     p = sub.add_parser("seed", help="fill an empty database with a large synthetic org (bench/)")
     p.add_argument("--employees", type=int, default=10_000)
     p.add_argument("--teams", type=int, default=200)
@@ -325,4 +336,8 @@ def _bench(name: str) -> ModuleType:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable bot.cli, not this __main__ copy: handlers imported lazily raise
+    # bot.cli.CommandError, which main() must recognise as its own.
+    from bot.cli import main as cli_main
+
+    sys.exit(cli_main())

@@ -11,6 +11,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,11 +37,6 @@ class PrivacyConfig(_Strict):
     retention_days: Annotated[int, Field(ge=14, le=3650)] | None = None
 
 
-class HRConfig(_Strict):
-    admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
-    digest_channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
-
-
 Cadence = Literal["weekly", "biweekly", "monthly"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri"]
 
@@ -49,6 +45,26 @@ def _check_clock(value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError('expected a 24-hour time like "10:00"')
     return value
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError("expected a time zone name from the tz database") from None
+    return value
+
+
+class HRConfig(_Strict):
+    admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
+    digest_channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
+    digest_day: Weekday = "mon"  # the weekly digest goes out on this day ...
+    digest_time: str = "09:00"  # ... at this local time ...
+    digest_timezone: str = "UTC"  # ... in this IANA time zone
+    alerts: bool = True  # DM red flags to the team's managers and HR, once per flag
+
+    _clock = field_validator("digest_time")(_check_clock)
+    _zone = field_validator("digest_timezone")(_check_timezone)
 
 
 class ScheduleOverride(_Strict):

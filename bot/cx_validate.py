@@ -62,6 +62,8 @@ def _number(raw: object) -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"{raw!r} is not a number") from None
+    except OverflowError:  # a JSON integer past any float
+        raise ValueError(f"{str(raw)[:12]}… is not a finite number") from None
     if not math.isfinite(value):
         raise ValueError(f"{raw!r} is not a finite number")
     return value

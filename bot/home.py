@@ -1,22 +1,88 @@
-"""Assemble one person's App Home from the database (their own data only)."""
+"""Assemble one person's App Home: their own answers (to them alone) and, for managers and
+HR, a dashboard of the teams they may see, with an engagement chart."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.access import viewable_teams
+from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.home import PastPulse, home_view
 from bot.blocks.pulse import QuestionItem, options
+from bot.blocks.validate import MAX_VIEW_BLOCKS
+from bot.charts import trend_chart
 from bot.config import AppConfig
 from bot.dm import local_label
+from bot.figures import team_figures
 from storage.comments import delete_written, written_by
+from storage.models import Employee
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
 from storage.pseudonym import respondent_key
 from storage.pulses import is_open, pulse_view, recent_pulses_of
 from storage.responses import answers_of
+
+DASHBOARD_WEEKS = 12
+DASHBOARD_TEAMS = 20  # sections; the rest are named by count with a hint
+CHART_TEAMS = 6  # lines a chart can hold and still be read
+Upload = Callable[[bytes, str], str | None]  # (PNG, title) -> a Slack file id, or None
+log = logging.getLogger("pulse.home")
+_uploaded: OrderedDict[tuple[str, str], str] = OrderedDict()  # (workspace, sha256) -> file id
+_lock = threading.Lock()
+
+
+def slack_upload(client: WebClient, *, workspace: str) -> Upload:
+    """Upload a chart once as a private file of the bot (files upload v2, no channel).
+
+    Charts are byte-identical for the same figures, so a process remembers what it already
+    uploaded and a Home refresh with unchanged figures uploads nothing.
+    """
+
+    def upload(png: bytes, title: str) -> str | None:
+        key = (workspace, hashlib.sha256(png).hexdigest())
+        with _lock:
+            if key in _uploaded:
+                return _uploaded[key]
+        try:
+            sent = client.files_upload_v2(content=png, filename="engagement.png", title=title)
+        except SlackApiError as exc:
+            log.warning("chart not uploaded: %s", exc.response.get("error"))
+            return None
+        file_id = str(sent["file"]["id"])
+        with _lock:
+            _uploaded[key] = file_id
+            while len(_uploaded) > 512:
+                _uploaded.popitem(last=False)
+        return file_id
+
+    return upload
+
+
+def publish(client: WebClient, *, user_id: str, view: dict[str, Any]) -> None:
+    """views.publish; when Slack refuses an image (a just-uploaded file is processed
+    asynchronously, so it may not be usable yet), publish again without images."""
+    try:
+        client.views_publish(user_id=user_id, view=view)
+        return
+    except SlackApiError as exc:
+        images = [b for b in view["blocks"] if b["type"] == "image"]
+        if exc.response.get("error") != "invalid_blocks" or not images:
+            raise
+        refused = {b.get("slack_file", {}).get("id") for b in images}
+        with _lock:
+            for key in [k for k, v in _uploaded.items() if v in refused]:
+                del _uploaded[key]
+    plain = {**view, "blocks": [b for b in view["blocks"] if b["type"] != "image"]}
+    client.views_publish(user_id=user_id, view=plain)
 
 
 def build_home(
@@ -27,19 +93,91 @@ def build_home(
     slack_team_id: str,
     user_id: str,
     now: dt.datetime,
+    upload: Upload | None = None,
 ) -> dict[str, Any]:
+    """The Home view; ``upload`` stores a chart as a Slack file (no chart without it)."""
     k = config.privacy.min_group_size
-    managed = [config.team(t).name for t in viewable_teams(config, user_id) if config.team(t)]  # type: ignore[union-attr]
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    teams = viewable_teams(config, user_id) if ws is not None else []  # another workspace: none
+    managed = [team.name for key in teams if (team := config.team(key))]
     me = (
         employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
         if ws and ws.id
         else None
     )
+    mine = _own_part(
+        session, secret=secret, slack_team_id=slack_team_id, user_id=user_id, me=me, now=now
+    )
+    view = home_view(**mine, k=k, manager_of=managed)
+    if ws is None or ws.id is None or not managed:
+        return view
+    room = MAX_VIEW_BLOCKS - len(view["blocks"])
+    dashboard = _dashboard(
+        session,
+        config=config,
+        workspace_id=ws.id,
+        user_id=user_id,
+        now=now,
+        room=room,
+        upload=upload,
+    )
+    return home_view(**mine, k=k, manager_of=managed, dashboard=dashboard)
+
+
+def _dashboard(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    user_id: str,
+    now: dt.datetime,
+    room: int,
+    upload: Upload | None,
+) -> list[dict[str, Any]]:
+    """One section per team the person may see (teams with a red flag first when they do
+    not all fit in ``room`` blocks), and one chart of their engagement."""
+    keys = viewable_teams(config, user_id)
+    figs = team_figures(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        teams=keys,
+        weeks=DASHBOARD_WEEKS,
+        now=now,
+    )
+    cards = [(team.name, figs[key]) for key in keys if (team := config.team(key))]
+    fit = max(1, min(DASHBOARD_TEAMS, room - 4))  # divider, header, chart, hint
+    if len(cards) > fit:
+        cards.sort(key=lambda card: (not card[1].flags, card[1].period is None))
+    shown = cards[:fit]
+    series = {name: list(f.series) for name, f in shown if f.series}
+    file_id, picked = None, dict(list(series.items())[:CHART_TEAMS])
+    if upload is not None and picked:
+        title = f"Engagement, last {DASHBOARD_WEEKS} weeks"
+        png = trend_chart(picked, title=title, y_label="Engagement (0–100)")
+        file_id = upload(png, title)
+    return dashboard_blocks(
+        shown,
+        weeks=DASHBOARD_WEEKS,
+        k=config.privacy.min_group_size,
+        chart_file_id=file_id,
+        charted=list(picked),
+        more=len(cards) - len(shown),
+    )
+
+
+def _own_part(
+    session: Session,
+    *,
+    secret: bytes,
+    slack_team_id: str,
+    user_id: str,
+    me: Employee | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The person's own pulses and choices, as home_view's keyword arguments."""
     if me is None or me.id is None:
-        return home_view(
-            pulses=[], paused_until=None, opted_out=False, enrolled=False, k=k, manager_of=managed
-        )
+        return {"pulses": [], "paused_until": None, "opted_out": False, "enrolled": False}
     past = []
     for pulse in recent_pulses_of(session, employee_id=me.id):
         view = pulse_view(session, pulse_id=pulse.id or 0)
@@ -76,14 +214,12 @@ def build_home(
             )
         )
     paused = me.paused_until if me.paused_until and me.paused_until >= now.date() else None
-    return home_view(
-        pulses=past,
-        paused_until=f"{paused:%a %d %b}" if paused else None,
-        opted_out=me.opted_out,
-        enrolled=has_team(session, employee_id=me.id),
-        k=k,
-        manager_of=managed,
-    )
+    return {
+        "pulses": past,
+        "paused_until": f"{paused:%a %d %b}" if paused else None,
+        "opted_out": me.opted_out,
+        "enrolled": has_team(session, employee_id=me.id),
+    }
 
 
 def delete_comment(

@@ -1,23 +1,58 @@
-"""`/pulse report [team]`: authorise, aggregate in SQL, apply the k guard, render."""
+"""`/pulse report [team] [weeks]`: authorise, gather guarded figures, render one or more replies.
+
+Weekly figures come from bot.figures (only pulses and questions with k+ answers, and the
+team-tree differencing guard); the EX↔CX link sentence from bot.analytics.team_insights;
+the latest pulse's question means and comments are shown only from k+ respondents.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+import pandas as pd
 from sqlmodel import Session
 
-from bot.access import can_view_team, viewable_teams
+from bot.access import can_view_team, is_hr_admin, viewable_teams
+from bot.analytics import team_insights
 from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.config import AppConfig
 from bot.dm import local_label
-from insights.privacy import visible, visible_groups, withheld_sentence
+from bot.figures import TeamFigures, team_figures
+from insights.perception import perception_gap
+from insights.privacy import visible, withheld_sentence
+from insights.scores import ORG
 from storage import commitments
 from storage.comments import pulse_comments
+from storage.cx import cx_frame
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
 from storage.responses import pulse_aggregate
+
+DEFAULT_WEEKS, MAX_WEEKS = 12, 52
+_WEEKS = re.compile(r"(\d{1,3})w?")
+Messages = list[dict[str, Any]]
+
+
+def parse_report_args(args: list[str], config: AppConfig) -> tuple[str | None, int] | None:
+    """``[team] [weeks]`` → (team key or None, weeks); None when the input makes no sense.
+
+    A lone number is a team key only if such a team exists, otherwise a number of weeks.
+    """
+    words: list[str | None] = [a.lower() for a in args]
+    if len(args) == 1 and not config.team(args[0].lower()) and _WEEKS.fullmatch(args[0].lower()):
+        words.insert(0, None)
+    if len(words) > 2:
+        return None
+    team, count = [*words, None, None][:2]
+    if count is None:
+        return team, DEFAULT_WEEKS
+    found = _WEEKS.fullmatch(count)
+    if found is None or not 1 <= int(found[1]) <= MAX_WEEKS:
+        return None
+    return team, int(found[1])
 
 
 def team_report(
@@ -28,103 +63,182 @@ def team_report(
     user_id: str,
     team_key: str | None,
     now: dt.datetime,
+    weeks: int = DEFAULT_WEEKS,
     driver_labels: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    k = config.privacy.min_group_size
+) -> Messages:
+    """The replies to send, in order (usually one; a big department may need several)."""
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     if ws is None or ws.id is None:
-        return report.message("This Slack workspace isn't set up for Oxygen Pulse.")
+        return [report.message("This Slack workspace isn't set up for Oxygen Pulse.")]
     mine = viewable_teams(config, user_id)
-    if team_key is None:
-        if not mine:
-            return report.message(
-                "Reports are for team managers and HR, and you're not listed as either. "
-                "Your own answers stay private to you."
+    if team_key is None and is_hr_admin(config, user_id):
+        key, name, below = ORG, "All teams", [t.key for t in config.teams]
+    else:
+        team_key = team_key or (mine[0] if mine else None)
+        team_cfg = config.team(team_key) if team_key else None
+        if team_key is None or team_cfg is None or not can_view_team(config, user_id, team_key):
+            return [report.message(_refusal(config, team_key, mine))]
+        if team_cfg.usergroup is not None or team_cfg.channel is not None:
+            others = [t.name for k in mine if k != team_key and (t := config.team(k))]
+            return _team(
+                session,
+                config=config,
+                workspace_id=ws.id,
+                weeks=weeks,
+                key=team_key,
+                now=now,
+                labels=driver_labels or {},
+                others=others,
             )
-        team_key = mine[0]
-    team_cfg = config.team(team_key)
-    if team_cfg is None:
-        known = ", ".join(f"`{t}`" for t in mine) or "none"
-        return report.message(f"There is no team `{team_key}`. Teams you can see: {known}.")
-    if not can_view_team(config, user_id, team_key):
-        return report.message(
-            f"Sorry, only the managers of *{team_cfg.name}* and HR can see its report."
+        key, name = team_key, team_cfg.name
+        below = [t.key for t in config.teams if team_key in config.ancestors(t.key)]
+    return _department(
+        session,
+        config=config,
+        workspace_id=ws.id,
+        weeks=weeks,
+        now=now,
+        key=key,
+        name=name,
+        below=below,
+    )
+
+
+def _refusal(config: AppConfig, team_key: str | None, mine: list[str]) -> str:
+    """Why there is no report: not a manager, no such team, or not one of yours."""
+    if team_key is None:
+        return (
+            "Reports are for team managers and HR, and you're not listed as either. "
+            "Your own answers stay private to you."
         )
-    if team_cfg.usergroup is None and team_cfg.channel is None:
-        return _department_report(session, config=config, workspace_id=ws.id, department=team_key)
-    team = team_by_key(session, workspace_id=ws.id, key=team_key)
+    team = config.team(team_key)
+    if team is None:
+        known = ", ".join(f"`{t}`" for t in mine) or "none"
+        return f"There is no team `{team_key}`. Teams you can see: {known}."
+    return f"Sorry, only the managers of *{team.name}* and HR can see its report."
+
+
+def _team(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    weeks: int,
+    key: str,
+    now: dt.datetime,
+    labels: dict[str, str],
+    others: list[str],
+) -> Messages:
+    k, team_cfg = config.privacy.min_group_size, config.team(key)
+    assert team_cfg is not None
+    fig = team_figures(
+        session, config=config, workspace_id=workspace_id, teams=[key], weeks=weeks, now=now
+    )[key]
+    team = team_by_key(session, workspace_id=workspace_id, key=key)
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
-        return report.message(f"No pulse has run for *{team_cfg.name}* yet.")
+        return [report.message(f"No pulse has run for *{team_cfg.name}* yet.")]
     agg = pulse_aggregate(session, pulse_id=pulse.id)
-    if not visible(agg.respondents, k):
-        return report.message(f"*{team_cfg.name}* · latest pulse\n" + withheld_sentence(k=k))
     state = "open until" if is_open(pulse, now) else "closed"
-    when = local_label(pulse.closes_at, "UTC")
+    label = f"opened {pulse.opened_at:%d %b %Y} · {state} {local_label(pulse.closes_at, 'UTC')}"
+    if not visible(agg.respondents, k):
+        if fig.period is None:
+            return [report.message(f"*{team_cfg.name}* · latest pulse\n" + withheld_sentence(k=k))]
+        latest = report.LatestPulse(label=label, withheld=withheld_sentence(k=k))
+    else:
+        latest = report.LatestPulse(
+            label=label,
+            respondents=agg.respondents,
+            participation=agg.respondents / agg.invited if agg.invited else 0.0,
+            lines=[
+                report.QuestionLine(
+                    text=q.text, kind=q.kind, n=q.n, mean=q.mean if visible(q.n, k) else None
+                )
+                for q in agg.questions
+                if q.kind != "text"
+            ],
+            comments=pulse_comments(session, pulse_id=pulse.id),
+        )
+    made = commitments.for_team(session, team_id=team.id or 0) if team else []
     return report.team_report(
         team_name=team_cfg.name,
-        pulse_label=f"Pulse of {pulse.opened_at:%d %b %Y} · {state} {when}",
-        respondents=agg.respondents,
-        participation=agg.respondents / agg.invited if agg.invited else 0.0,
-        lines=[
-            report.QuestionLine(
-                text=q.text, kind=q.kind, n=q.n, mean=q.mean if visible(q.n, k) else None
-            )
-            for q in agg.questions
-            if q.kind != "text"
-        ],
+        fig=fig,
         k=k,
-        comments=pulse_comments(session, pulse_id=pulse.id),
+        pulse=latest,
+        links=_links(session, config=config, workspace_id=workspace_id, fig=fig, now=now),
+        driver_labels=labels,
         extra=commitment_blocks.report_section(
             [
                 (
                     c.commitment.text,
-                    (driver_labels or {}).get(c.commitment.driver, c.commitment.driver),
+                    labels.get(c.commitment.driver, c.commitment.driver),
                     f"{c.commitment.created_at:%d %b}",
                     c.followup_n,
                     c.followup_mean if visible(c.followup_n, k) else None,
                 )
-                for c in commitments.for_team(session, team_id=team.id or 0)
+                for c in made
             ],
-            team_key=team_key,
+            team_key=key,
             k=k,
         ),
-        other_teams=[config.team(t).name for t in mine if t != team_key and config.team(t)],  # type: ignore[union-attr]
+        other_teams=others,
     )
 
 
-def _department_report(
-    session: Session, *, config: AppConfig, workspace_id: int, department: str
-) -> dict[str, Any]:
-    """Each team's latest pulse under a department, with the differencing guard applied."""
+def _links(
+    session: Session, *, config: AppConfig, workspace_id: int, fig: TeamFigures, now: dt.datetime
+) -> list[report.LinkLine]:
+    """Per linked CX metric: analytics' link sentence (weeks of k+ only) and the perception
+    gap, recomputed here from the guarded perception scores of the report window."""
+    team = config.team(fig.team)
+    if team is None or not team.cx_metrics:
+        return []
+    insights = team_insights(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        team_key=fig.team,
+        weeks=fig.weeks,
+        now=now,
+    )
+    perceived = pd.DataFrame(list(fig.perceived), columns=["period", "score", "n"])
+    perceived = perceived.assign(team=fig.team, period=pd.to_datetime(perceived["period"]))
+    cx = cx_frame(
+        session, workspace_id=workspace_id, start=fig.since, end=now.date(), team_key=fig.team
+    )
+    out = []
+    for link in insights.links:
+        gap = perception_gap(perceived, cx[cx["metric"] == link.metric])
+        said = None
+        if len(gap):
+            last = gap.iloc[-1]
+            said = f"Perception, week of {last['period']:%d %b}: {last['sentence']}."
+        out.append(report.LinkLine(metric=link.name, link=link.sentence, gap=said))
+    return out
+
+
+def _department(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    weeks: int,
+    key: str,
+    name: str,
+    below: list[str],
+    now: dt.datetime,
+) -> Messages:
+    """A department's (or, for HR, the whole org's) own figures and every team below it."""
     k = config.privacy.min_group_size
-    below = [t for t in config.teams if department in config.ancestors(t.key)]
-    counts: dict[str, int] = {department: 0, **{t.key: 0 for t in below}}
-    invited: dict[str, int] = dict.fromkeys(counts, 0)
-    asked: set[str] = set()
-    parents = {department: None, **{t.key: t.parent for t in below}}
-    for team_cfg in below:
-        team = team_by_key(session, workspace_id=workspace_id, key=team_cfg.key)
-        pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
-        if pulse is None or pulse.id is None:
-            continue
-        agg = pulse_aggregate(session, pulse_id=pulse.id)
-        asked.add(team_cfg.key)
-        for key in [team_cfg.key, *config.ancestors(team_cfg.key)]:
-            if key in counts:
-                counts[key] += agg.respondents
-                invited[key] += agg.invited
-    shown = visible_groups(counts, parents, k)
-    name = config.team(department).name  # type: ignore[union-attr]
-    if department not in shown:
-        return report.message(f"*{name}* · latest pulses\n" + withheld_sentence(k=k))
-    return report.department_report(
-        name=name,
-        total=(counts[department], invited[department]),
-        teams=[
-            (t.name, (counts[t.key], invited[t.key]) if t.key in shown else None)
-            for t in below
-            if t.key in asked
-        ],
-        k=k,
+    figs = team_figures(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        teams=[key, *below],
+        weeks=weeks,
+        now=now,
     )
+    teams = [(config.team(t).name, figs[t]) for t in below if config.team(t)]  # type: ignore[union-attr]
+    if figs[key].period is None and all(f.period is None for _, f in teams):
+        return [report.message(f"*{name}* · last {weeks} weeks\n" + withheld_sentence(k=k))]
+    return report.department_report(name=name, fig=figs[key], teams=teams, k=k)

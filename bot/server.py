@@ -67,7 +67,11 @@ class PulseWSGI:
             length = environ.get("CONTENT_LENGTH") or "0"
             if not length.isdigit() or int(length) > MAX_BODY:
                 return _json(start_response, 413, {"ok": False, "error": "request too large"})
-            return self.bolt(environ, start_response)
+            try:
+                return self.bolt(environ, start_response)
+            except ValueError:  # Bolt parses the body (JSON, UTF-8) before it checks the
+                # signature: a malformed body from anyone is refused here, not a 500 trace
+                return _json(start_response, 400, {"ok": False, "error": "malformed request"})
         if path == "/api/cx-metrics":
             return cx_api.handle(self.ctx, environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
@@ -85,7 +89,13 @@ class PulseWSGI:
 
 def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
     data = json.dumps(body).encode()
-    reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large"}
+    reason = {
+        200: "OK",
+        400: "Bad Request",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        413: "Payload Too Large",
+    }
     start_response(
         f"{status} {reason.get(status, 'Service Unavailable')}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],

@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.slack import make_client
-from jobs import closing, pulses, reminders, sync
+from jobs import alerts, closing, digest, pulses, reminders, sync
 from jobs.delivery import Sender
 from storage import outbox
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.org import workspace_by_slack_id
 
 log = logging.getLogger("pulse.worker")
@@ -89,6 +89,30 @@ def build_scheduler(
             closed = closing.run(s, now=utc_now())
         if closed:
             log.info("closed pulses %s", closed)
+            alert()  # a closed week is final: its red flags go out now, not within the hour
+
+    def workspace_id() -> int | None:
+        with read_scope(engine) as s:
+            ws = workspace_by_slack_id(s, slack_team_id=team_id)
+            return None if ws is None else ws.id
+
+    def alert() -> None:
+        if (ws := workspace_id()) is not None:
+            config = settings.config
+            sent = alerts.run(engine, client, config=config, workspace_id=ws, now=utc_now())
+            if sent:
+                log.info("sent %s red-flag alerts", sent)
+
+    def post_digest() -> None:
+        if (ws := workspace_id()) is not None:
+            digest.run(
+                engine,
+                client,
+                config=settings.config,
+                workspace_id=ws,
+                now=utc_now(),
+                driver_labels={key: d.label for key, d in settings.bank.drivers.items()},
+            )
 
     start = utc_now()
     jobs: list[tuple[Callable[[], None], str, dict[str, float]]] = [
@@ -97,6 +121,8 @@ def build_scheduler(
         (deliver, "deliver", {"seconds": 2}),
         (remind, "remind", {"minutes": 5}),
         (close, "close", {"minutes": 1}),
+        (alert, "alerts", {"hours": 1}),
+        (post_digest, "digest", {"minutes": 10}),
     ]
     for i, (func, name, every) in enumerate(jobs):
         scheduler.add_job(

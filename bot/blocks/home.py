@@ -37,7 +37,10 @@ def home_view(
     enrolled: bool,
     k: int,
     manager_of: list[str],
+    dashboard: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The Home tab; a manager's ``dashboard`` (bot.blocks.dashboard) replaces the line
+    naming their teams."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Oxygen Pulse")}]
     if not enrolled:
         blocks.append(_section("You're not part of a pulse team yet; HR adds teams."))
@@ -82,7 +85,9 @@ def home_view(
                 "elements": _controls(paused_until, opted_out),
             }
         )
-    if manager_of:
+    if dashboard:
+        blocks += dashboard
+    elif manager_of:
         teams = ", ".join(manager_of)
         blocks += [
             {"type": "divider"},

@@ -1,11 +1,22 @@
-"""Manager report and command replies (ephemeral): figures only from k+ respondents."""
+"""`/pulse report` replies (ephemeral): a team's report, a department's, and plain replies.
+
+Pure renderers over figures that already passed the k guard (bot.figures, the latest
+pulse's aggregate); long content is spread over several messages by bot.blocks.pages.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from bot.blocks import dashboard as dash
+from bot.blocks.pages import pack, paginate, sections
 from bot.blocks.pulse import _md, _plain
+from bot.figures import TeamFigures
+
+MAX_COMMENTS = 10
+MOVERS = 3
 
 
 @dataclass(frozen=True)
@@ -16,69 +27,189 @@ class QuestionLine:
     mean: float | None  # None when withheld (fewer than k answers to this question)
 
 
+@dataclass(frozen=True)
+class LatestPulse:
+    """The latest pulse: its figures, or ``withheld`` (why none are shown)."""
+
+    label: str  # "Pulse of 24 Nov 2026 · closed"
+    respondents: int = 0
+    participation: float = 0.0
+    lines: list[QuestionLine] = field(default_factory=list)
+    comments: list[tuple[str | None, str]] = field(default_factory=list)
+    withheld: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkLine:
+    """One CX metric: the EX↔CX link and the perception gap, each one sentence."""
+
+    metric: str  # "CSAT"
+    link: str
+    gap: str | None = None
+
+
 def team_report(
     *,
     team_name: str,
-    pulse_label: str,
-    respondents: int,
-    participation: float,
-    lines: list[QuestionLine],
+    fig: TeamFigures,
     k: int,
-    comments: list[tuple[str | None, str]] | None = None,
+    pulse: LatestPulse | None,
+    links: Sequence[LinkLine] = (),
+    driver_labels: dict[str, str] | None = None,
     extra: list[dict[str, Any]] | None = None,
-    other_teams: list[str] | None = None,
-) -> dict[str, Any]:
-    """The report of a pulse with enough respondents (the caller checked k)."""
+    other_teams: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """A team's report as one or more ephemeral messages (the caller checked access)."""
+    labels = driver_labels or {}
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"{team_name} · pulse report")},
+        {"type": "header", "text": _plain(f"{team_name} · pulse report"[:150])},
+        _context(_window(fig, k)),
+        *_summary(fig, k),
+    ]
+    if fig.period is not None:
+        blocks += sections(_drivers(fig, labels))
+        blocks += sections(_flags(fig))
+    if links:
+        rows = [f"• *{x.metric}:* {x.link}" + (f"\n   {x.gap}" if x.gap else "") for x in links]
+        blocks += sections("*Engagement and your customers*\n" + "\n".join(rows))
+    blocks += _pulse_blocks(pulse, k)
+    blocks += extra or []
+    blocks.append(
+        _context(f"Anonymous: figures come from {k}+ people; individual answers are never shown.")
+    )
+    if other_teams:
+        blocks.append(_context("Also yours: " + ", ".join(other_teams)))
+    return paginate(blocks, text=f"Pulse report for {team_name}")
+
+
+def department_report(
+    *, name: str, fig: TeamFigures, teams: Sequence[tuple[str, TeamFigures]], k: int
+) -> list[dict[str, Any]]:
+    """A department (or the whole org): its own figures, then every team below it.
+
+    Teams with a red flag come first, then the others, then those with nothing to show.
+    """
+    shown = [(n, f) for n, f in teams if f.period is not None]
+    flagged = [card for card in shown if card[1].flags]
+    calm = [card for card in shown if not card[1].flags]
+    silent = [n for n, f in teams if f.period is None]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"{name} · {len(teams)} teams"[:150])},
+        _context(_window(fig, k)),
+        *_summary(fig, k),
+        {"type": "divider"},
+    ]
+    if flagged:
+        blocks += sections(f"*Teams with a red flag* ({len(flagged)})")
+    blocks += pack([dash.card(n, f, k=k) for n, f in flagged + calm])
+    if silent:
+        weeks = dash.last_weeks(fig.weeks)
+        blocks += sections(
+            f"*No week with {k}+ respondents in the last {weeks}:* " + ", ".join(silent)
+        )
+    blocks.append(
+        _context(
+            f"Figures from {k}+ people only; a team is merged into the total when showing it "
+            "separately could single people out. `/pulse report <team>` shows a team's drivers, "
+            "comments and link to customer metrics."
+        )
+    )
+    return paginate(blocks, text=f"Pulse report for {name}")
+
+
+def _window(fig: TeamFigures, k: int) -> str:
+    weeks = dash.last_weeks(fig.weeks)
+    text = f"Last {weeks} · figures only from pulses and questions with {k}+ answers"
+    if fig.period is not None:
+        text = f"Week of {fig.period:%d %b} · {text}"
+    if fig.left_out:
+        text += f" · {fig.left_out} pulse{'s' if fig.left_out > 1 else ''} below {k} left out"
+    return text
+
+
+def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
+    if fig.period is None:
+        return sections(
+            f"_No week in the last {dash.last_weeks(fig.weeks)} had {k}+ respondents, so there "
+            "is no engagement score or trend yet._"
+        )
+    share = fig.participation
+    taking = f"{share:.0%} · {fig.respondents} of {fig.invited}" if share is not None else "—"
+    return [
+        {
+            "type": "section",
+            "text": _md(
+                f"{dash.headline(fig)}\n{dash.sparkline(fig)} by week, {fig.since:%d %b} – "
+                f"{fig.period:%d %b} (· = no figure that week)"
+            ),
+            "fields": [
+                _md(f"*Participation*\n{taking}"),
+                _md(f"*eNPS*\n{dash.enps(fig).removeprefix('eNPS ')}"),
+            ],
+        }
+    ]
+
+
+def _drivers(fig: TeamFigures, labels: dict[str, str]) -> str:
+    """Drivers lowest first (where to act), then the biggest movers since their last measure."""
+    drivers = sorted((d for d in fig.drivers if d.driver != "perception"), key=lambda d: d.score)
+    if not drivers:
+        return "*Drivers:* _no driver reached the minimum number of answers yet._"
+    rows = []
+    for d in drivers:
+        rows.append(
+            f"• {labels.get(d.driver, d.driver)} *{d.score:.0f}* · {d.n} answers, "
+            f"{dash.week_of(d.period)}"
+        )
+    moved = sorted((d for d in drivers if d.change), key=lambda d: -abs(d.change or 0))
+    text = "*Drivers* · latest score of each, 0–100, lowest first\n" + "\n".join(rows)
+    if moved:
+        parts = [
+            f"{labels.get(d.driver, d.driver)} {'up' if (d.change or 0) > 0 else 'down'} "
+            f"{abs(d.change or 0):.0f} ({'within noise' if d.within_noise else 'beyond noise'})"
+            for d in moved[:MOVERS]
+        ]
+        text += "\n*Biggest movers* since each driver's previous measure: " + ", ".join(parts)
+    return text
+
+
+def _flags(fig: TeamFigures) -> str:
+    if not fig.flags:
+        return f"*Red flags:* none in the {dash.week_of(fig.period)}."  # type: ignore[arg-type]
+    return "*Red flags*\n" + "\n".join(f":warning: {f.reason}" for f in fig.flags)
+
+
+def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
+    if pulse is None:
+        return []
+    if pulse.withheld is not None:
+        return [{"type": "divider"}, *sections(f"*Latest pulse* · {pulse.label}\n{pulse.withheld}")]
+    blocks: list[dict[str, Any]] = [
+        {"type": "divider"},
         {
             "type": "section",
             "fields": [
-                _md(f"*Respondents*\n{respondents}"),
-                _md(f"*Participation*\n{participation:.0%}"),
+                _md(f"*Respondents*\n{pulse.respondents}"),
+                _md(f"*Participation*\n{pulse.participation:.0%}"),
             ],
         },
-        {"type": "context", "elements": [_md(pulse_label)]},
-        {"type": "divider"},
+        _context(f"Latest pulse · {pulse.label}"),
     ]
-    for line in lines:
-        blocks.append({"type": "section", "text": _md(_question_line(line, k))})
-    blocks += _comment_blocks(comments or [])
-    blocks += extra or []
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                _md(
-                    f"Anonymous: figures come from {k}+ people; individual answers are never shown."
-                )
-            ],
-        }
-    )
-    if other_teams:
-        blocks.append(
-            {"type": "context", "elements": [_md("Also yours: " + ", ".join(other_teams))]}
-        )
-    return {"response_type": "ephemeral", "text": f"Pulse report for {team_name}", "blocks": blocks}
-
-
-MAX_COMMENTS = 10
+    for line in pulse.lines:
+        blocks += sections(_question_line(line, k))
+    return blocks + _comment_blocks(pulse.comments)
 
 
 def _comment_blocks(comments: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
     if not comments:
         return []
-    blocks: list[dict[str, Any]] = [
-        {"type": "divider"},
-        {"type": "section", "text": _md(f"*Anonymous comments* ({len(comments)}, shuffled)")},
-    ]
+    blocks = sections(f"*Anonymous comments* ({len(comments)}, shuffled)")
     for prompt, body in comments[:MAX_COMMENTS]:
         quoted = "\n".join(f"> {line}" for line in body.splitlines() if line.strip())
-        label = f"_{prompt}_\n" if prompt else ""
-        blocks.append({"type": "section", "text": _md((label + quoted)[:2900])})
+        blocks += sections((f"_{prompt}_\n" if prompt else "") + quoted)
     if len(comments) > MAX_COMMENTS:
         more = len(comments) - MAX_COMMENTS
-        blocks.append({"type": "context", "elements": [_md(f"and {more} more in the export")]})
+        blocks.append(_context(f"and {more} more in the export"))
     return blocks
 
 
@@ -95,57 +226,25 @@ def _bar(mean: float) -> str:
     return "▰" * filled + "▱" * (10 - filled)
 
 
-def department_report(
-    *,
-    name: str,
-    total: tuple[int, int],
-    teams: list[tuple[str, tuple[int, int] | None]],
-    k: int,
-) -> dict[str, Any]:
-    """A department's latest pulses: its total, and each team shown or merged away."""
-    lines = []
-    for team, figures in teams:
-        if figures is None:
-            lines.append(f"• {team}: _not shown separately (small group, counted in the total)_")
-        else:
-            lines.append(f"• {team}: {_participation(*figures)}")
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"{name} · latest pulses")},
-        {"type": "section", "text": _md(f"*All teams:* {_participation(*total)}")},
-        {"type": "section", "text": _md("\n".join(lines)[:2900])},
-        {
-            "type": "context",
-            "elements": [
-                _md(
-                    f"Figures from {k}+ people only; a team is merged into the total when "
-                    "showing it separately could single people out."
-                )
-            ],
-        },
-    ]
-    return {"response_type": "ephemeral", "text": f"Pulse report for {name}", "blocks": blocks}
-
-
-def _participation(respondents: int, invited: int) -> str:
-    share = respondents / invited if invited else 0.0
-    return f"{respondents} respondents, {share:.0%} participation"
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_md(text)]}
 
 
 def message(text: str) -> dict[str, Any]:
     """A plain ephemeral reply (refusals, withheld results, usage)."""
-    return {
-        "response_type": "ephemeral",
-        "text": text,
-        "blocks": [{"type": "section", "text": _md(text)}],
-    }
+    return {"response_type": "ephemeral", "text": text, "blocks": sections(text)}
 
 
 USAGE = (
     "*Oxygen Pulse* · `/pulse` commands\n"
-    "• `/pulse report [team]` — your team's latest pulse (managers and HR)\n"
+    "• `/pulse report [team] [weeks]` — a team's engagement, trend, drivers, red flags, "
+    "comments and link to customer metrics over the last 1–52 weeks (default 12); "
+    "managers and HR\n"
     "• `/pulse pause 2w` — no pulses for a while (days `d` or weeks `w`, up to 12 weeks)\n"
     "• `/pulse resume` — end a pause early\n"
     "• `/pulse optout` / `/pulse optin` — stop or restart pulses\n"
     "• `/pulse my-data` — see, download or delete what is stored about you\n"
-    "• `/pulse help` — this list  ·  HR admins: `/pulse admin help`"
+    "• `/pulse help` — this list\n"
+    "• HR admins: `/pulse admin send TEAM`, `schedules`, `questions`, `retire KEY`, "
+    "`restore KEY` (`/pulse admin help`)"
 )

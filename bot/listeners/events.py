@@ -13,14 +13,14 @@ from slack_sdk.errors import SlackApiError
 from bot import home, ids, preferences
 from bot.context import Context
 from bot.home import build_home
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 
 log = logging.getLogger("pulse.home")
 
 
 def register(app: App, ctx: Context) -> None:
     def publish(client: WebClient, team_id: str, user_id: str) -> None:
-        with session_scope(ctx.engine) as session:
+        with read_scope(ctx.engine) as session:
             view = build_home(
                 session,
                 config=ctx.settings.config,
@@ -28,9 +28,10 @@ def register(app: App, ctx: Context) -> None:
                 slack_team_id=team_id,
                 user_id=user_id,
                 now=ctx.clock(),
+                upload=home.slack_upload(client, workspace=team_id),
             )
         try:
-            client.views_publish(user_id=user_id, view=view)
+            home.publish(client, user_id=user_id, view=view)
         except SlackApiError as exc:  # e.g. a forged or departed user: nothing to show
             log.warning("home not published: %s", exc.response.get("error"))
 

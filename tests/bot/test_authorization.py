@@ -141,3 +141,20 @@ def test_only_managers_and_hr_can_commit_for_a_team(world: World, role: str, all
     with session_scope(world.engine) as s:
         after = len(s.exec(select(Commitment)).all())
     assert after == before + (1 if allowed else 0)
+
+
+def test_home_in_another_workspace_names_no_teams(world: World) -> None:
+    from bot.home import build_home
+
+    with session_scope(world.engine) as s:
+        view = json.dumps(
+            build_home(
+                s,
+                config=world.settings.config,  # type: ignore[union-attr]
+                secret=world.settings.secret(),  # type: ignore[union-attr]
+                slack_team_id="T0ELSEWHERE",
+                user_id="U0MANAGER",
+                now=dt.datetime.now(dt.UTC),
+            )
+        )
+    assert "Customer Support" not in view and "respondents" not in view.lower()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bot import ids
 from bot.blocks import modal, report
 from bot.blocks.pulse import QuestionItem, pulse_message
 from bot.blocks.validate import BlockLimitError, check_message, check_view
+from bot.figures import DriverFigure, TeamFigures
+from insights.alerts import RedFlag
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 QUESTIONS = [
@@ -74,13 +78,31 @@ def test_report_and_modal_are_valid() -> None:
         report.QuestionLine(text=q.text, kind=q.kind, n=6, mean=3.5 if q.kind != "nps10" else 7.2)
         for q in QUESTIONS[:3]
     ] + [report.QuestionLine(text="Few answers", kind="likert5", n=2, mean=None)]
-    rendered = report.team_report(
+    week = dt.date(2026, 11, 23)
+    figures = TeamFigures(
+        team="support",
+        since=week - dt.timedelta(weeks=3),
+        weeks=4,
+        period=week,
+        respondents=9,
+        invited=12,
+        engagement=68.2,
+        sentence="Up 4 points from last week — within noise for 9 respondents",
+        enps=12.5,
+        enps_n=8,
+        series=((week - dt.timedelta(weeks=2), 61.0), (week, 68.2)),
+        drivers=(DriverFigure("tools", 52.0, 9, week, -12.0, False),),
+        flags=(RedFlag("support", pd.Timestamp(week), "low_enps", "eNPS is −20.", 9),),
+    )
+    (rendered,) = report.team_report(
         team_name="Customer Support",
-        pulse_label="Pulse of 24 Nov 2026 · closed",
-        respondents=6,
-        participation=0.5,
-        lines=lines,
+        fig=figures,
         k=5,
+        pulse=report.LatestPulse(
+            label="opened 24 Nov 2026 · closed", respondents=6, participation=0.5, lines=lines
+        ),
+        links=[report.LinkLine("CSAT", "No reliable link yet (r = 0.12, n = 9, p = 0.75).")],
+        driver_labels={"tools": "Tools and processes"},
     )
     check_message(rendered)
     _snapshot("report", rendered)

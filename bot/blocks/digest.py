@@ -1,0 +1,199 @@
+"""The HR digest and red-flag alerts in Block Kit: pure, paginated, never cut mid-word.
+
+A long digest (a 200-team org with many flags) becomes several messages of at most
+``PAGE_BLOCKS`` blocks: the first goes to the channel, the rest into its thread. Long lists
+are packed into sections of at most ``MAX_TEXT`` characters, split between lines (or, for
+one very long line, between words).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.blocks.pulse import _md, _plain
+from bot.blocks.validate import MAX_MESSAGE_BLOCKS
+from insights.privacy import withheld_sentence
+
+if TYPE_CHECKING:
+    from bot.digest import Digest, OrgFigures, TeamLine
+    from bot.digest_commitments import CommitmentLine
+
+MAX_TEXT = 3000  # Slack's limit for a section's text
+PAGE_BLOCKS = MAX_MESSAGE_BLOCKS - 1  # one block spare for the "part i of n" line
+MAX_COMMITMENTS = 15
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn treats &, < and > as markup; names and sentences are text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Chunks of at most ``limit`` characters, broken at line ends, else at spaces."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in _words(line, limit):
+            joined = f"{current}\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                chunks.append(current)
+                current = piece
+    return [*chunks, current] if current or not chunks else chunks
+
+
+def _words(line: str, limit: int) -> list[str]:
+    """A line as pieces of at most ``limit``, split at spaces (a longer word is cut)."""
+    pieces: list[str] = []
+    while len(line) > limit:
+        cut = line.rfind(" ", 0, limit + 1)
+        cut = cut if cut > 0 else limit
+        pieces.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    return [*pieces, line]
+
+
+def _sections(title: str, lines: list[str]) -> list[dict[str, Any]]:
+    text = "\n".join([f"*{title}*", *lines])
+    return [{"type": "section", "text": _md(chunk)} for chunk in split_text(text)]
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.0f}".replace("-", "−")
+
+
+def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
+    if org is None:
+        return [{"type": "section", "text": _md(withheld_sentence(k=k, what="org figures"))}]
+    part = "–" if org.participation is None else f"{org.participation:.0%}"
+    if org.participation_change is not None:
+        part += f" ({_signed(org.participation_change)} pts vs the week before)"
+    enps = "not asked in these weeks"
+    if org.enps is not None and org.enps_week is not None:
+        enps = f"{_signed(org.enps)} (week of {org.enps_week:%d %b}"
+        enps += (
+            f", {_signed(org.enps_change)} vs the eNPS before)"
+            if org.enps_change is not None
+            else ")"
+        )
+    fields = [
+        f"*Engagement*\n{org.engagement:.0f} / 100 · {escape(org.engagement_trend)}",
+        f"*Participation*\n{part}",
+        f"*eNPS*\n{enps}",
+        f"*Respondents*\n{org.respondents}",
+    ]
+    return [{"type": "section", "fields": [_md(f) for f in fields]}]
+
+
+def _team_lines(lines: list[TeamLine]) -> list[str]:
+    return [f"• *{escape(t.name)}* — {escape(t.text)}" for t in lines]
+
+
+def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
+    kept = sum(c.outcome == "kept" for c in lines)
+    judged = sum(c.outcome in ("kept", "not felt yet") for c in lines)
+    out = [f"{len(lines)} made · {kept} of {judged} judged by their team kept (3.5+ / 5)"]
+    for c in lines[:MAX_COMMITMENTS]:
+        if c.mean is not None:
+            verdict = f"{c.outcome}: {c.mean:.1f} / 5 from {c.answers} people"
+        elif c.outcome == "withheld":
+            verdict = f"follow-up from fewer than {k} people, not shown"
+        else:
+            verdict = "follow-up pending"
+        made = f"{c.made:%d %b}"
+        out.append(
+            f"• *{escape(c.team)}*: “{escape(c.text)}” ({escape(c.driver)}, {made}) — {verdict}"
+        )
+    if len(lines) > MAX_COMMITMENTS:
+        out.append(f"…and {len(lines) - MAX_COMMITMENTS} more")
+    return out
+
+
+def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
+    """Every block of the digest, in order, before pagination."""
+    k = digest.k
+    week = "no answers yet" if digest.week is None else f"week of {digest.week:%d %b %Y}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain("Oxygen Pulse · weekly HR digest")},
+        {"type": "context", "elements": [_md(f"{week} · figures only from {k}+ people")]},
+        *_org_blocks(digest.org, k),
+    ]
+    if digest.org is not None:
+        at_risk = _team_lines(digest.at_risk) or ["None this week."]
+        blocks += [
+            {"type": "divider"},
+            *_sections(f"Teams at risk ({len(digest.at_risk)})", at_risk),
+        ]
+        wins = _team_lines(digest.improved) or ["No team rose beyond noise this week."]
+        blocks += _sections("Biggest improvements, to celebrate :tada:", wins)
+    if digest.links:
+        blocks += [{"type": "divider"}, *_sections("EX ↔ CX", [escape(s) for s in digest.links])]
+    if digest.gaps:
+        blocks += _sections(
+            "Perception gaps (what teams think customers felt)", _team_lines(digest.gaps)
+        )
+    if digest.commitments:
+        lines = _commitment_lines(digest.commitments, k)
+        blocks += [
+            {"type": "divider"},
+            *_sections(f"Commitments, last {digest.weeks} weeks", lines),
+        ]
+    notes = []
+    if digest.teams_hidden:
+        notes.append(
+            f"{digest.teams_hidden} teams not named: fewer than {k} respondents, or "
+            "showing them could single people out."
+        )
+    if digest.charts:
+        notes.append("Charts: " + "; ".join(escape(c.title) for c in digest.charts) + ".")
+    if notes:
+        blocks.append({"type": "context", "elements": [_md(n) for n in notes]})
+    return blocks
+
+
+def paginate(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]]:
+    """Messages of at most 50 blocks; parts after the first say where they belong."""
+    pages = [blocks[i : i + PAGE_BLOCKS] for i in range(0, len(blocks), PAGE_BLOCKS)] or [[]]
+    if len(pages) == 1:
+        return [{"text": title, "blocks": pages[0]}]
+    total = len(pages)
+    messages = []
+    for n, page in enumerate(pages, start=1):
+        note = "continued in the thread" if n == 1 else "continued"
+        context = {"type": "context", "elements": [_md(f"Part {n} of {total} · {note}")]}
+        page = [*page, context] if n == 1 else [context, *page]
+        messages.append({"text": f"{title} ({n}/{total})", "blocks": page})
+    return messages
+
+
+def digest_messages(*, digest: Digest) -> list[dict[str, Any]]:
+    """The digest as one or more messages: post the first, the rest as thread replies."""
+    week = "" if digest.week is None else f", week of {digest.week:%d %b %Y}"
+    return paginate(digest_blocks(digest=digest), title=f"Weekly HR digest{week}")
+
+
+def alert_message(
+    *, team_name: str, team_key: str, week_label: str, reasons: list[str], k: int, why: str
+) -> dict[str, Any]:
+    """A DM about a team's new red flags (each from k+ respondents)."""
+    text = "\n".join(
+        [f"*{escape(team_name)}* · {week_label}", *(f"• {escape(r)}" for r in reasons)]
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain("Red flag")},
+        *({"type": "section", "text": _md(chunk)} for chunk in split_text(text)),
+        {
+            "type": "context",
+            "elements": [
+                _md(
+                    f"{escape(why)} Figures come from {k}+ people. "
+                    f"`/pulse report {team_key}` shows the team's latest pulse."
+                )
+            ],
+        },
+    ]
+    return {
+        "text": f"Red flag for {team_name}: {reasons[0] if reasons else ''}"[:3000],
+        "blocks": blocks,
+    }

@@ -1,0 +1,217 @@
+"""The weekly HR digest as plain data, every figure already through the k guard.
+
+It reports the last completed week (Monday–Sunday before ``now``), so answers still coming
+in this week never move it. A team is named only when it is in ``shown_groups``: at least k
+respondents that week and not isolatable by subtracting shown figures (visible_groups over
+org → departments → teams). Renderers (bot/blocks/digest.py) only format what is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlmodel import Session
+
+from bot.analytics import OrgInsights, org_insights
+from bot.config import AppConfig
+from bot.digest_charts import Chart, charts
+from bot.digest_commitments import CommitmentLine, commitment_lines
+from insights.alerts import RedFlag
+from insights.privacy import visible, visible_groups
+from insights.scores import ORG
+
+MAX_WINS = 5  # improvements worth celebrating, biggest first
+MAX_GAPS = 3  # perception gaps per metric, widest first
+AGREE_WITHIN = 5.0  # points: a smaller perception gap is "reads customers well"
+GAP_WEEKS = 4  # a perception gap older than this is not news
+
+
+@dataclass(frozen=True)
+class OrgFigures:
+    respondents: int
+    engagement: float
+    engagement_trend: str  # "Up 3 points from last week (beyond noise for 812 respondents)"
+    participation: float | None  # 0–1
+    participation_change: float | None  # points vs the week before (both weeks ≥ k)
+    enps: float | None  # latest eNPS in the window from ≥ k answers, −100…100
+    enps_week: dt.date | None
+    enps_change: float | None  # vs the eNPS measurement before it
+
+
+@dataclass(frozen=True)
+class TeamLine:
+    key: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    week: dt.date | None  # Monday of the week reported on; None before any answers
+    k: int
+    weeks: int
+    org: OrgFigures | None  # None when the org's week had fewer than k respondents
+    at_risk: list[TeamLine] = field(default_factory=list)
+    improved: list[TeamLine] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # one sentence per linked CX metric
+    gaps: list[TeamLine] = field(default_factory=list)
+    commitments: list[CommitmentLine] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    teams_hidden: int = 0  # teams with answers that could not be named (k guard)
+
+
+def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:
+    """A moment inside the last completed week (weeks as HR's time zone sees them)."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    sunday = today - dt.timedelta(days=today.weekday() + 1)
+    return dt.datetime.combine(sunday, dt.time(12), dt.UTC)
+
+
+def shown_groups(teams: pd.DataFrame, config: AppConfig, k: int) -> set[str]:
+    """Team, department and ORG keys whose week may be shown: visible_groups over the tree."""
+    parents: dict[str, str | None] = {t.key: t.parent or ORG for t in config.teams}
+    parents[ORG] = None
+    counts = dict.fromkeys(parents, 0)
+    for key, n in zip(teams["team"], teams["respondents"].fillna(0), strict=True):
+        parents.setdefault(key, ORG)  # a team no longer in config.toml hangs off the org
+        for group in {key, *config.ancestors(key), ORG}:
+            counts[group] = counts.get(group, 0) + int(n)
+    return visible_groups(counts, parents, k)
+
+
+def safe_flags(org: OrgInsights, config: AppConfig) -> list[RedFlag]:
+    """Flags from at least k respondents about teams that may be named."""
+    shown = shown_groups(org.teams, config, org.k)
+    return [
+        f
+        for f in org.flags
+        if f.team in shown and f.respondents is not None and visible(f.respondents, org.k)
+    ]
+
+
+def build_digest(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    weeks: int = 12,
+    driver_labels: Mapping[str, str] | None = None,
+    with_charts: bool = True,
+) -> Digest:
+    """Query and assemble the digest of the week before ``now`` (run it in read_scope)."""
+    labels = dict(driver_labels or {})
+    when = report_now(now, config.hr.digest_timezone)
+    org = org_insights(session, config=config, workspace_id=workspace_id, weeks=weeks, now=when)
+    lines = commitment_lines(
+        session, config=config, workspace_id=workspace_id, now=now, weeks=weeks, labels=labels
+    )
+    drawn: list[Chart] = []
+    if with_charts:
+        drawn = charts(session, org=org, config=config, workspace_id=workspace_id, labels=labels)
+    return assemble(org, config=config, weeks=weeks, commitments=lines, charts=drawn)
+
+
+def assemble(
+    org: OrgInsights,
+    *,
+    config: AppConfig,
+    weeks: int = 12,
+    commitments: list[CommitmentLine] | None = None,
+    charts: list[Chart] | None = None,
+) -> Digest:
+    """The digest from computed insights: pure, and where every k decision is made."""
+    k, week = org.k, None if org.period is None else org.period.date()
+    lines = commitments or []
+    if week is None:
+        return Digest(week=None, k=k, weeks=weeks, org=None, commitments=lines)
+    shown = shown_groups(org.teams, config, k)
+    name = {t.key: t.name for t in config.teams}
+    teams = org.teams[org.teams["team"].isin(shown)]
+    return Digest(
+        week=week,
+        k=k,
+        weeks=weeks,
+        org=_org_figures(org.scores, k) if ORG in shown else None,
+        at_risk=_at_risk(safe_flags(org, config), name),
+        improved=_improved(teams, name),
+        links=[f"*{link.name}*: {link.sentence}" for link in org.links],
+        gaps=_gaps(org, shown, name, week),
+        commitments=lines,
+        charts=charts or [],
+        teams_hidden=int((~org.teams["team"].isin(shown)).sum()),
+    )
+
+
+def _org_figures(scores: pd.DataFrame, k: int) -> OrgFigures | None:
+    seen = scores[scores["visible"]]
+    if seen.empty:
+        return None
+    last = seen.iloc[-1]
+    part = seen["participation"].dropna()
+    change = None
+    if len(part) > 1 and seen["period"].iloc[-2] == last["period"] - pd.Timedelta(weeks=1):
+        change = float(part.iloc[-1] - part.iloc[-2]) * 100
+    enps = seen[seen["enps"].notna() & (seen["enps_n"] >= k)]
+    return OrgFigures(
+        respondents=int(last["respondents"]),
+        engagement=float(last["engagement"]),
+        engagement_trend=str(last["sentence"]),
+        participation=None if pd.isna(last["participation"]) else float(last["participation"]),
+        participation_change=change,
+        enps=float(enps["enps"].iloc[-1]) if len(enps) else None,
+        enps_week=enps["period"].iloc[-1].date() if len(enps) else None,
+        enps_change=float(enps["enps"].iloc[-1] - enps["enps"].iloc[-2]) if len(enps) > 1 else None,
+    )
+
+
+def _at_risk(flags: list[RedFlag], name: Mapping[str, str]) -> list[TeamLine]:
+    """One line per team, most flags first, then in config.toml order."""
+    by_team: dict[str, list[str]] = {}
+    for flag in flags:
+        by_team.setdefault(flag.team, []).append(flag.reason)
+    order = {key: i for i, key in enumerate(name)}
+    ranked = sorted(by_team.items(), key=lambda kv: (-len(kv[1]), order.get(kv[0], len(order))))
+    return [TeamLine(key, name.get(key, key), " ".join(reasons)) for key, reasons in ranked]
+
+
+def _improved(teams: pd.DataFrame, name: Mapping[str, str]) -> list[TeamLine]:
+    """Teams up from last week beyond noise, biggest rise first."""
+    up = teams[(teams["change_prev"] > 0) & ~teams["change_prev_within_noise"]]
+    up = up.sort_values(["change_prev", "team"], ascending=[False, True]).head(MAX_WINS)
+    return [
+        TeamLine(
+            r.team, name.get(r.team, r.team), f"{r.sentence}; engagement now {r.engagement:.0f}."
+        )
+        for r in up.itertuples(index=False)
+    ]
+
+
+def _gaps(
+    org: OrgInsights, shown: set[str], name: Mapping[str, str], week: dt.date
+) -> list[TeamLine]:
+    """Per metric, the widest gaps between what a team believes and what customers said.
+
+    Each team's latest week with both figures in the last ``GAP_WEEKS`` weeks (the perception
+    question is not asked every week); the team must be nameable this week.
+    """
+    lines = []
+    recent = pd.Timestamp(week) - pd.Timedelta(weeks=GAP_WEEKS - 1)
+    for link in org.links:
+        gap = link.perception_gap
+        if gap.empty:
+            continue
+        gap = gap[(gap["period"] >= recent) & gap["team"].isin(shown)]
+        gap = gap.sort_values("period").groupby("team").tail(1)
+        gap = gap[gap["gap"].abs() >= AGREE_WITHIN].assign(size=lambda d: d["gap"].abs())
+        widest = gap.sort_values(["size", "team"], ascending=[False, True]).head(MAX_GAPS)
+        for r in widest.itertuples(index=False):
+            said = str(r.sentence).replace("Your team thinks", "the team thinks", 1)
+            when = "" if r.period == pd.Timestamp(week) else f" (week of {r.period:%d %b})"
+            text = f"{link.name}{when}: {said}"
+            lines.append(TeamLine(r.team, name.get(r.team, r.team), text))
+    return lines

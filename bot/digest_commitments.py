@@ -1,0 +1,82 @@
+"""Commitments made and kept, for the HR digest: did managers close the loop?
+
+A commitment is *kept* when its follow-up question ("this commitment has made a real
+difference") was answered by at least k people with an average of 3.5 / 5 or more (agree);
+below k answers the outcome is not shown. Commitment texts are public to the team already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from bot.config import AppConfig
+from insights.privacy import visible
+from storage.commitments import CommitmentStatus, for_team
+from storage.models import Commitment, Team
+
+KEPT_FROM = 3.5  # follow-up mean (1–5) from which the team agrees it made a difference
+PER_TEAM = 20  # a team's latest commitments considered
+
+
+@dataclass(frozen=True)
+class CommitmentLine:
+    team: str  # team name
+    text: str
+    driver: str  # label
+    made: dt.date
+    outcome: str  # "kept", "not felt yet", "withheld", "pending"
+    mean: float | None  # follow-up mean, only from k+ answers
+    answers: int | None  # follow-up answers, only when k+ (else None)
+
+
+def _outcome(status: CommitmentStatus, k: int) -> tuple[str, float | None, int | None]:
+    if status.commitment.followup_pulse_id is None or status.followup_n == 0:
+        return "pending", None, None
+    if not visible(status.followup_n, k) or status.followup_mean is None:
+        return "withheld", None, None
+    kept = status.followup_mean >= KEPT_FROM
+    return ("kept" if kept else "not felt yet"), status.followup_mean, status.followup_n
+
+
+def commitment_lines(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    weeks: int,
+    labels: Mapping[str, str],
+) -> list[CommitmentLine]:
+    """Commitments made in the last ``weeks`` weeks before ``now``, newest first."""
+    since = now - dt.timedelta(weeks=weeks)
+    teams = session.exec(
+        select(Team.id, Team.name)
+        .join(Commitment, col(Commitment.team_id) == Team.id)
+        .where(Team.workspace_id == workspace_id, col(Commitment.created_at) >= since)
+        .distinct()
+    ).all()
+    k = config.privacy.min_group_size
+    lines = []
+    for team_id, name in teams:
+        for status in for_team(session, team_id=team_id or 0, limit=PER_TEAM):
+            made = status.commitment.created_at
+            if not since <= made <= now:
+                continue
+            outcome, mean, answers = _outcome(status, k)
+            driver = status.commitment.driver
+            lines.append(
+                CommitmentLine(
+                    name,
+                    status.commitment.text,
+                    labels.get(driver, driver),
+                    made.date(),
+                    outcome,
+                    mean,
+                    answers,
+                )
+            )
+    return sorted(lines, key=lambda c: (c.made, c.team), reverse=True)

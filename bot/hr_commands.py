@@ -1,0 +1,128 @@
+"""`pulse digest` and `pulse export`: HR's digest and CSV export from the command line.
+
+Both read the database only (a read-only transaction), so they are safe beside a running
+web process and worker. `--dry-run` and `export` need no Slack credentials: an install
+serves one workspace, taken from the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.blocks.digest import digest_messages
+from bot.blocks.terminal import render
+from bot.blocks.validate import check_message
+from bot.cli import CommandError, _engine
+from bot.digest import build_digest
+from bot.export import write_export
+from bot.settings import Settings
+from bot.slack import make_client
+from jobs import digest as digest_job
+from storage.db import read_scope
+from storage.models import Workspace
+
+
+def _workspace_id(settings: Settings, engine: Engine) -> int:
+    """The install's workspace: the only one stored, else the bot token's."""
+    with read_scope(engine) as s:
+        rows = s.exec(select(Workspace.id, Workspace.slack_team_id)).all()
+    if not rows:
+        raise CommandError("no workspace in the database yet: run `pulse teams sync` first")
+    if len(rows) == 1 and rows[0][0] is not None:
+        return rows[0][0]
+    if not settings.slack_bot_token:
+        raise CommandError("several workspaces are stored: set SLACK_BOT_TOKEN to pick this one")
+    team_id = make_client(settings).auth_test()["team_id"]
+    found = [wid for wid, slack_id in rows if slack_id == team_id and wid is not None]
+    if not found:
+        raise CommandError("this workspace has not been synced: run `pulse teams sync`")
+    return found[0]
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    now = dt.datetime.now(dt.UTC)
+    labels = {key: d.label for key, d in settings.bank.drivers.items()}
+    if args.dry_run:
+        return _dry_run(args, settings, engine, now, labels)
+    settings.require_slack(http=False)
+    try:
+        result = digest_job.run(
+            engine,
+            make_client(settings),
+            config=settings.config,
+            workspace_id=_workspace_id(settings, engine),
+            now=now,
+            scheduled=False,
+            force=args.force,
+            driver_labels=labels,
+        )
+    except SlackApiError as exc:
+        raise CommandError(f"Slack refused the digest: {exc.response.get('error')}") from None
+    if result.status == "no_channel":
+        raise CommandError("set [hr] digest_channel in config.toml to post the digest")
+    if result.status == "already_sent":
+        raise CommandError(
+            f"this week's digest (week of {result.week:%d %b %Y}) was already posted to "
+            f"{result.channel}; --force posts it again"
+        )
+    charts = ", ".join(result.files) or "none (not enough answers yet)"
+    print(f"digest posted to {result.channel}: {result.messages} message(s); charts: {charts}")
+    return 0
+
+
+def _dry_run(
+    args: argparse.Namespace,
+    settings: Settings,
+    engine: Engine,
+    now: dt.datetime,
+    labels: dict[str, str],
+) -> int:
+    """Print the digest as Slack would show it, and save its charts under ``args.out``."""
+    workspace_id = _workspace_id(settings, engine)
+    with read_scope(engine) as s:
+        digest = build_digest(
+            s,
+            config=settings.config,
+            workspace_id=workspace_id,
+            now=now,
+            driver_labels=labels,
+        )
+    for message in digest_messages(digest=digest):
+        check_message(message)
+        print(html.unescape(render(message, title=message["text"])))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for chart in digest.charts:
+        path = args.out / chart.filename
+        path.write_bytes(chart.png)
+        print(f"chart saved: {path}")
+    if not digest.charts:
+        print("no chart: no week with enough answers yet")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if not 1 <= args.weeks <= 520:
+        raise CommandError("--weeks must be between 1 and 520")
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    workspace_id = _workspace_id(settings, engine)
+    with read_scope(engine) as s:
+        written = write_export(
+            s,
+            config=settings.config,
+            workspace_id=workspace_id,
+            out=args.out,
+            weeks=args.weeks,
+            now=dt.datetime.now(dt.UTC),
+        )
+    for path, rows in written.items():
+        print(f"{path}: {rows} rows")
+    return 0

@@ -1,0 +1,149 @@
+"""Post the weekly HR digest to `[hr] digest_channel`, once per week, at HR's local time.
+
+The digest is due once this week's `digest_day` `digest_time` in `digest_timezone` has
+passed. `SentDigest` (unique per workspace and week, claimed before posting) makes the post
+happen once however often the job ticks and however many clocks run; a worker that was down
+at that moment posts at its next tick in the same week, and a week missed entirely is
+skipped (a stale digest is not news). A failed post releases the claim, so the next tick
+retries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.blocks.digest import digest_messages
+from bot.blocks.validate import check_message
+from bot.config import AppConfig
+from bot.digest import Digest, build_digest
+from storage.db import read_scope, session_scope
+from storage.models import SentDigest
+
+log = logging.getLogger("pulse.digest")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    """What a run did: ``posted``, ``not_due``, ``already_sent`` or ``no_channel``."""
+
+    status: str
+    week: dt.date | None = None
+    channel: str | None = None
+    ts: str | None = None
+    messages: int = 0
+    files: tuple[str, ...] = ()
+
+
+def week_of(now: dt.datetime, tz: str) -> dt.date:
+    """Monday of ``now``'s week in ``tz``: the key a digest is sent once under."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    return today - dt.timedelta(days=today.weekday())
+
+
+def due_week(now: dt.datetime, *, day: str, at: str, tz: str) -> dt.date | None:
+    """This week's Monday once this week's digest moment has passed, else None."""
+    monday = week_of(now, tz)
+    hour, minute = (int(part) for part in at.split(":"))
+    moment = dt.datetime.combine(
+        monday + dt.timedelta(days=WEEKDAYS.index(day)), dt.time(hour, minute), ZoneInfo(tz)
+    )
+    return monday if now >= moment else None
+
+
+def run(
+    engine: Engine,
+    client: WebClient,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    scheduled: bool = True,
+    force: bool = False,
+    driver_labels: Mapping[str, str] | None = None,
+) -> DigestRun:
+    """Post this week's digest if due (``scheduled``) or now; ``force`` posts it again."""
+    hr = config.hr
+    if hr.digest_channel is None:
+        return DigestRun("no_channel")
+    week = week_of(now, hr.digest_timezone)
+    if (
+        scheduled
+        and due_week(now, day=hr.digest_day, at=hr.digest_time, tz=hr.digest_timezone) is None
+    ):
+        return DigestRun("not_due", week)
+    with read_scope(engine) as s:
+        if not force and _sent(s, workspace_id=workspace_id, week=week):
+            return DigestRun("already_sent", week, hr.digest_channel)
+        digest = build_digest(
+            s, config=config, workspace_id=workspace_id, now=now, driver_labels=driver_labels
+        )
+    claimed = _claim(engine, workspace_id=workspace_id, week=week, now=now)
+    if not claimed and not force:
+        return DigestRun("already_sent", week, hr.digest_channel)
+    try:
+        ts, count = post(client, channel=hr.digest_channel, digest=digest)
+    except SlackApiError:
+        if claimed:
+            _release(engine, workspace_id=workspace_id, week=week)
+        raise
+    log.info("digest for the week of %s posted to %s (%s messages)", week, hr.digest_channel, count)
+    files = tuple(c.filename for c in digest.charts)
+    return DigestRun("posted", week, hr.digest_channel, ts, count, files)
+
+
+def post(client: WebClient, *, channel: str, digest: Digest) -> tuple[str, int]:
+    """First message to the channel, later parts in its thread, charts to the channel."""
+    messages = digest_messages(digest=digest)
+    for message in messages:
+        check_message(message)
+    ts = str(client.chat_postMessage(channel=channel, **messages[0])["ts"])
+    for message in messages[1:]:
+        client.chat_postMessage(channel=channel, thread_ts=ts, **message)
+    if digest.charts:
+        client.files_upload_v2(
+            channel=channel,
+            initial_comment=f"Charts of the {messages[0]['text'].split(' (')[0].lower()}",
+            file_uploads=[
+                {"file": c.png, "filename": c.filename, "title": c.title} for c in digest.charts
+            ],
+        )
+    return ts, len(messages)
+
+
+def _sent(session: Session, *, workspace_id: int, week: dt.date) -> bool:
+    found = session.exec(
+        select(SentDigest.id).where(
+            SentDigest.workspace_id == workspace_id, SentDigest.period_start == week
+        )
+    ).first()
+    return found is not None
+
+
+def _claim(engine: Engine, *, workspace_id: int, week: dt.date, now: dt.datetime) -> bool:
+    """Record the week's digest as sent; False when another run already has."""
+    try:
+        with session_scope(engine) as s:
+            s.add(SentDigest(workspace_id=workspace_id, period_start=week, sent_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _release(engine: Engine, *, workspace_id: int, week: dt.date) -> None:
+    with session_scope(engine) as s:
+        s.exec(
+            delete(SentDigest).where(
+                col(SentDigest.workspace_id) == workspace_id, col(SentDigest.period_start) == week
+            )
+        )

@@ -1,0 +1,102 @@
+"""HR's digest and export from the `pulse` CLI, on the sandbox company with 12 weeks of history."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from matplotlib.image import imread
+
+from bot import demo_history
+from bot.settings import Settings
+from storage.db import session_scope
+from storage.org import workspace_by_slack_id
+from tests.acceptance.conftest import Stack
+
+
+@pytest.fixture(scope="module")
+def history(stack: Stack) -> Stack:
+    """Teams synced from the sandbox, then the demo company's past twelve weeks."""
+    assert stack.pulse("teams", "sync").returncode == 0
+    settings = Settings.from_env(stack.env)
+    with session_scope(stack.engine) as s:
+        ws = workspace_by_slack_id(s, slack_team_id="T0SANDBOX")
+        assert ws is not None and ws.id is not None
+        demo_history.seed(
+            s,
+            config=settings.config,
+            bank=settings.bank,
+            workspace_id=ws.id,
+            slack_team_id="T0SANDBOX",
+            secret=settings.secret(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    return stack
+
+
+def sqlite_only(stack: Stack) -> None:
+    """Commands that only read the database: one backend is enough to prove the CLI."""
+    if not stack.env["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("reads only; the PostgreSQL queries are covered by the posting test")
+
+
+def _png(data: bytes) -> tuple[int, ...]:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return imread(io.BytesIO(data), format="png").shape
+
+
+def test_pulse_digest_posts_to_the_people_channel_with_its_charts_once_a_week(
+    history: Stack,
+) -> None:
+    result = history.pulse("digest")
+    assert result.returncode == 0, result.stderr
+    assert "digest posted to C0PEOPLE: 1 message(s)" in result.stdout
+
+    (post,) = history.ws.messages("C0PEOPLE")[:1]
+    text = str(post["blocks"])
+    assert "weekly HR digest" in text and "*Engagement*" in text and "Teams at risk" in text
+    assert "EX ↔ CX" in text and "figures only from 5+ people" in text
+    files = [f for f in history.ws.files() if f["channel_id"] == "C0PEOPLE"]
+    assert {f["name"].split("-2")[0] for f in files} == {"engagement-cx", "drivers"}
+    assert all(f["mimetype"] == "image/png" and _png(f["bytes"])[1] >= 800 for f in files)
+
+    assert len(history.ws.messages("C0PEOPLE")) == 2  # the digest, then its charts
+    if history.env["DATABASE_URL"].startswith("sqlite"):  # the CLI's answer; once is enough
+        again = history.pulse("digest")
+        assert again.returncode == 2 and "already posted to C0PEOPLE" in again.stderr
+
+
+def test_pulse_digest_dry_run_prints_it_and_saves_the_charts(
+    history: Stack, tmp_path: Path
+) -> None:
+    sqlite_only(history)
+    posted_before = len(history.ws.messages("C0PEOPLE"))
+    result = history.pulse("digest", "--dry-run", "--out", str(tmp_path / "charts"))
+    assert result.returncode == 0, result.stderr
+    assert "OXYGEN PULSE · WEEKLY HR DIGEST" in result.stdout and "Participation" in result.stdout
+    saved = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if "chart saved" in line]
+    assert len(saved) == 2
+    for path in saved:
+        height, width, _ = _png(Path(path).read_bytes())
+        assert width in (800, 900) and height >= 250
+    assert len(history.ws.messages("C0PEOPLE")) == posted_before  # a dry run posts nothing
+
+
+def test_pulse_export_writes_team_driver_and_cx_aggregates(history: Stack, tmp_path: Path) -> None:
+    sqlite_only(history)
+    result = history.pulse("export", "--out", str(tmp_path), "--weeks", "12")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cx.csv", "drivers.csv", "teams.csv"]
+    with (tmp_path / "teams.csv").open() as f:
+        teams = list(csv.DictReader(f))
+    shown = [row for row in teams if row["respondents"]]
+    assert {"(org)", "cx-org", "support", "billing"} <= {row["team"] for row in shown}
+    assert all(int(row["respondents"]) >= 5 for row in shown)
+    with (tmp_path / "drivers.csv").open() as f:
+        drivers = [row for row in csv.DictReader(f) if row["answers"]]
+    assert drivers and all(int(row["answers"]) >= 5 for row in drivers)
+    with (tmp_path / "cx.csv").open() as f:
+        assert {row["metric"] for row in csv.DictReader(f)} == {"csat", "fcr", "nps", "ces"}
