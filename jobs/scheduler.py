@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.slack import make_client
-from jobs import alerts, closing, digest, pulses, reminders, sync
+from jobs import alerts, closing, digest, pulses, reminders, retention, sync
 from jobs.delivery import Sender
 from storage import outbox
 from storage.db import read_scope, session_scope
@@ -115,6 +115,12 @@ def build_scheduler(
             )
 
     start = utc_now()
+
+    def fold_old_answers() -> None:
+        folded = retention.run(engine, config=settings.config, now=utc_now())
+        if folded:
+            log.info("folded %s pulses past retention", len(folded))
+
     jobs: list[tuple[Callable[[], None], str, dict[str, float]]] = [
         (sync_teams, "sync", {"hours": 6}),
         (plan, "plan", {"minutes": 5}),
@@ -123,6 +129,7 @@ def build_scheduler(
         (close, "close", {"minutes": 1}),
         (alert, "alerts", {"hours": 1}),
         (post_digest, "digest", {"minutes": 10}),
+        (fold_old_answers, "retention", {"hours": 6}),
     ]
     for i, (func, name, every) in enumerate(jobs):
         scheduler.add_job(
