@@ -133,6 +133,9 @@ def _walkthrough(procs: Supervisor, slack: Any, ws: Any, env: dict[str, str]) ->
             title=f"Ephemeral reply to {members[1]}",
         )
     )
+    _step("6. HR's weekly digest: posted to #people-team (pulse digest), charts saved (--dry-run)")
+    procs.run("digest", "--force")
+    procs.run("digest", "--dry-run", "--out", "out")
 
 
 def _history(env: dict[str, str]) -> int:

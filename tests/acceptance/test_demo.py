@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import matplotlib.image
+
 from tests.conftest import REPO
 
 
@@ -32,3 +34,8 @@ def test_demo_walks_through_the_product_in_under_a_minute(tmp_path: Path) -> Non
     assert "CUSTOMER SUPPORT · PULSE REPORT" in out
     assert "only the managers of Customer Support and HR" in out
     assert (tmp_path / "out" / "demo.db").exists()
+    charts = sorted((tmp_path / "out").glob("*.png"))
+    assert charts, out[-2000:]
+    for chart in charts:  # real PNGs: they decode to an image of plausible size
+        image = matplotlib.image.imread(chart)
+        assert image.shape[0] > 100 and image.shape[1] > 100
