@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.models import Commitment, Question
-from storage.rollup import question_sums
+from storage.rollup import question_means
 
 
 @dataclass(frozen=True)
@@ -94,16 +93,7 @@ def for_team(session: Session, *, team_id: int, limit: int = 5) -> list[Commitme
     followups = select(Commitment.followup_pulse_id).where(
         Commitment.team_id == team_id, col(Commitment.followup_pulse_id).is_not(None)
     )
-    sums = question_sums(followups)
-    answers = (
-        select(
-            sums.c.question_id.label("qid"),
-            func.sum(sums.c.n).label("n"),
-            (func.sum(sums.c.total) * 1.0 / func.sum(sums.c.n)).label("mean"),
-        )
-        .group_by(sums.c.question_id)
-        .subquery()
-    )
+    answers = question_means(followups)
     rows = session.exec(
         select(Commitment, answers.c.n, answers.c.mean)
         .outerjoin(answers, answers.c.qid == Commitment.followup_question_id)

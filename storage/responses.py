@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import Delivery, PulseQuestion, Question, Response, random_id
-from storage.rollup import question_sums, respondents
+from storage.rollup import question_means, respondents
 
 
 def record_answer(
@@ -67,16 +67,7 @@ def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
     ).one()
     one = select(literal(pulse_id))
     people = session.exec(select(func.sum(respondents(one).c.people))).one()
-    sums = question_sums(one)
-    per_question = (
-        select(
-            sums.c.question_id.label("qid"),
-            func.sum(sums.c.n).label("n"),
-            (func.sum(sums.c.total) * 1.0 / func.sum(sums.c.n)).label("mean"),
-        )
-        .group_by(sums.c.question_id)
-        .subquery()
-    )
+    per_question = question_means(one)
     rows = session.exec(
         select(Question, per_question.c.n, per_question.c.mean)
         .join(PulseQuestion, col(PulseQuestion.question_id) == Question.id)

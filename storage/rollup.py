@@ -56,6 +56,20 @@ def question_sums(pulses: Any) -> Subquery:
     return union_all(_raw_sums(pulses), folded).subquery("question_sums")
 
 
+def question_means(pulses: Any) -> Subquery:
+    """qid, n, mean per question over the given pulse ids (stored or folded answers)."""
+    sums = question_sums(pulses)
+    return (
+        select(
+            sums.c.question_id.label("qid"),
+            func.sum(sums.c.n).label("n"),
+            (func.sum(sums.c.total) * 1.0 / func.sum(sums.c.n)).label("mean"),
+        )
+        .group_by(sums.c.question_id)
+        .subquery("question_means")
+    )
+
+
 def respondents(pulses: Any) -> Subquery:
     """pulse_id, people: distinct respondents per pulse (stored or folded)."""
     raw = (
