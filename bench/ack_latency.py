@@ -5,7 +5,8 @@
 
 Slack waits 3 seconds for an app's acknowledgement. What is timed here is that wait: from
 sending a request signed exactly as Slack signs it to reading the whole HTTP reply, by a
-separate load process (bench.load), against two servers in turn on the same machine:
+separate load process (bench.load), against two servers side by side on the same machine,
+sent the same requests in turn:
 
 - `bare`: a Bolt app whose listeners only `ack()`, behind the exact gunicorn setup of
   `pulse serve` (same worker class, workers and threads): the floor the stack allows;
@@ -14,14 +15,15 @@ separate load process (bench.load), against two servers in turn on the same mach
 Two kinds of request: a button answer (every click a different person and question, so
 each one writes) and `/pulse report` by the team's manager. Two shapes of load:
 
-- `burst`: 50 requests released at the same instant, a new burst every `--every` seconds
-  (50 people clicking at once; the app's work behind each ack has time to finish);
+- `burst`: rounds of 50 requests sent at once, to `bare` then to `pulse`, each round once
+  the work behind the previous round's acks is done (50 people clicking at one moment);
 - `closed`: 50 requests always in flight, each sender sending again as soon as it is
   answered (sustained overload: requests arrive as fast as they are acknowledged).
 
-Printed per shape, kind and server: p50, p99 and max latency, errors (anything but a 200,
-or no reply), and for `pulse` the time until the work behind the acks (the DM updates and
-report replies Slack saw) was done, answers stored, errors logged.
+Printed per shape, kind and server: p50 and p99 of the acknowledged requests, the max of
+all, errors (anything but a 200, or no reply, by status), and for `pulse` the time until
+the work behind the acks (the DM updates and report replies Slack saw) was done; then the
+answers stored, errors logged and "database is locked" in the web log.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def _serve_bare(port: int, workers: int, threads: int) -> int:
     """`bare_wsgi` behind bot.server.serve's own gunicorn setup (its app swapped out)."""
     from bot import server
 
-    server.PulseWSGI = lambda _ctx: bare_wsgi()  # type: ignore[assignment,misc]
+    server.PulseWSGI = lambda _ctx: bare_wsgi()  # type: ignore[assignment,misc,return-value]
     server.serve(lambda: None, host="127.0.0.1", port=port, workers=workers, threads=threads)  # type: ignore[arg-type,return-value]
     return 0
 

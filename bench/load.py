@@ -249,7 +249,18 @@ def summary(sent: Sequence[Sent]) -> dict[str, Any]:
         "p99_ms": round(percentile(ok, 99), 1),
         "max_ms": round(max((s.ms for s in sent), default=float("nan")), 1),
         "errors": sum(1 for s in sent if s.status != 200),
+        **({"statuses": statuses} if (statuses := _statuses(sent)) else {}),
     }
+
+
+def _statuses(sent: Sequence[Sent]) -> dict[str, int]:
+    """How the failed requests failed: HTTP status, or the client's error (no reply)."""
+    counts: dict[str, int] = {}
+    for s in sent:
+        if s.status != 200:
+            key = str(s.status) if s.status else (s.error or "no reply")
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 if __name__ == "__main__":

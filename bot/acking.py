@@ -5,7 +5,8 @@ goes back only once its listener has started. Measured by bench/ack_latency.py w
 requests at once, two things delayed acks: every pool thread could be busy with the work
 that follows earlier acks (database, rendering, Slack calls), so a new listener, and its
 ack, queued behind them; and with many listeners computing at once, the threads sending
-acks waited for the GIL (clicks took 2.5× as long as on a bare Bolt app, reports 4–10×).
+acks waited for the GIL. Clicks took 2.5× as long as on a bare Bolt app; reports, whose
+work is heavier, 40× (p99 3.9 s: past Slack's 3 seconds).
 
 So the pool has room to start every listener as its request arrives, and after acking a
 listener waits for a turn to work: a few turns (`turns`), taken once no request is still

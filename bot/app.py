@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.listeners import register
 
 log = logging.getLogger("pulse.app")
-LISTENER_THREADS = 16  # listeners run after the ack; each may hold one DB connection
+LISTENER_THREADS = 16  # DB connections listeners may hold at once (sizes the web pool)
 ACK_THREADS = 64  # listeners started at once: each acks first, then waits for its turn
 WORK_TURNS = 2  # listeners working at once after their ack: the GIL runs one (bot/acking.py)
 
