@@ -2,9 +2,9 @@
 
 Scores and trend (insights.scores), red flags (insights.alerts), the EX↔CX link per linked
 metric (insights.linkage) with its sentence, the perception gap and driver importance
-(insights.perception). Nothing here renders Slack blocks, and nothing is withheld here:
-every figure carries its respondents (``visible`` says whether k allows showing it), so the
-renderer applies the privacy guard. Weeks with fewer than k respondents never feed a link.
+(insights.perception). Nothing here renders Slack blocks. Only reportable answers are read
+(storage.reportable: closed pulses with k+ respondents, questions with k+ answers); every
+figure still carries its respondents (``visible``) for the renderers' tree guard.
 """
 
 from __future__ import annotations
@@ -137,12 +137,26 @@ def _link(
 
 
 def _frames(
-    session: Session, *, workspace_id: int, team_key: str | None, start: dt.date, end: dt.date
+    session: Session,
+    *,
+    workspace_id: int,
+    team_key: str | None,
+    start: dt.date,
+    end: dt.date,
+    k: int,
+    closed_by: dt.datetime,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """driver_agg, participation and cx for the scope, each one GROUP BY (or lookup) query."""
-    return tuple(  # type: ignore[return-value]
-        query(session, workspace_id=workspace_id, start=start, end=end, team_key=team_key)
-        for query in (driver_agg, participation, cx_frame)
+    """driver_agg and participation of reportable answers (pulses closed by ``closed_by``),
+    and cx, for the scope: each one GROUP BY (or lookup) query."""
+    ws, key = workspace_id, team_key
+    return (
+        driver_agg(
+            session, workspace_id=ws, start=start, end=end, k=k, now=closed_by, team_key=key
+        ),
+        participation(
+            session, workspace_id=ws, start=start, end=end, k=k, now=closed_by, team_key=key
+        ),
+        cx_frame(session, workspace_id=ws, start=start, end=end, team_key=key),
     )
 
 
@@ -155,13 +169,21 @@ def team_insights(
     weeks: int = 12,
     now: dt.datetime,
     link_weeks: int = LINK_WEEKS,
+    closed_by: dt.datetime | None = None,
 ) -> TeamInsights:
-    """One team (with every team below it) over the last ``weeks`` weeks up to ``now``'s."""
+    """One team (with every team below it) over the last ``weeks`` weeks up to ``now``'s,
+    from pulses closed by ``closed_by`` (default ``now``)."""
     k, end = config.privacy.min_group_size, _monday(now.date())
     since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
     start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
     agg, part, cx = _frames(
-        session, workspace_id=workspace_id, team_key=team_key, start=start, end=end
+        session,
+        workspace_id=workspace_id,
+        team_key=team_key,
+        start=start,
+        end=end,
+        k=k,
+        closed_by=closed_by or now,
     )
     scores = _shown(team_period_scores(agg, part), "respondents", k)
     ds = _drivers_shown(driver_scores(agg), scores, k)
@@ -194,12 +216,22 @@ def org_insights(
     weeks: int = 12,
     now: dt.datetime,
     link_weeks: int = ORG_LINK_WEEKS,
+    closed_by: dt.datetime | None = None,
 ) -> OrgInsights:
-    """The whole org: its scores, every team's latest week, teams at risk, pooled links."""
+    """The whole org: its scores, every team's latest week, teams at risk, pooled links;
+    from pulses closed by ``closed_by`` (default ``now``)."""
     k, end = config.privacy.min_group_size, _monday(now.date())
     since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
     start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
-    agg, part, cx = _frames(session, workspace_id=workspace_id, team_key=None, start=start, end=end)
+    agg, part, cx = _frames(
+        session,
+        workspace_id=workspace_id,
+        team_key=None,
+        start=start,
+        end=end,
+        k=k,
+        closed_by=closed_by or now,
+    )
     scores = _shown(team_period_scores(agg, part), "respondents", k)
     ds = _drivers_shown(driver_scores(agg), scores, k)
     recent = scores[scores["period"] >= since]

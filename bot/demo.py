@@ -124,16 +124,19 @@ def _walkthrough(procs: Supervisor, slack: Any, ws: Any, env: dict[str, str]) ->
             _wait(lambda uid=uid, before=before: _answered(ws, uid) > before)
     print(render(ws.dm_messages(first)[-1], title=f"The same DM after {first} answered"))
 
-    _step("4. The Support manager types /pulse report")
+    _step("4. The Support manager types /pulse report while the pulse is still open")
     print(render(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER"))
-    _step("5. Someone who does not manage Support asks for its report")
+    _step("5. The pulse closes (after 72 hours; the demo closes it now) and the report shows it")
+    _close_open_pulses(env)
+    print(render(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER"))
+    _step("6. Someone who does not manage Support asks for its report")
     print(
         render(
             _reply(slack, ws, members[1], "report support"),
             title=f"Ephemeral reply to {members[1]}",
         )
     )
-    _step("6. HR's weekly digest: posted to #people-team (pulse digest), charts saved (--dry-run)")
+    _step("7. HR's weekly digest: posted to #people-team (pulse digest), charts saved (--dry-run)")
     procs.run("digest", "--force")
     procs.run("digest", "--dry-run", "--out", "out")
 
@@ -162,6 +165,24 @@ def _history(env: dict[str, str]) -> int:
         )
     engine.dispose()
     return stored
+
+
+def _close_open_pulses(env: dict[str, str]) -> None:
+    """Close every open pulse now, as if its window had ended (a demo shortcut)."""
+    import datetime as dt
+
+    from sqlmodel import col, update
+
+    from storage.db import session_scope
+    from storage.models import Pulse
+
+    engine = make_engine(Settings.from_env({**os.environ, **env}).database_url)
+    now = dt.datetime.now(dt.UTC)
+    with session_scope(engine) as s:
+        s.exec(
+            update(Pulse).where(col(Pulse.closed_at).is_(None)).values(closes_at=now, closed_at=now)
+        )
+    engine.dispose()
 
 
 def _answered(ws: Any, uid: str) -> int:

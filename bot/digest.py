@@ -23,6 +23,7 @@ from bot.digest_commitments import CommitmentLine, commitment_lines
 from insights.alerts import RedFlag
 from insights.privacy import visible, visible_groups
 from insights.scores import ORG
+from storage.left_out import small_pulses
 
 MAX_WINS = 5  # improvements worth celebrating, biggest first
 MAX_GAPS = 3  # perception gaps per metric, widest first
@@ -61,7 +62,7 @@ class Digest:
     gaps: list[TeamLine] = field(default_factory=list)
     commitments: list[CommitmentLine] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    teams_hidden: int = 0  # teams with answers that could not be named (k guard)
+    teams_hidden: int = 0  # teams not named: below k that week, or isolatable (k guard)
 
 
 def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:
@@ -106,14 +107,27 @@ def build_digest(
     """Query and assemble the digest of the week before ``now`` (run it in read_scope)."""
     labels = dict(driver_labels or {})
     when = report_now(now, config.hr.digest_timezone)
-    org = org_insights(session, config=config, workspace_id=workspace_id, weeks=weeks, now=when)
+    org = org_insights(
+        session, config=config, workspace_id=workspace_id, weeks=weeks, now=when, closed_by=now
+    )
     lines = commitment_lines(
         session, config=config, workspace_id=workspace_id, now=now, weeks=weeks, labels=labels
     )
+    left_out: set[str] = set()
+    if org.period is not None:
+        week = org.period.date()
+        small = small_pulses(
+            session, workspace_id=workspace_id, start=week, end=week, k=org.k, now=now
+        )
+        left_out = set(small["team"])
     drawn: list[Chart] = []
     if with_charts:
-        drawn = charts(session, org=org, config=config, workspace_id=workspace_id, labels=labels)
-    return assemble(org, config=config, weeks=weeks, commitments=lines, charts=drawn)
+        drawn = charts(
+            session, org=org, config=config, workspace_id=workspace_id, labels=labels, now=now
+        )
+    return assemble(
+        org, config=config, weeks=weeks, commitments=lines, charts=drawn, left_out=left_out
+    )
 
 
 def assemble(
@@ -123,8 +137,12 @@ def assemble(
     weeks: int = 12,
     commitments: list[CommitmentLine] | None = None,
     charts: list[Chart] | None = None,
+    left_out: set[str] | None = None,
 ) -> Digest:
-    """The digest from computed insights: pure, and where every k decision is made."""
+    """The digest from computed insights: pure, and where every k decision is made.
+
+    ``left_out``: teams with a pulse that week that closed with fewer than k respondents
+    (storage.left_out); counted among the teams not named unless other answers show them."""
     k, week = org.k, None if org.period is None else org.period.date()
     lines = commitments or []
     if week is None:
@@ -143,7 +161,10 @@ def assemble(
         gaps=_gaps(org, shown, name, week),
         commitments=lines,
         charts=charts or [],
-        teams_hidden=int((~org.teams["team"].isin(shown)).sum()),
+        teams_hidden=len(
+            set(org.teams["team"][~org.teams["team"].isin(shown)])
+            | (set(left_out or ()) - set(teams["team"]))
+        ),
     )
 
 

@@ -1,7 +1,7 @@
 """The digest's chart images: engagement against CX over time, and drivers by team.
 
-Only figures the k guard allows reach a chart: org weeks with k+ respondents, and heatmap
-cells from k+ answers of a group nameable in that week (bot.digest.shown_groups); other
+Only reportable answers (storage.reportable) reach a chart: org weeks with k+ respondents,
+and heatmap cells from k+ answers of a group nameable in that week (bot.digest.shown_groups); other
 cells are NaN, drawn grey as hidden. Past ``MAX_HEATMAP_ROWS`` teams the heatmap rolls teams
 up into their top-level department, which keeps it readable (and departments are larger
 groups, so the guard hides less).
@@ -42,8 +42,9 @@ def charts(
     config: AppConfig,
     workspace_id: int,
     labels: Mapping[str, str],
+    now: dt.datetime,
 ) -> list[Chart]:
-    """Zero to two PNG charts for the week ``org.period``."""
+    """Zero to two PNG charts for the week ``org.period``, from pulses closed by ``now``."""
     if org.period is None:
         return []
     week = org.period.date()
@@ -53,7 +54,9 @@ def charts(
         title = f"Engagement and CX, {len(org.scores)} weeks to {week:%d %b %Y}"
         png = trend_chart(series, title=title, y_label="score (0–100)")
         out.append(Chart(f"engagement-cx-{week}.png", title, png))
-    frame = heatmap_frame(session, org=org, config=config, workspace_id=workspace_id, labels=labels)
+    frame = heatmap_frame(
+        session, org=org, config=config, workspace_id=workspace_id, labels=labels, now=now
+    )
     if frame.notna().any().any():
         by = frame.attrs.get("by", "team")
         title = f"Driver scores by {by}, latest in the {HEATMAP_WEEKS} weeks to {week:%d %b %Y}"
@@ -93,8 +96,9 @@ def heatmap_frame(
     config: AppConfig,
     workspace_id: int,
     labels: Mapping[str, str],
+    now: dt.datetime,
 ) -> pd.DataFrame:
-    """Rows: teams (or departments); columns: engagement drivers; NaN where hidden.
+    """Rows: teams with members (or departments); columns: engagement drivers; NaN where hidden.
 
     Rotation asks a few drivers a week, so each cell is the driver's latest score in the
     last ``HEATMAP_WEEKS`` weeks that passed the guard in its own week (k+ answers, and the
@@ -106,8 +110,9 @@ def heatmap_frame(
         return pd.DataFrame()
     week = org.period.date()
     start = week - dt.timedelta(weeks=HEATMAP_WEEKS - 1)
-    agg = driver_agg(session, workspace_id=workspace_id, start=start, end=week)
-    part = participation(session, workspace_id=workspace_id, start=start, end=week)
+    ws, k = workspace_id, org.k
+    agg = driver_agg(session, workspace_id=ws, start=start, end=week, k=k, now=now)
+    part = participation(session, workspace_id=ws, start=start, end=week, k=k, now=now)
     agg, by = agg[agg["driver"].isin(ENGAGEMENT_DRIVERS)], "team"
     shown = {
         (group, period)
@@ -128,6 +133,8 @@ def heatmap_frame(
     grid = latest.pivot(index="team", columns="driver", values="score")
     order = {t.key: i for i, t in enumerate(config.teams)}
     teams = set(agg["team"])
+    if by == "team":  # every team with members has a row: grey where k hides it
+        teams |= {t.key for t in config.teams if t.usergroup or t.channel}
     rows = sorted(teams, key=lambda t: (order.get(t, len(order)), t))
     cols = [d for d in ENGAGEMENT_DRIVERS if d in set(agg["driver"])]
     grid = grid.reindex(index=rows, columns=cols)

@@ -33,8 +33,12 @@ class CommitmentLine:
     answers: int | None  # follow-up answers, only when k+ (else None)
 
 
-def _outcome(status: CommitmentStatus, k: int) -> tuple[str, float | None, int | None]:
-    if status.commitment.followup_pulse_id is None or status.followup_n == 0:
+def followup_outcome(status: CommitmentStatus, k: int) -> tuple[str, float | None, int | None]:
+    """("pending" | "withheld" | "kept" | "not felt yet", mean, answers): figures from k+ only.
+
+    Pending until the follow-up pulse closes; then withheld below k answers (none or a few,
+    alike), so the outcome never tells whether anyone at all answered."""
+    if status.commitment.followup_pulse_id is None or not status.followup_closed:
         return "pending", None, None
     if not visible(status.followup_n, k) or status.followup_mean is None:
         return "withheld", None, None
@@ -62,11 +66,11 @@ def commitment_lines(
     k = config.privacy.min_group_size
     lines = []
     for team_id, name in teams:
-        for status in for_team(session, team_id=team_id or 0, limit=PER_TEAM):
+        for status in for_team(session, team_id=team_id or 0, now=now, limit=PER_TEAM):
             made = status.commitment.created_at
             if not since <= made <= now:
                 continue
-            outcome, mean, answers = _outcome(status, k)
+            outcome, mean, answers = followup_outcome(status, k)
             driver = status.commitment.driver
             lines.append(
                 CommitmentLine(

@@ -1,7 +1,9 @@
 """`pulse export`: CSVs of aggregates for HR's own analysis, never an individual answer.
 
 Rows per week for every team, every department (its teams rolled up) and the org
-(``(org)``). A figure is written only when the k guard allows it: the group had k+
+(``(org)``), from reportable answers only (storage.reportable: closed pulses with k+
+respondents, questions with k+ answers). A figure is written only when the k guard allows
+it: the group had k+
 respondents that week and is not isolatable by subtracting shown groups (visible_groups,
 applied to respondents per week, then per driver and for eNPS to their answer counts); a
 blanked group keeps its row with empty figures. A team's engagement is blank when any of its
@@ -146,12 +148,13 @@ def write_export(
     end = report_now(now, config.hr.digest_timezone).date()
     end -= dt.timedelta(days=end.weekday())
     start = end - dt.timedelta(weeks=weeks - 1)
+    ws, k = workspace_id, config.privacy.min_group_size
     frames = export_frames(
-        driver_agg(session, workspace_id=workspace_id, start=start, end=end),
-        participation(session, workspace_id=workspace_id, start=start, end=end),
-        cx_frame(session, workspace_id=workspace_id, start=start, end=end),
+        driver_agg(session, workspace_id=ws, start=start, end=end, k=k, now=now),
+        participation(session, workspace_id=ws, start=start, end=end, k=k, now=now),
+        cx_frame(session, workspace_id=ws, start=start, end=end),
         config=config,
-        k=config.privacy.min_group_size,
+        k=k,
     )
     out.mkdir(parents=True, exist_ok=True)
     written = {}

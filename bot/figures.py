@@ -1,8 +1,9 @@
 """Per-team weekly figures a report or dashboard may show, with every privacy guard applied.
 
-Contract: a figure is built only from pulses answered by at least k people and, within
-them, questions answered by at least k (storage.pulse_sums cells), rolled up along the
-config tree. So a week below k is left out, never averaged in, and multi-week figures
+Contract: a figure is built only from reportable answers (storage.reportable: closed
+pulses answered by at least k people and, within them, questions answered by at least k),
+rolled up along the config tree. So a week below k is left out, never averaged in, and
+multi-week figures
 (trend, baseline, driver changes, sparkline) rest only on weeks that were shown. Each
 week's teams (and each week's drivers) also pass insights.privacy.visible_groups, so no
 two figures, in one report or across reports and ``weeks`` values, differ by fewer than k.
@@ -20,13 +21,12 @@ from sqlmodel import Session
 from bot.config import AppConfig
 from bot.guard import Tree, shown_mask
 from insights.alerts import RedFlag, red_flags
-from insights.privacy import visible
-from insights.scores import driver_scores, team_period_scores, trend
-from storage.pulse_sums import pulse_counts, question_cells
+from insights.scores import SUMMED, driver_scores, team_period_scores, trend
+from storage.aggregates import driver_agg, participation
+from storage.left_out import small_pulses
 
 EXTRA_WEEKS = 4  # history before the window: the previous week and the red-flag baseline
 Z = 1.96
-SUMS = ["n", "total", "total_sq", "favourable", "promoters", "detractors"]
 NO_EARLIER = "No earlier week with enough answers to compare with ({n} respondents)"
 
 
@@ -76,16 +76,6 @@ def _rolled(frame: pd.DataFrame, tree: Tree, by: list[str], sums: list[str]) -> 
     return exploded.groupby(["team", *by], as_index=False)[sums].sum()
 
 
-def _driver_agg(cells: pd.DataFrame, tree: Tree) -> pd.DataFrame:
-    likert, nps = cells["kind"] == "likert5", cells["kind"] == "nps10"
-    cells = cells.assign(
-        favourable=cells["high"].where(likert, 0),
-        promoters=cells["top"].where(nps, 0),
-        detractors=cells["low"].where(nps, 0),
-    )
-    return _rolled(cells, tree, ["period", "driver"], SUMS)
-
-
 def team_figures(
     session: Session,
     *,
@@ -95,24 +85,23 @@ def team_figures(
     weeks: int,
     now: dt.datetime,
 ) -> dict[str, TeamFigures]:
-    """Figures for ``teams`` over the ``weeks`` weeks up to ``now``'s (two SQL queries)."""
+    """Figures for ``teams`` over the ``weeks`` weeks up to ``now``'s (three SQL queries)."""
     k, end = config.privacy.min_group_size, _monday(now.date())
     since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
     start = end - dt.timedelta(weeks=weeks - 1 + EXTRA_WEEKS)
-    pulses = pulse_counts(session, workspace_id=workspace_id, start=start, end=end)
-    cells = question_cells(session, workspace_id=workspace_id, start=start, end=end)
+    ws = workspace_id
+    part = participation(session, workspace_id=ws, start=start, end=end, k=k, now=now)
+    agg = driver_agg(session, workspace_id=ws, start=start, end=end, k=k, now=now)
+    small = small_pulses(session, workspace_id=ws, start=since.date(), end=end, k=k, now=now)
     tree = Tree.of(config)
-    kept = pulses[[visible(int(n), k) for n in pulses["respondents"]]]
-    cells = cells[cells["pulse_id"].isin(kept["pulse_id"]) & (cells["n"] >= max(k, 3))]
-    small = pulses[(pulses["period"] >= since) & ~pulses["pulse_id"].isin(kept["pulse_id"])]
-    left_out = _rolled(small.assign(one=1), tree, [], ["one"]).set_index("team")["one"]
+    left_out = _rolled(small, tree, [], ["pulses"]).set_index("team")["pulses"]
     empty = {
         t: TeamFigures(t, since.date(), weeks, left_out=int(left_out.get(t, 0))) for t in teams
     }
-    if kept.empty:
+    if part.empty:
         return empty
-    part = _rolled(kept, tree, ["period"], ["invited", "respondents"])
-    agg = _driver_agg(cells, tree)
+    part = _rolled(part, tree, ["period"], ["invited", "respondents"])
+    agg = _rolled(agg, tree, ["period", "driver"], SUMMED)
     scores = team_period_scores(agg, part)
     scores = scores[shown_mask(scores, tree, "respondents", k, by=[])].reset_index(drop=True)
     ds = driver_scores(agg)

@@ -19,6 +19,7 @@ from bot.analytics import team_insights
 from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.config import AppConfig
+from bot.digest_commitments import followup_outcome
 from bot.dm import local_label
 from bot.figures import TeamFigures, team_figures
 from insights.perception import perception_gap
@@ -27,11 +28,16 @@ from insights.scores import ORG
 from storage import commitments
 from storage.comments import pulse_comments
 from storage.cx import cx_frame
+from storage.models import Pulse
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
 from storage.responses import pulse_aggregate
 
 DEFAULT_WEEKS, MAX_WEEKS = 12, 52
+OPEN_SENTENCE = (
+    "Results appear once it has closed with at least {k} answers: figures that moved with "
+    "every answer would let anyone compare them before and after one person answered."
+)
 _WEEKS = re.compile(r"(\d{1,3})w?")
 Messages = list[dict[str, Any]]
 
@@ -138,28 +144,11 @@ def _team(
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
         return [report.message(f"No pulse has run for *{team_cfg.name}* yet.")]
-    agg = pulse_aggregate(session, pulse_id=pulse.id)
-    state = "open until" if is_open(pulse, now) else "closed"
-    label = f"opened {pulse.opened_at:%d %b %Y} · {state} {local_label(pulse.closes_at, 'UTC')}"
-    if not visible(agg.respondents, k):
-        if fig.period is None:
-            return [report.message(f"*{team_cfg.name}* · latest pulse\n" + withheld_sentence(k=k))]
-        latest = report.LatestPulse(label=label, withheld=withheld_sentence(k=k))
-    else:
-        latest = report.LatestPulse(
-            label=label,
-            respondents=agg.respondents,
-            participation=agg.respondents / agg.invited if agg.invited else 0.0,
-            lines=[
-                report.QuestionLine(
-                    text=q.text, kind=q.kind, n=q.n, mean=q.mean if visible(q.n, k) else None
-                )
-                for q in agg.questions
-                if q.kind != "text"
-            ],
-            comments=pulse_comments(session, pulse_id=pulse.id),
-        )
-    made = commitments.for_team(session, team_id=team.id or 0) if team else []
+    latest = _latest(session, pulse=pulse, k=k, now=now)
+    if latest.withheld is not None and fig.period is None:
+        head = f"*{team_cfg.name}* · latest pulse, {latest.label}"
+        return [report.message(f"{head}\n{latest.withheld}")]
+    made = commitments.for_team(session, team_id=team.id or 0, now=now) if team else []
     return report.team_report(
         team_name=team_cfg.name,
         fig=fig,
@@ -173,8 +162,7 @@ def _team(
                     c.commitment.text,
                     labels.get(c.commitment.driver, c.commitment.driver),
                     f"{c.commitment.created_at:%d %b}",
-                    c.followup_n,
-                    c.followup_mean if visible(c.followup_n, k) else None,
+                    *followup_outcome(c, k),
                 )
                 for c in made
             ],
@@ -182,6 +170,40 @@ def _team(
             k=k,
         ),
         other_teams=others,
+    )
+
+
+def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> report.LatestPulse:
+    """The latest pulse's figures once it has closed with k+ respondents; else why not.
+
+    While a pulse is open its figures would move with every answer, and comparing two looks
+    would give away one person's answers: only how many have answered so far is shown (k+).
+    """
+    agg = pulse_aggregate(session, pulse_id=pulse.id or 0)
+    if is_open(pulse, now):
+        label = (
+            f"opened {pulse.opened_at:%d %b %Y} · open until {local_label(pulse.closes_at, 'UTC')}"
+        )
+        so_far = ""
+        if visible(agg.respondents, k) and agg.invited:
+            so_far = f"{agg.respondents / agg.invited:.0%} of the team have answered so far. "
+        return report.LatestPulse(label=label, withheld=so_far + OPEN_SENTENCE.format(k=k))
+    closed = min(pulse.closed_at or pulse.closes_at, pulse.closes_at)
+    label = f"opened {pulse.opened_at:%d %b %Y} · closed {local_label(closed, 'UTC')}"
+    if not visible(agg.respondents, k):
+        return report.LatestPulse(label=label, withheld=withheld_sentence(k=k))
+    return report.LatestPulse(
+        label=label,
+        respondents=agg.respondents,
+        participation=agg.respondents / agg.invited if agg.invited else 0.0,
+        lines=[
+            report.QuestionLine(
+                text=q.text, kind=q.kind, n=q.n, mean=q.mean if visible(q.n, k) else None
+            )
+            for q in agg.questions
+            if q.kind != "text"
+        ],
+        comments=pulse_comments(session, pulse_id=pulse.id or 0),
     )
 
 

@@ -3,9 +3,11 @@
 ``driver_agg``: team, period, driver, n, total, total_sq, favourable, promoters, detractors.
 ``participation``: team, period, invited, respondents.
 
-Answers are first summed per (pulse, question) — from the response table's index, or from
-`response_rollup` for pulses folded after the retention period (storage.rollup) — then
-rolled up per team, week and driver, so no answer ever reaches Python. Scope: one team
+Only reportable answers count (storage.reportable: closed pulses with k+ respondents, and
+within them questions with k+ answers). They are first summed per (pulse, question) — from
+the response table's index, or from `response_rollup` for pulses folded after the retention
+period (storage.rollup) — then rolled up per team, week and driver, so no answer ever
+reaches Python. Scope: one team
 (optionally with every team below it, rolled up under its key, unless ``subteams=False``)
 or, with ``team_key=None``, each team of the workspace under its own key.
 """
@@ -16,11 +18,12 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, case, func
+from sqlalchemy import Select, case, func
 from sqlmodel import Session, col, select
 
 from storage.models import Delivery, Pulse, Question, Team
-from storage.rollup import question_sums, respondents
+from storage.reportable import reportable_pulses, reportable_sums
+from storage.rollup import respondents
 
 DRIVER_AGG_COLUMNS = [
     *("team", "period", "driver", "n", "total", "total_sq"),
@@ -76,20 +79,18 @@ def _frame(rows: list[Any], columns: list[str], label: str | None) -> pd.DataFra
     return frame.astype(dict.fromkeys(counts, "int64"))
 
 
-def _count_if(condition: ColumnElement[bool]) -> Any:
-    return func.sum(case((condition, 1), else_=0))
-
-
 def driver_agg(
     session: Session,
     *,
     workspace_id: int,
     start: dt.date,
     end: dt.date,
+    k: int,
+    now: dt.datetime,
     team_key: str | None = None,
     subteams: bool = True,
 ) -> pd.DataFrame:
-    """Sums per (team, week, driver) for pulses whose week starts between start and end.
+    """Sums per (team, week, driver) for reportable pulses whose week starts in [start, end].
 
     ``favourable`` counts likert answers 4–5; ``promoters`` (9–10) and ``detractors`` (0–6)
     count 0–10 answers; each is 0 on rows of the other kind, as insights.scores expects.
@@ -102,7 +103,7 @@ def driver_agg(
         team_key=team_key,
         subteams=subteams,
     )
-    per_question = question_sums(pulses)
+    per_question = reportable_sums(pulses, k=k, now=now)
     likert, nps = col(Question.kind) == "likert5", col(Question.kind) == "nps10"
     pq = per_question.c
     keys = [Pulse.period_start, Question.driver]
@@ -135,15 +136,17 @@ def participation(
     workspace_id: int,
     start: dt.date,
     end: dt.date,
+    k: int,
+    now: dt.datetime,
     team_key: str | None = None,
     subteams: bool = True,
 ) -> pd.DataFrame:
-    """Invited and respondents per (team, week), same scope as driver_agg.
+    """Invited and respondents per (team, week) over the same reportable pulses as driver_agg.
 
     ``invited`` counts deliveries except failed and skipped ones (a DM that was never posted
     invited nobody); ``respondents`` counts distinct respondents per pulse, summed over the week.
     """
-    pulses = _pulse_ids(
+    scope = _pulse_ids(
         session,
         workspace_id=workspace_id,
         start=start,
@@ -151,6 +154,7 @@ def participation(
         team_key=team_key,
         subteams=subteams,
     )
+    pulses = reportable_pulses(scope, k=k, now=now)
     invited = (
         select(Delivery.pulse_id, func.count().label("invited"))
         .where(col(Delivery.pulse_id).in_(pulses), col(Delivery.status).not_in(NOT_INVITED))

@@ -7,15 +7,19 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from storage.models import Commitment, Question
+from storage.models import Commitment, Pulse, Question
+from storage.reportable import closed_by
 from storage.rollup import question_means
 
 
 @dataclass(frozen=True)
 class CommitmentStatus:
+    """A commitment and its follow-up answers, counted only once the follow-up pulse closed."""
+
     commitment: Commitment
     followup_n: int
     followup_mean: float | None
+    followup_closed: bool = False
 
 
 def create(
@@ -88,20 +92,30 @@ def announced_in(session: Session, *, pulse_id: int) -> list[Commitment]:
     return list(session.exec(select(Commitment).where(Commitment.announced_pulse_id == pulse_id)))
 
 
-def for_team(session: Session, *, team_id: int, limit: int = 5) -> list[CommitmentStatus]:
-    """The team's latest commitments with their follow-up answers, aggregated in SQL."""
-    followups = select(Commitment.followup_pulse_id).where(
-        Commitment.team_id == team_id, col(Commitment.followup_pulse_id).is_not(None)
+def for_team(
+    session: Session, *, team_id: int, now: dt.datetime, limit: int = 5
+) -> list[CommitmentStatus]:
+    """The team's latest commitments with their follow-up answers, aggregated in SQL.
+
+    Answers count only once the follow-up pulse has closed (storage.reportable), so the
+    figure never moves while someone could watch it change with one person's answer.
+    """
+    followups = (
+        select(Commitment.followup_pulse_id)
+        .join(Pulse, col(Pulse.id) == Commitment.followup_pulse_id)
+        .where(Commitment.team_id == team_id, closed_by(now))
     )
     answers = question_means(followups)
+    closed = select(col(Pulse.id)).where(closed_by(now)).subquery()
     rows = session.exec(
-        select(Commitment, answers.c.n, answers.c.mean)
+        select(Commitment, answers.c.n, answers.c.mean, closed.c.id)
         .outerjoin(answers, answers.c.qid == Commitment.followup_question_id)
+        .outerjoin(closed, closed.c.id == Commitment.followup_pulse_id)
         .where(Commitment.team_id == team_id)
         .order_by(col(Commitment.id).desc())
         .limit(limit)
     ).all()
     return [
-        CommitmentStatus(c, int(n or 0), None if mean is None else float(mean))
-        for c, n, mean in rows
+        CommitmentStatus(c, int(n or 0), None if mean is None else float(mean), done is not None)
+        for c, n, mean, done in rows
     ]

@@ -72,16 +72,17 @@ def saved_view(*, team_name: str, text: str) -> dict[str, Any]:
 
 
 def report_section(
-    lines: list[tuple[str, str, str, int, float | None]], *, team_key: str, k: int
+    lines: list[tuple[str, str, str, str, float | None, int | None]], *, team_key: str, k: int
 ) -> list[dict[str, Any]]:
-    """(text, driver label, made on, follow-up n, follow-up mean) per commitment."""
+    """(text, driver label, made on, outcome, follow-up mean, answers) per commitment, the
+    outcome as bot.digest_commitments.followup_outcome says (mean and answers only from k+)."""
     blocks: list[dict[str, Any]] = [{"type": "divider"}]
     if lines:
         rows = []
-        for text, driver, made, n, mean in lines:
-            if mean is None and n == 0:
+        for text, driver, made, state, mean, n in lines:
+            if state == "pending":
                 outcome = "follow-up question pending"
-            elif mean is None or n < k:
+            elif mean is None or n is None:
                 outcome = f"follow-up: fewer than {k} answers, not shown"
             else:
                 outcome = f"made a difference: *{mean:.1f}* / 5 from {n} people"

@@ -5,6 +5,7 @@ One stack per database backend per module: sandbox Slack, migrated database, web
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import socket
@@ -20,13 +21,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import col, update
 
 from sandbox import company
 from sandbox.sender import SlackSender
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
-from storage.db import make_engine
+from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
+from storage.models import Pulse
 from tests.conftest import PG_URL, REPO, pg_schema
 
 SECRET = "acceptance-test-pseudonymisation-key"
@@ -62,6 +65,17 @@ class Stack:
 
     def latest_dm(self, user_id: str) -> dict[str, Any]:
         return self.ws.dm_messages(user_id)[-1]
+
+    def close_pulses(self) -> None:
+        """Close every open pulse now, as the worker's closing job does at closing time
+        (reports show a pulse's figures only once it has closed)."""
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        with session_scope(self.engine) as s:
+            s.exec(
+                update(Pulse)
+                .where(col(Pulse.closed_at).is_(None))
+                .values(closes_at=past, closed_at=past)
+            )
 
     def reply_to(self, user_id: str, text: str) -> dict[str, Any]:
         """Type `/pulse text` and return what the app posted to the response URL."""

@@ -31,6 +31,7 @@ def test_commitment_is_announced_then_followed_up_and_reported(stack: Stack) -> 
     assert stack.pulse("teams", "sync").returncode == 0
     _send(stack)
     _everyone_answers(stack)
+    stack.close_pulses()
     stack.reply_to("U0MANAGER", "report")
     report = stack.ws.ephemerals("U0MANAGER")[-1]
     stack.slack.click("U0MANAGER", report, action_id=ids.COMMIT_OPEN)
@@ -57,6 +58,9 @@ def test_commitment_is_announced_then_followed_up_and_reported(stack: Stack) -> 
     followup = json.dumps(stack.latest_dm(SUPPORT[0]), ensure_ascii=False)
     assert "this commitment has made a real difference" in followup
     _everyone_answers(stack, value_index=4)  # Strongly agree
+    pending = json.dumps(stack.reply_to("U0MANAGER", "report"), ensure_ascii=False)
+    assert "follow-up question pending" in pending  # no figure while it is open
+    stack.close_pulses()
 
     reply = json.dumps(stack.reply_to("U0MANAGER", "report"), ensure_ascii=False)
     assert promise in reply

@@ -31,6 +31,7 @@ def test_demo_walks_through_the_product_in_under_a_minute(tmp_path: Path) -> Non
     assert "12 weeks of history" in out
     assert "sent 12 DMs, 0 failed" in out
     assert "✓ Recorded" in out  # the DM updated in place after the simulated clicks
+    assert "have answered so far" in out  # the report while the pulse is open
     assert "CUSTOMER SUPPORT · PULSE REPORT" in out
     assert "only the managers of Customer Support and HR" in out
     assert (tmp_path / "out" / "demo.db").exists()

@@ -151,8 +151,11 @@ def test_comments_reach_the_manager_only_from_k_respondents(stack: Stack) -> Non
     for user in SUCCESS[3:7]:  # four respondents: below k = 5
         _answer_first(stack, user)
     hidden = json.dumps(stack.reply_to("U0SUCCESSLEAD", "report"))
-    assert said not in hidden and "No figures yet" in hidden
+    assert said not in hidden and "Results appear once it has closed" in hidden
     _answer_first(stack, SUCCESS[7])
+    still_open = json.dumps(stack.reply_to("U0SUCCESSLEAD", "report"))
+    assert said not in still_open and "answered so far" in still_open
+    stack.close_pulses()
     shown = json.dumps(stack.reply_to("U0SUCCESSLEAD", "report"))
     assert said in shown and "Anonymous comments" in shown
     assert "U0SUC" not in shown  # no author, no respondent ids

@@ -42,6 +42,7 @@ def test_the_report_is_for_managers_and_hr_only(stack: Stack, tmp_path: Path) ->
     assert stack.pulse("cx", "import", str(csv)).returncode == 0
     assert stack.pulse("send-pulse", "--team", "support").returncode == 0
     _everyone_answers(stack, SUPPORT[:6])
+    stack.close_pulses()
 
     report = _text(stack.reply_to("U0MANAGER", "report"))
     for part in (

@@ -72,6 +72,13 @@ def test_sync_send_answer_and_report(stack: Stack) -> None:
     highlighted = [b for b in _answer_buttons(stack.latest_dm(SUPPORT[0]))[0] if b.get("style")]
     assert [b["value"] for b in highlighted] == [new["value"]]
 
+    # While the pulse is open only how many answered shows: figures that moved with each
+    # answer would give away one person's answers to anyone comparing two looks.
+    still_open = _report_text(stack.reply_to("U0MANAGER", "report"))
+    assert "50% of the team have answered so far" in still_open
+    assert "Respondents" not in still_open and f"*{mean(chosen[0]):.1f}*" not in still_open
+
+    stack.close_pulses()
     report = _report_text(stack.reply_to("U0MANAGER", "report"))
     assert "Customer Support" in report
     assert "Respondents*\\n6" in report
@@ -92,6 +99,7 @@ def test_below_the_minimum_group_size_no_figures_are_shown(stack: Stack) -> None
     assert stack.pulse("send-pulse", "--team", "success").returncode == 0
     for user in company.team_members("success")[:4]:  # k is 5
         _click(stack, user, _answer_buttons(stack.latest_dm(user))[0][3])
+    stack.close_pulses()
     reply = _report_text(stack.reply_to("U0SUCCESSLEAD", "report"))
     assert "No figures yet" in reply and "at least 5 people" in reply
     assert "Respondents" not in reply and "/ 5" not in reply

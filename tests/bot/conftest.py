@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine, func
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, select, update
 
 from bot.app import build_app
 from bot.context import Context
@@ -28,7 +28,7 @@ from sandbox.sender import sign
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
 from storage.db import make_engine, session_scope
-from storage.models import Comment, Employee, Response
+from storage.models import Comment, Employee, Pulse, Response
 from storage.org import workspace_by_slack_id
 from tests.conftest import REPO
 
@@ -73,6 +73,17 @@ class World:
         posts = self.sandbox.workspace.response_url_posts()
         assert len(posts) == before + 1
         return posts[-1]["body"]
+
+    def close_pulse(self) -> None:
+        """Close the pulse now, as jobs.closing does at its closing time: reports show a
+        pulse's figures only once it has closed."""
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        with session_scope(self.engine) as s:
+            s.exec(
+                update(Pulse)
+                .where(Pulse.id == self.pulse_id)
+                .values(closes_at=past, closed_at=past)
+            )
 
     def counts(self) -> tuple[int, int, int]:
         with session_scope(self.engine) as s:

@@ -41,6 +41,7 @@ def answered(world: World) -> None:
                 secret, workspace="T0SANDBOX", user_id=user, pulse_id=world.pulse_id
             )
             record_answer(s, pulse_id=world.pulse_id, question_id=qid, respondent=key, value=4)
+    world.close_pulse()  # figures show once the pulse has closed
 
 
 @pytest.mark.parametrize(

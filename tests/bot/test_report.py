@@ -68,10 +68,17 @@ def _answer(world: World, users: list[str], value: int = 4) -> None:
 def test_sections_appear_only_once_k_people_answered(world: World) -> None:
     _answer(world, SUPPORT[:4])
     hidden = _text(world.command("U0MANAGER", "report"))
-    assert "No figures yet" in hidden and "at least 5 people" in hidden
+    assert "Results appear once it has closed with at least 5 answers" in hidden
+    assert "answered so far" not in hidden  # not even how many, below k
     assert "Engagement" not in hidden and "Respondents" not in hidden and "4.0" not in hidden
 
     _answer(world, SUPPORT[4:6])
+    still_open = _text(world.command("U0MANAGER", "report"))
+    assert "50% of the team have answered so far" in still_open
+    assert "Results appear once it has closed" in still_open
+    assert "Respondents" not in still_open and "4.0" not in still_open
+
+    world.close_pulse()
     shown = _text(world.command("U0MANAGER", "report"))
     assert "Respondents*\\n6" in shown and "*4.0* / 5" in shown
     assert "Engagement *75* · no earlier week with enough answers to compare with" in shown
@@ -81,6 +88,7 @@ def test_sections_appear_only_once_k_people_answered(world: World) -> None:
 
 def test_weeks_argument_and_usage(world: World) -> None:
     _answer(world, SUPPORT[:6])  # idempotent: the same six answers
+    world.close_pulse()
     assert "Last 4 weeks" in _text(world.command("U0MANAGER", "report support 4"))
     assert "Last 8 weeks" in _text(world.command("U0MANAGER", "report 8w"))
     assert "Last 12 weeks" in _text(world.command("U0MANAGER", "report"))
@@ -100,6 +108,7 @@ def test_help_lists_every_subcommand(world: World) -> None:
 
 def test_refused_politely_and_hr_sees_the_whole_org(world: World) -> None:
     _answer(world, SUPPORT[:6])  # idempotent: the same six answers
+    world.close_pulse()
     refused = _text(world.command(SUPPORT[1], "report support"))
     assert "Sorry, only the managers of *Customer Support* and HR" in refused
     assert "Engagement" not in refused
@@ -110,6 +119,7 @@ def test_refused_politely_and_hr_sees_the_whole_org(world: World) -> None:
 
 def test_home_dashboard_for_managers_only(world: World) -> None:
     _answer(world, SUPPORT[:6])  # idempotent: the same six answers
+    world.close_pulse()
     uploads: list[bytes] = []
 
     def upload(png: bytes, title: str) -> str:
@@ -183,7 +193,7 @@ def _figures(engine: Engine, weeks: int = 12) -> dict[str, TeamFigures]:
             workspace_id=ws,
             teams=["cx", "support", "success"],
             weeks=weeks,
-            now=NOW,
+            now=NOW + dt.timedelta(days=3),  # Sunday: the pulses have closed
         )
 
 

@@ -142,7 +142,9 @@ def test_a_real_history_posts_charts_with_files_v2_and_hides_groups_below_k(
         for k in (5, 8):  # Onboarding has 7 people: never 8 answers in a week
             config = with_k(settings.config, k)
             org = org_insights(s, config=config, workspace_id=ws, now=report_now(at(0, 9)))
-            grids[k] = heatmap_frame(s, org=org, config=config, workspace_id=ws, labels={})
+            grids[k] = heatmap_frame(
+                s, org=org, config=config, workspace_id=ws, labels={}, now=at(0, 9)
+            )
         nobody = build_digest(s, config=with_k(settings.config, 70), workspace_id=ws, now=at(0, 9))
     assert grids[5].notna().all().all() and grids[5].index[0] == "Customer Support"
     assert grids[8].loc["Onboarding"].isna().all() and grids[8].notna().any().any()

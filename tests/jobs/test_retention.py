@@ -55,6 +55,8 @@ def _figures(engine: Engine, ids: dict[str, int], pulse_id: int):  # type: ignor
             "workspace_id": ids["workspace"],
             "start": dt.date(2026, 1, 1),
             "end": dt.date(2027, 1, 1),
+            "k": 5,
+            "now": NOW + dt.timedelta(days=500),
         }
         return (
             pulse_aggregate(s, pulse_id=pulse_id),

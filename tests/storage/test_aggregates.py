@@ -1,4 +1,8 @@
-"""SQL aggregates equal what a hand (or a plain Python loop) computes from the answers."""
+"""SQL aggregates equal what a hand (or a plain Python loop) computes from the answers.
+
+Only reportable answers count: pulses closed by ``now`` with k+ respondents, and within
+them questions with k+ answers (storage.reportable); k is 3 here, the lowest allowed.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from storage.models import Delivery, Employee, Pulse, Question, Response, Team, 
 
 MONDAY = dt.date(2026, 11, 2)
 MONDAY_UTC = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+K = 3
+LATER = MONDAY_UTC + dt.timedelta(weeks=5)  # every pulse has closed
 TEAMS = ("support", "success")
 PEOPLE = 6
 COUNTED = ("favourable", "promoters", "detractors")
@@ -31,6 +37,10 @@ QUESTIONS = {  # key: (driver, kind)
 Answer = tuple[str, int, int, str, int, int]
 # A delivery: (team, week, pulse number, person, outbox status).
 Invite = tuple[str, int, int, int, str]
+
+
+def _opened(week: int, number: int) -> dt.datetime:
+    return dt.datetime.combine(MONDAY + dt.timedelta(weeks=week, days=number), dt.time(9), dt.UTC)
 
 
 def build(s: Session, answers: Iterable[Answer], invites: Iterable[Invite]) -> int:
@@ -52,7 +62,7 @@ def build(s: Session, answers: Iterable[Answer], invites: Iterable[Invite]) -> i
     answers, invites = list(answers), list(invites)
     pulses: dict[tuple[str, int, int], Pulse] = {}
     for team, week, number in {a[:3] for a in answers} | {i[:3] for i in invites}:
-        at = dt.datetime.combine(MONDAY + dt.timedelta(weeks=week, days=number), dt.time(9), dt.UTC)
+        at = _opened(week, number)
         pulses[team, week, number] = Pulse(
             workspace_id=ws.id,
             team_id=teams[team].id,
@@ -84,10 +94,34 @@ def build(s: Session, answers: Iterable[Answer], invites: Iterable[Invite]) -> i
     return ws.id
 
 
-def expected(answers: list[Answer], invites: list[Invite]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def reportable(answers: list[Answer], now: dt.datetime) -> list[Answer]:
+    """The answers that may count, by a plain loop: closed pulses of K+ people, cells of K+."""
+    people: dict[tuple, set] = defaultdict(set)
+    cells: dict[tuple, int] = defaultdict(int)
+    for a in answers:
+        people[a[:3]].add(a[4])
+        cells[a[:4]] += 1
+    return [
+        a
+        for a in answers
+        if len(people[a[:3]]) >= K
+        and cells[a[:4]] >= K
+        and _opened(a[1], a[2]) + dt.timedelta(days=1) <= now
+    ]
+
+
+def expected(
+    answers: list[Answer], invites: list[Invite], now: dt.datetime = LATER
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same two frames by a plain loop over every answer."""
+    counted = {
+        a[:3]
+        for a in answers
+        if _opened(a[1], a[2]) + dt.timedelta(days=1) <= now
+        and len({b[4] for b in answers if b[:3] == a[:3]}) >= K
+    }
     sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
-    for team, week, _, key, _, v in answers:
+    for team, week, _, key, _, v in reportable(answers, now):
         driver, kind = QUESTIONS[key]
         row = sums[team, MONDAY + dt.timedelta(weeks=week), driver]
         likert = kind == "likert5"
@@ -105,7 +139,7 @@ def expected(answers: list[Answer], invites: list[Invite]) -> tuple[pd.DataFrame
     for team, week, number, _, status in invites:
         invited[team, week, number] += int(status not in ("failed", "skipped"))
     weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for pulse in set(people) | {i[:3] for i in invites}:
+    for pulse in counted:
         row = weeks[pulse[0], MONDAY + dt.timedelta(weeks=pulse[1])]
         row[0] += invited[pulse]
         row[1] += len(people[pulse])
@@ -122,22 +156,33 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(counts, "int64"))
 
 
-def frames(s: Session, ws: int, **scope: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+def frames(
+    s: Session, ws: int, now: dt.datetime = LATER, **scope: object
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     window = {"workspace_id": ws, "start": MONDAY, "end": MONDAY + dt.timedelta(weeks=3)}
-    return driver_agg(s, **window, **scope), participation(s, **window, **scope)  # type: ignore[arg-type]
+    guarded = {**window, "k": K, "now": now, **scope}
+    return driver_agg(s, **guarded), participation(s, **guarded)  # type: ignore[arg-type]
 
 
 HAND_ANSWERS: list[Answer] = [
-    # support, week 0: two people answer wellbeing twice over (two questions) and eNPS.
+    # support, week 0: three people answer wellbeing and eNPS; one also answers a second
+    # wellbeing question, a cell of one answer that never counts.
     ("support", 0, 0, "wellbeing.energy", 0, 5),
     ("support", 0, 0, "wellbeing.rested", 0, 3),
     ("support", 0, 0, "enps.recommend", 0, 10),
     ("support", 0, 0, "wellbeing.energy", 1, 4),
     ("support", 0, 0, "enps.recommend", 1, 6),
-    # support, week 1: two pulses that week; person 0 answers both (two respondents).
+    ("support", 0, 0, "wellbeing.energy", 2, 2),
+    ("support", 0, 0, "enps.recommend", 2, 9),
+    # support, week 1: two pulses that week; the second, answered by one person, never counts.
     ("support", 1, 0, "tools.what_i_need", 0, 2),
+    ("support", 1, 0, "tools.what_i_need", 1, 4),
+    ("support", 1, 0, "tools.what_i_need", 2, 5),
     ("support", 1, 1, "tools.what_i_need", 0, 4),
-    ("success", 0, 0, "wellbeing.energy", 2, 1),
+    ("success", 0, 0, "wellbeing.energy", 3, 1),
+    ("success", 0, 0, "wellbeing.energy", 4, 2),
+    ("success", 0, 0, "wellbeing.energy", 5, 3),
+    ("success", 1, 0, "wellbeing.energy", 3, 1),  # one respondent: never counts
 ]
 HAND_INVITES: list[Invite] = [
     ("support", 0, 0, 0, "sent"),
@@ -146,8 +191,10 @@ HAND_INVITES: list[Invite] = [
     ("support", 0, 0, 3, "failed"),  # the DM failed: not invited
     ("support", 0, 0, 4, "skipped"),  # opted out before the send: not invited
     ("support", 1, 0, 0, "sent"),
+    ("support", 1, 0, 1, "sent"),
+    ("support", 1, 0, 2, "sent"),
     ("support", 1, 1, 0, "sent"),
-    ("success", 0, 0, 2, "sent"),
+    *(("success", 0, 0, person, "sent") for person in (3, 4, 5)),
     ("success", 2, 0, 3, "sent"),  # invited, nobody answered
 ]
 
@@ -161,12 +208,22 @@ def test_frames_match_hand_computed_values(engine: Engine) -> None:
         # team, period, driver, n, total, total_sq, favourable, promoters, detractors
         dict(zip(agg.columns, row, strict=True))
         for row in [
-            ("support", w0, "enps", 2, 16, 136, 0, 1, 1),
-            ("support", w0, "wellbeing", 3, 12, 50, 2, 0, 0),
-            ("support", w1, "tools", 2, 6, 20, 1, 0, 0),
+            ("support", w0, "enps", 3, 25, 217, 0, 2, 1),
+            ("support", w0, "wellbeing", 3, 11, 45, 2, 0, 0),
+            ("support", w1, "tools", 3, 11, 45, 2, 0, 0),
         ]
     ]
-    assert part.values.tolist() == [["support", w0, 3, 2], ["support", w1, 2, 2]]
+    assert part.values.tolist() == [["support", w0, 3, 3], ["support", w1, 3, 3]]
+
+
+def test_an_open_pulse_counts_only_once_it_has_closed(engine: Engine) -> None:
+    with Session(engine) as s:
+        ws = build(s, HAND_ANSWERS, HAND_INVITES)
+        during = _opened(1, 0) + dt.timedelta(hours=12)  # week 1's first pulse is still open
+        agg, part = frames(s, ws, now=during, team_key="support")
+        after, _ = frames(s, ws, now=during + dt.timedelta(hours=12), team_key="support")
+    assert set(agg["period"]) == {pd.Timestamp(MONDAY)} and len(part) == 1
+    assert "tools" in set(after["driver"])
 
 
 def test_a_department_rolls_up_its_teams_and_the_org_keeps_them_apart(engine: Engine) -> None:
@@ -177,18 +234,20 @@ def test_a_department_rolls_up_its_teams_and_the_org_keeps_them_apart(engine: En
         org_agg, org_part = frames(s, ws)
     assert set(dept_agg["team"]) == {"cx-org"} and own_agg.empty
     wellbeing = dept_agg[dept_agg["driver"] == "wellbeing"]
-    assert wellbeing[["n", "total", "favourable"]].values.tolist() == [[4, 13, 2]]
-    assert dept_part[["invited", "respondents"]].values.tolist() == [[4, 3], [2, 2], [1, 0]]
+    assert wellbeing[["n", "total", "favourable"]].values.tolist() == [[6, 17, 2]]
+    assert dept_part[["invited", "respondents"]].values.tolist() == [[6, 6], [3, 3]]
     assert sorted(set(org_agg["team"])) == ["success", "support"]
-    assert org_part.groupby("team")["invited"].sum().to_dict() == {"success": 2, "support": 5}
+    assert org_part.groupby("team")["invited"].sum().to_dict() == {"success": 3, "support": 6}
 
 
 def test_weeks_outside_the_window_are_left_out(engine: Engine) -> None:
     with Session(engine) as s:
         ws = build(s, HAND_ANSWERS, HAND_INVITES)
         week = MONDAY + dt.timedelta(weeks=1)
-        agg = driver_agg(s, workspace_id=ws, team_key="support", start=week, end=week)
-        nothing = participation(s, workspace_id=ws + 1, start=MONDAY, end=MONDAY)
+        agg = driver_agg(
+            s, workspace_id=ws, team_key="support", start=week, end=week, k=K, now=LATER
+        )
+        nothing = participation(s, workspace_id=ws + 1, start=MONDAY, end=MONDAY, k=K, now=LATER)
     assert agg["driver"].tolist() == ["tools"]
     assert nothing.empty and nothing.columns.tolist() == [
         "team",
@@ -220,14 +279,15 @@ invites = st.lists(
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(answers=answers, invites=invites)
+@given(answers=answers, invites=invites, hours=st.integers(0, 24 * 7 * 4))
 def test_sql_aggregates_equal_a_python_loop(
-    engine: Engine, answers: list[Answer], invites: list[Invite]
+    engine: Engine, answers: list[Answer], invites: list[Invite], hours: int
 ) -> None:
+    now = MONDAY_UTC + dt.timedelta(hours=hours)
     with Session(engine) as s:
         ws = build(s, answers, invites)
-        agg, part = frames(s, ws)
+        agg, part = frames(s, ws, now=now)
         s.rollback()
-    want_agg, want_part = expected(answers, invites)
+    want_agg, want_part = expected(answers, invites, now)
     pd.testing.assert_frame_equal(agg, want_agg, check_index_type=False)
     pd.testing.assert_frame_equal(part, want_part, check_index_type=False)

@@ -1,0 +1,51 @@
+"""Pulses that closed with fewer than k respondents: counted, so a report can say that
+answers were left out, but never summed into any figure (storage.reportable)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Pulse, Team
+from storage.reportable import closed_by
+from storage.rollup import respondents
+
+
+def small_pulses(
+    session: Session, *, workspace_id: int, start: dt.date, end: dt.date, k: int, now: dt.datetime
+) -> pd.DataFrame:
+    """``team``, ``period``, ``pulses``: closed pulses of weeks [start, end] below k respondents.
+
+    Unanswered pulses count too, so the figure says nothing about how many fewer than k.
+    """
+    scope = select(Pulse.id).where(
+        Pulse.workspace_id == workspace_id,
+        col(Pulse.period_start) >= start,
+        col(Pulse.period_start) <= end,
+        closed_by(now),
+    )
+    people = respondents(scope)
+    per_pulse = (
+        select(
+            col(Pulse.team_id).label("team_id"),
+            col(Pulse.period_start).label("period"),
+            func.coalesce(func.sum(people.c.people), 0).label("people"),
+        )
+        .select_from(Pulse)
+        .outerjoin(people, people.c.pulse_id == Pulse.id)
+        .where(col(Pulse.id).in_(scope))
+        .group_by(col(Pulse.id), col(Pulse.team_id), col(Pulse.period_start))
+        .subquery()
+    )
+    query = (
+        select(Team.key, per_pulse.c.period, func.count())
+        .join(per_pulse, per_pulse.c.team_id == Team.id)
+        .where(per_pulse.c.people < k)
+        .group_by(col(Team.key), per_pulse.c.period)
+    )
+    frame = pd.DataFrame(list(session.exec(query).all()), columns=["team", "period", "pulses"])
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame.astype({"pulses": "int64"})
