@@ -168,7 +168,7 @@ def store(engine: Engine, org: Org) -> int:
             found = upsert_employees(s, workspace_id=ws.id, members=members)
             people[key] = list(found.values())
             set_team_members(s, team_id=ids[key], employee_ids=people[key])
-        for spec in org.pulses:
+        for spec in sorted(org.pulses, key=lambda p: (-p.weeks_ago, p.extra)):  # in time order
             opened = THIS_TUESDAY - dt.timedelta(weeks=spec.weeks_ago, hours=-2 * spec.extra)
             pulse = open_pulse(
                 s,
