@@ -139,17 +139,22 @@ def _link(
 def _frames(
     session: Session,
     *,
+    config: AppConfig,
     workspace_id: int,
     team_key: str | None,
-    start: dt.date,
-    end: dt.date,
-    k: int,
+    weeks: int,
+    link_weeks: int,
+    now: dt.datetime,
     closed_by: dt.datetime,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """driver_agg and participation of reportable answers (pulses closed by ``closed_by``),
-    and cx, for the scope: each one GROUP BY (or lookup) query."""
+) -> tuple[pd.Timestamp, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The report window's first Monday, then driver_agg and participation of reportable
+    answers (pulses closed by ``closed_by``) and cx over the link window, each one query."""
+    k, end = config.privacy.min_group_size, _monday(now.date())
+    since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
+    start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
     ws, key = workspace_id, team_key
     return (
+        since,
         driver_agg(
             session, workspace_id=ws, start=start, end=end, k=k, now=closed_by, team_key=key
         ),
@@ -173,16 +178,15 @@ def team_insights(
 ) -> TeamInsights:
     """One team (with every team below it) over the last ``weeks`` weeks up to ``now``'s,
     from pulses closed by ``closed_by`` (default ``now``)."""
-    k, end = config.privacy.min_group_size, _monday(now.date())
-    since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
-    start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
-    agg, part, cx = _frames(
+    k = config.privacy.min_group_size
+    since, agg, part, cx = _frames(
         session,
+        config=config,
         workspace_id=workspace_id,
         team_key=team_key,
-        start=start,
-        end=end,
-        k=k,
+        weeks=weeks,
+        link_weeks=link_weeks,
+        now=now,
         closed_by=closed_by or now,
     )
     scores = _shown(team_period_scores(agg, part), "respondents", k)
@@ -220,16 +224,15 @@ def org_insights(
 ) -> OrgInsights:
     """The whole org: its scores, every team's latest week, teams at risk, pooled links;
     from pulses closed by ``closed_by`` (default ``now``)."""
-    k, end = config.privacy.min_group_size, _monday(now.date())
-    since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
-    start = end - dt.timedelta(weeks=max(weeks, link_weeks) - 1)
-    agg, part, cx = _frames(
+    k = config.privacy.min_group_size
+    since, agg, part, cx = _frames(
         session,
+        config=config,
         workspace_id=workspace_id,
         team_key=None,
-        start=start,
-        end=end,
-        k=k,
+        weeks=weeks,
+        link_weeks=link_weeks,
+        now=now,
         closed_by=closed_by or now,
     )
     scores = _shown(team_period_scores(agg, part), "respondents", k)
