@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from sqlalchemy import Engine
 
 from bench.fanout import seed_database, seed_sandbox, tally
@@ -17,6 +19,17 @@ from jobs.delivery import Sender
 from jobs.pacing import Pacer
 from sandbox.ratelimit import RateLimiter
 from sandbox.server import SandboxServer
+
+
+@pytest.fixture(autouse=True)
+def settled_heap() -> Iterator[None]:
+    """Rates here are measured over a few seconds inside the test process, where the sandbox
+    also runs: keep what earlier tests left on the heap out of the garbage collector's way
+    (as a fresh worker process would be), so a full collection cannot stall the sender."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 def _in_threads(count: int, target: Callable[[], None]) -> None:
