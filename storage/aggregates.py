@@ -22,8 +22,7 @@ from sqlalchemy import Select, case, func
 from sqlmodel import Session, col, select
 
 from storage.models import Delivery, Pulse, Question, Team
-from storage.reportable import reportable_pulses, reportable_sums
-from storage.rollup import respondents
+from storage.reportable import reportable_respondents, reportable_sums
 
 DRIVER_AGG_COLUMNS = [
     *("team", "period", "driver", "n", "total", "total_sq"),
@@ -154,26 +153,24 @@ def participation(
         team_key=team_key,
         subteams=subteams,
     )
-    pulses = reportable_pulses(scope, k=k, now=now)
+    answered = reportable_respondents(scope, k=k, now=now)
     invited = (
         select(Delivery.pulse_id, func.count().label("invited"))
-        .where(col(Delivery.pulse_id).in_(pulses), col(Delivery.status).not_in(NOT_INVITED))
+        .where(col(Delivery.pulse_id).in_(scope), col(Delivery.status).not_in(NOT_INVITED))
         .group_by(col(Delivery.pulse_id))
         .subquery()
     )
-    answered = respondents(pulses)
     keys = [Team.key, Pulse.period_start] if team_key is None else [Pulse.period_start]
     query = (
         select(  # type: ignore[call-overload]
             *keys,
             func.sum(func.coalesce(invited.c.invited, 0)),
-            func.sum(func.coalesce(answered.c.people, 0)),
+            func.sum(answered.c.people),
         )
-        .select_from(Pulse)
+        .select_from(answered)
+        .join(Pulse, col(Pulse.id) == answered.c.pulse_id)
         .join(Team, col(Team.id) == Pulse.team_id)
         .outerjoin(invited, invited.c.pulse_id == Pulse.id)
-        .outerjoin(answered, answered.c.pulse_id == Pulse.id)
-        .where(col(Pulse.id).in_(pulses))
         .group_by(*keys)
         .order_by(*keys)
     )

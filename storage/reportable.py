@@ -26,18 +26,25 @@ def closed_by(moment: dt.datetime) -> Any:
     return or_(col(Pulse.closes_at) <= moment, col(Pulse.closed_at) <= moment)
 
 
-def reportable_pulses(pulses: Any, *, k: int, now: dt.datetime) -> Any:
-    """The ids among ``pulses`` (a select of pulse ids) closed by ``now`` with k+ respondents."""
+def reportable_respondents(pulses: Any, *, k: int, now: dt.datetime) -> Subquery:
+    """``pulse_id``, ``people`` for the pulses among ``pulses`` (a select of pulse ids) that
+    closed by ``now`` with k+ respondents: respondents are counted once, here."""
     if k < LOWEST_K:
         raise ValueError(f"minimum group size {k} is below {LOWEST_K}")
     people = respondents(pulses)
     return (
-        select(col(Pulse.id))
+        select(col(Pulse.id).label("pulse_id"), func.sum(people.c.people).label("people"))
         .join(people, people.c.pulse_id == Pulse.id)
         .where(closed_by(now))
         .group_by(col(Pulse.id))
         .having(func.sum(people.c.people) >= k)
+        .subquery("reportable_respondents")
     )
+
+
+def reportable_pulses(pulses: Any, *, k: int, now: dt.datetime) -> Any:
+    """The ids among ``pulses`` (a select of pulse ids) closed by ``now`` with k+ respondents."""
+    return select(reportable_respondents(pulses, k=k, now=now).c.pulse_id)
 
 
 def reportable_sums(pulses: Any, *, k: int, now: dt.datetime) -> Subquery:
