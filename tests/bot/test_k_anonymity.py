@@ -344,7 +344,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         engine.dispose()
 
 
-EXAMPLES = int(os.environ.get("PULSE_PRIVACY_EXAMPLES", "6"))  # more: a longer hunt
+EXAMPLES = int(os.environ.get("PULSE_PRIVACY_EXAMPLES", "4"))  # more: a longer hunt
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
