@@ -27,9 +27,9 @@ from storage.models import Delivery
 from tests.conftest import PG_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.acceptance]
-PEOPLE = 5000
+PEOPLE = 3000
 CEILING = 600  # chat.postMessage per second, shared by the three workers
-ANSWER_EVERY = 5  # one person in five answers (1,000 answers), as soon as their DM lands
+ANSWER_EVERY = 5  # one person in five answers (600 answers), as soon as their DM lands
 
 
 @pytest.fixture(scope="module")

@@ -79,7 +79,7 @@ def test_three_workers_on_postgresql_send_2000_with_no_duplicate_and_no_miss(
         pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
     with database(PG_URL, tmp_path) as url:
         engine = make_engine(url)
-        users = seed_sandbox(sandbox.workspace, 2000)  # 5,000 with web processes: test_scale
+        users = seed_sandbox(sandbox.workspace, 2000)  # with web processes too: test_scale
         pulse_id = seed_database(engine, users)
         env = worker_env(sandbox, url, tmp_path, rate=1000, threads=8)
         procs.extend(start_worker(env, f"worker.{i}") for i in range(1, 4))
