@@ -3,8 +3,7 @@
 Rows per week for every team, every department (its teams rolled up) and the org
 (``(org)``), from reportable answers only (storage.reportable: closed pulses with k+
 respondents, questions with k+ answers). A figure is written only when the k guard allows
-it: the group had k+
-respondents that week and is not isolatable by subtracting shown groups (visible_groups,
+it: the group had k+ respondents that week and is not isolatable by subtracting shown groups (visible_groups,
 applied to respondents per week, then per driver and for eNPS to their answer counts); a
 blanked group keeps its row with empty figures. A team's engagement is blank when any of its
 driver cells is, since the shown ones and the engagement would give the hidden one away.

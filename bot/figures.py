@@ -3,8 +3,8 @@
 Contract: a figure is built only from reportable answers (storage.reportable: closed
 pulses answered by at least k people and, within them, questions answered by at least k),
 rolled up along the config tree. So a week below k is left out, never averaged in, and
-multi-week figures
-(trend, baseline, driver changes, sparkline) rest only on weeks that were shown. Each
+multi-week figures (trend, baseline, driver changes, sparkline) rest only on weeks that
+were shown. Each
 week's teams (and each week's drivers) also pass insights.privacy.visible_groups, so no
 two figures, in one report or across reports and ``weeks`` values, differ by fewer than k.
 """
