@@ -1,10 +1,10 @@
 """The digest's chart images: engagement against CX over time, and drivers by team.
 
-Only reportable answers (storage.reportable) reach a chart: org weeks with k+ respondents,
-and heatmap cells from k+ answers of a group nameable in that week
-(bot.digest.shown_groups); other cells are NaN, drawn grey as hidden. Past ``MAX_HEATMAP_ROWS`` teams the heatmap rolls teams
-up into their top-level department, which keeps it readable (and departments are larger
-groups, so the guard hides less).
+Only reportable answers (storage.reportable) reach a chart: org weeks with k+ respondents, and
+heatmap cells from k+ answers of a group nameable in that week (bot.digest.shown_groups); other
+cells are NaN, drawn grey as hidden. Past ``MAX_HEATMAP_ROWS`` teams the heatmap rolls teams up into
+their top-level department, which keeps it readable (and departments are larger groups, so the guard
+hides less).
 """
 
 from __future__ import annotations

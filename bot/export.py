@@ -1,14 +1,13 @@
 """`pulse export`: CSVs of aggregates for HR's own analysis, never an individual answer.
 
-Rows per week for every team, every department (its teams rolled up) and the org
-(``(org)``), from reportable answers only (storage.reportable: closed pulses with k+
-respondents, questions with k+ answers). A figure is written only when the k guard allows
-it: the group had k+ respondents that week and is not isolatable by subtracting shown groups (visible_groups,
-applied to respondents per week, then per driver and for eNPS to their answer counts); a
-blanked group keeps its row with empty figures. A team's engagement is blank when any of its
-driver cells is, since the shown ones and the engagement would give the hidden one away.
-No comments, respondent keys or per-answer rows are read. CX values (customers' figures,
-not employees' answers) are exported as stored.
+Rows per week for every team, every department (its teams rolled up) and the org (``(org)``), from
+reportable answers only (storage.reportable: closed pulses with k+ respondents, questions with k+
+answers). A figure is written only when the k guard allows it: the group had k+ respondents that
+week and is not isolatable by subtracting shown groups (visible_groups, applied to respondents per
+week, then per driver and for eNPS to their answer counts); a blanked group keeps its row with empty
+figures. A team's engagement is blank when any of its driver cells is, since the shown ones and the
+engagement would give the hidden one away. No comments, respondent keys or per-answer rows are read.
+CX values (customers' figures, not employees' answers) are exported as stored.
 """
 
 from __future__ import annotations
