@@ -17,11 +17,10 @@ from urllib.parse import urlsplit
 
 from sandbox.errors import ApiError
 from sandbox.limits import MAX_VIEW_BLOCKS, check_blocks
+from sandbox.sender import SenderResponse, SlackSender
 
 if TYPE_CHECKING:
-    from sandbox.handler import SandboxHandler
-    from sandbox.sender import SenderResponse, SlackSender
-    from sandbox.server import SandboxServer
+    from sandbox.contracts import Responder, Sandbox
 
 REQUIRED = "Please complete this required field."
 
@@ -34,7 +33,7 @@ class ActError(Exception):
         self.status, self.message = status, message
 
 
-def handle(handler: SandboxHandler, body: bytes) -> None:
+def handle(handler: Responder, body: bytes) -> None:
     """The HTTP edge: same-origin JSON only (no cross-site form posts, no DNS rebinding)."""
     host = handler.headers.get("Host", "")
     origin = handler.headers.get("Origin")
@@ -62,7 +61,7 @@ def handle(handler: SandboxHandler, body: bytes) -> None:
     handler.send_json(200, result)
 
 
-def perform(server: SandboxServer, request: dict[str, Any]) -> dict[str, Any]:
+def perform(server: Sandbox, request: dict[str, Any]) -> dict[str, Any]:
     """Do what `request["kind"]` says as person `request["as"]`; see the module docstring."""
     user, kind = str(request["as"]), request["kind"]
     member = server.workspace.user(user)  # user_not_found: a 400
@@ -89,9 +88,7 @@ def perform(server: SandboxServer, request: dict[str, Any]) -> dict[str, Any]:
     raise ActError(400, f"unknown kind {kind!r}")
 
 
-def _sender(server: SandboxServer) -> SlackSender:
-    from sandbox.sender import SlackSender  # sender imports server, which imports this module
-
+def _sender(server: Sandbox) -> SlackSender:
     if server.app is None:
         raise ActError(409, "No app connected: the page is read-only.")
     # Slack waits 3 s for an app to acknowledge, then gives up (operation_timeout).
@@ -137,7 +134,7 @@ def _command(sender: SlackSender, user: str, typed: str, channel: str | None) ->
 
 
 def _submit(
-    server: SandboxServer, sender: SlackSender, user: str, view_id: str, typed: dict[str, Any]
+    server: Sandbox, sender: SlackSender, user: str, view_id: str, typed: dict[str, Any]
 ) -> dict[str, Any]:
     """Check required fields as Slack's client does, send, then apply `response_action`."""
     ws, state = server.workspace, server.client_state

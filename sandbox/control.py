@@ -11,12 +11,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sandbox.handler import SandboxHandler
+    from sandbox.contracts import Responder
 
 _FAULT_FIELDS = ("times", "probability", "seed", "delay")
 
 
-def handle(handler: SandboxHandler, verb: str, name: str, body: bytes) -> None:
+def handle(handler: Responder, verb: str, name: str, body: bytes) -> None:
     """Answer one control request: 200 `{"ok": true, ...}` or 400 with the reason."""
     sandbox = handler.sandbox
     try:

@@ -21,7 +21,7 @@ from sandbox.methods import METHODS, Call
 from sandbox.web import routes
 
 if TYPE_CHECKING:
-    from sandbox.server import SandboxServer
+    from sandbox.contracts import Sandbox
 
 log = logging.getLogger("sandbox")
 
@@ -67,7 +67,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     server_version = "SlackSandbox/1.0"
 
     @property
-    def sandbox(self) -> SandboxServer:
+    def sandbox(self) -> Sandbox:
         return self.server.sandbox  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -20,13 +20,13 @@ from sandbox.web.blocks import Context
 from sandbox.web.mrkdwn import mrkdwn
 
 if TYPE_CHECKING:
-    from sandbox.server import SandboxServer
+    from sandbox.contracts import Sandbox
     from sandbox.workspace import Workspace
 
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
 
 
-def render_page(server: SandboxServer, query: str = "") -> str:
+def render_page(server: Sandbox, query: str = "") -> str:
     """The whole page for `?as=…&view=…`; unknown values fall back to the defaults."""
     ws, params = server.workspace, {k: v[-1] for k, v in parse_qs(query).items()}
     people = [u for u in ws.all_users() if not u["is_bot"] and u["id"] != ws.bot_user_id]
@@ -121,7 +121,7 @@ def _nav(me: str, view: str, bot: str, channels: dict[str, str]) -> str:
     return f"<h2>Apps</h2>{apps}<h2>Channels</h2>{rooms}"
 
 
-def _connection(server: SandboxServer) -> str:
+def _connection(server: Sandbox) -> str:
     if server.app is None:
         return (
             "<b>Read-only</b>: no app connected, so buttons and commands are off. "
@@ -203,7 +203,7 @@ def _file(shared: dict, stored: dict) -> str:
     return f"<a class='file' href='{url}' download>📎 {title}{size}</a>"
 
 
-def _modal(server: SandboxServer, view: dict | None, ctx: Context) -> str:
+def _modal(server: Sandbox, view: dict | None, ctx: Context) -> str:
     """The open modal over everything, keyed so page.js swaps it only when it changed."""
     if view is None:
         return "<div data-region='modal' data-key=''></div>"

@@ -16,13 +16,15 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from sandbox import payloads
 from sandbox.errors import ApiError
-from sandbox.server import SandboxServer
 from sandbox.workspace import slack_message
+
+if TYPE_CHECKING:
+    from sandbox.contracts import Sandbox
 
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
@@ -56,7 +58,7 @@ class SlackSender:
     """Plays Slack's side towards the app at `app_url` (its `POST /slack/events`)."""
 
     def __init__(
-        self, app_url: str, signing_secret: str, server: SandboxServer, *, timeout: float = 10
+        self, app_url: str, signing_secret: str, server: Sandbox, *, timeout: float = 10
     ) -> None:
         self.app_url = app_url
         self.signing_secret = signing_secret

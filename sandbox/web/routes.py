@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sandbox.page import render_page
 
 if TYPE_CHECKING:
-    from sandbox.handler import SandboxHandler
+    from sandbox.contracts import Responder
 
 STATIC = {"page.css": "text/css; charset=utf-8", "page.js": "text/javascript; charset=utf-8"}
 _INLINE = ("image/png", "image/jpeg", "image/gif")
@@ -30,7 +30,7 @@ def is_page_route(path: str) -> bool:
     )
 
 
-def serve(handler: SandboxHandler, path: str, query: str) -> None:
+def serve(handler: Responder, path: str, query: str) -> None:
     """Answer one GET for which `is_page_route(path)` holds."""
     if path.startswith("/_sandbox/static/"):
         name = path.rsplit("/", 1)[-1]
@@ -45,7 +45,7 @@ def serve(handler: SandboxHandler, path: str, query: str) -> None:
     handler.send_body(200, page, "text/html; charset=utf-8", headers)
 
 
-def _file(handler: SandboxHandler, file_id: str) -> None:
+def _file(handler: Responder, file_id: str) -> None:
     found = [f for f in handler.sandbox.workspace.files() if f["id"] == file_id]
     if not found:
         return handler.send_text(404, "file_not_found")
