@@ -33,7 +33,7 @@ def schedules(rows: list[dict[str, Any]]) -> dict[str, Any]:
             lines.append(":warning: not synced yet: run `pulse teams sync`")
         if row["failures"]:
             problems = ", ".join(
-                f"{n} {FAILURE_HELP.get(error, error)}"
+                f"{n} {escape(FAILURE_HELP.get(error, error), limit=100)}"
                 for error, n in sorted(row["failures"].items())
             )
             lines.append(f":warning: Latest pulse not delivered to: {problems}")

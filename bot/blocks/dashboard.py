@@ -119,9 +119,9 @@ def dashboard_blocks(
         blocks += sections(card(name, fig, k=k))
     hint = (
         f"Figures come only from pulses and questions with {k}+ answers. "
-        "`/pulse report <team>` shows drivers, comments and the link to customer metrics."
+        "`/pulse report &lt;team&gt;` shows drivers, comments and the link to customer metrics."
     )
     if more:
-        hint = f"*{more} more teams* are not shown here: use `/pulse report <team>`. " + hint
+        hint = f"*{more} more teams* are not shown here: use `/pulse report &lt;team&gt;`. " + hint
     blocks.append({"type": "context", "elements": [md(hint)]})
     return blocks

@@ -118,8 +118,8 @@ def department_report(
     blocks.append(
         _context(
             f"Figures from {k}+ people only; a team is merged into the total when showing it "
-            "separately could single people out. `/pulse report <team>` shows a team's drivers, "
-            "comments and link to customer metrics."
+            "separately could single people out. `/pulse report &lt;team&gt;` shows a team's "
+            "drivers, comments and link to customer metrics."
         )
     )
     return paginate(blocks, text=f"Pulse report for {escape(name, limit=300)}")

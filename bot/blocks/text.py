@@ -54,9 +54,10 @@ def escape(text: str, *, lines: bool = False, limit: int | None = None) -> str:
 
 
 def quoted(text: str, *, limit: int) -> str:
-    """Typed text with line breaks as a mrkdwn blockquote of at most ``limit`` characters."""
+    """Typed text with line breaks as a mrkdwn blockquote of at most ``limit`` characters
+    (``&gt;`` starts a quote as ``>`` does: Slack stores quotes people type that way)."""
     lines = escape(text, lines=True).split("\n")
-    return truncate("\n".join(f"> {line}" for line in lines if line.strip()), limit)
+    return truncate("\n".join(f"&gt; {line}" for line in lines if line.strip()), limit)
 
 
 def truncate(text: str, limit: int) -> str:
