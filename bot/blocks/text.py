@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 ELLIPSIS = "…"
+EMPTY = "–"
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # ANSI/VT sequences whole (CSI, OSC, two-character ESC), then any other control character
 # except tab and newline (C0, DEL, C1), then bidi embeddings, overrides and isolates.
@@ -79,8 +80,11 @@ def md(text: str) -> dict[str, Any]:
 
 
 def plain(text: str, *, limit: int | None = None) -> dict[str, Any]:
-    """A plain_text object (Slack shows it as typed); ``limit`` as the field allows."""
-    out = clean(text)
+    """A plain_text object (Slack shows it as typed); ``limit`` as the field allows.
+
+    Never empty (Slack refuses that): a label that was only spaces or dropped characters
+    shows as a dash."""
+    out = clean(text) or EMPTY
     if limit is not None and len(out) > limit:
         out = out[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
     return {"type": "plain_text", "text": out, "emoji": True}

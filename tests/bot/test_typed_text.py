@@ -313,6 +313,7 @@ def _sandbox_html(shape: str, payload: dict[str, Any]) -> str:
 @example(typed="… every Thursday <!here>")
 @example(typed="&" * 2000)
 @example(typed="<" * 2000)
+@example(typed="\u202e\x1b[0m ")
 def test_typed_text_is_text_on_every_surface(typed: str) -> None:
     rendered = list(surfaces(typed))
     assert {s for s, _, _ in rendered} == {s for s, _, _ in BENIGN}
@@ -324,6 +325,7 @@ def test_typed_text_is_text_on_every_surface(typed: str) -> None:
             assert not BIDI.search(text) and not CONTROL.search(text.replace("\n", "")), surface
         for text in _texts(payload, "plain_text"):
             assert not BIDI.search(text) and not CONTROL.search(text), surface
+            assert text.strip(), surface  # Slack refuses an empty label
         html = _sandbox_html(shape, payload)
         assert "class='mention'" not in html and "<a " not in html, surface
         assert "<script" not in html and "<b>x" not in html, surface
@@ -352,6 +354,15 @@ def test_escaped_text_is_cut_between_entities_and_within_the_limit(typed: str, l
         assert len(cut) <= limit
         assert not set(ENTITY.sub("", cut)) & set("<>&"), cut[-20:]
     assert len(quoted(typed, limit=limit)) <= limit
+
+
+def test_the_terminal_decodes_only_slacks_entities_and_drops_control_characters() -> None:
+    """Even a message that skipped the renderers cannot clear or recolour the terminal."""
+    text = "Team \x1b[2J\x1b[31mRed\x1b[0m &lt;!here&gt; &amp;#27;[31m \u202eevil \x07"
+    message = {"text": text, "blocks": [{"type": "section", "text": md(text)}]}
+    shown = render(message, title=text)
+    assert "\x1b" not in shown and "\x07" not in shown and not BIDI.search(shown)
+    assert "Team Red <!here> &#27;[31m evil" in shown  # &amp; decoded once, never twice
 
 
 # -- what the escaping does, example by example ---------------------------------------------
