@@ -80,7 +80,8 @@ def paginate(
     """Ephemeral messages of at most ``max_blocks`` blocks each, at most ``max_messages``.
 
     Later messages start with a "continued" line; if even that many messages cannot hold
-    everything, the last one says how much was left out instead of failing.
+    everything, the last one says how much was left out instead of failing. ``text`` is
+    mrkdwn (it heads the continued lines): typed names in it go through text.escape.
     """
     if len(blocks) <= max_blocks:
         return [{"response_type": "ephemeral", "text": text, "blocks": blocks}]
