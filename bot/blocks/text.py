@@ -31,6 +31,8 @@ _MARKUP = re.compile("[&<>]")
 # Slack has no escape for its formatting characters: typed ones become their look-alikes
 # (asterisk operator, modifier low macron, tilde operator, modifier grave accent).
 _FORMATTING = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+# An emoji code keeps its underscores (each between letters or digits, so never italics).
+_EMOJI_CODE = re.compile(r"(:(?:[+-]1|[a-z0-9]+(?:[_-][a-z0-9]+)*):)")
 _QUOTE = re.compile(r"^([ \t]*)&gt;", re.M)  # a line starting with ">" is a blockquote
 _SOFT_HYPHEN = "\u00ad"  # invisible, and enough to keep ">" from starting a quote
 
@@ -50,7 +52,9 @@ def escape(text: str, *, lines: bool = False, limit: int | None = None) -> str:
     formatting around it). ``limit`` bounds the escaped length (``&`` becomes five
     characters), cutting before an entity rather than through it, and marks the cut."""
     out = _MARKUP.sub(lambda m: _ENTITIES[m.group()], clean(text, lines=lines))
-    out = _QUOTE.sub(rf"\1{_SOFT_HYPHEN}&gt;", out.translate(_FORMATTING))
+    parts = _EMOJI_CODE.split(out)  # odd parts are emoji codes
+    out = "".join(p if i % 2 else p.translate(_FORMATTING) for i, p in enumerate(parts))
+    out = _QUOTE.sub(rf"\1{_SOFT_HYPHEN}&gt;", out)
     return out if limit is None else truncate(out, limit)
 
 

@@ -82,6 +82,8 @@ HOSTILE = [
     "\n> quoted line",
     ":tada:",
     ":white_check_mark:",
+    ":a__:",
+    "_x :b_c: y_",
     "@channel",
     "#general",
     "http://evil.example",
@@ -120,6 +122,7 @@ BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ENTITY = re.compile("&(?:amp|lt|gt);")
 FORMATTING = "*_~`"
+EMOJI_CODE = re.compile(r":(?:[+-]1|[a-z0-9]+(?:[_-][a-z0-9]+)*):")  # kept: never formats
 REPORTED = "Escalations <!channel> ping? <@U0MANAGER> see <http://evil.example/x|HR portal>"
 
 # -- every surface that shows typed text, built around one typed string ---------------------
@@ -290,7 +293,7 @@ def _mrkdwn(surface: str, shape: str, payload: dict[str, Any]) -> list[str]:
 def _formatting(payloads: list[tuple[str, str, dict[str, Any]]]) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = {}
     for surface, shape, payload in payloads:
-        text = "".join(_mrkdwn(surface, shape, payload))
+        text = EMOJI_CODE.sub("", "".join(_mrkdwn(surface, shape, payload)))
         counts.setdefault(surface, Counter()).update(c for c in text if c in FORMATTING)
     return counts
 
@@ -387,6 +390,10 @@ def test_typed_formatting_shows_as_look_alikes_and_the_product_formatting_stays(
     assert html.startswith("<b>") and html.count("<b>") == 1 and "<i>" not in html
     assert "<code>" not in html and "<s>" not in html
     assert escape("> not a quote") == "\u00ad&gt; not a quote"
+    assert escape("thanks :slightly_smiling_face: :+1: _x_") == (
+        "thanks :slightly_smiling_face: :+1: \u02cdx\u02cd"  # emoji codes still show as emoji
+    )
+    assert escape(":a__b: _c:_") == ":a\u02cd\u02cdb: \u02cdc:\u02cd"
     assert "blockquote" not in sandbox_mrkdwn(escape("> not a quote"))
 
 
