@@ -31,8 +31,10 @@ _MARKUP = re.compile("[&<>]")
 # Slack has no escape for its formatting characters: typed ones become their look-alikes
 # (asterisk operator, modifier low macron, tilde operator, modifier grave accent).
 _FORMATTING = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
-# An emoji code keeps its underscores (each between letters or digits, so never italics).
-_EMOJI_CODE = re.compile(r"(:(?:[+-]1|[a-z0-9]+(?:[_-][a-z0-9]+)*):)")
+# A whole emoji code gets its underscores back (each between letters or digits, so never
+# italics); one cut short by a limit keeps the look-alikes.
+_EMOJI_CODE = re.compile(r":[a-z0-9]+(?:[\u02cd-][a-z0-9]+)+:")
+_CUT_CODE = re.compile(r":[a-z0-9_-]*$")
 _QUOTE = re.compile(r"^([ \t]*)&gt;", re.M)  # a line starting with ">" is a blockquote
 _SOFT_HYPHEN = "\u00ad"  # invisible, and enough to keep ">" from starting a quote
 
@@ -52,10 +54,9 @@ def escape(text: str, *, lines: bool = False, limit: int | None = None) -> str:
     formatting around it). ``limit`` bounds the escaped length (``&`` becomes five
     characters), cutting before an entity rather than through it, and marks the cut."""
     out = _MARKUP.sub(lambda m: _ENTITIES[m.group()], clean(text, lines=lines))
-    parts = _EMOJI_CODE.split(out)  # odd parts are emoji codes
-    out = "".join(p if i % 2 else p.translate(_FORMATTING) for i, p in enumerate(parts))
-    out = _QUOTE.sub(rf"\1{_SOFT_HYPHEN}&gt;", out)
-    return out if limit is None else truncate(out, limit)
+    out = _QUOTE.sub(rf"\1{_SOFT_HYPHEN}&gt;", out.translate(_FORMATTING))
+    out = out if limit is None else truncate(out, limit)
+    return _EMOJI_CODE.sub(lambda m: m.group().replace("\u02cd", "_"), out)
 
 
 def quoted(text: str, *, limit: int) -> str:
@@ -66,10 +67,12 @@ def quoted(text: str, *, limit: int) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """At most ``limit`` characters of escaped mrkdwn, never ending inside an entity."""
+    """At most ``limit`` characters of escaped mrkdwn, never ending inside an entity (nor
+    in an emoji code, whose underscores would no longer sit between letters)."""
     if len(text) <= limit:
         return text
-    return text[: cut_point(text, limit - len(ELLIPSIS))].rstrip() + ELLIPSIS
+    kept = text[: cut_point(text, limit - len(ELLIPSIS))].rstrip()
+    return _CUT_CODE.sub(lambda m: m.group().replace("_", "\u02cd"), kept) + ELLIPSIS
 
 
 def cut_point(text: str, at: int) -> int:

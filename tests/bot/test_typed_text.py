@@ -122,7 +122,7 @@ BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ENTITY = re.compile("&(?:amp|lt|gt);")
 FORMATTING = "*_~`"
-EMOJI_CODE = re.compile(r":(?:[+-]1|[a-z0-9]+(?:[_-][a-z0-9]+)*):")  # kept: never formats
+INTRAWORD = re.compile(r"(?<=[a-z0-9])_(?=[a-z0-9])")  # in emoji codes: never formats
 REPORTED = "Escalations <!channel> ping? <@U0MANAGER> see <http://evil.example/x|HR portal>"
 
 # -- every surface that shows typed text, built around one typed string ---------------------
@@ -293,7 +293,7 @@ def _mrkdwn(surface: str, shape: str, payload: dict[str, Any]) -> list[str]:
 def _formatting(payloads: list[tuple[str, str, dict[str, Any]]]) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = {}
     for surface, shape, payload in payloads:
-        text = EMOJI_CODE.sub("", "".join(_mrkdwn(surface, shape, payload)))
+        text = INTRAWORD.sub("", "".join(_mrkdwn(surface, shape, payload)))
         counts.setdefault(surface, Counter()).update(c for c in text if c in FORMATTING)
     return counts
 
