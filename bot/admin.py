@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.access import is_hr_admin
 from bot.blocks import admin as blocks
 from bot.blocks.report import message
+from bot.blocks.text import escape
 from bot.config import AppConfig
 from insights.questions import QuestionBank
 from jobs.calendar import cycle_dates, schedule_for, send_date
@@ -46,9 +47,10 @@ def admin_command(
                 now=now,
             )
         except PulseError as exc:
-            return message(f"Couldn't open a pulse: {exc}.")
+            return message(f"Couldn't open a pulse: {escape(str(exc), limit=500)}.")
+        name = config.team(opened.team_key).name  # type: ignore[union-attr]
         return message(
-            f"Opened a pulse for *{config.team(opened.team_key).name}*: "  # type: ignore[union-attr]
+            f"Opened a pulse for *{escape(name, limit=300)}*: "
             f"{opened.invited} people get it in the next minute."
         )
     if sub == "schedules" and not rest:
@@ -65,11 +67,12 @@ def admin_command(
     if sub in ("retire", "restore") and len(rest) == 1:
         key = rest[0]
         if key not in bank:
-            return message(f"No question `{key}`. `/pulse admin questions` lists the keys.")
+            shown = escape(key, limit=100)
+            return message(f"No question `{shown}`. `/pulse admin questions` lists the keys.")
         sync_questions(session, bank.active())
         set_retired(session, key=key, retired=sub == "retire")
         state = "retired: no pulse will ask it" if sub == "retire" else "back in rotation"
-        return message(f"`{key}` is {state}.")
+        return message(f"`{escape(key, limit=100)}` is {state}.")
     return message(blocks.ADMIN_USAGE)
 
 

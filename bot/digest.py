@@ -58,7 +58,7 @@ class Digest:
     org: OrgFigures | None  # None when the org's week had fewer than k respondents
     at_risk: list[TeamLine] = field(default_factory=list)
     improved: list[TeamLine] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)  # one sentence per linked CX metric
+    links: list[tuple[str, str]] = field(default_factory=list)  # (CX metric, its sentence)
     gaps: list[TeamLine] = field(default_factory=list)
     commitments: list[CommitmentLine] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
@@ -157,7 +157,7 @@ def assemble(
         org=_org_figures(org.scores, k) if ORG in shown else None,
         at_risk=_at_risk(safe_flags(org, config), name),
         improved=_improved(teams, name),
-        links=[f"*{link.name}*: {link.sentence}" for link in org.links],
+        links=[(link.name, link.sentence) for link in org.links],
         gaps=_gaps(org, shown, name, week),
         commitments=lines,
         charts=charts or [],

@@ -7,7 +7,8 @@ week and is not isolatable by subtracting shown groups (visible_groups, applied 
 week, then per driver and for eNPS to their answer counts); a blanked group keeps its row with empty
 figures. A team's engagement is blank when any of its driver cells is, since the shown ones and the
 engagement would give the hidden one away. No comments, respondent keys or per-answer rows are read.
-CX values (customers' figures, not employees' answers) are exported as stored.
+CX values (customers' figures, not employees' answers) are exported as stored. Text cells (team
+names, CX metric names) that a spreadsheet would run as a formula are written as text.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ TEAMS = ["team", "name", "parent", "week", "respondents", "participation_pct", "
 DRIVERS = ["team", "name", "week", "driver", "answers", "score", "favourable_pct"]
 CX = ["team", "name", "week", "metric", "value", "sample_size", "scale"]
 Cell = tuple[str, pd.Timestamp]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def parents_of(config: AppConfig, teams: list[str]) -> dict[str, str | None]:
@@ -133,6 +135,17 @@ def export_frames(
     return {"teams.csv": teams[TEAMS], "drivers.csv": drivers[DRIVERS], "cx.csv": cx[CX]}
 
 
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with = + - @ (or a tab or carriage return) behind an apostrophe,
+    so a team named ``=HYPERLINK(…)`` opens in a spreadsheet as that text, not a formula."""
+    out = frame.copy()
+    for column in out.select_dtypes(include=["object", "string"]).columns:
+        out[column] = out[column].map(
+            lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v
+        )
+    return out
+
+
 def write_export(
     session: Session,
     *,
@@ -158,6 +171,6 @@ def write_export(
     written = {}
     for filename, frame in frames.items():
         frame = frame.sort_values([c for c in ("week", "team", "driver", "metric") if c in frame])
-        frame.to_csv(out / filename, index=False)
+        spreadsheet_safe(frame).to_csv(out / filename, index=False)
         written[out / filename] = len(frame)
     return written

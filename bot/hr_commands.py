@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import html
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
@@ -97,7 +96,7 @@ def _dry_run(
         )
     for message in digest_messages(digest=digest):
         check_message(message)
-        print(html.unescape(render(message, title=message["text"])))
+        print(render(message, title=message["text"]))
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in digest.charts:
         path = args.out / chart.filename

@@ -18,6 +18,7 @@ from bot.access import can_view_team, is_hr_admin, viewable_teams
 from bot.analytics import team_insights
 from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
+from bot.blocks.text import escape
 from bot.config import AppConfig
 from bot.digest_commitments import followup_outcome
 from bot.dm import local_label
@@ -119,9 +120,11 @@ def _refusal(config: AppConfig, team_key: str | None, mine: list[str]) -> str:
         )
     team = config.team(team_key)
     if team is None:
-        known = ", ".join(f"`{t}`" for t in mine) or "none"
-        return f"There is no team `{team_key}`. Teams you can see: {known}."
-    return f"Sorry, only the managers of *{team.name}* and HR can see its report."
+        known = ", ".join(f"`{escape(t, limit=100)}`" for t in mine) or "none"
+        return f"There is no team `{escape(team_key, limit=100)}`. Teams you can see: {known}."
+    return (
+        f"Sorry, only the managers of *{escape(team.name, limit=300)}* and HR can see its report."
+    )
 
 
 def _team(
@@ -143,10 +146,10 @@ def _team(
     team = team_by_key(session, workspace_id=workspace_id, key=key)
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
-        return [report.message(f"No pulse has run for *{team_cfg.name}* yet.")]
+        return [report.message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
-        head = f"*{team_cfg.name}* · latest pulse, {latest.label}"
+        head = f"*{escape(team_cfg.name, limit=300)}* · latest pulse, {latest.label}"
         return [report.message(f"{head}\n{latest.withheld}")]
     made = commitments.for_team(session, team_id=team.id or 0, now=now) if team else []
     return report.team_report(
@@ -262,5 +265,6 @@ def _department(
     )
     teams = [(config.team(t).name, figs[t]) for t in below if config.team(t)]  # type: ignore[union-attr]
     if figs[key].period is None and all(f.period is None for _, f in teams):
-        return [report.message(f"*{name}* · last {weeks} weeks\n" + withheld_sentence(k=k))]
+        head = f"*{escape(name, limit=300)}* · last {weeks} weeks"
+        return [report.message(f"{head}\n{withheld_sentence(k=k)}")]
     return report.department_report(name=name, fig=figs[key], teams=teams, k=k)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.pulse import _md, _plain
+from bot.blocks.text import escape, md, plain, truncate
 
 ADMIN_USAGE = (
     "*HR admin commands*\n"
@@ -23,33 +23,35 @@ FAILURE_HELP = {
 
 
 def schedules(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Pulse schedules")}]
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain("Pulse schedules")}]
     for row in rows:
         lines = [
-            f"*{row['name']}* — {row['rule']}",
+            f"*{escape(row['name'], limit=300)}* — {escape(row['rule'])}",
             f"Next pulse: {row['next']} · {row['members']} members",
         ]
         if not row["synced"]:
             lines.append(":warning: not synced yet: run `pulse teams sync`")
         if row["failures"]:
             problems = ", ".join(
-                f"{n} {FAILURE_HELP.get(error, error)}"
+                f"{n} {escape(FAILURE_HELP.get(error, error), limit=100)}"
                 for error, n in sorted(row["failures"].items())
             )
             lines.append(f":warning: Latest pulse not delivered to: {problems}")
-        blocks.append({"type": "section", "text": _md("\n".join(lines)[:2900])})
+        blocks.append({"type": "section", "text": md(truncate("\n".join(lines), 2900))})
     return {"response_type": "ephemeral", "text": "Pulse schedules", "blocks": blocks[:50]}
 
 
 def questions(groups: list[tuple[str, list[tuple[str, str, bool]]]]) -> dict[str, Any]:
     """(driver label, [(key, text, retired)]) per driver."""
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Question bank")}]
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain("Question bank")}]
     for label, items in groups:
         if not items:
             continue
-        lines = [
-            f"• `{key}` {'~' + text + '~ _(retired)_' if retired else text}"
-            for key, text, retired in items
-        ]
-        blocks.append({"type": "section", "text": _md((f"*{label}*\n" + "\n".join(lines))[:2900])})
+        lines = []
+        for key, text, retired in items:
+            shown = escape(text, limit=500)
+            shown = f"~{shown}~ _(retired)_" if retired else shown
+            lines.append(f"• `{escape(key, limit=100)}` {shown}")
+        text = truncate(f"*{escape(label, limit=200)}*\n" + "\n".join(lines), 2900)
+        blocks.append({"type": "section", "text": md(text)})
     return {"response_type": "ephemeral", "text": "Question bank", "blocks": blocks[:50]}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.blocks.pulse import _md, _plain
+from bot.blocks.text import escape, truncate
+from bot.blocks.text import md as _md
+from bot.blocks.text import plain as _plain
 
 MIN_TEXT, MAX_TEXT = 5, 150
 
@@ -25,8 +27,8 @@ def commitment_modal(
             {
                 "type": "section",
                 "text": _md(
-                    f"*{team_name}* will see this with their next pulse, and the pulse after "
-                    "asks whether it made a difference."
+                    f"*{escape(team_name, limit=300)}* will see this with their next pulse, "
+                    "and the pulse after asks whether it made a difference."
                 ),
             },
             {
@@ -38,7 +40,8 @@ def commitment_modal(
                     "action_id": ids.COMMIT_DRIVER,
                     "placeholder": _plain("Pick the driver you'll work on"),
                     "options": [
-                        {"text": _plain(label[:75]), "value": key} for key, label in drivers[:100]
+                        {"text": _plain(label, limit=75), "value": key}
+                        for key, label in drivers[:100]
                     ],
                 },
             },
@@ -65,7 +68,10 @@ def saved_view(*, team_name: str, text: str) -> dict[str, Any]:
         "blocks": [
             {
                 "type": "section",
-                "text": _md(f"*{team_name}* will see “{text}” with their next pulse. Thank you!"),
+                "text": _md(
+                    f"*{escape(team_name, limit=300)}* will see “{escape(text, limit=2000)}” "
+                    "with their next pulse. Thank you!"
+                ),
             }
         ],
     }
@@ -86,8 +92,10 @@ def report_section(
                 outcome = f"follow-up: fewer than {k} answers, not shown"
             else:
                 outcome = f"made a difference: *{mean:.1f}* / 5 from {n} people"
-            rows.append(f"• “{text}” ({driver}, {made}) — {outcome}")
-        text = ("*Commitments*\n" + "\n".join(rows))[:2900]
+            rows.append(
+                f"• “{escape(text, limit=300)}” ({escape(driver, limit=100)}, {made}) — {outcome}"
+            )
+        text = truncate("*Commitments*\n" + "\n".join(rows), 2900)
         blocks.append({"type": "section", "text": _md(text)})
     blocks.append(
         {

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.pages import sections
-from bot.blocks.pulse import _md, _plain
+from bot.blocks.text import clean, escape, md, plain
 from bot.figures import TeamFigures
 
 LEVELS = "▁▂▃▄▅▆▇█"
@@ -53,7 +53,7 @@ def headline(fig: TeamFigures) -> str:
             f"Engagement not measured in the {week_of(fig.period)} "  # type: ignore[arg-type]
             f"({fig.respondents} respondents)"
         )
-    sentence = fig.sentence[:1].lower() + fig.sentence[1:]
+    sentence = escape(fig.sentence[:1].lower() + fig.sentence[1:], limit=1000)
     return f"Engagement *{fig.engagement:.0f}* · {sentence}"
 
 
@@ -72,6 +72,7 @@ def enps(fig: TeamFigures) -> str:
 
 def card(name: str, fig: TeamFigures, *, k: int) -> str:
     """A team in three or four lines: headline, participation · eNPS · sparkline, top flag."""
+    name = escape(name, limit=300)
     if fig.period is None:
         return f"*{name}* — no week with {k}+ respondents in the last {last_weeks(fig.weeks)}."
     lines = [
@@ -81,7 +82,7 @@ def card(name: str, fig: TeamFigures, *, k: int) -> str:
     ]
     if fig.flags:
         more = f" (+{len(fig.flags) - 1} more)" if len(fig.flags) > 1 else ""
-        lines.append(f":warning: {fig.flags[0].reason}{more}")
+        lines.append(f":warning: {escape(fig.flags[0].reason, limit=1000)}{more}")
     return "\n".join(lines)
 
 
@@ -102,25 +103,25 @@ def dashboard_blocks(
     """
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
-        {"type": "header", "text": _plain(f"Your teams · last {weeks} weeks")},
+        {"type": "header", "text": plain(f"Your teams · last {weeks} weeks")},
     ]
     if chart_file_id:
-        names = ", ".join(charted)
+        names = ", ".join(clean(name) for name in charted)
         blocks.append(
             {
                 "type": "image",
                 "slack_file": {"id": chart_file_id},
                 "alt_text": f"Engagement over the last {weeks} weeks: {names}"[:2000],
-                "title": _plain(f"Engagement, last {weeks} weeks"),
+                "title": plain(f"Engagement, last {weeks} weeks"),
             }
         )
     for name, fig in cards:
         blocks += sections(card(name, fig, k=k))
     hint = (
         f"Figures come only from pulses and questions with {k}+ answers. "
-        "`/pulse report <team>` shows drivers, comments and the link to customer metrics."
+        "`/pulse report &lt;team&gt;` shows drivers, comments and the link to customer metrics."
     )
     if more:
-        hint = f"*{more} more teams* are not shown here: use `/pulse report <team>`. " + hint
-    blocks.append({"type": "context", "elements": [_md(hint)]})
+        hint = f"*{more} more teams* are not shown here: use `/pulse report &lt;team&gt;`. " + hint
+    blocks.append({"type": "context", "elements": [md(hint)]})
     return blocks

@@ -3,14 +3,15 @@
 A long digest (a 200-team org with many flags) becomes several messages of at most
 ``PAGE_BLOCKS`` blocks: the first goes to the channel, the rest into its thread. Long lists
 are packed into sections of at most ``MAX_TEXT`` characters, split between lines (or, for
-one very long line, between words).
+one very long line, between words). Names and sentences are text (bot.blocks.text.escape).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks.pulse import _md, _plain
+from bot.blocks.pages import split_text
+from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from insights.privacy import withheld_sentence
 
@@ -23,40 +24,9 @@ PAGE_BLOCKS = MAX_MESSAGE_BLOCKS - 1  # one block spare for the "part i of n" li
 MAX_COMMITMENTS = 15
 
 
-def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as markup; names and sentences are text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Chunks of at most ``limit`` characters, broken at line ends, else at spaces."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for piece in _words(line, limit):
-            joined = f"{current}\n{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                chunks.append(current)
-                current = piece
-    return [*chunks, current] if current or not chunks else chunks
-
-
-def _words(line: str, limit: int) -> list[str]:
-    """A line as pieces of at most ``limit``, split at spaces (a longer word is cut)."""
-    pieces: list[str] = []
-    while len(line) > limit:
-        cut = line.rfind(" ", 0, limit + 1)
-        cut = cut if cut > 0 else limit
-        pieces.append(line[:cut])
-        line = line[cut:].lstrip(" ")
-    return [*pieces, line]
-
-
 def _sections(title: str, lines: list[str]) -> list[dict[str, Any]]:
     text = "\n".join([f"*{title}*", *lines])
-    return [{"type": "section", "text": _md(chunk)} for chunk in split_text(text)]
+    return [{"type": "section", "text": md(chunk)} for chunk in split_text(text)]
 
 
 def _signed(x: float) -> str:
@@ -65,7 +35,7 @@ def _signed(x: float) -> str:
 
 def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
     if org is None:
-        return [{"type": "section", "text": _md(withheld_sentence(k=k, what="org figures"))}]
+        return [{"type": "section", "text": md(withheld_sentence(k=k, what="org figures"))}]
     part = "–" if org.participation is None else f"{org.participation:.0%}"
     if org.participation_change is not None:
         part += f" ({_signed(org.participation_change)} pts vs the week before)"
@@ -83,11 +53,11 @@ def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
         f"*eNPS*\n{enps}",
         f"*Respondents*\n{org.respondents}",
     ]
-    return [{"type": "section", "fields": [_md(f) for f in fields]}]
+    return [{"type": "section", "fields": [md(f) for f in fields]}]
 
 
 def _team_lines(lines: list[TeamLine]) -> list[str]:
-    return [f"• *{escape(t.name)}* — {escape(t.text)}" for t in lines]
+    return [f"• *{escape(t.name, limit=300)}* — {escape(t.text, limit=1000)}" for t in lines]
 
 
 def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
@@ -102,9 +72,8 @@ def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
         else:
             verdict = "follow-up pending"
         made = f"{c.made:%d %b}"
-        out.append(
-            f"• *{escape(c.team)}*: “{escape(c.text)}” ({escape(c.driver)}, {made}) — {verdict}"
-        )
+        team, text = escape(c.team, limit=300), escape(c.text, limit=300)
+        out.append(f"• *{team}*: “{text}” ({escape(c.driver, limit=100)}, {made}) — {verdict}")
     if len(lines) > MAX_COMMITMENTS:
         out.append(f"…and {len(lines) - MAX_COMMITMENTS} more")
     return out
@@ -115,8 +84,8 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
     k = digest.k
     week = "no answers yet" if digest.week is None else f"week of {digest.week:%d %b %Y}"
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain("Oxygen Pulse · weekly HR digest")},
-        {"type": "context", "elements": [_md(f"{week} · figures only from {k}+ people")]},
+        {"type": "header", "text": plain("Oxygen Pulse · weekly HR digest")},
+        {"type": "context", "elements": [md(f"{week} · figures only from {k}+ people")]},
         *_org_blocks(digest.org, k),
     ]
     if digest.org is not None:
@@ -128,7 +97,8 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
         wins = _team_lines(digest.improved) or ["No team rose beyond noise this week."]
         blocks += _sections("Biggest improvements, to celebrate :tada:", wins)
     if digest.links:
-        blocks += [{"type": "divider"}, *_sections("EX ↔ CX", [escape(s) for s in digest.links])]
+        links = [f"*{escape(name, limit=200)}*: {escape(said)}" for name, said in digest.links]
+        blocks += [{"type": "divider"}, *_sections("EX ↔ CX", links)]
     if digest.gaps:
         blocks += _sections(
             "Perception gaps (what teams think customers felt)", _team_lines(digest.gaps)
@@ -148,7 +118,7 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
     if digest.charts:
         notes.append("Charts: " + "; ".join(escape(c.title) for c in digest.charts) + ".")
     if notes:
-        blocks.append({"type": "context", "elements": [_md(n) for n in notes]})
+        blocks.append({"type": "context", "elements": [md(n) for n in notes]})
     return blocks
 
 
@@ -161,7 +131,7 @@ def paginate(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]
     messages = []
     for n, page in enumerate(pages, start=1):
         note = "continued in the thread" if n == 1 else "continued"
-        context = {"type": "context", "elements": [_md(f"Part {n} of {total} · {note}")]}
+        context = {"type": "context", "elements": [md(f"Part {n} of {total} · {note}")]}
         page = [*page, context] if n == 1 else [context, *page]
         messages.append({"text": f"{title} ({n}/{total})", "blocks": page})
     return messages
@@ -178,22 +148,24 @@ def alert_message(
 ) -> dict[str, Any]:
     """A DM about a team's new red flags (each from k+ respondents)."""
     text = "\n".join(
-        [f"*{escape(team_name)}* · {week_label}", *(f"• {escape(r)}" for r in reasons)]
+        [f"*{escape(team_name, limit=300)}* · {week_label}", *(f"• {escape(r)}" for r in reasons)]
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain("Red flag")},
-        *({"type": "section", "text": _md(chunk)} for chunk in split_text(text)),
+        {"type": "header", "text": plain("Red flag")},
+        *({"type": "section", "text": md(chunk)} for chunk in split_text(text)),
         {
             "type": "context",
             "elements": [
-                _md(
+                md(
                     f"{escape(why)} Figures come from {k}+ people. "
-                    f"`/pulse report {team_key}` shows the team's latest pulse."
+                    f"`/pulse report {escape(team_key, limit=100)}` shows the team's latest pulse."
                 )
             ],
         },
     ]
     return {
-        "text": f"Red flag for {team_name}: {reasons[0] if reasons else ''}"[:3000],
+        "text": truncate(
+            f"Red flag for {escape(team_name)}: {escape(reasons[0]) if reasons else ''}", 3000
+        ),
         "blocks": blocks,
     }

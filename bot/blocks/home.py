@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import ids
-from bot.blocks.pulse import _md, _plain
+from bot.blocks.pages import sections
+from bot.blocks.text import escape, md, plain, quoted, truncate
 
 WHO_SEES_WHAT = (
     "*Who sees what*\n"
@@ -41,14 +42,18 @@ def home_view(
 ) -> dict[str, Any]:
     """The Home tab; a manager's ``dashboard`` (bot.blocks.dashboard) replaces the line
     naming their teams."""
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Oxygen Pulse")}]
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain("Oxygen Pulse")}]
     if not enrolled:
         blocks.append(_section("You're not part of a pulse team yet; HR adds teams."))
     for past in pulses:
-        blocks.append(_section(f"*{past.team_name} · {past.when}* — {past.status}"))
+        team = escape(past.team_name, limit=300)
+        blocks.append(_section(f"*{team} · {past.when}* — {past.status}"))
         if past.lines:
-            text = "\n".join(f"• {q}\n   _{a}_" for q, a in past.lines)
-            blocks.append(_section(text[:2900]))
+            blocks += sections(
+                "\n".join(
+                    f"• {escape(q, limit=500)}\n   _{escape(a, limit=1000)}_" for q, a in past.lines
+                )
+            )
         elif past.comment is None:
             blocks.append(_section("_You haven't answered this one._"))
         if past.comment is not None:
@@ -56,16 +61,14 @@ def home_view(
                 {
                     "type": "section",
                     "block_id": f"comment:{past.pulse_id}",
-                    "text": _md(f"Your anonymous comment:\n> {past.comment[:2500]}"),
+                    "text": md("Your anonymous comment:\n" + quoted(past.comment, limit=2900)),
                     "accessory": {
                         **_button("Delete comment", ids.HOME_DELETE_COMMENT, str(past.pulse_id)),
                         "confirm": {
-                            "title": _plain("Delete this comment?"),
-                            "text": _md(
-                                "Your manager will no longer see it. This can't be undone."
-                            ),
-                            "confirm": _plain("Delete"),
-                            "deny": _plain("Keep it"),
+                            "title": plain("Delete this comment?"),
+                            "text": md("Your manager will no longer see it. This can't be undone."),
+                            "confirm": plain("Delete"),
+                            "deny": plain("Keep it"),
                         },
                     },
                 }
@@ -88,7 +91,7 @@ def home_view(
     if dashboard:
         blocks += dashboard
     elif manager_of:
-        teams = ", ".join(manager_of)
+        teams = truncate(", ".join(escape(name, limit=300) for name in manager_of), 2800)
         blocks += [
             {"type": "divider"},
             _section(f"*Your teams:* {teams}\nType `/pulse report` for the latest figures."),
@@ -122,7 +125,7 @@ def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> 
     button: dict[str, Any] = {
         "type": "button",
         "action_id": action_id,
-        "text": _plain(text),
+        "text": plain(text),
         "value": value,
     }
     if primary:
@@ -131,8 +134,8 @@ def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> 
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _md(text)}
+    return {"type": "section", "text": md(text)}
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(text)]}
+    return {"type": "context", "elements": [md(text)]}

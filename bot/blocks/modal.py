@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.blocks.pulse import _plain
+from bot.blocks.text import md, plain
 
 MIN_TEXT, MAX_TEXT = 3, 2000
 
@@ -22,7 +22,7 @@ def text_answer_modal(
         "action_id": ids.TEXT_INPUT,
         "multiline": True,
         "max_length": MAX_TEXT,
-        "placeholder": _plain("Be as specific as you like; no names needed."),
+        "placeholder": plain("Be as specific as you like; no names needed."),
     }
     if initial:
         element["initial_value"] = initial
@@ -30,24 +30,23 @@ def text_answer_modal(
         "type": "modal",
         "callback_id": ids.TEXT_MODAL,
         "private_metadata": private_metadata,
-        "title": _plain("Your answer" if question_text else "Anonymous comment"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
+        "title": plain("Your answer" if question_text else "Anonymous comment"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
         "blocks": [
             {
                 "type": "input",
                 "block_id": ids.TEXT_BLOCK,
-                "label": _plain((question_text or COMMENT_LABEL)[:2000]),
+                "label": plain(question_text or COMMENT_LABEL, limit=2000),
                 "element": element,
             },
             {
                 "type": "context",
                 "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": "Anonymous: your manager sees written answers without names, "
-                        "shuffled, and only when enough people answered.",
-                    }
+                    md(
+                        "Anonymous: your manager sees written answers without names, "
+                        "shuffled, and only when enough people answered."
+                    )
                 ],
             },
         ],

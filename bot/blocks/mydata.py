@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.blocks.pulse import _md, _plain
+from bot.blocks.text import escape, md, plain
 
 
 def my_data(record: dict[str, Any]) -> dict[str, Any]:
@@ -19,10 +19,11 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
             else "receiving pulses"
         )
     )
+    teams = ", ".join(escape(name, limit=200) for name in record["teams"][:10])
     text = (
         "*What Oxygen Pulse stores about you* (only you can see this)\n"
-        f"• From Slack: your name ({record['name']}), time zone ({record['time_zone']}) and "
-        f"teams ({', '.join(record['teams']) or 'none'})\n"
+        f"• From Slack: your name ({escape(record['name'], limit=200)}), time zone "
+        f"({escape(record['time_zone'], limit=100)}) and teams ({teams or 'none'})\n"
         f"• Your choice: {state}\n"
         f"• {len(record['pulses'])} pulses sent to you; you answered {answered}. Your answers are "
         "stored under a code only the server's secret key can recreate, never under your name."
@@ -30,35 +31,35 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
     erase = {
         "type": "button",
         "action_id": ids.MYDATA_ERASE,
-        "text": _plain("Delete my answers and comments"),
+        "text": plain("Delete my answers and comments"),
         "style": "danger",
         "value": "erase",
         "confirm": {
-            "title": _plain("Delete your answers?"),
-            "text": _md(
+            "title": plain("Delete your answers?"),
+            "text": md(
                 "This removes every answer and comment you gave, from every pulse. "
                 "It can't be undone."
             ),
-            "confirm": _plain("Delete"),
-            "deny": _plain("Keep them"),
+            "confirm": plain("Delete"),
+            "deny": plain("Keep them"),
         },
     }
     download = {
         "type": "button",
         "action_id": ids.MYDATA_DOWNLOAD,
-        "text": _plain("Download everything"),
+        "text": plain("Download everything"),
         "value": "download",
     }
     return {
         "response_type": "ephemeral",
         "text": "What Oxygen Pulse stores about you",
         "blocks": [
-            {"type": "section", "text": _md(text)},
+            {"type": "section", "text": md(text)},
             {"type": "actions", "block_id": "mydata", "elements": [download, erase]},
             {
                 "type": "context",
                 "elements": [
-                    _md(
+                    md(
                         "Your name, time zone and teams come from Slack on every sync; "
                         "`/pulse optout` stops pulses."
                     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.pulse import _md
+from bot.blocks.text import cut_point, md
 
 SECTION_CHARS = 3000
 MESSAGE_BLOCKS = 50
@@ -18,15 +18,17 @@ RESPONSES = 5  # uses of one response_url that Slack allows
 
 
 def _words(line: str, limit: int) -> list[str]:
-    """A line longer than ``limit`` as pieces ending at spaces (a longer word is split)."""
+    """A line longer than ``limit`` as pieces ending at spaces (a longer word is split, but
+    never inside an entity such as ``&amp;``)."""
     pieces, current = [], ""
     for word in line.split(" "):
         while len(word) > limit:  # only a URL or a pasted blob is this long
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(word[:limit])
-            word = word[limit:]
+            cut = cut_point(word, limit) or limit
+            pieces.append(word[:cut])
+            word = word[cut:]
         joined = f"{current} {word}" if current else word
         if len(joined) > limit:
             pieces.append(current)
@@ -52,7 +54,7 @@ def split_text(text: str, limit: int = SECTION_CHARS) -> list[str]:
 
 def sections(text: str, limit: int = SECTION_CHARS) -> list[dict[str, Any]]:
     """One mrkdwn section per chunk of ``text``."""
-    return [{"type": "section", "text": _md(chunk)} for chunk in split_text(text, limit)]
+    return [{"type": "section", "text": md(chunk)} for chunk in split_text(text, limit)]
 
 
 def pack(chunks: list[str], limit: int = SECTION_CHARS) -> list[dict[str, Any]]:
@@ -65,7 +67,7 @@ def pack(chunks: list[str], limit: int = SECTION_CHARS) -> list[dict[str, Any]]:
                 texts[-1] = joined
             else:
                 texts.append(piece)
-    return [{"type": "section", "text": _md(text)} for text in texts]
+    return [{"type": "section", "text": md(text)} for text in texts]
 
 
 def paginate(
@@ -78,7 +80,8 @@ def paginate(
     """Ephemeral messages of at most ``max_blocks`` blocks each, at most ``max_messages``.
 
     Later messages start with a "continued" line; if even that many messages cannot hold
-    everything, the last one says how much was left out instead of failing.
+    everything, the last one says how much was left out instead of failing. ``text`` is
+    mrkdwn (it heads the continued lines): typed names in it go through text.escape.
     """
     if len(blocks) <= max_blocks:
         return [{"response_type": "ephemeral", "text": text, "blocks": blocks}]
@@ -97,4 +100,4 @@ def paginate(
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(text)]}
+    return {"type": "context", "elements": [md(text)]}

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import ids
+from bot.blocks.text import escape
+from bot.blocks.text import md as _md
+from bot.blocks.text import plain as _plain
 
 AGREEMENT = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
 
@@ -43,7 +46,7 @@ def pulse_message(
     """The DM for one pulse; `answers` are the recipient's own (question id -> value)."""
     done = sum(1 for q in questions if q.question_id in answers or q.question_id in written)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"Pulse check · {team_name}")},
+        {"type": "header", "text": _plain(f"Pulse check · {team_name}", limit=150)},
         {
             "type": "context",
             "elements": [
@@ -56,6 +59,7 @@ def pulse_message(
         },
     ]
     for promise in commitments:
+        promise = escape(promise, limit=2500)
         blocks.append(
             {
                 "type": "section",
@@ -75,7 +79,7 @@ def pulse_message(
         status = f"{done} of {len(questions)} answered."
     blocks.append({"type": "context", "elements": [_md(status)]})
     return {
-        "text": f"Pulse check for {team_name}: {len(questions)} quick questions",
+        "text": f"Pulse check for {escape(team_name)}: {len(questions)} quick questions",
         "blocks": blocks,
     }
 
@@ -90,11 +94,11 @@ def _question_blocks(
 ) -> list[dict[str, Any]]:
     block_id = f"{ids.QUESTION_BLOCK}:{item.question_id}"
     chosen = answers.get(item.question_id)
-    labels = dict(options(item))
+    labels = {value: escape(label, limit=200) for value, label in options(item)}
     section: dict[str, Any] = {
         "type": "section",
         "block_id": block_id,
-        "text": _md(f"*{n}. {item.text}*"),
+        "text": _md(f"*{n}. {escape(item.text, limit=2900)}*"),
     }
     out = [section]
     if chosen is not None:
@@ -127,7 +131,7 @@ def _question_blocks(
         button: dict[str, Any] = {
             "type": "button",
             "action_id": f"{ids.ANSWER}:{value}",
-            "text": _plain(label),
+            "text": _plain(label, limit=75),
             "value": ids.answer_value(pulse_id, item.question_id, value),
         }
         if value == chosen:
@@ -165,7 +169,7 @@ def closed_notice() -> dict[str, Any]:
 
 def reminder_message(*, team_name: str, closes_label: str) -> dict[str, Any]:
     text = (
-        f"A gentle reminder: the {team_name} pulse closes {closes_label}. "
+        f"A gentle reminder: the {escape(team_name, limit=500)} pulse closes {closes_label}. "
         "It takes about 30 seconds, just above this message, and it's anonymous."
     )
     return {"text": text, "blocks": [{"type": "section", "text": _md(text)}]}
@@ -177,11 +181,3 @@ def not_yours_notice() -> dict[str, Any]:
         "replace_original": False,
         "text": "That button belongs to a pulse that wasn't sent to you, so nothing was recorded.",
     }
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _md(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}

@@ -12,7 +12,9 @@ from typing import Any
 
 from bot.blocks import dashboard as dash
 from bot.blocks.pages import pack, paginate, sections
-from bot.blocks.pulse import _md, _plain
+from bot.blocks.text import escape, quoted, truncate
+from bot.blocks.text import md as _md
+from bot.blocks.text import plain as _plain
 from bot.figures import TeamFigures
 
 MAX_COMMENTS = 10
@@ -62,7 +64,7 @@ def team_report(
     """A team's report as one or more ephemeral messages (the caller checked access)."""
     labels = driver_labels or {}
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"{team_name} · pulse report"[:150])},
+        {"type": "header", "text": _plain(f"{team_name} · pulse report", limit=150)},
         _context(_window(fig, k)),
         *_summary(fig, k),
     ]
@@ -70,7 +72,11 @@ def team_report(
         blocks += sections(_drivers(fig, labels))
         blocks += sections(_flags(fig))
     if links:
-        rows = [f"• *{x.metric}:* {x.link}" + (f"\n   {x.gap}" if x.gap else "") for x in links]
+        rows = [
+            f"• *{escape(x.metric, limit=200)}:* {escape(x.link)}"
+            + (f"\n   {escape(x.gap)}" if x.gap else "")
+            for x in links
+        ]
         blocks += sections("*Engagement and your customers*\n" + "\n".join(rows))
     blocks += _pulse_blocks(pulse, k)
     blocks += extra or []
@@ -78,8 +84,9 @@ def team_report(
         _context(f"Anonymous: figures come from {k}+ people; individual answers are never shown.")
     )
     if other_teams:
-        blocks.append(_context("Also yours: " + ", ".join(other_teams)))
-    return paginate(blocks, text=f"Pulse report for {team_name}")
+        names = ", ".join(escape(name, limit=300) for name in other_teams)
+        blocks.append(_context(truncate(f"Also yours: {names}", 2900)))
+    return paginate(blocks, text=f"Pulse report for {escape(team_name, limit=300)}")
 
 
 def department_report(
@@ -94,7 +101,7 @@ def department_report(
     calm = [card for card in shown if not card[1].flags]
     silent = [n for n, f in teams if f.period is None]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"{name} · {len(teams)} teams"[:150])},
+        {"type": "header", "text": _plain(f"{name} · {len(teams)} teams", limit=150)},
         _context(_window(fig, k)),
         *_summary(fig, k),
         {"type": "divider"},
@@ -105,16 +112,17 @@ def department_report(
     if silent:
         weeks = dash.last_weeks(fig.weeks)
         blocks += sections(
-            f"*No week with {k}+ respondents in the last {weeks}:* " + ", ".join(silent)
+            f"*No week with {k}+ respondents in the last {weeks}:* "
+            + ", ".join(escape(n, limit=300) for n in silent)
         )
     blocks.append(
         _context(
             f"Figures from {k}+ people only; a team is merged into the total when showing it "
-            "separately could single people out. `/pulse report <team>` shows a team's drivers, "
-            "comments and link to customer metrics."
+            "separately could single people out. `/pulse report &lt;team&gt;` shows a team's "
+            "drivers, comments and link to customer metrics."
         )
     )
-    return paginate(blocks, text=f"Pulse report for {name}")
+    return paginate(blocks, text=f"Pulse report for {escape(name, limit=300)}")
 
 
 def _window(fig: TeamFigures, k: int) -> str:
@@ -155,17 +163,17 @@ def _drivers(fig: TeamFigures, labels: dict[str, str]) -> str:
     drivers = sorted((d for d in fig.drivers if d.driver != "perception"), key=lambda d: d.score)
     if not drivers:
         return "*Drivers:* _no driver reached the minimum number of answers yet._"
+    named = {d.driver: escape(labels.get(d.driver, d.driver), limit=200) for d in drivers}
     rows = []
     for d in drivers:
         rows.append(
-            f"• {labels.get(d.driver, d.driver)} *{d.score:.0f}* · {d.n} answers, "
-            f"{dash.week_of(d.period)}"
+            f"• {named[d.driver]} *{d.score:.0f}* · {d.n} answers, {dash.week_of(d.period)}"
         )
     moved = sorted((d for d in drivers if d.change), key=lambda d: -abs(d.change or 0))
     text = "*Drivers* · latest score of each, 0–100, lowest first\n" + "\n".join(rows)
     if moved:
         parts = [
-            f"{labels.get(d.driver, d.driver)} {'up' if (d.change or 0) > 0 else 'down'} "
+            f"{named[d.driver]} {'up' if (d.change or 0) > 0 else 'down'} "
             f"{abs(d.change or 0):.0f} ({'within noise' if d.within_noise else 'beyond noise'})"
             for d in moved[:MOVERS]
         ]
@@ -176,7 +184,7 @@ def _drivers(fig: TeamFigures, labels: dict[str, str]) -> str:
 def _flags(fig: TeamFigures) -> str:
     if not fig.flags:
         return f"*Red flags:* none in the {dash.week_of(fig.period)}."  # type: ignore[arg-type]
-    return "*Red flags*\n" + "\n".join(f":warning: {f.reason}" for f in fig.flags)
+    return "*Red flags*\n" + "\n".join(f":warning: {escape(f.reason)}" for f in fig.flags)
 
 
 def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
@@ -205,8 +213,8 @@ def _comment_blocks(comments: list[tuple[str | None, str]]) -> list[dict[str, An
         return []
     blocks = sections(f"*Anonymous comments* ({len(comments)}, shuffled)")
     for prompt, body in comments[:MAX_COMMENTS]:
-        quoted = "\n".join(f"> {line}" for line in body.splitlines() if line.strip())
-        blocks += sections((f"_{prompt}_\n" if prompt else "") + quoted)
+        asked = f"_{escape(prompt, limit=500)}_\n" if prompt else ""
+        blocks += sections(asked + quoted(body, limit=2400))
     if len(comments) > MAX_COMMENTS:
         more = len(comments) - MAX_COMMENTS
         blocks.append(_context(f"and {more} more in the export"))
@@ -214,11 +222,12 @@ def _comment_blocks(comments: list[tuple[str | None, str]]) -> list[dict[str, An
 
 
 def _question_line(line: QuestionLine, k: int) -> str:
+    text = escape(line.text, limit=2000)
     if line.mean is None:
-        return f"{line.text}\n_Fewer than {k} answers: not shown._"
+        return f"{text}\n_Fewer than {k} answers: not shown._"
     if line.kind == "nps10":
-        return f"{line.text}\n*{line.mean:.1f}* / 10 average · {line.n} answers"
-    return f"{line.text}\n*{line.mean:.1f}* / 5 · {_bar(line.mean)} · {line.n} answers"
+        return f"{text}\n*{line.mean:.1f}* / 10 average · {line.n} answers"
+    return f"{text}\n*{line.mean:.1f}* / 5 · {_bar(line.mean)} · {line.n} answers"
 
 
 def _bar(mean: float) -> str:

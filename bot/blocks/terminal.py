@@ -1,4 +1,7 @@
-"""Block Kit rendered readably in a terminal (demo, `digest --dry-run`)."""
+"""Block Kit rendered readably in a terminal (demo, `digest --dry-run`).
+
+Slack's three entities are shown as the characters they stand for, and no control
+character (an ANSI escape typed into a comment or a team name) reaches the terminal."""
 
 from __future__ import annotations
 
@@ -6,12 +9,16 @@ import re
 import textwrap
 from typing import Any
 
+from bot.blocks.text import clean
+
 WIDTH = 78
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
 
 
 def render(message: dict[str, Any], *, title: str | None = None) -> str:
     lines: list[str] = []
     if title:
+        title = _decode(clean(title))
         lines += [f"┌─ {title} " + "─" * max(0, WIDTH - len(title) - 4)]
     blocks = message.get("blocks") or []
     if not blocks and message.get("text"):
@@ -19,9 +26,8 @@ def render(message: dict[str, Any], *, title: str | None = None) -> str:
     for block in blocks:
         lines += _block(block)
     body = ["│ " + line for line in lines[1 if title else 0 :]]
-    return "\n".join(
-        ([lines[0]] if title else []) + body + (["└" + "─" * (WIDTH - 1)] if title else [])
-    )
+    out = ([lines[0]] if title else []) + body + (["└" + "─" * (WIDTH - 1)] if title else [])
+    return "\n".join(clean(line, lines=True) for line in out)
 
 
 def _block(block: dict[str, Any]) -> list[str]:
@@ -59,7 +65,11 @@ def _text(obj: dict[str, Any]) -> str:
 def _md(text: str) -> str:
     text = re.sub(r":white_check_mark:", "✓", text)
     text = re.sub(r":[a-z_]+:", "", text)
-    return re.sub(r"(?<!\w)[*_](\S[^*_]*?)[*_](?!\w)", r"\1", text)
+    return _decode(re.sub(r"(?<!\w)[*_](\S[^*_]*?)[*_](?!\w)", r"\1", text))
+
+
+def _decode(text: str) -> str:
+    return re.sub("&(?:lt|gt|amp);", lambda m: _ENTITIES[m.group()], text)
 
 
 def _wrap(text: str, *, prefix: str = "") -> list[str]:
