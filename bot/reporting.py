@@ -262,5 +262,6 @@ def _department(
     )
     teams = [(config.team(t).name, figs[t]) for t in below if config.team(t)]  # type: ignore[union-attr]
     if figs[key].period is None and all(f.period is None for _, f in teams):
-        return [report.message(f"*{name}* · last {weeks} weeks\n" + withheld_sentence(k=k))]
+        span = "week" if weeks == 1 else f"{weeks} weeks"
+        return [report.message(f"*{name}* · last {span}\n" + withheld_sentence(k=k))]
     return report.department_report(name=name, fig=figs[key], teams=teams, k=k)

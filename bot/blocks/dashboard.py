@@ -20,7 +20,9 @@ GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers
 
 
 def sparkline(fig: TeamFigures) -> str:
-    """One character per week of the window, 0–100 in eight steps; gaps as a dot."""
+    """One character per week of the window, 0–100 in eight steps; gaps as a dot.
+
+    Plain text, not code: Slack draws inline code in red, which reads as an alarm."""
     values = dict(fig.series)
     chars = []
     for w in range(fig.weeks):
@@ -29,7 +31,7 @@ def sparkline(fig: TeamFigures) -> str:
             chars.append(GAP)
         else:
             chars.append(LEVELS[min(len(LEVELS) - 1, max(0, int(value / 100 * len(LEVELS))))])
-    return "`" + "".join(chars) + "`"
+    return "".join(chars)
 
 
 def signed(value: float) -> str:
@@ -85,6 +87,21 @@ def card(name: str, fig: TeamFigures, *, k: int) -> str:
     return "\n".join(lines)
 
 
+def chart_takeaway(cards: Sequence[tuple[str, TeamFigures]]) -> str:
+    """The Home chart in one line, from the weeks it draws: each team's latest engagement and
+    its change since its first shown week of the window."""
+    parts = []
+    for name, fig in cards:
+        shown = [(d, v) for d, v in fig.series if not math.isnan(v)]
+        if not shown:
+            continue
+        (start, first), (_, last) = shown[0], shown[-1]
+        moved = round(last) - round(first)
+        change = "no change" if not moved else f"{'up' if moved > 0 else 'down'} {abs(moved)}"
+        parts.append(f"{name} {last:.0f} ({change} since {start.day} {start:%b})")
+    return "Engagement now: " + "; ".join(parts) if parts else "Engagement by week"
+
+
 def dashboard_blocks(
     cards: Sequence[tuple[str, TeamFigures]],
     *,
@@ -102,16 +119,17 @@ def dashboard_blocks(
     """
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
-        {"type": "header", "text": _plain(f"Your teams · last {weeks} weeks")},
+        {"type": "header", "text": _plain(f"Your teams · last {last_weeks(weeks)}")},
     ]
     if chart_file_id:
         names = ", ".join(charted)
+        said = chart_takeaway([(n, f) for n, f in cards if n in set(charted)])
         blocks.append(
             {
                 "type": "image",
                 "slack_file": {"id": chart_file_id},
-                "alt_text": f"Engagement over the last {weeks} weeks: {names}"[:2000],
-                "title": _plain(f"Engagement, last {weeks} weeks"),
+                "alt_text": f"Engagement by week, last {last_weeks(weeks)}: {names}. {said}"[:2000],
+                "title": _plain(said[:2000]),
             }
         )
     for name, fig in cards:

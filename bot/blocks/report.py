@@ -139,8 +139,8 @@ def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
         {
             "type": "section",
             "text": _md(
-                f"{dash.headline(fig)}\n{dash.sparkline(fig)} by week, {fig.since:%d %b} – "
-                f"{fig.period:%d %b} (· = no figure that week)"
+                f"{dash.headline(fig)}\nBy week, {fig.since:%d %b} – {fig.period:%d %b}: "
+                f"{dash.sparkline(fig)} (· = no figure that week)"
             ),
             "fields": [
                 _md(f"*Participation*\n{taking}"),
