@@ -234,7 +234,9 @@ def _links(
         said = None
         if len(gap):
             last = gap.iloc[-1]
-            said = f"Perception, week of {last['period']:%d %b}: {last['sentence']}."
+            sentence = str(last["sentence"])
+            said = f"Perception gap, week of {last['period']:%d %b}: {sentence[:1].lower()}"
+            said += f"{sentence[1:]}."
         out.append(report.LinkLine(metric=link.name, link=link.sentence, gap=said))
     return out
 

@@ -17,21 +17,37 @@ from bot.figures import TeamFigures
 
 LEVELS = "▁▂▃▄▅▆▇█"
 GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers
+SPARK_SPAN = 10.0  # points: the smallest range a sparkline stretches over its eight steps
 
 
 def sparkline(fig: TeamFigures) -> str:
-    """One character per week of the window, 0–100 in eight steps; gaps as a dot.
+    """One character per week of the window in eight steps, scaled to the team's own range
+    (at least ``SPARK_SPAN`` points, so noise stays small); a week with no figure is a dot.
 
     Plain text, not code: Slack draws inline code in red, which reads as an alarm."""
-    values = dict(fig.series)
+    values = {d: v for d, v in fig.series if v is not None and not math.isnan(v)}
+    if not values:
+        return GAP * fig.weeks
+    low, high = min(values.values()), max(values.values())
+    span = max(high - low, SPARK_SPAN)
+    base = low - (span - (high - low)) / 2
     chars = []
     for w in range(fig.weeks):
         value = values.get(fig.since + dt.timedelta(weeks=w))
-        if value is None or math.isnan(value):
+        if value is None:
             chars.append(GAP)
         else:
-            chars.append(LEVELS[min(len(LEVELS) - 1, max(0, int(value / 100 * len(LEVELS))))])
+            step = int((value - base) / span * len(LEVELS))
+            chars.append(LEVELS[min(len(LEVELS) - 1, max(0, step))])
     return "".join(chars)
+
+
+def trend_text(fig: TeamFigures) -> str:
+    """The sparkline between its first and last figures: '76 ▆▇▃▄▃▂▁▂ 57'."""
+    values = [v for _, v in fig.series if v is not None and not math.isnan(v)]
+    if not values:
+        return sparkline(fig)
+    return f"{values[0]:.0f} {sparkline(fig)} {values[-1]:.0f}"
 
 
 def signed(value: float) -> str:
@@ -79,7 +95,7 @@ def card(name: str, fig: TeamFigures, *, k: int) -> str:
     lines = [
         f"*{name}* · {week_of(fig.period)}",
         headline(fig),
-        f"{participation(fig)} · {enps(fig)} · {sparkline(fig)}",
+        f"{participation(fig)} · {enps(fig)} · {trend_text(fig)}",
     ]
     if fig.flags:
         more = f" (+{len(fig.flags) - 1} more)" if len(fig.flags) > 1 else ""

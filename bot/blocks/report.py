@@ -140,7 +140,7 @@ def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
             "type": "section",
             "text": _md(
                 f"{dash.headline(fig)}\nBy week, {fig.since:%d %b} – {fig.period:%d %b}: "
-                f"{dash.sparkline(fig)} (· = no figure that week)"
+                f"{dash.trend_text(fig)} (· = no figure that week)"
             ),
             "fields": [
                 _md(f"*Participation*\n{taking}"),

@@ -11,7 +11,7 @@ import pytest
 
 from bot import ids
 from bot.blocks import modal, report
-from bot.blocks.dashboard import card, dashboard_blocks, sparkline
+from bot.blocks.dashboard import card, dashboard_blocks, sparkline, trend_text
 from bot.blocks.pulse import QuestionItem, pulse_message
 from bot.blocks.validate import BlockLimitError, check_message, check_view
 from bot.figures import DriverFigure, TeamFigures
@@ -159,7 +159,8 @@ def test_the_home_chart_is_named_once_with_a_takeaway_and_the_sparkline_is_plain
     )
     header = next(b for b in blocks if b["type"] == "header")["text"]["text"]
     assert header == "Your teams · last 12 weeks" and header not in image["title"]["text"]
-    assert "`" not in sparkline(fig) and sparkline(fig) == "·▅·▆"
+    assert "`" not in sparkline(fig) and sparkline(fig) == "·▂·▇"  # 61 → 68 over its own range
+    assert trend_text(fig) == "61 ·▂·▇ 68"
     text = json.dumps(blocks, ensure_ascii=False)
     assert "`·" not in text and "no week with 5+" not in text
     assert card("Billing", TeamFigures("billing", week, 1, None), k=5).endswith("last week.")
