@@ -56,6 +56,13 @@ _STYLE: dict[RcKeyType, object] = {
     "axes.spines.right": False,
 }
 
+_PANEL_STYLE: dict[RcKeyType, object] = {  # half-width panels: one size up to read when shrunk
+    "axes.titlesize": 13,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+}
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -138,14 +145,14 @@ def trend_chart(
         if title:
             ax.set_title(title)
         if series:
-            ax.legend(loc="lower left", frameon=False, ncols=min(len(series), 3))
+            fig.legend(loc="outside lower center", frameon=False, ncols=min(len(series), 3))
         else:
             ax.text(0.5, 0.5, "no data yet", ha="center", va="center", transform=ax.transAxes)
         return _png(fig)
 
 
 def link_chart(
-    engagement: list[tuple[date, float]], panels: Sequence[Panel], *, title: str
+    engagement: list[tuple[date, float]], panels: Sequence[Panel], *, title: str | None = None
 ) -> bytes:
     """Engagement against each linked CX metric, one small panel per metric with its own y range.
 
@@ -154,7 +161,7 @@ def link_chart(
     """
     cols = 1 if len(panels) <= 1 else 2
     rows = max(1, math.ceil(len(panels) / cols))
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context({**_STYLE, **_PANEL_STYLE}):
         fig = Figure(figsize=(WIDTH_IN, 1.1 + _PANEL_IN * rows), dpi=DPI, layout="constrained")
         axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
         ex, ey = _xy(engagement)
@@ -166,9 +173,9 @@ def link_chart(
                 markersize=4, markerfacecolor="white",
             )  # fmt: skip
             ax.set_ylim(*fitted_range(ey, cy))
-            ax.set_title(panel.name, loc="left", color=CX_COLOUR, fontweight="bold", pad=18)
+            ax.set_title(panel.name, loc="left", color=CX_COLOUR, fontweight="bold", pad=19)
             note = " · ".join(x for x in (panel.when, panel.note) if x)
-            ax.text(0, 1.03, note, transform=ax.transAxes, fontsize=10, color="#444444")
+            ax.text(0, 1.03, note, transform=ax.transAxes, fontsize=11, color="#444444")
             _axes(ax, months=True)
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
@@ -191,7 +198,8 @@ def link_chart(
         ]
         labels = ["Engagement", "customer metric, at the week it follows"]
         fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
-        fig.suptitle(title, x=0.01, ha="left")
+        if title:  # Slack shows the file's title above the image; a title here would repeat it
+            fig.suptitle(title, x=0.01, ha="left")
         return _png(fig)
 
 
@@ -210,7 +218,7 @@ def heat_colours() -> Colormap:
     return cmap.with_extremes(bad=_HIDDEN)
 
 
-def heatmap_chart(frame: pd.DataFrame, *, title: str, k: int) -> bytes:
+def heatmap_chart(frame: pd.DataFrame, *, title: str | None = None, k: int) -> bytes:
     """Teams (rows) × drivers (columns), 0–100, NaN drawn as a grey hidden cell.
 
     Height grows with the number of rows so every team stays readable; values are written in
@@ -238,7 +246,8 @@ def heatmap_chart(frame: pd.DataFrame, *, title: str, k: int) -> bytes:
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title(title, loc="left")
+        if title:
+            ax.set_title(title, loc="left")
         if 0 < data.size <= _MAX_ANNOTATED_CELLS:
             for (r, c), value in np.ndenumerate(data):
                 if math.isnan(value):

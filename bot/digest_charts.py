@@ -56,7 +56,7 @@ def charts(
     if engagement:
         title = f"Engagement and customer metrics, {weeks(len(org.scores))} to {week:%d %b %Y}"
         panels = link_panels(engagement, series, org.links)
-        png = link_chart(engagement, [p for p, _ in panels], title=title)
+        png = link_chart(engagement, [p for p, _ in panels])  # Slack shows the title above
         text = link_takeaway(engagement, panels)
         out.append(Chart(f"engagement-cx-{week}.png", title, png, text))
     frame = heatmap_frame(
@@ -65,7 +65,7 @@ def charts(
     if frame.notna().any().any():
         by = frame.attrs.get("by", "team")
         title = f"Driver scores by {by}, latest in the {HEATMAP_WEEKS} weeks to {week:%d %b %Y}"
-        png = heatmap_chart(frame, title=f"Driver scores by {by}", k=org.k)
+        png = heatmap_chart(frame, k=org.k)
         out.append(Chart(f"drivers-{week}.png", title, png, heatmap_takeaway(frame)))
     return out
 
@@ -102,8 +102,7 @@ def link_panels(
         if not moved:
             continue
         reliable, r = _reliable(link)
-        how = "moves with" if (r or 0) > 0 else "moves against"
-        note = f"{how} engagement, r = {r:.2f}" if reliable else "no reliable link yet"
+        note = f"linked, r = {r:.2f}" if reliable else ""  # the takeaway says when none is
         panel = Panel(link.name, later(lag), sorted(moved), note.replace("-", "−"))
         out.append((panel, link))
     return out

@@ -105,17 +105,24 @@ def card(name: str, fig: TeamFigures, *, k: int) -> str:
 
 def chart_takeaway(cards: Sequence[tuple[str, TeamFigures]]) -> str:
     """The Home chart in one line, from the weeks it draws: each team's latest engagement and
-    its change since its first shown week of the window."""
-    parts = []
+    its change since its first shown week ("since" said once when the teams share it)."""
+    rows = []
     for name, fig in cards:
         shown = [(d, v) for d, v in fig.series if not math.isnan(v)]
-        if not shown:
-            continue
-        (start, first), (_, last) = shown[0], shown[-1]
-        moved = round(last) - round(first)
-        change = "no change" if not moved else f"{'up' if moved > 0 else 'down'} {abs(moved)}"
-        parts.append(f"{name} {last:.0f} ({change} since {start.day} {start:%b})")
-    return "Engagement now: " + "; ".join(parts) if parts else "Engagement by week"
+        if shown:
+            (start, first), (_, last) = shown[0], shown[-1]
+            moved = round(last) - round(first)
+            change = "no change" if not moved else f"{'up' if moved > 0 else 'down'} {abs(moved)}"
+            rows.append((name, start, f"{last:.0f}", change))
+    if not rows:
+        return "Engagement by week"
+    starts = {start for _, start, _, _ in rows}
+    if len(starts) == 1:
+        start = starts.pop()
+        parts = [f"{name} {last}, {change}" for name, _, last, change in rows]
+        return f"Engagement now, and since {start.day} {start:%b}: " + "; ".join(parts)
+    parts = [f"{n} {last} ({c} since {d.day} {d:%b})" for n, d, last, c in rows]
+    return "Engagement now: " + "; ".join(parts)
 
 
 def dashboard_blocks(

@@ -165,7 +165,9 @@ def charts_comment(*, digest: Digest) -> str:
     """The line posted with the chart images: what they are, and each chart's takeaway."""
     week = "" if digest.week is None else f", week of {digest.week:%d %b %Y}"
     lines = [f"Charts of the weekly HR digest{week}"]
-    lines += [f"• *{escape(c.title)}*: {escape(c.takeaway)}" for c in digest.charts if c.takeaway]
+    for chart in digest.charts:  # the file's own title gives the weeks; the name is enough here
+        if chart.takeaway:
+            lines.append(f"• *{escape(chart.title.split(',')[0])}*: {escape(chart.takeaway)}")
     return "\n".join(lines)
 
 

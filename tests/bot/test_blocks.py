@@ -155,7 +155,7 @@ def test_the_home_chart_is_named_once_with_a_takeaway_and_the_sparkline_is_plain
     check_view({"type": "home", "blocks": blocks})
     image = next(b for b in blocks if b["type"] == "image")
     assert image["title"]["text"] == (
-        "Engagement now: Support 68 (up 7 since 9 Nov); Billing 70 (no change since 9 Nov)"
+        "Engagement now, and since 9 Nov: Support 68, up 7; Billing 70, no change"
     )
     header = next(b for b in blocks if b["type"] == "header")["text"]["text"]
     assert header == "Your teams · last 12 weeks" and header not in image["title"]["text"]
