@@ -52,12 +52,12 @@ def _gap_sentence(
     else:
         way = "widening" if (slope > 0) == (gap > 0) else "narrowing"
         trend = f"{way} by {abs(slope):.1f} points a week"
-    shown = f"perceived {perceived:.0f}, measured {actual:.0f}"
+    shown = f"perceived {perceived:.0f}, measured {actual:.0f}; {trend}"
     if abs(gap) < agree:
-        return f"Your team reads customers well: {shown} ({trend})"
+        return f"Your team reads customers well ({shown})"
     diff = abs(round(perceived) - round(actual))  # as the two shown figures subtract
     rated = f"{diff} point{'' if diff == 1 else 's'} {'lower' if gap > 0 else 'higher'}"
-    return f"{shown.capitalize()} — customers rated {rated} than your team thought ({trend})"
+    return f"Customers rated {rated} than your team thought ({shown})"
 
 
 def perception_gap(

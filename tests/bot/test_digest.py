@@ -72,7 +72,7 @@ def insights(
             "period": WEEK,
             "gap": 20.0,
             "sentence": (
-                "Perceived 80, measured 60 — customers rated 20 points lower than your team thought"
+                "Customers rated 20 points lower than your team thought (perceived 80, measured 60)"
             ),
         }
     )
@@ -111,7 +111,7 @@ def test_the_digest_reads_as_plain_sentences() -> None:
     digest = assemble(org, config=config({"a": None, "b": None}))
     text = json.dumps(digest_messages(digest=digest), ensure_ascii=False)
     assert "80% (no change from the week before)" in text and "+0" not in text
-    assert "perceived 80, measured 60 — customers rated 20 points lower than the team thought" in (
+    assert "customers rated 20 points lower than the team thought (perceived 80, measured 60)" in (
         text
     )
     org.scores["participation"] = [0.83, 0.8]

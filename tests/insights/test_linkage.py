@@ -192,12 +192,12 @@ def test_perception_gap_sentence_and_trend() -> None:
     assert last["gap_trend"] == pytest.approx(1.5)
     assert (last["n"], last["sample_size"], last["trend_weeks"]) == (7, 200, 8)
     assert last["sentence"] == (
-        "Perceived 78, measured 64 — customers rated 14 points lower than your team thought "
-        "(widening by 1.5 points a week)"
+        "Customers rated 14 points lower than your team thought "
+        "(perceived 78, measured 64; widening by 1.5 points a week)"
     )
     assert got["sentence"].iloc[1] == (
-        "Perceived 65, measured 60 — customers rated 5 points lower than your team thought "
-        "(too few weeks to see a trend)"
+        "Customers rated 5 points lower than your team thought "
+        "(perceived 65, measured 60; too few weeks to see a trend)"
     )
 
 
@@ -206,8 +206,8 @@ def test_perception_gap_without_a_clear_trend() -> None:
     cx = pd.DataFrame({"team": "a", "period": weeks, "value": 70.0})
     perceived = pd.DataFrame({"team": "a", "period": weeks, "score": [60, 64, 58, 63, 59, 62.0]})
     assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
-        "Perceived 62, measured 70 — customers rated 8 points higher than your team thought "
-        "(no clear trend over 6 weeks)"
+        "Customers rated 8 points higher than your team thought "
+        "(perceived 62, measured 70; no clear trend over 6 weeks)"
     )
 
 
@@ -217,13 +217,13 @@ def test_perception_gap_sentence_subtracts_the_figures_it_shows() -> None:
     cx = pd.DataFrame({"team": "a", "period": week, "value": 67.6})
     perceived = pd.DataFrame({"team": "a", "period": week, "score": [57.4]})
     assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
-        "Perceived 57, measured 68 — customers rated 11 points higher than your team thought "
-        "(too few weeks to see a trend)"
+        "Customers rated 11 points higher than your team thought "
+        "(perceived 57, measured 68; too few weeks to see a trend)"
     )
     cx["value"] = 60.0
     perceived["score"] = 58.0
     assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
-        "Your team reads customers well: perceived 58, measured 60 (too few weeks to see a trend)"
+        "Your team reads customers well (perceived 58, measured 60; too few weeks to see a trend)"
     )
 
 
