@@ -56,7 +56,7 @@ _STYLE: dict[RcKeyType, object] = {
     "axes.spines.right": False,
 }
 
-_PANEL_STYLE: dict[RcKeyType, object] = {  # half-width panels: one size up to read when shrunk
+_PANEL_STYLE: dict[RcKeyType, object] = {  # dense charts: one size up, to read when shrunk
     "axes.titlesize": 13,
     "xtick.labelsize": 11,
     "ytick.labelsize": 11,
@@ -228,7 +228,11 @@ def heatmap_chart(frame: pd.DataFrame, *, title: str | None = None, k: int) -> b
     rows, cols = data.shape
     row = _ROW_IN if rows <= _MAX_SMOOTH_ROWS else _TALL_ROW_IN
     height = max(3.0, 2.4 + row * max(rows, 1))
-    style: dict[RcKeyType, object] = {**_STYLE, "text.antialiased": rows <= _MAX_SMOOTH_ROWS}
+    style: dict[RcKeyType, object] = {
+        **_STYLE,
+        **_PANEL_STYLE,
+        "text.antialiased": rows <= _MAX_SMOOTH_ROWS,
+    }
     norm = TwoSlopeNorm(vmin=35, vcenter=HEAT_CENTRE, vmax=85)
     cmap = heat_colours()
     with matplotlib.rc_context(style):
@@ -251,14 +255,14 @@ def heatmap_chart(frame: pd.DataFrame, *, title: str | None = None, k: int) -> b
         if 0 < data.size <= _MAX_ANNOTATED_CELLS:
             for (r, c), value in np.ndenumerate(data):
                 if math.isnan(value):
-                    ax.text(c, r, "–", ha="center", va="center", fontsize=10, color="#555555")
+                    ax.text(c, r, "–", ha="center", va="center", fontsize=12, color="#555555")
                     continue
                 shade = cmap(norm(value))
                 dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
-                ax.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=10,
+                ax.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=12,
                         color="white" if dark else "#1a1a1a")  # fmt: skip
         bar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.7, aspect=40, pad=0.01)
         bar.set_ticks([35, 50, 60, 70, 85])
-        bar.set_label(f"score 0–100 · grey: hidden, fewer than {k} answered", fontsize=10)
-        bar.ax.tick_params(labelsize=9)
+        bar.set_label(f"score 0–100 · grey: hidden, fewer than {k} answered", fontsize=11)
+        bar.ax.tick_params(labelsize=10)
         return _png(fig)
