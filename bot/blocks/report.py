@@ -140,7 +140,12 @@ def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
             "type": "section",
             "text": _md(
                 f"{dash.headline(fig)}\nBy week, {fig.since:%d %b} – {fig.period:%d %b}: "
-                f"{dash.trend_text(fig)} (· = no figure that week)"
+                f"{dash.trend_text(fig)}"
+                + (
+                    f" ({dash.GAP} = no figure that week)"
+                    if dash.GAP in dash.sparkline(fig)
+                    else ""
+                )
             ),
             "fields": [
                 _md(f"*Participation*\n{taking}"),
