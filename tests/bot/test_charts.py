@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.image import imread
 
+from bot.analytics import MetricLink
 from bot.charts import (
     CX_COLOUR,
     DPI,
@@ -24,6 +25,7 @@ from bot.charts import (
     link_chart,
     trend_chart,
 )
+from bot.digest_charts import heatmap_takeaway, link_panels, link_takeaway
 
 MAX_BYTES = 200 * 1024
 HIDDEN_GREY = (217, 217, 217)  # #d9d9d9
@@ -141,3 +143,33 @@ def test_heatmaps_stay_under_200_kb_from_one_team_to_two_hundred() -> None:
         assert width == HEATMAP_WIDTH_IN * DPI == 900
         assert height == round(max(3.0, 2.4 + (0.3 if rows <= 40 else 0.2) * rows) * DPI)
         assert len(png) < MAX_BYTES, (rows, len(png))
+
+
+def _link(name: str, lag: int, r: float, p_holm: float) -> MetricLink:
+    lags = pd.DataFrame({"lag": [0, lag], "r": [0.1, r], "p_holm": [0.9, p_holm]})
+    return MetricLink(name.lower(), name, (), lags, "", lag, pd.DataFrame(), pd.DataFrame())
+
+
+def test_takeaways_say_only_what_the_charts_show() -> None:
+    grid = pd.DataFrame(
+        {"Voice": [55.0, float("nan")], "Workload": [70.0, 85.0]}, index=["Support", "Billing"]
+    )
+    grid.loc["Billing", "Voice"] = float("nan")  # hidden: below k, must never be named
+    assert heatmap_takeaway(grid) == (
+        "Lowest: Support on voice (55); highest: Billing on workload (85)."
+    )
+    engagement = weeks([71.4, 69, 66.6])
+    series = {"CSAT": weeks([60, 72, 75, 70, 68]), "NPS": weeks([50, 52, 51])}
+    links = [_link("CSAT", 2, 0.61, 0.01), _link("NPS", 1, 0.2, 0.4)]
+    panels = link_panels(engagement, series, links)
+    csat = panels[0][0]
+    assert (csat.name, csat.when, csat.note) == ("CSAT", "2 weeks later", "linked, r = 0.61")
+    assert [v for _, v in csat.points] == [75, 70, 68]  # moved back two weeks onto the window
+    assert link_takeaway(engagement, panels) == (
+        "Engagement fell from 71 to 67 since the week of 7 Sep; "
+        "CSAT 2 weeks later fell from 75 to 68, and tends to move with it."
+    )
+    weak = link_panels(engagement, series, [_link("NPS", 1, 0.2, 0.4)])
+    assert weak[0][0].note == "" and link_takeaway(engagement, weak).endswith(
+        "but no customer metric reliably follows engagement yet."
+    )
