@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlmodel import Session
 
-from bot.analytics import ALPHA, MetricLink, OrgInsights
+from bot.analytics import ALPHA, LAGS, MetricLink, OrgInsights
 from bot.charts import Panel, heatmap_chart, link_chart
 from bot.config import AppConfig
 from insights.privacy import visible
@@ -26,7 +26,7 @@ from storage.cx import cx_frame
 
 MAX_HEATMAP_ROWS = 40
 HEATMAP_WEEKS = 4  # rotation covers every driver within about three weeks
-MAX_LAG_WEEKS = 4  # bot.analytics.LAGS: CX up to four weeks after the engagement it follows
+MAX_LAG_WEEKS = max(LAGS)  # CX this many weeks after the engagement it follows
 
 
 @dataclass(frozen=True)
