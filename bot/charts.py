@@ -1,8 +1,10 @@
-"""Digest charts as PNG bytes: pure, headless (Agg canvas, no pyplot state), deterministic.
+"""Chart images as PNG bytes: pure, headless (Agg canvas, no pyplot state), deterministic.
 
-Callers hand in figures that already passed the k guard; a hidden cell is NaN and is drawn
-as a grey "hidden" cell, never as a value. The same input gives byte-identical output (no
-timestamp or software tag is written), which makes charts safe to snapshot and to cache.
+Sized for Slack: 900 px wide with text large enough to read when Slack shrinks the image to a
+~360 px preview. Colours are safe for colour-blind readers (Okabe–Ito lines, an orange–blue
+heatmap; never red against green). Callers hand in figures that already passed the k guard; a
+hidden cell is NaN and is drawn grey, never as a value. The same input gives byte-identical
+output (no timestamp or software tag is written), which makes charts safe to snapshot and cache.
 """
 
 from __future__ import annotations
@@ -10,77 +12,198 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import Colormap
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.colors import Colormap, LinearSegmentedColormap, TwoSlopeNorm
+from matplotlib.dates import AutoDateLocator, DateFormatter, MonthLocator, date2num
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
+from PIL import Image
 
-DPI = 100
-TREND_SIZE_IN = (8.0, 4.0)
-HEATMAP_WIDTH_IN = 9.0
-_ROW_IN = 0.22
+DPI = 150
+WIDTH_IN = 6.0  # 900 px
+TREND_SIZE_IN = (WIDTH_IN, 3.6)
+HEATMAP_WIDTH_IN = WIDTH_IN
+_PANEL_IN = 2.3  # one row of EX↔CX panels
+_ROW_IN = 0.3
+_TALL_ROW_IN = 0.2  # past _MAX_SMOOTH_ROWS: names only, no numbers in cells
 _MAX_ANNOTATED_CELLS = 250  # beyond this, numbers in cells would neither read nor fit 200 KB
 _MAX_SMOOTH_ROWS = 40  # taller charts draw crisp (unsmoothed) text, which PNG compresses 4×
 _HIDDEN = "#d9d9d9"
+ENGAGEMENT_COLOUR = "#1f2d5a"  # dark navy: engagement is the line a reader looks for first
+CX_COLOUR = "#d55e00"  # Okabe–Ito vermilion, distinct from navy for every colour vision
+LINE_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")  # Okabe–Ito
+HEAT_CENTRE = 60.0  # orange below, blue above: 50 is a neutral answer, 75 agreeing
+_HEAT = ("#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac")
 _STYLE: dict[RcKeyType, object] = {
     "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.titlesize": 11,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "figure.titlesize": 13,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+_PANEL_STYLE: dict[RcKeyType, object] = {  # dense charts: one size up, to read when shrunk
+    "axes.titlesize": 13,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
 }
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One customer metric beside engagement; ``points`` are already moved back by the lag, so
+    each sits at the engagement week it follows."""
+
+    name: str  # "CSAT"
+    when: str  # "2 weeks later"
+    points: list[tuple[date, float]]
+    note: str = ""  # "no reliable link yet"
+
+
 def _png(fig: Figure) -> bytes:
-    """Render at a fixed pixel size (figsize × DPI) with no metadata, so output is stable."""
+    """Render at a fixed pixel size (figsize × DPI) with no metadata, so output is stable.
+
+    A chart has few colours, so a 256-colour palette PNG looks the same at a third of the bytes.
+    """
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
+    image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     buf = io.BytesIO()
-    FigureCanvasAgg(fig)
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    image.quantize(256, dither=Image.Dither.NONE).save(buf, format="PNG", optimize=True)
     return buf.getvalue()
+
+
+def _xy(points: Sequence[tuple[date, float | None]]) -> tuple[list[float], list[float]]:
+    pts = sorted(points)
+    ys = [float("nan") if v is None else float(v) for _, v in pts]
+    return [float(date2num(d)) for d, _ in pts], ys
+
+
+def fitted_range(*series: Sequence[float], span: float = 12.0) -> tuple[float, float]:
+    """A y range around the values (at least ``span`` points tall, within 0–100), so a change of
+    a few points is visible without making noise look like a cliff."""
+    values = [v for s in series for v in s if not math.isnan(v)]
+    if not values:
+        return 0.0, 100.0
+    low, high = min(values), max(values)
+    pad = max(2.0, (span - (high - low)) / 2)
+    low, high = max(0.0, low - pad), min(100.0, high + pad)
+    return math.floor(low / 5) * 5, math.ceil(high / 5) * 5
+
+
+def _axes(ax: Axes, *, months: bool = False) -> None:
+    """Few date ticks (months only on a small panel), whole-number scores, light grid."""
+    if months:
+        ax.xaxis.set_major_locator(MonthLocator())
+        ax.xaxis.set_major_formatter(DateFormatter("%b"))
+    else:
+        ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=5))
+        ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax.grid(True, axis="y", alpha=0.3)
 
 
 def trend_chart(
     series: dict[str, list[tuple[date, float]]],
     *,
-    title: str,
+    title: str | None = None,
     y_label: str,
-    y_range: tuple[float, float] = (0, 100),
+    y_range: tuple[float, float] | None = None,
 ) -> bytes:
-    """One line per named series over dates (e.g. engagement vs. CSAT); NaN values are gaps.
+    """One line per named series over dates (e.g. a manager's teams); NaN values are gaps.
 
-    Series are drawn in the order given; an empty dict still yields a titled, empty chart.
+    The y range fits the values unless given; no title when the surrounding message has one.
     """
     with matplotlib.rc_context(_STYLE):
         fig = Figure(figsize=TREND_SIZE_IN, dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
-        for name, points in series.items():
-            pts = sorted(points)
-            xs = [date2num(d) for d, _ in pts]
-            ys = [float("nan") if v is None else float(v) for _, v in pts]
-            ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, label=name)
-        locator = AutoDateLocator(minticks=3, maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        ax.set_ylim(*y_range)
+        ys_all = []
+        for i, (name, points) in enumerate(series.items()):
+            xs, ys = _xy(points)
+            ys_all.append(ys)
+            colour = LINE_COLOURS[i % len(LINE_COLOURS)]
+            ax.plot(xs, ys, marker="o", markersize=4, linewidth=2.2, label=name, color=colour)
+        _axes(ax)
+        ax.set_ylim(*(y_range or fitted_range(*ys_all)))
         ax.set_ylabel(y_label)
-        ax.set_title(title)
-        ax.grid(True, alpha=0.3)
+        if title:
+            ax.set_title(title)
         if series:
-            ax.legend(loc="lower left", frameon=False, ncols=min(len(series), 4))
+            fig.legend(loc="outside lower center", frameon=False, ncols=min(len(series), 3))
         else:
             ax.text(0.5, 0.5, "no data yet", ha="center", va="center", transform=ax.transAxes)
         return _png(fig)
 
 
-def _cmap() -> Colormap:
-    return matplotlib.colormaps["RdYlGn"].resampled(20).with_extremes(bad=_HIDDEN)  # 5-pt steps
+def link_chart(
+    engagement: list[tuple[date, float]], panels: Sequence[Panel], *, title: str | None = None
+) -> bytes:
+    """Engagement against each linked CX metric, one small panel per metric with its own y range.
+
+    A metric's points are drawn at the week of engagement they follow (moved back by the lag
+    the panel names), so a link shows as two lines moving together.
+    """
+    cols = 1 if len(panels) <= 1 else 2
+    rows = max(1, math.ceil(len(panels) / cols))
+    with matplotlib.rc_context({**_STYLE, **_PANEL_STYLE}):
+        fig = Figure(figsize=(WIDTH_IN, 1.1 + _PANEL_IN * rows), dpi=DPI, layout="constrained")
+        axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
+        ex, ey = _xy(engagement)
+        for ax, panel in zip(axes, panels, strict=False):
+            cx, cy = _xy(panel.points)
+            ax.plot(ex, ey, color=ENGAGEMENT_COLOUR, linewidth=2.6, marker="o", markersize=4)
+            ax.plot(
+                cx, cy, color=CX_COLOUR, linewidth=1.8, linestyle="--", marker="o",
+                markersize=4, markerfacecolor="white",
+            )  # fmt: skip
+            ax.set_ylim(*fitted_range(ey, cy))
+            ax.set_title(panel.name, loc="left", color=CX_COLOUR, fontweight="bold", pad=19)
+            note = " · ".join(x for x in (panel.when, panel.note) if x)
+            ax.text(0, 1.03, note, transform=ax.transAxes, fontsize=11, color="#444444")
+            _axes(ax, months=True)
+        for ax in axes[len(panels) :]:
+            ax.set_visible(False)
+        if not panels:
+            axes[0].set_visible(True)
+            axes[0].plot(ex, ey, color=ENGAGEMENT_COLOUR, linewidth=2.6, marker="o", markersize=4)
+            axes[0].set_ylim(*fitted_range(ey))
+            _axes(axes[0], months=True)
+        handles = [
+            Line2D([], [], color=ENGAGEMENT_COLOUR, linewidth=2.6, marker="o"),
+            Line2D(
+                [],
+                [],
+                color=CX_COLOUR,
+                linewidth=1.8,
+                linestyle="--",
+                marker="o",
+                markerfacecolor="white",
+            ),
+        ]
+        labels = ["Engagement", "customer metric, at the week it follows"]
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+        if title:  # Slack shows the file's title above the image; a title here would repeat it
+            fig.suptitle(title, x=0.01, ha="left")
+        return _png(fig)
 
 
-def _labels(values: Sequence[object], width: int = 28) -> list[str]:
+def _labels(values: Sequence[object], width: int = 24) -> list[str]:
     """Long team names would squeeze the grid; cut them with an ellipsis (axis labels only)."""
     out = []
     for value in values:
@@ -89,34 +212,57 @@ def _labels(values: Sequence[object], width: int = 28) -> list[str]:
     return out
 
 
-def heatmap_chart(frame: pd.DataFrame, *, title: str) -> bytes:
+def heat_colours() -> Colormap:
+    """Orange (low) through white to blue (high), grey for hidden cells."""
+    cmap = LinearSegmentedColormap.from_list("pulse_heat", _HEAT, N=20)  # few colours: small PNG
+    return cmap.with_extremes(bad=_HIDDEN)
+
+
+def heatmap_chart(frame: pd.DataFrame, *, title: str | None = None, k: int) -> bytes:
     """Teams (rows) × drivers (columns), 0–100, NaN drawn as a grey hidden cell.
 
-    Height grows with the number of rows so every team stays readable; values are written
-    in the cells while the grid is small enough to read them.
+    Height grows with the number of rows so every team stays readable; values are written in
+    the cells (dark on light, white on dark) while the grid is small enough to read them.
     """
     data = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     rows, cols = data.shape
-    height = max(2.5, 1.4 + _ROW_IN * max(rows, 1))
-    style: dict[RcKeyType, object] = {**_STYLE, "text.antialiased": rows <= _MAX_SMOOTH_ROWS}
+    row = _ROW_IN if rows <= _MAX_SMOOTH_ROWS else _TALL_ROW_IN
+    height = max(3.0, 2.4 + row * max(rows, 1))
+    style: dict[RcKeyType, object] = {
+        **_STYLE,
+        **_PANEL_STYLE,
+        "text.antialiased": rows <= _MAX_SMOOTH_ROWS,
+    }
+    norm = TwoSlopeNorm(vmin=35, vcenter=HEAT_CENTRE, vmax=85)
+    cmap = heat_colours()
     with matplotlib.rc_context(style):
         fig = Figure(figsize=(HEATMAP_WIDTH_IN, height), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
         image = ax.imshow(
             np.ma.masked_invalid(data) if data.size else np.zeros((1, 1)),
-            cmap=_cmap(),
-            vmin=0,
-            vmax=100,
+            cmap=cmap,
+            norm=norm,
             aspect="auto",
             interpolation="nearest",
         )
-        ax.set_xticks(range(cols), _labels(frame.columns, 22), rotation=35, ha="right")
+        ax.set_xticks(range(cols), _labels(frame.columns, 22), rotation=40, ha="right")
         ax.set_yticks(range(rows), _labels(frame.index))
         ax.tick_params(length=0)
-        ax.set_title(title)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if title:
+            ax.set_title(title, loc="left")
         if 0 < data.size <= _MAX_ANNOTATED_CELLS:
             for (r, c), value in np.ndenumerate(data):
-                text = "–" if math.isnan(value) else f"{value:.0f}"
-                ax.text(c, r, text, ha="center", va="center", fontsize=7, color="#222222")
-        fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="score (grey: hidden, < k)")
+                if math.isnan(value):
+                    ax.text(c, r, "–", ha="center", va="center", fontsize=12, color="#555555")
+                    continue
+                shade = cmap(norm(value))
+                dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
+                ax.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=12,
+                        color="white" if dark else "#1a1a1a")  # fmt: skip
+        bar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.7, aspect=40, pad=0.01)
+        bar.set_ticks([35, 50, 60, 70, 85])
+        bar.set_label(f"score 0–100 · grey: hidden, fewer than {k} answered", fontsize=11)
+        bar.ax.tick_params(labelsize=10)
         return _png(fig)

@@ -231,7 +231,8 @@ def _gaps(
         gap = gap[gap["gap"].abs() >= AGREE_WITHIN].assign(size=lambda d: d["gap"].abs())
         widest = gap.sort_values(["size", "team"], ascending=[False, True]).head(MAX_GAPS)
         for r in widest.itertuples(index=False):
-            said = str(r.sentence).replace("Your team thinks", "the team thinks", 1)
+            said = str(r.sentence).replace("your team", "the team").replace("Your team", "the team")
+            said = said[:1].lower() + said[1:]
             when = "" if r.period == pd.Timestamp(week) else f" (week of {r.period:%d %b})"
             text = f"{link.name}{when}: {said}"
             lines.append(TeamLine(r.team, name.get(r.team, r.team), text))

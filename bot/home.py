@@ -153,9 +153,8 @@ def _dashboard(
     series = {name: list(f.series) for name, f in shown if f.series}
     file_id, picked = None, dict(list(series.items())[:CHART_TEAMS])
     if upload is not None and picked:
-        title = f"Engagement, last {DASHBOARD_WEEKS} weeks"
-        png = trend_chart(picked, title=title, y_label="Engagement (0–100)")
-        file_id = upload(png, title)
+        png = trend_chart(picked, y_label="Engagement (0–100)")  # the Home names it
+        file_id = upload(png, f"Engagement, last {DASHBOARD_WEEKS} weeks")
     return dashboard_blocks(
         shown,
         weeks=DASHBOARD_WEEKS,

@@ -102,6 +102,7 @@ def _dry_run(
         path = args.out / chart.filename
         path.write_bytes(chart.png)
         print(f"chart saved: {path}")
+        print(f"  {chart.title}: {chart.takeaway}")
     if not digest.charts:
         print("no chart: no week with enough answers yet")
     return 0

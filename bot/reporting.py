@@ -237,7 +237,9 @@ def _links(
         said = None
         if len(gap):
             last = gap.iloc[-1]
-            said = f"Perception, week of {last['period']:%d %b}: {last['sentence']}."
+            sentence = str(last["sentence"])
+            said = f"Perception gap, week of {last['period']:%d %b}: {sentence[:1].lower()}"
+            said += f"{sentence[1:]}."
         out.append(report.LinkLine(metric=link.name, link=link.sentence, gap=said))
     return out
 
@@ -265,6 +267,7 @@ def _department(
     )
     teams = [(config.team(t).name, figs[t]) for t in below if config.team(t)]  # type: ignore[union-attr]
     if figs[key].period is None and all(f.period is None for _, f in teams):
-        head = f"*{escape(name, limit=300)}* · last {weeks} weeks"
+        span = "week" if weeks == 1 else f"{weeks} weeks"
+        head = f"*{escape(name, limit=300)}* · last {span}"
         return [report.message(f"{head}\n{withheld_sentence(k=k)}")]
     return report.department_report(name=name, fig=figs[key], teams=teams, k=k)

@@ -46,17 +46,18 @@ def _gap_sentence(
     if np.isnan(slope):
         trend = "too few weeks to see a trend"
     elif low <= 0 <= high:
-        trend = f"no clear trend over {weeks} weeks"
+        trend = f"no clear trend over {weeks} week{'' if weeks == 1 else 's'}"
     elif abs(gap) < agree:
         trend = f"drifting {'up' if slope > 0 else 'down'} by {abs(slope):.1f} points a week"
     else:
         way = "widening" if (slope > 0) == (gap > 0) else "narrowing"
         trend = f"{way} by {abs(slope):.1f} points a week"
+    shown = f"perceived {perceived:.0f}, measured {actual:.0f}; {trend}"
     if abs(gap) < agree:
-        view = "Your team reads customers well"
-    else:
-        view = f"Your team thinks customers felt {'better' if gap > 0 else 'worse'} than they did"
-    return f"{view}: {perceived:.0f} vs {actual:.0f} (gap {gap:+.0f}, {trend})".replace("-", "−")
+        return f"Your team reads customers well ({shown})"
+    diff = abs(round(perceived) - round(actual))  # as the two shown figures subtract
+    rated = f"{diff} point{'' if diff == 1 else 's'} {'lower' if gap > 0 else 'higher'}"
+    return f"Customers rated {rated} than your team thought ({shown})"
 
 
 def perception_gap(

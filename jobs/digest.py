@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.blocks.digest import digest_messages
+from bot.blocks.digest import charts_comment, digest_messages
 from bot.blocks.validate import check_message
 from bot.config import AppConfig
 from bot.digest import Digest, build_digest
@@ -113,9 +113,15 @@ def post(client: WebClient, *, channel: str, digest: Digest) -> tuple[str, int]:
     if digest.charts:
         client.files_upload_v2(
             channel=channel,
-            initial_comment=f"Charts of the {messages[0]['text'].split(' (')[0].lower()}",
+            initial_comment=charts_comment(digest=digest),
             file_uploads=[
-                {"file": c.png, "filename": c.filename, "title": c.title} for c in digest.charts
+                {
+                    "file": c.png,
+                    "filename": c.filename,
+                    "title": c.title,
+                    "alt_txt": f"{c.title}. {c.takeaway}"[:1000],
+                }
+                for c in digest.charts
             ],
         )
     return ts, len(messages)

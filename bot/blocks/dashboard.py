@@ -17,19 +17,37 @@ from bot.figures import TeamFigures
 
 LEVELS = "▁▂▃▄▅▆▇█"
 GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers
+SPARK_SPAN = 10.0  # points: the smallest range a sparkline stretches over its eight steps
 
 
 def sparkline(fig: TeamFigures) -> str:
-    """One character per week of the window, 0–100 in eight steps; gaps as a dot."""
-    values = dict(fig.series)
+    """One character per week of the window in eight steps, scaled to the team's own range
+    (at least ``SPARK_SPAN`` points, so noise stays small); a week with no figure is a dot.
+
+    Plain text, not code: Slack draws inline code in red, which reads as an alarm."""
+    values = {d: v for d, v in fig.series if v is not None and not math.isnan(v)}
+    if not values:
+        return GAP * fig.weeks
+    low, high = min(values.values()), max(values.values())
+    span = max(high - low, SPARK_SPAN)
+    base = low - (span - (high - low)) / 2
     chars = []
     for w in range(fig.weeks):
         value = values.get(fig.since + dt.timedelta(weeks=w))
-        if value is None or math.isnan(value):
+        if value is None:
             chars.append(GAP)
         else:
-            chars.append(LEVELS[min(len(LEVELS) - 1, max(0, int(value / 100 * len(LEVELS))))])
-    return "`" + "".join(chars) + "`"
+            step = int((value - base) / span * len(LEVELS))
+            chars.append(LEVELS[min(len(LEVELS) - 1, max(0, step))])
+    return "".join(chars)
+
+
+def trend_text(fig: TeamFigures) -> str:
+    """The sparkline between its first and last figures: '76 ▆▇▃▄▃▂▁▂ 57'."""
+    values = [v for _, v in fig.series if v is not None and not math.isnan(v)]
+    if not values:
+        return sparkline(fig)
+    return f"{values[0]:.0f} {sparkline(fig)} {values[-1]:.0f}"
 
 
 def signed(value: float) -> str:
@@ -78,12 +96,34 @@ def card(name: str, fig: TeamFigures, *, k: int) -> str:
     lines = [
         f"*{name}* · {week_of(fig.period)}",
         headline(fig),
-        f"{participation(fig)} · {enps(fig)} · {sparkline(fig)}",
+        f"{participation(fig)} · {enps(fig)} · {trend_text(fig)}",
     ]
     if fig.flags:
         more = f" (+{len(fig.flags) - 1} more)" if len(fig.flags) > 1 else ""
         lines.append(f":warning: {escape(fig.flags[0].reason, limit=1000)}{more}")
     return "\n".join(lines)
+
+
+def chart_takeaway(cards: Sequence[tuple[str, TeamFigures]]) -> str:
+    """The Home chart in one line, from the weeks it draws: each team's latest engagement and
+    its change since its first shown week ("since" said once when the teams share it)."""
+    rows = []
+    for name, fig in cards:
+        shown = [(d, v) for d, v in fig.series if not math.isnan(v)]
+        if shown:
+            (start, first), (_, last) = shown[0], shown[-1]
+            moved = round(last) - round(first)
+            change = "no change" if not moved else f"{'up' if moved > 0 else 'down'} {abs(moved)}"
+            rows.append((name, start, f"{last:.0f}", change))
+    if not rows:
+        return "Engagement by week"
+    starts = {start for _, start, _, _ in rows}
+    if len(starts) == 1:
+        start = starts.pop()
+        parts = [f"{name} {last}, {change}" for name, _, last, change in rows]
+        return f"Engagement now, and since {start.day} {start:%b}: " + "; ".join(parts)
+    parts = [f"{n} {last} ({c} since {d.day} {d:%b})" for n, d, last, c in rows]
+    return "Engagement now: " + "; ".join(parts)
 
 
 def dashboard_blocks(
@@ -103,16 +143,18 @@ def dashboard_blocks(
     """
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
-        {"type": "header", "text": plain(f"Your teams · last {weeks} weeks")},
+        {"type": "header", "text": plain(f"Your teams · last {last_weeks(weeks)}")},
     ]
     if chart_file_id:
         names = ", ".join(clean(name) for name in charted)
+        said = chart_takeaway([(n, f) for n, f in cards if n in set(charted)])
+        span = f"last {last_weeks(weeks)}"
         blocks.append(
             {
                 "type": "image",
                 "slack_file": {"id": chart_file_id},
-                "alt_text": f"Engagement over the last {weeks} weeks: {names}"[:2000],
-                "title": plain(f"Engagement, last {weeks} weeks"),
+                "alt_text": clean(f"Engagement by week, {span}: {names}. {said}")[:2000],
+                "title": plain(said, limit=2000),
             }
         )
     for name, fig in cards:

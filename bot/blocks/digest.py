@@ -30,7 +30,16 @@ def _sections(title: str, lines: list[str]) -> list[dict[str, Any]]:
 
 
 def _signed(x: float) -> str:
-    return f"{x:+.0f}".replace("-", "−")
+    """+12, 0, −20 (never "+0")."""
+    return f"{x:+.0f}".replace("-", "−") if round(x) else "0"
+
+
+def _change(x: float, unit: str, since: str) -> str:
+    """'up 3 points from the week before', 'no change from the week before'."""
+    if not round(x):
+        return f"no change from {since}"
+    units = unit if round(abs(x)) == 1 else f"{unit}s"
+    return f"{'up' if x > 0 else 'down'} {abs(x):.0f} {units} from {since}"
 
 
 def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
@@ -38,12 +47,12 @@ def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
         return [{"type": "section", "text": md(withheld_sentence(k=k, what="org figures"))}]
     part = "–" if org.participation is None else f"{org.participation:.0%}"
     if org.participation_change is not None:
-        part += f" ({_signed(org.participation_change)} pts vs the week before)"
+        part += f" ({_change(org.participation_change, 'point', 'the week before')})"
     enps = "not asked in these weeks"
     if org.enps is not None and org.enps_week is not None:
         enps = f"{_signed(org.enps)} (week of {org.enps_week:%d %b}"
         enps += (
-            f", {_signed(org.enps_change)} vs the eNPS before)"
+            f", {_change(org.enps_change, 'point', 'the eNPS before')})"
             if org.enps_change is not None
             else ")"
         )
@@ -120,6 +129,16 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
     if notes:
         blocks.append({"type": "context", "elements": [md(n) for n in notes]})
     return blocks
+
+
+def charts_comment(*, digest: Digest) -> str:
+    """The line posted with the chart images: what they are, and each chart's takeaway."""
+    week = "" if digest.week is None else f", week of {digest.week:%d %b %Y}"
+    lines = [f"Charts of the weekly HR digest{week}"]
+    for chart in digest.charts:  # the file's own title gives the weeks; the name is enough here
+        if chart.takeaway:
+            lines.append(f"• *{escape(chart.title.split(',')[0])}*: {escape(chart.takeaway)}")
+    return "\n".join(lines)
 
 
 def paginate(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]]:

@@ -143,12 +143,13 @@ def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
         )
     share = fig.participation
     taking = f"{share:.0%} · {fig.respondents} of {fig.invited}" if share is not None else "—"
+    gaps = dash.GAP in dash.sparkline(fig)
+    trend = dash.trend_text(fig) + (f" ({dash.GAP} = no figure that week)" if gaps else "")
     return [
         {
             "type": "section",
             "text": _md(
-                f"{dash.headline(fig)}\n{dash.sparkline(fig)} by week, {fig.since:%d %b} – "
-                f"{fig.period:%d %b} (· = no figure that week)"
+                f"{dash.headline(fig)}\nBy week, {fig.since:%d %b} – {fig.period:%d %b}: {trend}"
             ),
             "fields": [
                 _md(f"*Participation*\n{taking}"),

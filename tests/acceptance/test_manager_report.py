@@ -56,7 +56,7 @@ def test_the_report_is_for_managers_and_hr_only(stack: Stack, tmp_path: Path) ->
         "*CSAT:* No CSAT values have been imported",
         "*First-contact resolution:* Not enough data yet",
         # how the team thinks customers felt (answered 4 → 75) against the imported FCR
-        "Your team thinks customers felt better than they did: 75 vs 60 (gap +15",
+        "customers rated 15 points lower than your team thought (perceived 75, measured 60;",
         "Respondents*\\n6",
         "Make a commitment",
     ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 
 from bot import ids
 from bot.blocks import modal, report
+from bot.blocks.dashboard import card, dashboard_blocks, sparkline, trend_text
 from bot.blocks.pulse import QuestionItem, pulse_message
 from bot.blocks.validate import BlockLimitError, check_message, check_view
 from bot.figures import DriverFigure, TeamFigures
@@ -33,6 +35,8 @@ QUESTIONS = [
 def _snapshot(name: str, rendered: dict) -> None:
     path = SNAPSHOTS / f"{name}.json"
     text = json.dumps(rendered, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":  # after a deliberate change, then review
+        path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text, f"{name} changed; review and update {path}"
 
 
@@ -122,3 +126,44 @@ def test_the_validator_catches_what_slack_would_refuse() -> None:
         check_message(
             {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]}
         )
+
+
+def test_the_home_chart_is_named_once_with_a_takeaway_and_the_sparkline_is_plain_text() -> None:
+    week = dt.date(2026, 11, 23)
+    fig = TeamFigures(
+        team="support",
+        since=week - dt.timedelta(weeks=3),
+        weeks=4,
+        period=week,
+        respondents=9,
+        invited=12,
+        engagement=68.2,
+        sentence="Up 4 points from last week — within noise for 9 respondents",
+        series=((week - dt.timedelta(weeks=2), 61.4), (week, 68.2)),
+    )
+    flat = TeamFigures(
+        team="billing",
+        since=fig.since,
+        weeks=1,
+        period=week,
+        series=((week - dt.timedelta(weeks=2), 70.2), (week, 69.8)),
+    )
+    blocks = dashboard_blocks(
+        [("Support", fig), ("Billing", flat)],
+        weeks=12,
+        k=5,
+        chart_file_id="F1",
+        charted=["Support", "Billing"],
+    )
+    check_view({"type": "home", "blocks": blocks})
+    image = next(b for b in blocks if b["type"] == "image")
+    assert image["title"]["text"] == (
+        "Engagement now, and since 9 Nov: Support 68, up 7; Billing 70, no change"
+    )
+    header = next(b for b in blocks if b["type"] == "header")["text"]["text"]
+    assert header == "Your teams · last 12 weeks" and header not in image["title"]["text"]
+    assert "`" not in sparkline(fig) and sparkline(fig) == "·▂·▇"  # 61 → 68 over its own range
+    assert trend_text(fig) == "61 ·▂·▇ 68"
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "`·" not in text and "no week with 5+" not in text
+    assert card("Billing", TeamFigures("billing", week, 1, None), k=5).endswith("last week.")

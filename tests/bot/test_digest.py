@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from bot.analytics import MetricLink, OrgInsights
-from bot.blocks.digest import MAX_TEXT, digest_messages, split_text
+from bot.blocks.digest import MAX_TEXT, charts_comment, digest_messages, split_text
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS, check_message
 from bot.config import AppConfig, parse_config
 from bot.digest import assemble
+from bot.digest_charts import Chart
 from insights.alerts import RedFlag
 from insights.scores import ORG
 
@@ -70,7 +71,9 @@ def insights(
             "team": list(respondents),
             "period": WEEK,
             "gap": 20.0,
-            "sentence": "Your team thinks customers felt better than they did: 80 vs 60",
+            "sentence": (
+                "Customers rated 20 points lower than your team thought (perceived 80, measured 60)"
+            ),
         }
     )
     link = MetricLink(
@@ -99,6 +102,27 @@ def test_every_section_is_there_when_every_group_reaches_k() -> None:
     text = json.dumps(digest_messages(digest=digest), ensure_ascii=False)
     for heading in ("Teams at risk (1)", "Biggest improvements", "EX ↔ CX", "Perception gaps"):
         assert heading in text
+
+
+def test_the_digest_reads_as_plain_sentences() -> None:
+    """No "+0 pts", the perception gap with its sign in words, charts with their takeaways."""
+    org = insights({"a": 8, "b": 9})
+    org.scores["participation"] = [0.798, 0.8]  # 0.2 points: no change a reader could see
+    digest = assemble(org, config=config({"a": None, "b": None}))
+    text = json.dumps(digest_messages(digest=digest), ensure_ascii=False)
+    assert "80% (no change from the week before)" in text and "+0" not in text
+    assert "customers rated 20 points lower than the team thought (perceived 80, measured 60)" in (
+        text
+    )
+    org.scores["participation"] = [0.83, 0.8]
+    text = json.dumps(digest_messages(digest=assemble(org, config=config({"a": None, "b": None}))))
+    assert "down 3 points from the week before" in text
+    chart = Chart("drivers.png", "Driver scores by team", b"", "Lowest: Team a on voice (41).")
+    digest = assemble(org, config=config({"a": None, "b": None}), charts=[chart])
+    assert charts_comment(digest=digest) == (
+        "Charts of the weekly HR digest, week of 16 Nov 2026\n"
+        "• *Driver scores by team*: Lowest: Team a on voice (41)."
+    )
 
 
 def test_a_team_below_k_is_never_named_and_its_flag_never_shown() -> None:

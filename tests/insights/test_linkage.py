@@ -192,10 +192,13 @@ def test_perception_gap_sentence_and_trend() -> None:
     assert last["gap_trend"] == pytest.approx(1.5)
     assert (last["n"], last["sample_size"], last["trend_weeks"]) == (7, 200, 8)
     assert last["sentence"] == (
-        "Your team thinks customers felt better than they did: 78 vs 64 "
-        "(gap +14, widening by 1.5 points a week)"
+        "Customers rated 14 points lower than your team thought "
+        "(perceived 78, measured 64; widening by 1.5 points a week)"
     )
-    assert got["sentence"].iloc[1].endswith("(gap +5, too few weeks to see a trend)")
+    assert got["sentence"].iloc[1] == (
+        "Customers rated 5 points lower than your team thought "
+        "(perceived 65, measured 60; too few weeks to see a trend)"
+    )
 
 
 def test_perception_gap_without_a_clear_trend() -> None:
@@ -203,8 +206,24 @@ def test_perception_gap_without_a_clear_trend() -> None:
     cx = pd.DataFrame({"team": "a", "period": weeks, "value": 70.0})
     perceived = pd.DataFrame({"team": "a", "period": weeks, "score": [60, 64, 58, 63, 59, 62.0]})
     assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
-        "Your team thinks customers felt worse than they did: 62 vs 70 "
-        "(gap −8, no clear trend over 6 weeks)"
+        "Customers rated 8 points higher than your team thought "
+        "(perceived 62, measured 70; no clear trend over 6 weeks)"
+    )
+
+
+def test_perception_gap_sentence_subtracts_the_figures_it_shows() -> None:
+    """57.4 vs 67.6 is a gap of 10.2, but a reader sees 57 and 68: the sentence says 11."""
+    week = pd.date_range("2024-01-01", periods=1, freq="7D")
+    cx = pd.DataFrame({"team": "a", "period": week, "value": 67.6})
+    perceived = pd.DataFrame({"team": "a", "period": week, "score": [57.4]})
+    assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
+        "Customers rated 11 points higher than your team thought "
+        "(perceived 57, measured 68; too few weeks to see a trend)"
+    )
+    cx["value"] = 60.0
+    perceived["score"] = 58.0
+    assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
+        "Your team reads customers well (perceived 58, measured 60; too few weeks to see a trend)"
     )
 
 
