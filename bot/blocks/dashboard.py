@@ -93,6 +93,7 @@ def dashboard_blocks(
     chart_file_id: str | None,
     charted: Sequence[str] = (),
     more: int = 0,
+    title: str = "Your teams",
 ) -> list[dict[str, Any]]:
     """The manager part of the App Home: a chart of the ``charted`` teams, then one section
     per team.
@@ -102,7 +103,7 @@ def dashboard_blocks(
     """
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
-        {"type": "header", "text": _plain(f"Your teams · last {weeks} weeks")},
+        {"type": "header", "text": _plain(f"{title} · last {weeks} weeks")},
     ]
     if chart_file_id:
         names = ", ".join(charted)
