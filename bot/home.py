@@ -122,7 +122,7 @@ def build_home(
         now=now,
         room=room,
         upload=upload,
-        title="All teams" if hr else "Your teams",
+        heading="All teams" if hr else "Your teams",
     )
     return home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed, dashboard=dashboard)
 
@@ -136,7 +136,7 @@ def _dashboard(
     now: dt.datetime,
     room: int,
     upload: Upload | None,
-    title: str,
+    heading: str,
 ) -> list[dict[str, Any]]:
     """One section per team the person may see (teams with a red flag first when they do
     not all fit in ``room`` blocks), and one chart of their engagement."""
@@ -167,7 +167,7 @@ def _dashboard(
         chart_file_id=file_id,
         charted=list(picked),
         more=len(cards) - len(shown),
-        title=title,
+        title=heading,
     )
 
 

@@ -178,13 +178,13 @@ def _team(
 ) -> Messages:
     k, team_cfg = config.privacy.min_group_size, config.team(key)
     assert team_cfg is not None
-    fig = team_figures(
-        session, config=config, workspace_id=workspace_id, teams=[key], weeks=weeks, now=now
-    )[key]
     team = team_by_key(session, workspace_id=workspace_id, key=key)
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
         return [report.message(f"No pulse has run for *{team_cfg.name}* yet.")]
+    fig = team_figures(
+        session, config=config, workspace_id=workspace_id, teams=[key], weeks=weeks, now=now
+    )[key]
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
         head = f"*{team_cfg.name}* · latest pulse, {latest.label}"
