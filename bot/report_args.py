@@ -22,7 +22,7 @@ _NUMBER = re.compile(r"[-+]?\d+w?|\d*\.\d+w?", re.IGNORECASE)
 _WEEKS = re.compile(r"(\d{1,3})w?", re.IGNORECASE)
 NOT_A_MANAGER = (
     "Reports are for team managers and HR, and you're not listed as either. "
-    "Your own answers stay private to you."
+    "Your own answers stay private to you: `/pulse my-data` shows them."
 )
 
 

@@ -25,7 +25,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, update
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from bot import ids
 from bot.app import build_app
@@ -126,7 +126,7 @@ def _closed_support_pulse(engine: Engine, settings: Settings, now: dt.datetime) 
             s,
             config=settings.config,
             bank=settings.bank,
-            workspace_id=ws.id,
+            workspace_id=ws.id or 0,
             team_key="support",
             now=now,
         )
@@ -148,7 +148,9 @@ def _closed_support_pulse(engine: Engine, settings: Settings, now: dt.datetime) 
                     )
         past = now - dt.timedelta(seconds=1)
         s.exec(
-            update(Pulse).where(Pulse.id == opened.pulse_id).values(closes_at=past, closed_at=past)
+            update(Pulse)
+            .where(col(Pulse.id) == opened.pulse_id)
+            .values(closes_at=past, closed_at=past)
         )
 
 
