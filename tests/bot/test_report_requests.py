@@ -238,6 +238,26 @@ def test_an_ambiguous_prefix_lists_the_candidates(slack: Slack) -> None:
         assert "Respondents" not in reply
 
 
+def test_unknown_and_forbidden_teams_get_the_same_answer_naming_yours(slack: Slack) -> None:
+    unknown = slack.text(ONE_TEAM, "report supp0rt")
+    assert "No team called `supp0rt` that you can see." in unknown
+    assert "Your teams: `support` (Customer Support)." in unknown
+    assert "I don't understand" not in unknown
+    forbidden = slack.text(ONE_TEAM, "report success")  # exists; not U0MANAGER's
+    assert forbidden.replace("success", "X") == unknown.replace("supp0rt", "X")
+    assert "Customer Success" not in forbidden
+    assert slack.text(ONE_TEAM, "report Customer Success 4").replace(
+        "Customer Success", "X"
+    ) == slack.text(ONE_TEAM, "report Customer Sxccess 4").replace("Customer Sxccess", "X")
+    many = slack.text(TWO_TEAMS, "report billing")
+    assert "Your teams: `support` (Customer Support), `success` (Customer Success)." in many
+    hostile = slack.say(ONE_TEAM, "report <!channel> `*x*`")[0]["text"]
+    assert hostile.startswith("No team called `&lt;!channel&gt; '*x*'` that you can see.")
+    employee = slack.text(SUPPORT[0], "report support")
+    assert employee == slack.text(SUPPORT[0], "report no-such-team")
+    assert "Reports are for team managers and HR" in employee and "Respondents" not in employee
+
+
 @pytest.mark.parametrize("weeks", ["0", "999", "abc", "-3", "1.5"])
 def test_a_bad_week_count_names_the_valid_range(slack: Slack, weeks: str) -> None:
     for typed in (f"report support {weeks}", f"report Customer Support {weeks}"):
