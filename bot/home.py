@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.access import viewable_teams
+from bot.access import is_hr_admin, viewable_teams
 from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.home import PastPulse, home_view
 from bot.blocks.pulse import QuestionItem, options
@@ -100,6 +100,8 @@ def build_home(
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     teams = viewable_teams(config, user_id) if ws is not None else []  # another workspace: none
     managed = [team.name for key in teams if (team := config.team(key))]
+    hr = ws is not None and is_hr_admin(config, user_id)
+    manages = [t.name for t in config.teams if ws is not None and user_id in t.managers]
     me = (
         employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
         if ws and ws.id
@@ -108,7 +110,7 @@ def build_home(
     mine = _own_part(
         session, secret=secret, slack_team_id=slack_team_id, user_id=user_id, me=me, now=now
     )
-    view = home_view(**mine, k=k, manager_of=managed)
+    view = home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed)
     if ws is None or ws.id is None or not managed:
         return view
     room = MAX_VIEW_BLOCKS - len(view["blocks"])
@@ -120,8 +122,9 @@ def build_home(
         now=now,
         room=room,
         upload=upload,
+        heading="All teams" if hr else "Your teams",
     )
-    return home_view(**mine, k=k, manager_of=managed, dashboard=dashboard)
+    return home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed, dashboard=dashboard)
 
 
 def _dashboard(
@@ -133,6 +136,7 @@ def _dashboard(
     now: dt.datetime,
     room: int,
     upload: Upload | None,
+    heading: str,
 ) -> list[dict[str, Any]]:
     """One section per team the person may see (teams with a red flag first when they do
     not all fit in ``room`` blocks), and one chart of their engagement."""
@@ -162,6 +166,7 @@ def _dashboard(
         chart_file_id=file_id,
         charted=list(picked),
         more=len(cards) - len(shown),
+        title=heading,
     )
 
 

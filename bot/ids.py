@@ -21,6 +21,8 @@ COMMIT_OPEN = "commit_open"  # value: team key
 COMMIT_MODAL = "commit_modal"
 COMMIT_DRIVER_BLOCK, COMMIT_DRIVER = "commit_driver_block", "commit_driver"
 COMMIT_TEXT_BLOCK, COMMIT_TEXT = "commit_text_block", "commit_text"
+REPORT_PICK = "report_pick"  # action_id f"{REPORT_PICK}:{team}"; value from report_value
+REPORT_PICK_PATTERN = re.compile(rf"^{REPORT_PICK}:")
 QUESTION_BLOCK = "q"  # block_id prefix: f"q:{question_id}"
 
 COMMAND = "/pulse"
@@ -39,3 +41,15 @@ def parse_answer_value(raw: str) -> tuple[int, int, int] | None:
     if pulse_id <= 0 or question_id <= 0:
         return None
     return pulse_id, question_id, value
+
+
+def report_value(team_key: str, weeks: int) -> str:
+    return f"{weeks}:{team_key}"
+
+
+def parse_report_value(raw: str) -> tuple[str, int] | None:
+    """(team key, weeks), or None for anything not made by report_value."""
+    weeks, _, team_key = raw.partition(":")
+    if not weeks.isdigit() or not team_key:
+        return None
+    return team_key, int(weeks)

@@ -8,21 +8,31 @@ the latest pulse's question means and comments are shown only from k+ respondent
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pandas as pd
 from sqlmodel import Session
 
+from bot import ids
 from bot.access import can_view_team, is_hr_admin, viewable_teams
 from bot.analytics import team_insights
 from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
+from bot.blocks.report_picker import report_picker
 from bot.blocks.text import escape
 from bot.config import AppConfig
 from bot.digest_commitments import followup_outcome
 from bot.dm import local_label
 from bot.figures import TeamFigures, team_figures
+from bot.report_args import (
+    DEFAULT_WEEKS,
+    MAX_WEEKS,
+    NOT_A_MANAGER,
+    Choose,
+    Refused,
+    read_report_args,
+    unknown_team,
+)
 from insights.perception import perception_gap
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
@@ -34,32 +44,69 @@ from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
 from storage.responses import pulse_aggregate
 
-DEFAULT_WEEKS, MAX_WEEKS = 12, 52
 OPEN_SENTENCE = (
     "Results appear once it has closed with at least {k} answers: figures that moved with "
     "every answer would let anyone compare them before and after one person answered."
 )
-_WEEKS = re.compile(r"(\d{1,3})w?")
 Messages = list[dict[str, Any]]
+NOT_SET_UP = "This Slack workspace isn't set up for Oxygen Pulse."
 
 
-def parse_report_args(args: list[str], config: AppConfig) -> tuple[str | None, int] | None:
-    """``[team] [weeks]`` → (team key or None, weeks); None when the input makes no sense.
+def report_command(
+    session: Session,
+    *,
+    config: AppConfig,
+    slack_team_id: str,
+    user_id: str,
+    args: list[str],
+    now: dt.datetime,
+    driver_labels: dict[str, str] | None = None,
+) -> Messages:
+    """`/pulse report …`: the report asked for, a choice of teams, or what would work."""
+    if workspace_by_slack_id(session, slack_team_id=slack_team_id) is None:
+        return [report.message(NOT_SET_UP)]
+    wanted = read_report_args(config, user_id=user_id, args=args)
+    if isinstance(wanted, Refused):
+        return [report.message(wanted.text)]
+    if isinstance(wanted, Choose):
+        return [report_picker(teams=wanted.teams, weeks=wanted.weeks)]
+    return team_report(
+        session,
+        config=config,
+        slack_team_id=slack_team_id,
+        user_id=user_id,
+        team_key=wanted.team,
+        now=now,
+        weeks=wanted.weeks,
+        driver_labels=driver_labels,
+    )
 
-    A lone number is a team key only if such a team exists, otherwise a number of weeks.
-    """
-    words: list[str | None] = [a.lower() for a in args]
-    if len(args) == 1 and not config.team(args[0].lower()) and _WEEKS.fullmatch(args[0].lower()):
-        words.insert(0, None)
-    if len(words) > 2:
-        return None
-    team, count = [*words, None, None][:2]
-    if count is None:
-        return team, DEFAULT_WEEKS
-    found = _WEEKS.fullmatch(count)
-    if found is None or not 1 <= int(found[1]) <= MAX_WEEKS:
-        return None
-    return team, int(found[1])
+
+def picked_report(
+    session: Session,
+    *,
+    config: AppConfig,
+    slack_team_id: str,
+    user_id: str,
+    raw_value: str,
+    now: dt.datetime,
+    driver_labels: dict[str, str] | None = None,
+) -> Messages:
+    """A team chosen in the picker: the same report the command gives, access checked again
+    (a button's value comes from the client)."""
+    picked = ids.parse_report_value(raw_value)
+    if picked is None or not 1 <= picked[1] <= MAX_WEEKS:
+        return [report.message("That choice no longer works: type `/pulse report` again.")]
+    return team_report(
+        session,
+        config=config,
+        slack_team_id=slack_team_id,
+        user_id=user_id,
+        team_key=picked[0],
+        now=now,
+        weeks=picked[1],
+        driver_labels=driver_labels,
+    )
 
 
 def team_report(
@@ -76,9 +123,9 @@ def team_report(
     """The replies to send, in order (usually one; a big department may need several)."""
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     if ws is None or ws.id is None:
-        return [report.message("This Slack workspace isn't set up for Oxygen Pulse.")]
+        return [report.message(NOT_SET_UP)]
     mine = viewable_teams(config, user_id)
-    if team_key is None and is_hr_admin(config, user_id):
+    if team_key in (None, ORG) and is_hr_admin(config, user_id):
         key, name, below = ORG, "All teams", [t.key for t in config.teams]
     else:
         team_key = team_key or (mine[0] if mine else None)
@@ -112,19 +159,11 @@ def team_report(
 
 
 def _refusal(config: AppConfig, team_key: str | None, mine: list[str]) -> str:
-    """Why there is no report: not a manager, no such team, or not one of yours."""
-    if team_key is None:
-        return (
-            "Reports are for team managers and HR, and you're not listed as either. "
-            "Your own answers stay private to you."
-        )
-    team = config.team(team_key)
-    if team is None:
-        known = ", ".join(f"`{escape(t, limit=100)}`" for t in mine) or "none"
-        return f"There is no team `{escape(team_key, limit=100)}`. Teams you can see: {known}."
-    return (
-        f"Sorry, only the managers of *{escape(team.name, limit=300)}* and HR can see its report."
-    )
+    """Why there is no report; a team the person may not see gets the same answer as one
+    that does not exist."""
+    if not mine:
+        return NOT_A_MANAGER
+    return unknown_team(team_key or "", [(k, t.name) for k in mine if (t := config.team(k))])
 
 
 def _team(
@@ -140,13 +179,13 @@ def _team(
 ) -> Messages:
     k, team_cfg = config.privacy.min_group_size, config.team(key)
     assert team_cfg is not None
-    fig = team_figures(
-        session, config=config, workspace_id=workspace_id, teams=[key], weeks=weeks, now=now
-    )[key]
     team = team_by_key(session, workspace_id=workspace_id, key=key)
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
         return [report.message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
+    fig = team_figures(
+        session, config=config, workspace_id=workspace_id, teams=[key], weeks=weeks, now=now
+    )[key]
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
         head = f"*{escape(team_cfg.name, limit=300)}* · latest pulse, {latest.label}"

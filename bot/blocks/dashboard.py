@@ -134,6 +134,7 @@ def dashboard_blocks(
     chart_file_id: str | None,
     charted: Sequence[str] = (),
     more: int = 0,
+    title: str = "Your teams",
 ) -> list[dict[str, Any]]:
     """The manager part of the App Home: a chart of the ``charted`` teams, then one section
     per team.
@@ -143,7 +144,7 @@ def dashboard_blocks(
     """
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
-        {"type": "header", "text": plain(f"Your teams · last {last_weeks(weeks)}")},
+        {"type": "header", "text": plain(f"{title} · last {last_weeks(weeks)}")},
     ]
     if chart_file_id:
         names = ", ".join(clean(name) for name in charted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +40,16 @@ def home_view(
     k: int,
     manager_of: list[str],
     dashboard: list[dict[str, Any]] | None = None,
+    hr: bool = False,
+    manages: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The Home tab; a manager's ``dashboard`` (bot.blocks.dashboard) replaces the line
-    naming their teams."""
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain("Oxygen Pulse")}]
-    if not enrolled:
-        blocks.append(_section("You're not part of a pulse team yet; HR adds teams."))
+    naming their teams. ``manages``: names of the teams the person is listed as managing;
+    ``manager_of``: every team they may see."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": plain("Oxygen Pulse")},
+        _section(role_line(enrolled=enrolled, hr=hr, manages=manages, k=k)),
+    ]
     for past in pulses:
         team = escape(past.team_name, limit=300)
         blocks.append(_section(f"*{team} · {past.when}* — {past.status}"))
@@ -79,15 +84,16 @@ def home_view(
                 "Only you can see your answers above. Answer or change them in the Messages tab."
             )
         )
-    blocks += [{"type": "divider"}, _section(_status(paused_until, opted_out))]
-    if enrolled:
-        blocks.append(
+    if enrolled:  # pulses and their controls only for someone who gets them
+        blocks += [
+            {"type": "divider"},
+            _section(_status(paused_until, opted_out)),
             {
                 "type": "actions",
                 "block_id": "home_controls",
                 "elements": _controls(paused_until, opted_out),
-            }
-        )
+            },
+        ]
     if dashboard:
         blocks += dashboard
     elif manager_of:
@@ -98,6 +104,24 @@ def home_view(
         ]
     blocks += [{"type": "divider"}, _section(WHO_SEES_WHAT.format(k=k))]
     return {"type": "home", "blocks": blocks}
+
+
+def role_line(*, enrolled: bool, hr: bool, manages: Sequence[str], k: int) -> str:
+    """Who the person is here, in one consistent sentence or two: what they see of others
+    (HR, manager) and whether they answer pulses themselves (member of a pulse team)."""
+    if hr:
+        sees = f"*You're in HR:* you see every team's figures, each from {k}+ people."
+    elif manages:
+        names = ", ".join(f"*{escape(name)}*" for name in manages)
+        its = "its" if len(manages) == 1 else "their"
+        sees = f"*You manage* {names}: you see {its} figures, each from {k}+ people."
+    elif enrolled:
+        return "*You're in a pulse team:* you answer short pulses, and only you see your answers."
+    else:
+        return "You're not part of a pulse team yet, so you don't get pulses; HR adds teams."
+    if enrolled:
+        return f"{sees} You also answer pulses as a member of a pulse team."
+    return f"{sees} You don't get pulses yourself: you're not a member of a pulse team."
 
 
 def _status(paused_until: str | None, opted_out: bool) -> str:

@@ -1,4 +1,4 @@
-"""Button clicks in the pulse DM."""
+"""Button clicks in the pulse DM, and the team picker under `/pulse report`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from bot import ids
 from bot.answering import answer_click, open_text_answer
 from bot.blocks.pulse import closed_notice, not_yours_notice
 from bot.context import Context
-from storage.db import session_scope
+from bot.reporting import picked_report
+from storage.db import read_scope, session_scope
 
 
 def register(app: App, ctx: Context) -> None:
@@ -60,3 +61,19 @@ def register(app: App, ctx: Context) -> None:
             respond(**not_yours_notice())
         elif outcome.message is not None:
             client.views_open(trigger_id=body["trigger_id"], view=outcome.message)
+
+    @app.action(ids.REPORT_PICK_PATTERN)
+    def pick_report(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with read_scope(ctx.engine) as session:
+            replies = picked_report(
+                session,
+                config=ctx.settings.config,
+                slack_team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                raw_value=body["actions"][0].get("value", ""),
+                now=ctx.clock(),
+                driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
+            )
+        for reply in replies:  # a response URL takes up to 5 replies
+            respond(**reply)

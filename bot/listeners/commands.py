@@ -11,7 +11,7 @@ from bot.admin import admin_command
 from bot.blocks import report
 from bot.blocks.mydata import my_data
 from bot.context import Context
-from bot.reporting import parse_report_args, team_report
+from bot.reporting import report_command
 from storage.db import read_scope, session_scope
 
 
@@ -23,20 +23,13 @@ def register(app: App, ctx: Context) -> None:
         sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
         team_id, user_id = command["team_id"], command["user_id"]
         if sub == "report":
-            config = ctx.settings.config
-            request = parse_report_args(args, config)
-            if request is None:
-                shown = " ".join(words)[:80]
-                respond(**report.message(f"I don't understand `{shown}`.\n\n{report.USAGE}"))
-                return
             with read_scope(ctx.engine) as session:
-                replies = team_report(
+                replies = report_command(
                     session,
-                    config=config,
+                    config=ctx.settings.config,
                     slack_team_id=team_id,
                     user_id=user_id,
-                    team_key=request[0],
-                    weeks=request[1],
+                    args=args,
                     now=ctx.clock(),
                     driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
                 )

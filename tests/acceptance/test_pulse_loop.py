@@ -90,7 +90,7 @@ def test_sync_send_answer_and_report(stack: Stack) -> None:
     assert "Respondents*\\n6" in _report_text(stack.reply_to("U0CXDIRECTOR", "report support"))
     assert "Respondents*\\n6" in _report_text(stack.reply_to("U0HRLEAD", "report support"))
     refused = _report_text(stack.reply_to(SUPPORT[3], "report support"))
-    assert "only the managers of *Customer Support* and HR" in refused
+    assert "Reports are for team managers and HR" in refused
     assert "Respondents" not in refused
 
 

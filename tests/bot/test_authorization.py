@@ -55,7 +55,8 @@ def answered(world: World) -> None:
         ("other manager", "report support", False),
         ("parent manager", "report support", True),
         ("hr admin", "report support", True),
-        ("hr admin", "report", True),
+        ("hr admin", "report all", True),
+        ("hr admin", "report", False),  # a choice of teams, no figures yet
         ("other workspace", "report support", False),
         ("other workspace", "report", False),
     ],

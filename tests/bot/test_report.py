@@ -24,7 +24,8 @@ from bot.blocks.validate import check_message, check_view
 from bot.config import AppConfig, HRConfig, parse_config
 from bot.figures import DriverFigure, TeamFigures, team_figures
 from bot.home import build_home
-from bot.reporting import parse_report_args, team_report
+from bot.report_args import Choose, Refused, Wanted, read_report_args
+from bot.reporting import team_report
 from insights.alerts import RedFlag
 from sandbox import company
 from storage.db import make_engine, read_scope, session_scope
@@ -94,7 +95,7 @@ def test_weeks_argument_and_usage(world: World) -> None:
     assert "Last 12 weeks" in _text(world.command("U0MANAGER", "report"))
     for bad in ("report support 0", "report support 53", "report support soon", "report a b c"):
         reply = _text(world.command("U0MANAGER", bad))
-        assert "I don't understand" in reply and "/pulse report [team] [weeks]" in reply
+        assert "isn't a number of weeks" in reply or "No team called `a b c`" in reply
         assert "Traceback" not in reply and "respondents" not in reply
     assert not world.errors
 
@@ -110,9 +111,9 @@ def test_refused_politely_and_hr_sees_the_whole_org(world: World) -> None:
     _answer(world, SUPPORT[:6])  # idempotent: the same six answers
     world.close_pulse()
     refused = _text(world.command(SUPPORT[1], "report support"))
-    assert "Sorry, only the managers of *Customer Support* and HR" in refused
-    assert "Engagement" not in refused
-    org = _text(world.command("U0HRLEAD", "report"))
+    assert "Reports are for team managers and HR" in refused
+    assert "Engagement" not in refused and "Customer Support" not in refused
+    org = _text(world.command("U0HRLEAD", "report all"))
     teams = len(world.settings.config.teams)  # type: ignore[union-attr]
     assert f"All teams · {teams} teams" in org and "*Customer Support* · week of" in org
 
@@ -346,13 +347,18 @@ def test_split_text_and_paginate() -> None:
 
 
 def test_report_arguments() -> None:
-    config = config_for(12)
-    assert parse_report_args([], config) == (None, 12)
-    assert parse_report_args(["team-001"], config) == ("team-001", 12)
-    assert parse_report_args(["8"], config) == (None, 8)
-    assert parse_report_args(["TEAM-001", "52w"], config) == ("team-001", 52)
+    config = config_for(12).model_copy(update={"hr": HRConfig(admins=[HR])})
+
+    def read(*args: str) -> object:
+        return read_report_args(config, user_id=HR, args=list(args))
+
+    offered = read()
+    assert isinstance(offered, Choose) and offered.weeks == 12 and len(offered.teams) == 15
+    assert read("8") == Choose(offered.teams, 8)
+    assert read("team-001") == Wanted("team-001", 12)
+    assert read("TEAM-001", "52w") == Wanted("team-001", 52)
     for bad in (["0"], ["53"], ["team-001", "x"], ["a", "b", "c"], ["team-001", "-1"]):
-        assert parse_report_args(bad, config) is None
+        assert isinstance(read(*bad), Refused), bad
 
 
 def test_home_is_published_without_the_chart_when_slack_refuses_it() -> None:
