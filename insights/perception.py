@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from insights.linkage import _aligned, _stats, holm, pooled_within_team
+from insights.linkage import MIN_TEAM_PAIRS, _aligned, holm, pooled_within_team, within_team_stats
 
 WEEK = pd.Timedelta(weeks=1)
 IMPORTANCE_STATS = ["n", "r", "r_low", "r_high", "p"]
@@ -104,7 +104,7 @@ def driver_importance(
     cx: pd.DataFrame,
     *,
     lag: int,
-    min_points: int = 8,
+    min_points: int = MIN_TEAM_PAIRS,
     autocorr_adjust: bool = True,
 ) -> pd.DataFrame:
     """Which drivers move with a team's CX metric ``lag`` weeks later, strongest first.
@@ -122,7 +122,9 @@ def driver_importance(
         for code in np.unique(codes):
             mine = codes == code
             if mine.sum() >= min_points:
-                found = _stats(codes[mine], days[mine], x[mine], y[mine], autocorr_adjust)
+                found = within_team_stats(
+                    codes[mine], days[mine], x[mine], y[mine], autocorr_adjust
+                )
                 rows.append({"team": teams[code], "driver": driver, "lag": lag, **found})
     columns = ["team", "driver", "lag", "n", "r", "r_low", "r_high", "p"]
     out = pd.DataFrame(rows, columns=columns).dropna(subset=["r"])

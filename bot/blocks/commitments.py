@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.pulse import _md, _plain
+from bot.digest_commitments import followup_words
 
 MIN_TEXT, MAX_TEXT = 5, 150
 
@@ -85,7 +86,7 @@ def report_section(
             elif mean is None or n is None:
                 outcome = f"follow-up: fewer than {k} answers, not shown"
             else:
-                outcome = f"made a difference: *{mean:.1f}* / 5 from {n} people"
+                outcome = followup_words(mean, n)
             rows.append(f"• “{text}” ({driver}, {made}) — {outcome}")
         text = ("*Commitments*\n" + "\n".join(rows))[:2900]
         blocks.append({"type": "section", "text": _md(text)})
