@@ -110,10 +110,12 @@ def driver_importance(
     """Which drivers move with a team's CX metric ``lag`` weeks later, strongest first.
 
     ``driver_scores[team, period, driver, score]`` (insights.scores.driver_scores) and
-    ``cx[team, period, value]``. One row per team × driver with ≥ ``min_points`` weeks:
+    ``cx[team, period, value]``. One row per team × driver with ≥ ``min_points`` weekly pairs
+    (12, as for a team's link):
     ``team, driver, lag, n, r, r_low, r_high, p, p_holm`` (Holm across the team's drivers),
     ``rank`` (1 = most positive r) and ``ci_excludes_zero``. With ten drivers about one in two
-    teams will show a CI excluding 0 by chance; ``p_holm`` is the stricter reading.
+    teams will show a CI excluding 0 by chance: the CI is 95% unadjusted, ``p_holm`` is the
+    stricter reading.
     """
     rows = []
     for driver, ex in driver_scores.groupby("driver"):
