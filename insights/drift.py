@@ -55,7 +55,7 @@ def _powers(distances: int) -> np.ndarray:
     return _GRID[None, :] ** np.arange(distances)[:, None]
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=2048)  # a series shape per team and lag: sized for a 400-team org
 def _lag1_moments(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Expected Σ of consecutive-week products and Σ of squares of one demeaned AR(1) series,
     for every coefficient on ``_GRID`` (so the estimate is a lookup, not a search).
