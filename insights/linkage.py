@@ -15,7 +15,7 @@ Statistics, for a sceptic:
   n − 2 and 1/√(n − 3).
 - Weekly series drift (autocorrelation), which makes chance correlations look significant: at
   every series length, n − T above is replaced by 1/Var(r) under the drift estimated from the
-  data (insights.drift); ``n_eff`` reports it, it never grows n, ``adjusted`` says whether the
+  data (insights.drift); ``n_eff`` reports it, it never grows n, ``drift_adjusted`` says whether the
   drift could be estimated (≥ 4 consecutive weeks), and ``autocorr_adjust=False`` turns it off.
 - One team's link needs ``MIN_TEAM_PAIRS`` (12) weekly pairs.
 - Several lags are tried, so the smallest p is optimistic: ``p_holm`` is Holm-adjusted across
@@ -44,7 +44,7 @@ LAG_COLUMNS = [
     "n",
     "teams",
     "n_eff",
-    "adjusted",
+    "drift_adjusted",
     *STAT_COLUMNS,
     "p_holm",
     "best",
@@ -107,19 +107,20 @@ def _rank(v: np.ndarray) -> np.ndarray:
 def within_team_stats(
     codes: np.ndarray, days: np.ndarray, x: np.ndarray, y: np.ndarray, adjust: bool
 ) -> dict:
-    """n, teams, n_eff, adjusted and ``STAT_COLUMNS`` for aligned rows sorted by team then day."""
+    """n, teams, n_eff, drift_adjusted and ``STAT_COLUMNS`` for aligned rows sorted by team
+    then day: the core of every link, public so simulations can call it without pandas."""
     codes = np.unique(codes, return_inverse=True)[1]
     counts = np.bincount(codes)
     dx, dy = _within(x, codes, counts), _within(y, codes, counts)
     n, teams = len(x), len(counts)
     within = float(n - teams)  # 1/Var(r) when weeks are independent
-    adjusted = False
+    drift_adjusted = False
     if adjust:
         shapes = shapes_of(codes, days)
         ax, ay = lag1(dx, codes, days, shapes), lag1(dy, codes, days, shapes)
         if ax is not None and ay is not None:
-            within, adjusted = min(within, independent_weeks(shapes, ax, ay)), True
-    out: dict = {"n": n, "teams": teams, "n_eff": within + teams, "adjusted": adjusted}
+            within, drift_adjusted = min(within, independent_weeks(shapes, ax, ay)), True
+    out: dict = {"n": n, "teams": teams, "n_eff": within + teams, "drift_adjusted": drift_adjusted}
     if within <= 2 or dx @ dx == 0 or dy @ dy == 0:
         return out | dict.fromkeys(STAT_COLUMNS, np.nan)
     df = within - 1
@@ -161,8 +162,10 @@ def _by_lag(
     out = pd.DataFrame(rows).reindex(columns=LAG_COLUMNS)
     out["p_holm"] = holm(out["p"])
     out["best"] = out.index == out["p"].idxmin() if out["p"].notna().any() else False
-    out["adjusted"] = out["adjusted"].eq(True)
-    return out.astype({"lag": int, "n": int, "teams": int, "needs_more": int, "adjusted": bool})
+    out["drift_adjusted"] = out["drift_adjusted"].eq(True)
+    return out.astype(
+        {"lag": int, "n": int, "teams": int, "needs_more": int, "drift_adjusted": bool}
+    )
 
 
 def lagged_correlations(
@@ -249,13 +252,12 @@ def summarise_link(
     when = "in the same week" if lag == 0 else f"{_weeks(lag)} later"
     teams = f" across {best['teams']} teams" if best["teams"] > 1 else ""
     tail = f"n = {best['n']}{teams}, {_p(best['p_holm'])}"
-    if not best["adjusted"]:
-        tail += ", not adjusted for drift (too few consecutive weeks)"
+    drift = "" if best["drift_adjusted"] else "; not adjusted for drift (too few consecutive weeks)"
     if not sure:
         tail += f", adjusted for {m} lags tested" if m > 1 else ""
         at = f"strongest {when}: " if m > 1 else ""
         link = f"between {ex_label} and {metric_label}"
-        return f"No reliable link yet {link} ({at}r = {_num(r)}, {tail})."
+        return f"No reliable link yet {link} ({at}r = {_num(r)}, {tail}{drift})."
     if r < 0:
         head = f"Higher {ex_label} tends to come with lower {metric_label} {when}"
     elif lag == 0:
@@ -264,4 +266,4 @@ def summarise_link(
         head = f"{ex_label.capitalize()} tends to lead {metric_label} by {_weeks(lag)}"
     ci = f"{100 * level:.4g}% CI {_num(best['ci_low'])}–{_num(best['ci_high'])}"
     tail += f", p and CI adjusted for {m} lags tested" if m > 1 else ""
-    return f"{head} (r = {_num(r)}, {ci}, {tail})."
+    return f"{head} (r = {_num(r)}, {ci}, {tail}{drift})."

@@ -127,7 +127,7 @@ def test_pooled_link_is_the_fixed_effects_regression() -> None:
     assert (row["r_low"], row["r_high"]) == pytest.approx((low, high))
     adjusted = pooled_within_team(ex, cx, lags=[0]).iloc[0]  # drift never changes r, only p
     assert adjusted["r"] == pytest.approx(row["r"]) and adjusted["p"] >= row["p"]
-    assert adjusted["adjusted"] and not row["adjusted"]
+    assert adjusted["drift_adjusted"] and not row["drift_adjusted"]
 
 
 def test_pooled_spearman_is_spearman_of_within_team_deviations() -> None:
@@ -278,10 +278,10 @@ def test_a_link_that_could_not_allow_for_drift_says_so() -> None:
     ex, cx = make_panel(6, 20, effect_r=0.0, seed=5)
     fortnightly = [f[f["period"].dt.isocalendar().week % 2 == 1] for f in (ex, cx)]
     result = pooled_within_team(*fortnightly, lags=[0])
-    assert not result["adjusted"].any() and result["n_eff"].tolist() == result["n"].tolist()
+    assert not result["drift_adjusted"].any() and result["n_eff"].tolist() == result["n"].tolist()
     text = summarise_link(result, metric_label="CSAT")
     assert "not adjusted for drift (too few consecutive weeks)" in text
-    assert pooled_within_team(ex, cx, lags=[0])["adjusted"].all()
+    assert pooled_within_team(ex, cx, lags=[0])["drift_adjusted"].all()
 
 
 def test_perception_gap_sentence_and_trend() -> None:
