@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.config import AppConfig
 from insights.alerts import RedFlag, red_flags
 from insights.cxscales import label
-from insights.linkage import lagged_correlations, pooled_within_team, summarise_link
+from insights.linkage import best_link, lagged_correlations, pooled_within_team, summarise_link
 from insights.perception import driver_importance, perception_gap, pooled_driver_importance
 from insights.privacy import visible
 from insights.scores import (
@@ -35,7 +35,7 @@ from storage.cx import cx_frame
 LINK_WEEKS = 52  # one team's link needs history: a year of weeks, however short the report
 ORG_LINK_WEEKS = 26  # pooled over every team, half a year gives ample pairs (teams × weeks)
 LAGS = range(5)  # CX 0–4 weeks after engagement
-ALPHA = 0.05  # a link is reliable when its Holm-adjusted p is below this
+ALPHA = 0.05  # a link is reliable when its Holm-adjusted p (and CI alike) says so at this level
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,9 @@ def _link(
         lags = pooled_within_team(ex, mine, lags=LAGS)
     else:
         lags = lagged_correlations(ex, mine, lags=LAGS)
-    tested = lags.dropna(subset=["p"])
-    top = tested.loc[tested["p"].idxmin()] if len(tested) else None
+    top, sure = None, False
+    if lags["p"].notna().any():
+        top, _, sure = best_link(lags, alpha=ALPHA)
     best = None if top is None else int(top["lag"])
     sentence = summarise_link(lags, metric_label=name, alpha=ALPHA)
     if mine.empty:
@@ -130,7 +131,7 @@ def _link(
     gap = perception_gap(perceived[perceived["period"] >= since], mine[mine["period"] >= since])
     engagement = shown[shown["driver"].isin(ENGAGEMENT_DRIVERS)]
     drivers = pd.DataFrame()
-    if top is not None and top["p_holm"] < ALPHA:  # drivers explain a link, once there is one
+    if sure and best is not None:  # drivers explain a link once there is one, as said
         importance = pooled_driver_importance if pooled else driver_importance
         drivers = importance(engagement, mine, lag=best)
     return MetricLink(metric, name, scales, lags, sentence, best, gap, drivers)

@@ -42,8 +42,21 @@ def followup_outcome(status: CommitmentStatus, k: int) -> tuple[str, float | Non
         return "pending", None, None
     if not visible(status.followup_n, k) or status.followup_mean is None:
         return "withheld", None, None
-    kept = status.followup_mean >= KEPT_FROM
+    kept = is_kept(status.followup_mean)
     return ("kept" if kept else "not felt yet"), status.followup_mean, status.followup_n
+
+
+def is_kept(mean: float) -> bool:
+    """The one kept / not-kept rule, for the digest's count and every follow-up line."""
+    return mean >= KEPT_FROM
+
+
+def followup_words(mean: float, answers: int) -> str:
+    """A follow-up figure with what it means under the kept rule, worded neutrally: a mean is
+    what the team answered, not a claim that the commitment made a difference."""
+    said = "says" if is_kept(mean) else "does not say"
+    rule = f"kept = {KEPT_FROM:g} or more"
+    return f"follow-up: {mean:.1f} / 5 from {answers} people; the team {said} it was kept ({rule})"
 
 
 def commitment_lines(

@@ -5,20 +5,22 @@ Inputs (weekly, 0–100): ``ex[team, period, score]`` (engagement, or a driver s
 CX at week t + lag by date; weeks missing on either side are dropped, never shifted by row.
 
 Statistics, for a sceptic:
-- Pearson r: two-sided p from the t distribution, 95% CI by Fisher z.
-- Spearman rho: same p; CI by Fisher z with variance 1.06 / (n − 3) (Fieller, Hartley & Pearson,
-  1957), since ranks vary more than the normal theory assumes.
+- Pearson r: two-sided p from the t distribution, CI by Fisher z.
+- Spearman rho: Spearman's correlation of the within-team deviations (the values minus their
+  team's mean; for one team, plain Spearman), same p; CI by Fisher z with variance
+  1.06 / (n − 3) (Fieller, Hartley & Pearson, 1957), since ranks vary more than normal theory says.
 - Pooled over teams, each team is demeaned first (team fixed effects), so bigger or better teams
   cannot pass for an effect. This is a partial correlation controlling for T − 1 team dummies:
   df = n − T − 1 for the t test and Fisher z SE = 1/√(n − T − 2); one team gives the usual
   n − 2 and 1/√(n − 3).
-- Weekly series drift (autocorrelation), which makes chance correlations look significant. When
-  both series' lag-1 autocorrelations are positive (teams averaging ≥ 8 weeks), n − T above is
-  replaced by 1/Var(r) for two independent AR(1) series demeaned within team (the effective
-  sample size of Bretherton et al., 1999, computed exactly for short, gappy series); ``n_eff``
-  reports it, it never grows n, and ``autocorr_adjust=False`` turns it off.
+- Weekly series drift (autocorrelation), which makes chance correlations look significant: at
+  every series length, n − T above is replaced by 1/Var(r) under the drift estimated from the
+  data (insights.drift); ``n_eff`` reports it, it never grows n, ``drift_adjusted`` says whether the
+  drift could be estimated (≥ 4 consecutive weeks), and ``autocorr_adjust=False`` turns it off.
+- One team's link needs ``MIN_TEAM_PAIRS`` (12) weekly pairs.
 - Several lags are tried, so the smallest p is optimistic: ``p_holm`` is Holm-adjusted across
-  the lags with statistics and is what summaries and decisions use.
+  the lags with statistics and is what summaries and decisions use; the CI shown with it
+  (best_link) is at the matching Bonferroni level 1 − α/lags (99% for 5 lags).
 
 lagged_correlations and pooled_within_team return one row per lag (``LAG_COLUMNS``): ``lag``,
 ``n`` pairs, ``teams`` contributing, ``n_eff`` (pairs after the autocorrelation adjustment),
@@ -31,12 +33,23 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
-Z95 = float(stats.norm.ppf(0.975))
-MIN_AUTOCORR_WEEKS = 8  # shorter team series cannot estimate their autocorrelation
+from insights.drift import independent_weeks, lag1, shapes_of
+
+MIN_TEAM_PAIRS = 12  # one team's link is measured from this many weekly pairs
 STAT_COLUMNS = ["r", "r_low", "r_high", "p", "rho", "rho_low", "rho_high", "rho_p"]
-LAG_COLUMNS = ["lag", "n", "teams", "n_eff", *STAT_COLUMNS, "p_holm", "best", "needs_more"]
+LAG_COLUMNS = [
+    "lag",
+    "n",
+    "teams",
+    "n_eff",
+    "drift_adjusted",
+    *STAT_COLUMNS,
+    "p_holm",
+    "best",
+    "needs_more",
+]
 _SPAN = 10**7  # key = team code × _SPAN + _DAY0 + day number (days since 1970, may be < 0)
 _DAY0 = _SPAN // 2
 
@@ -74,73 +87,54 @@ def _within(v: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return v - (np.bincount(codes, v) / counts)[codes]
 
 
-def _ranks(v: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Average ranks within each team, scaled by (team size + 1) so teams are comparable."""
-    order = np.lexsort((v, codes))
-    sv, sc = v[order], codes[order]
-    pos = np.arange(1, len(v) + 1) - np.r_[0, np.cumsum(counts)[:-1]][sc]
-    tie = np.cumsum(np.r_[True, (sv[1:] != sv[:-1]) | (sc[1:] != sc[:-1])]) - 1
-    ranks = np.empty(len(v))
-    ranks[order] = (np.bincount(tie, pos) / np.bincount(tie))[tie]
-    return ranks / (counts[codes] + 1)
+def interval(r: float, within: float, level: float = 0.95, inflate: float = 1.0) -> tuple:
+    """Fisher z interval for a (partial) correlation from ``within`` = 1/Var(r) pairs.
 
-
-def _lag1(dev: np.ndarray, codes: np.ndarray, days: np.ndarray) -> float:
-    """Pooled lag-1 autocorrelation of within-team deviations over consecutive weeks.
-
-    Demeaning biases it down by about (1 + 3a)/m for series of length m (Kendall, 1954); that is
-    added back, so independent weeks give ≈ 0 rather than ≈ −1/m.
+    SE = √(inflate / (within − 2)) (n − 3 for one team and independent weeks); Spearman's
+    ``inflate`` is 1.06 (Fieller, Hartley & Pearson, 1957).
     """
-    step = (codes[1:] == codes[:-1]) & (np.diff(days) == 7)
-    den = float(dev @ dev)
-    a = float((dev[:-1] * dev[1:])[step].sum()) / den if den > 0 else 0.0
-    return float(np.clip(a + (1 + 3 * a) * (codes[-1] + 1) / len(dev), -0.95, 0.95))
+    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
+    half = float(special.ndtri(0.5 + level / 2)) * np.sqrt(inflate / (within - 2))
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
 
 
-def _centre(m: np.ndarray) -> np.ndarray:
-    return m - m.mean(axis=0) - m.mean(axis=1)[:, None] + m.mean()
+def _rank(v: np.ndarray) -> np.ndarray:
+    """Average ranks (ties share their mean rank), as scipy.stats.rankdata."""
+    _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    return (np.cumsum(counts) - (counts - 1) / 2)[inverse]
 
 
-def _independent_weeks(codes: np.ndarray, weeks: np.ndarray, ax: float, ay: float) -> float:
-    """1/Var(r) for independent AR(1) series demeaned within team: tr(AxAy)⁻¹·trAx·trAy.
-
-    A = CΣC with Σ[i, j] = a^|week_i − week_j| (gaps handled) and C the centring matrix; it
-    equals n − teams for independent weeks, and is smaller the more both series drift.
-    """
-    num = tx = ty = 0.0
-    for w in np.split(weeks, np.flatnonzero(np.diff(codes)) + 1):
-        gap = np.abs(w[:, None] - w[None, :])
-        sx, sy = _centre(ax**gap), _centre(ay**gap)
-        num, tx, ty = num + float((sx * sy).sum()), tx + np.trace(sx), ty + np.trace(sy)
-    return tx * ty / num
-
-
-def _stats(codes: np.ndarray, days: np.ndarray, x: np.ndarray, y: np.ndarray, adjust: bool) -> dict:
-    """n, teams, n_eff and ``STAT_COLUMNS`` for aligned rows sorted by team then day."""
+def within_team_stats(
+    codes: np.ndarray, days: np.ndarray, x: np.ndarray, y: np.ndarray, adjust: bool
+) -> dict:
+    """n, teams, n_eff, drift_adjusted and ``STAT_COLUMNS`` for aligned rows sorted by team
+    then day: the core of every link, public so simulations can call it without pandas."""
     codes = np.unique(codes, return_inverse=True)[1]
     counts = np.bincount(codes)
     dx, dy = _within(x, codes, counts), _within(y, codes, counts)
     n, teams = len(x), len(counts)
     within = float(n - teams)  # 1/Var(r) when weeks are independent
-    if adjust and n / teams >= MIN_AUTOCORR_WEEKS:
-        ax, ay = _lag1(dx, codes, days), _lag1(dy, codes, days)
-        if ax > 0 and ay > 0:
-            within = min(within, _independent_weeks(codes, days / 7, ax, ay))
-    out: dict = {"n": n, "teams": teams, "n_eff": within + teams}
+    drift_adjusted = False
+    if adjust:
+        shapes = shapes_of(codes, days)
+        ax, ay = lag1(dx, codes, days, shapes), lag1(dy, codes, days, shapes)
+        if ax is not None and ay is not None:
+            within, drift_adjusted = min(within, independent_weeks(shapes, ax, ay)), True
+    out: dict = {"n": n, "teams": teams, "n_eff": within + teams, "drift_adjusted": drift_adjusted}
     if within <= 2 or dx @ dx == 0 or dy @ dy == 0:
         return out | dict.fromkeys(STAT_COLUMNS, np.nan)
-    rx, ry = (_within(_ranks(v, codes, counts), codes, counts) for v in (x, y))
-    df, se_z = within - 1, 1 / np.sqrt(within - 2)
-    for name, p_name, u, v, inflate in (("r", "p", dx, dy, 1.0), ("rho", "rho_p", rx, ry, 1.06)):
+    df = within - 1
+    ranked = (_rank(dx), _rank(dy))  # Spearman of the within-team deviations
+    for name, p_name, (u, v), inflate in (
+        ("r", "p", (dx, dy), 1.0),
+        ("rho", "rho_p", ranked, 1.06),
+    ):
+        u, v = u - u.mean(), v - v.mean()
         r = float(np.clip(u @ v / np.sqrt((u @ u) * (v @ v)), -1, 1))
         t = r * np.sqrt(df / max(1 - r**2, 1e-15))
-        z, half = np.arctanh(np.clip(r, -0.999999, 0.999999)), Z95 * se_z * np.sqrt(inflate)
-        out |= {
-            name: r,
-            p_name: float(2 * stats.t.sf(abs(t), df)),
-            f"{name}_low": float(np.tanh(z - half)),
-            f"{name}_high": float(np.tanh(z + half)),
-        }
+        low, high = interval(r, within, inflate=inflate)
+        out |= {name: r, p_name: float(2 * special.stdtr(df, -abs(t)))}
+        out |= {f"{name}_low": low, f"{name}_high": high}
     return out
 
 
@@ -163,12 +157,15 @@ def _by_lag(
             short = min_points - int(counts.max())
             rows.append({"lag": lag, "n": len(x), "teams": 0, "needs_more": short})
         else:
-            found = _stats(codes[keep], days[keep], x[keep], y[keep], adjust)
+            found = within_team_stats(codes[keep], days[keep], x[keep], y[keep], adjust)
             rows.append({"lag": lag, **found, "needs_more": 0})
     out = pd.DataFrame(rows).reindex(columns=LAG_COLUMNS)
     out["p_holm"] = holm(out["p"])
     out["best"] = out.index == out["p"].idxmin() if out["p"].notna().any() else False
-    return out.astype({"lag": int, "n": int, "teams": int, "needs_more": int})
+    out["drift_adjusted"] = out["drift_adjusted"].eq(True)
+    return out.astype(
+        {"lag": int, "n": int, "teams": int, "needs_more": int, "drift_adjusted": bool}
+    )
 
 
 def lagged_correlations(
@@ -176,7 +173,7 @@ def lagged_correlations(
     cx: pd.DataFrame,
     *,
     lags: Iterable[int] = range(5),
-    min_points: int = 8,
+    min_points: int = MIN_TEAM_PAIRS,
     autocorr_adjust: bool = True,
 ) -> pd.DataFrame:
     """EX at week t vs CX at week t + L for ONE team, one row per lag (``LAG_COLUMNS``).
@@ -219,13 +216,30 @@ def _weeks(k: int) -> str:
     return f"{k} week{'' if k == 1 else 's'}"
 
 
+def best_link(result: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.Series, float, bool]:
+    """The best lag's row, its CI at the multiplicity-adjusted level, and whether it is reliable.
+
+    With m lags tested the best lag's Holm p is m × p (Bonferroni), so its CI is Bonferroni's
+    too: level 1 − α/m, ``(low, high)`` in the returned row as ``ci_low, ci_high``. Reliable
+    means p_holm < α and that CI excludes 0 (they agree but for a sliver of tiny samples).
+    Raises IndexError when no lag has statistics.
+    """
+    tested = result.dropna(subset=["p"])
+    best = tested.loc[tested["p"].idxmin()].copy()
+    level = 1 - alpha / len(tested)
+    best["ci_low"], best["ci_high"] = interval(best["r"], best["n_eff"] - best["teams"], level)
+    sure = best["p_holm"] < alpha and (best["ci_low"] > 0 or best["ci_high"] < 0)
+    return best, level, bool(sure)
+
+
 def summarise_link(
     result: pd.DataFrame, *, metric_label: str, ex_label: str = "engagement", alpha: float = 0.05
 ) -> str:
     """One plain sentence, with its statistic, for a lagged_correlations/pooled_within_team result.
 
-    The decision uses the Holm-adjusted p of the best lag, and the sentence says how many lags
-    were tried; "leads" describes timing, not proof of cause.
+    The decision uses the Holm-adjusted p of the best lag and a CI adjusted alike, and the
+    sentence says how many lags were tried and when drift could not be allowed for; "leads"
+    describes timing, not proof of cause.
     """
     tested = result.dropna(subset=["p"])
     if tested.empty:
@@ -233,21 +247,23 @@ def summarise_link(
         if short.empty:
             return f"No link can be measured yet: {ex_label} or {metric_label} has not varied."
         return f"Not enough data yet: {_weeks(int(short.min())).replace(' ', ' more ')} needed."
-    best = tested.loc[tested["p"].idxmin()]
+    best, level, sure = best_link(result, alpha=alpha)
     lag, r, m = int(best["lag"]), float(best["r"]), len(tested)
     when = "in the same week" if lag == 0 else f"{_weeks(lag)} later"
     teams = f" across {best['teams']} teams" if best["teams"] > 1 else ""
     tail = f"n = {best['n']}{teams}, {_p(best['p_holm'])}"
-    tail += f", adjusted for {m} lags tested" if m > 1 else ""
-    if best["p_holm"] >= alpha:
+    drift = "" if best["drift_adjusted"] else "; not adjusted for drift (too few consecutive weeks)"
+    if not sure:
+        tail += f", adjusted for {m} lags tested" if m > 1 else ""
         at = f"strongest {when}: " if m > 1 else ""
         link = f"between {ex_label} and {metric_label}"
-        return f"No reliable link yet {link} ({at}r = {_num(r)}, {tail})."
+        return f"No reliable link yet {link} ({at}r = {_num(r)}, {tail}{drift})."
     if r < 0:
         head = f"Higher {ex_label} tends to come with lower {metric_label} {when}"
     elif lag == 0:
         head = f"{ex_label.capitalize()} tends to move with {metric_label} in the same week"
     else:
         head = f"{ex_label.capitalize()} tends to lead {metric_label} by {_weeks(lag)}"
-    ci = f"95% CI {_num(best['r_low'])}–{_num(best['r_high'])}"
-    return f"{head} (r = {_num(r)}, {ci}, {tail})."
+    ci = f"{100 * level:.4g}% CI {_num(best['ci_low'])}–{_num(best['ci_high'])}"
+    tail += f", p and CI adjusted for {m} lags tested" if m > 1 else ""
+    return f"{head} (r = {_num(r)}, {ci}, {tail}{drift})."

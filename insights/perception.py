@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from insights.linkage import _aligned, _stats, holm, pooled_within_team
+from insights.linkage import MIN_TEAM_PAIRS, _aligned, holm, pooled_within_team, within_team_stats
 
 WEEK = pd.Timedelta(weeks=1)
 IMPORTANCE_STATS = ["n", "r", "r_low", "r_high", "p"]
@@ -105,16 +105,18 @@ def driver_importance(
     cx: pd.DataFrame,
     *,
     lag: int,
-    min_points: int = 8,
+    min_points: int = MIN_TEAM_PAIRS,
     autocorr_adjust: bool = True,
 ) -> pd.DataFrame:
     """Which drivers move with a team's CX metric ``lag`` weeks later, strongest first.
 
     ``driver_scores[team, period, driver, score]`` (insights.scores.driver_scores) and
-    ``cx[team, period, value]``. One row per team × driver with ≥ ``min_points`` weeks:
+    ``cx[team, period, value]``. One row per team × driver with ≥ ``min_points`` weekly pairs
+    (12, as for a team's link):
     ``team, driver, lag, n, r, r_low, r_high, p, p_holm`` (Holm across the team's drivers),
     ``rank`` (1 = most positive r) and ``ci_excludes_zero``. With ten drivers about one in two
-    teams will show a CI excluding 0 by chance; ``p_holm`` is the stricter reading.
+    teams will show a CI excluding 0 by chance: the CI is 95% unadjusted, ``p_holm`` is the
+    stricter reading.
     """
     rows = []
     for driver, ex in driver_scores.groupby("driver"):
@@ -123,7 +125,9 @@ def driver_importance(
         for code in np.unique(codes):
             mine = codes == code
             if mine.sum() >= min_points:
-                found = _stats(codes[mine], days[mine], x[mine], y[mine], autocorr_adjust)
+                found = within_team_stats(
+                    codes[mine], days[mine], x[mine], y[mine], autocorr_adjust
+                )
                 rows.append({"team": teams[code], "driver": driver, "lag": lag, **found})
     columns = ["team", "driver", "lag", "n", "r", "r_low", "r_high", "p"]
     out = pd.DataFrame(rows, columns=columns).dropna(subset=["r"])

@@ -8,6 +8,7 @@ from bot import ids
 from bot.blocks.text import escape, truncate
 from bot.blocks.text import md as _md
 from bot.blocks.text import plain as _plain
+from bot.digest_commitments import followup_words
 
 MIN_TEXT, MAX_TEXT = 5, 150
 
@@ -91,7 +92,7 @@ def report_section(
             elif mean is None or n is None:
                 outcome = f"follow-up: fewer than {k} answers, not shown"
             else:
-                outcome = f"made a difference: *{mean:.1f}* / 5 from {n} people"
+                outcome = followup_words(mean, n)
             rows.append(
                 f"• “{escape(text, limit=300)}” ({escape(driver, limit=100)}, {made}) — {outcome}"
             )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.blocks.pages import split_text
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
+from bot.digest_commitments import KEPT_FROM, followup_words
 from insights.privacy import withheld_sentence
 
 if TYPE_CHECKING:
@@ -72,10 +73,10 @@ def _team_lines(lines: list[TeamLine]) -> list[str]:
 def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
     kept = sum(c.outcome == "kept" for c in lines)
     judged = sum(c.outcome in ("kept", "not felt yet") for c in lines)
-    out = [f"{len(lines)} made · {kept} of {judged} judged by their team kept (3.5+ / 5)"]
+    out = [f"{len(lines)} made · {kept} of {judged} judged by their team kept ({KEPT_FROM:g}+ / 5)"]
     for c in lines[:MAX_COMMITMENTS]:
-        if c.mean is not None:
-            verdict = f"{c.outcome}: {c.mean:.1f} / 5 from {c.answers} people"
+        if c.mean is not None and c.answers is not None:
+            verdict = followup_words(c.mean, c.answers)
         elif c.outcome == "withheld":
             verdict = f"follow-up from fewer than {k} people, not shown"
         else:

@@ -64,4 +64,4 @@ def test_commitment_is_announced_then_followed_up_and_reported(stack: Stack) -> 
 
     reply = json.dumps(stack.reply_to("U0MANAGER", "report"), ensure_ascii=False)
     assert promise in reply
-    assert "made a difference: *5.0* / 5 from 6 people" in reply
+    assert "follow-up: 5.0 / 5 from 6 people; the team says it was kept" in reply
