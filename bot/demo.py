@@ -244,9 +244,12 @@ def _next_steps(workdir: Path) -> None:
         f"""
 Done. The demo's database and charts are in {workdir}
 What to try next:
-  {pulse} demo --keep-running   the same company left running: use it in a browser as anyone
-  {pulse} run                   the whole product (web, scheduler, DMs) on the sandbox workspace
-  {pulse} --help                every command; README.md → Slack app setup connects a real Slack
+  {pulse} demo --keep-running
+      the same company, left running: use it in a browser as anyone in it
+  {pulse} run
+      the whole product (web, scheduler, DMs) on the sandbox workspace
+  {pulse} --help
+      every command; the README's "Slack app setup" connects a real workspace
 """,
         flush=True,
     )
