@@ -269,7 +269,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     def shutdown(*_: object) -> None:
         stop.set()
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # Ctrl-C in a terminal can bring SIGINT and SIGTERM both
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, shutdown)
     log.info("worker started")
