@@ -36,7 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pulse", description="Oxygen Pulse, the Slack pulse bot.")
+    parser = argparse.ArgumentParser(
+        prog="pulse",
+        description="Oxygen Pulse, the Slack pulse bot.",
+        epilog="first try: pulse demo (offline walk-through), then pulse run",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="run the web process (POST /slack/events, GET /healthz)")
@@ -107,7 +112,53 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the whole product offline on the sandbox workspace")
     p.add_argument("--keep-running", action="store_true", help="stay up after the walk-through")
     p.set_defaults(handler=_lazy("bot.demo", "cmd_demo"))
+    _document(parser)
     return parser
+
+
+EXAMPLES = {  # shown under each command's --help; keep one per command
+    "serve": "PORT=3000 pulse serve --host 127.0.0.1",
+    "worker": "pulse worker    # or, beside it: pulse worker --send-only",
+    "send-pulse": "pulse send-pulse --team support",
+    "teams": "pulse teams sync",
+    "teams sync": "pulse teams sync",
+    "db": "pulse db upgrade",
+    "db upgrade": "pulse db upgrade",
+    "backup": "pulse backup pulse-backup.db",
+    "restore": "pulse restore pulse-backup.db",
+    "cx": "pulse cx import cx.csv --dry-run",
+    "cx import": "pulse cx import cx.csv --dry-run",
+    "digest": "pulse digest --dry-run --out charts",
+    "export": "pulse export --out exports --weeks 12",
+    "seed": "DATABASE_URL=sqlite:///bench.db pulse seed --employees 1000 --teams 20",
+    "run": "pulse run",
+    "demo": "pulse demo --keep-running",
+}
+
+
+def _document(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """Give every subcommand's --help its one-line summary as description, and an example."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for choice in action._choices_actions:
+            name = f"{prefix}{choice.dest}"
+            command = action.choices[choice.dest]
+            summary = choice.help or ""
+            command.description = command.description or f"{summary[:1].upper()}{summary[1:]}."
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
+            if name in EXAMPLES:
+                command.epilog = f"example:\n  {EXAMPLES[name]}"
+            _document(command, f"{name} ")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("oxygen-pulse")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
@@ -218,7 +269,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     def shutdown(*_: object) -> None:
         stop.set()
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # Ctrl-C in a terminal can bring SIGINT and SIGTERM both
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, shutdown)
     log.info("worker started")

@@ -4,8 +4,11 @@ Body: ``{"metrics": [{"team": "support", "metric": "csat", "period_start": "2026
 "value": 87.5, "sample_size": 120, "scale": "0-100"}]}`` (``sample_size`` and ``scale``
 optional). Validation is the CSV import's (bot.cx_validate); the whole body is stored in one
 transaction or refused with 400 naming the field, e.g. ``metrics[3].value: 'abc' is not a
-number``. Replies: 200 ``{"ok": true, "imported": N, "changed": M}``, 400, 401, 405, 409
-(nothing synced yet), 411 (no Content-Length), 413 (over 1 MB), 503 (PULSE_CX_TOKEN unset).
+number``. The body must be strict JSON (bot.request_body.strict_json: UTF-8, no NaN or
+Infinity, no duplicate keys, no lone surrogates, at most 16 levels deep) and arrive within
+PULSE_BODY_TIMEOUT. Replies: 200 ``{"ok": true, "imported": N, "changed": M}``, 400, 401, 405,
+408 (body too slow), 409 (nothing synced yet), 411 (no Content-Length), 413 (over 1 MB), 503
+(PULSE_CX_TOKEN unset). Every refusal writes nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from bot import request_body
 from bot.context import Context
 from bot.cx_import import store
 from bot.cx_validate import CxDataError, CxImportError
+from bot.request_body import BodyError, strict_json
 from storage.db import session_scope
 
 log = logging.getLogger("pulse.cx_api")
@@ -42,35 +47,34 @@ def _authorise(ctx: Context, environ: dict[str, Any]) -> None:
         raise _Refused(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
 
 
-def _metrics(environ: dict[str, Any]) -> list[Any]:
-    length = environ.get("CONTENT_LENGTH") or ""
-    if not length.isdigit():
-        raise _Refused(411, "send a Content-Length header")
-    if int(length) > MAX_BODY:
-        raise _Refused(413, f"request body over {MAX_BODY:,} bytes: send fewer metrics at a time")
+def _metrics(environ: dict[str, Any], timeout: float) -> list[Any]:
     try:
-        body = json.loads(environ["wsgi.input"].read(int(length)), parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _Refused(400, f"body is not JSON: {exc}") from None
+        body = strict_json(request_body.read(environ, limit=MAX_BODY, timeout=timeout))
+    except BodyError as exc:
+        if exc.status == 413:
+            raise _Refused(413, f"{exc.error}: send fewer metrics at a time") from None
+        raise _Refused(exc.status, exc.error) from None
     if not isinstance(body, dict) or not isinstance(body.get("metrics"), list):
         raise _Refused(400, 'body must be a JSON object {"metrics": [...]}')
     if set(body) != {"metrics"}:
-        unknown = ", ".join(sorted(set(body) - {"metrics"}))
+        unknown = ", ".join(ascii(k) for k in sorted(set(body) - {"metrics"}))
         raise _Refused(400, f"unknown top-level field(s) {unknown}: only 'metrics' is accepted")
     return body["metrics"]
 
 
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def handle(ctx: Context, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+def handle(
+    ctx: Context,
+    environ: dict[str, Any],
+    start_response: StartResponse,
+    *,
+    body_timeout: float = request_body.DEFAULT_TIMEOUT,
+) -> Iterable[bytes]:
     """The WSGI handler bot.server routes POST /api/cx-metrics to."""
     try:
         if environ.get("REQUEST_METHOD") != "POST":
             raise _Refused(405, "use POST")
         _authorise(ctx, environ)
-        metrics = _metrics(environ)
+        metrics = _metrics(environ, body_timeout)
         with session_scope(ctx.engine) as session:
             result = store(
                 session,
@@ -81,7 +85,8 @@ def handle(ctx: Context, environ: dict[str, Any], start_response: StartResponse)
     except _Refused as refused:
         return _reply(start_response, refused.status, {"ok": False, "error": refused.error})
     except CxDataError as exc:
-        body = {"ok": False, "error": str(exc), "problems": exc.problems[:50]}
+        problems = [_clip(p) for p in exc.problems[:50]]
+        body = {"ok": False, "error": _clip(str(exc)), "problems": problems}
         return _reply(start_response, 400, body)
     except CxImportError as exc:
         return _reply(start_response, 409, {"ok": False, "error": str(exc)})
@@ -89,6 +94,12 @@ def handle(ctx: Context, environ: dict[str, Any], start_response: StartResponse)
     return _reply(
         start_response, 200, {"ok": True, "imported": result.rows, "changed": result.changed}
     )
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """A problem quotes the value sent: a megabyte string is not echoed back whole."""
+    half = limit // 2
+    return text if len(text) <= limit else f"{text[:half]}…{text[-half:]}"
 
 
 def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:

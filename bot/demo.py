@@ -12,15 +12,19 @@ import argparse
 import os
 import random
 import secrets
+import shutil
 import socket
+import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from bot.blocks.terminal import render
-from bot.processes import Supervisor
-from bot.settings import Settings
+from bot.cli import CommandError
+from bot.processes import ChildFailed, Supervisor
+from bot.settings import DEMO_CONFIG, Settings, config_path
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -28,13 +32,15 @@ SANDBOX_SECRET = "sandbox-only-pseudonymisation-key"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    if _bundled() and not Settings.from_env(_demo_env()).has_slack_credentials:
+        return _sandbox(keep_running=True, workdir=Path("pulse-demo"), database="sandbox.db")
+    settings = Settings.from_env()  # Slack credentials without a config.toml: says it is missing
     if not settings.has_slack_credentials:
         print(
             "No Slack credentials in the environment (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET,"
             " or SLACK_APP_TOKEN): starting on the local sandbox workspace instead.\n"
         )
-        return _sandbox(keep_running=True, database=Path("sandbox.db"))
+        return _sandbox(keep_running=True, workdir=Path("."), database="sandbox.db")
     settings.secret()
     upgrade(make_engine(settings.database_url))
     procs = Supervisor({})
@@ -50,18 +56,35 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    out = Path("out")
-    out.mkdir(exist_ok=True)
-    return _sandbox(keep_running=args.keep_running, database=out / "demo.db")
+    workdir = Path("pulse-demo" if _bundled() else "out")
+    return _sandbox(keep_running=args.keep_running, workdir=workdir, database="demo.db")
 
 
-def _sandbox(*, keep_running: bool, database: Path) -> int:
+def _bundled() -> bool:
+    """No config.toml here and no PULSE_CONFIG: run on the demo company shipped in the package."""
+    return not os.environ.get("PULSE_CONFIG") and not config_path(os.environ).exists()
+
+
+def _demo_env() -> dict[str, str]:
+    return {**os.environ, "PULSE_CONFIG": str(DEMO_CONFIG)}
+
+
+def _sandbox(*, keep_running: bool, workdir: Path, database: str) -> int:
+    """Everything this writes (database, charts) goes under `workdir`, which it prints."""
     from sandbox import company
     from sandbox.sender import SlackSender
     from sandbox.server import SandboxServer
     from sandbox.workspace import Workspace
 
-    database.unlink(missing_ok=True)
+    config = DEMO_CONFIG if _bundled() else config_path(os.environ).resolve()
+    try:
+        workdir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot write the demo's files to {workdir.resolve()}: {exc}") from None
+    workdir = workdir.resolve()
+    (workdir / database).unlink(missing_ok=True)
+    why = " (no config.toml here and PULSE_CONFIG unset)" if config == DEMO_CONFIG else ""
+    print(f"Demo company: {config}{why}\nThe demo writes its files to {workdir}\n", flush=True)
     signing_secret = secrets.token_hex(16)
     port = _free_port()
     with SandboxServer(company.seed(Workspace())) as sandbox:
@@ -71,7 +94,8 @@ def _sandbox(*, keep_running: bool, database: Path) -> int:
             "SLACK_SIGNING_SECRET": signing_secret,
             "SLACK_APP_TOKEN": "",
             "PULSE_SECRET": SANDBOX_SECRET,
-            "DATABASE_URL": f"sqlite:///{database.resolve()}",
+            "PULSE_CONFIG": str(config),
+            "DATABASE_URL": f"sqlite:///{workdir / database}",
             "PORT": str(port),
             "HOST": "127.0.0.1",
             "WEB_CONCURRENCY": "1",
@@ -79,25 +103,30 @@ def _sandbox(*, keep_running: bool, database: Path) -> int:
             "LOG_LEVEL": "WARNING",
         }
         upgrade(make_engine(env["DATABASE_URL"]))
-        procs = Supervisor(env)
+        procs = Supervisor(env, cwd=workdir)
         try:
             procs.start("serve", "serve")
             procs.wait_healthy(f"http://127.0.0.1:{port}/healthz")
             sandbox.connect_app(f"http://127.0.0.1:{port}/slack/events", signing_secret)
             slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", signing_secret, sandbox)
-            _walkthrough(procs, slack, sandbox.workspace, env)
+            _walkthrough(procs, slack, sandbox.workspace, env, workdir)
             if not keep_running:
+                _next_steps(workdir)
                 return 0
             procs.start("worker", "worker")
             _what_to_try(env, sandbox.base, port)
             return procs.wait_any()
         except KeyboardInterrupt:
             return 0
+        except ChildFailed as exc:
+            raise CommandError(str(exc)) from None
         finally:
             procs.stop()
 
 
-def _walkthrough(procs: Supervisor, slack: Any, ws: Any, env: dict[str, str]) -> None:
+def _walkthrough(
+    procs: Supervisor, slack: Any, ws: Any, env: dict[str, str], workdir: Path
+) -> None:
     from sandbox import company
 
     _step("1. Sync teams from the sandbox workspace's user groups and channels: pulse teams sync")
@@ -138,7 +167,7 @@ def _walkthrough(procs: Supervisor, slack: Any, ws: Any, env: dict[str, str]) ->
     )
     _step("7. HR's weekly digest: posted to #people-team (pulse digest), charts saved (--dry-run)")
     procs.run("digest", "--force")
-    procs.run("digest", "--dry-run", "--out", "out")
+    procs.run("digest", "--dry-run", "--out", str(workdir))
 
 
 def _history(env: dict[str, str]) -> int:
@@ -201,12 +230,42 @@ def _wait(done: Callable[[], bool], timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not done():
         if time.monotonic() > deadline:
-            raise RuntimeError("the app did not react in time")
+            raise ChildFailed("the app did not react in time")
         time.sleep(0.02)
 
 
 def _step(text: str) -> None:
     print(f"\n\033[1m{text}\033[0m", flush=True)
+
+
+def _next_steps(workdir: Path) -> None:
+    pulse = _pulse_command()
+    print(
+        f"""
+Done. The demo's database and charts are in {workdir}
+What to try next:
+  {pulse} demo --keep-running
+      the same company, left running: use it in a browser as anyone in it
+  {pulse} run
+      the whole product (web, scheduler, DMs) on the sandbox workspace
+  {pulse} --help
+      every command; the README's "Slack app setup" connects a real workspace
+""",
+        flush=True,
+    )
+
+
+def _pulse_command() -> str:
+    """How to type `pulse` here: the bare name if it is on PATH, else this install's script."""
+    script = Path(sys.executable).parent / "pulse"
+    found = shutil.which("pulse")
+    if found and script.exists() and Path(found).resolve() == script.resolve():
+        return "pulse"
+    if not script.exists():
+        return "pulse"
+    with suppress(ValueError):
+        return str(script.absolute().relative_to(Path.cwd()))
+    return str(script)
 
 
 def _what_to_try(env: dict[str, str], sandbox_url: str, port: int) -> None:
@@ -221,7 +280,7 @@ Open the workspace in a browser and use it as any person in it would use Slack:
   Pick anyone from "Viewing as"; type /pulse help in the box at the bottom of a DM.
 The app's endpoint: http://127.0.0.1:{port}/slack/events (healthz: /healthz)
 To send another pulse, in another terminal of this folder:
-  {exports} .venv/bin/pulse send-pulse --team success
+  {exports} {_pulse_command()} send-pulse --team success
 To use a real Slack workspace instead, see README.md → Slack app setup.
 """,
         flush=True,

@@ -1,24 +1,30 @@
 """The web process: a small WSGI router in front of Bolt, served by gunicorn.
 
 Routes: POST /slack/events (Bolt: events, commands, interactivity), GET /healthz,
-POST /api/cx-metrics (bot.cx_api).
+POST /api/cx-metrics (bot.cx_api). A request body must be complete within PULSE_BODY_TIMEOUT
+seconds (default 10; bot.request_body) or the connection is cut with 408, so a client that
+stalls mid-body cannot hold one of gunicorn's threads. Bad input gets a 4xx, never a 500.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import cx_api
+from bot import cx_api, request_body
 from bot.app import build_app
 from bot.context import Context
 from bot.logs import configure_from_env, request_id
+from bot.request_body import BodyError
+from bot.settings import SettingsError
 from bot.slack import make_client
 from storage.db import ping
 
@@ -29,8 +35,9 @@ StartResponse = Callable[..., Any]
 
 
 class PulseWSGI:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, *, body_timeout: float = request_body.DEFAULT_TIMEOUT) -> None:
         self.ctx = ctx
+        self.body_timeout = body_timeout
         self.bolt = SlackRequestHandler(build_app(ctx, make_client(ctx.settings)))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -68,12 +75,20 @@ class PulseWSGI:
             if not length.isdigit() or int(length) > MAX_BODY:
                 return _json(start_response, 413, {"ok": False, "error": "request too large"})
             try:
+                body = request_body.read(
+                    {**environ, "CONTENT_LENGTH": length}, limit=MAX_BODY, timeout=self.body_timeout
+                )
+            except BodyError as exc:
+                return _json(start_response, exc.status, {"ok": False, "error": exc.error})
+            environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+            try:
                 return self.bolt(environ, start_response)
-            except ValueError:  # Bolt parses the body (JSON, UTF-8) before it checks the
-                # signature: a malformed body from anyone is refused here, not a 500 trace
+            except (ValueError, RecursionError):  # Bolt parses the body (JSON, UTF-8) before
+                # it checks the signature: a malformed or absurdly nested body from anyone is
+                # refused here, not a 500 trace
                 return _json(start_response, 400, {"ok": False, "error": "malformed request"})
         if path == "/api/cx-metrics":
-            return cx_api.handle(self.ctx, environ, start_response)
+            return cx_api.handle(self.ctx, environ, start_response, body_timeout=self.body_timeout)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.healthz(start_response)
         return _json(start_response, 404, {"ok": False, "error": "not found"})
@@ -89,15 +104,8 @@ class PulseWSGI:
 
 def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
     data = json.dumps(body).encode()
-    reason = {
-        200: "OK",
-        400: "Bad Request",
-        404: "Not Found",
-        405: "Method Not Allowed",
-        413: "Payload Too Large",
-    }
     start_response(
-        f"{status} {reason.get(status, 'Service Unavailable')}",
+        f"{status} {HTTPStatus(status).phrase}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
     )
     return [data]
@@ -108,6 +116,11 @@ def serve(
 ) -> None:
     """Run gunicorn (gthread workers); each worker builds its own engine and Bolt app."""
     from gunicorn.app.base import BaseApplication
+
+    try:
+        body_timeout = request_body.timeout_from_env()
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -128,6 +141,6 @@ def serve(
 
         def load(self) -> PulseWSGI:
             configure_from_env()  # gunicorn set up its own handlers; ours are JSON lines
-            return PulseWSGI(make_ctx())
+            return PulseWSGI(make_ctx(), body_timeout=body_timeout)
 
     _Gunicorn().run()

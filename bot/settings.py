@@ -16,6 +16,7 @@ from insights.questions import QuestionBank, QuestionBankError, load_bank
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 MIN_SECRET_LENGTH = 16
+DEMO_CONFIG = Path(__file__).with_name("demo_config.toml")  # package data: the sandbox company
 
 
 class SettingsError(ValueError):
@@ -39,7 +40,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        path = Path(env.get("PULSE_CONFIG") or "config.toml")
+        path = config_path(env)
         try:
             config = load_config(path)
         except ConfigError as exc:
@@ -96,6 +97,11 @@ class Settings:
         if len(self.pulse_secret) < MIN_SECRET_LENGTH:
             raise SettingsError(f"PULSE_SECRET must be at least {MIN_SECRET_LENGTH} characters")
         return self.pulse_secret.encode()
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """PULSE_CONFIG, else config.toml in the working directory."""
+    return Path(env.get("PULSE_CONFIG") or "config.toml")
 
 
 def normalise_database_url(url: str) -> str:

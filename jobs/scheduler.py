@@ -1,7 +1,8 @@
 """APScheduler wiring for `pulse worker`: decides *when* each job runs, nothing else.
 
 Every job is idempotent against the database, so a missed or repeated tick is harmless;
-`coalesce` folds a backlog of missed ticks after downtime into one run.
+`coalesce` folds a backlog of missed ticks after downtime into one run. Delivery is not on
+an interval: it drains the outbox and comes back two seconds after it finishes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from storage.db import read_scope, session_scope
 from storage.org import workspace_by_slack_id
 
 log = logging.getLogger("pulse.worker")
+DELIVERY_PAUSE = dt.timedelta(seconds=2)  # between one drained outbox and the next look
 
 
 def worker_id() -> str:
@@ -56,8 +58,25 @@ def build_scheduler(
     sender = Sender.from_settings(settings, engine, worker=worker)
 
     def deliver() -> None:
-        while not stop.is_set() and sender.run_once(stop):
-            pass
+        """Drain the outbox, then look again DELIVERY_PAUSE after finishing: a fixed delay,
+        not an interval, since a fan-out paced at Slack's rate outlasts any interval (and a
+        tick that finds the previous run still going is skipped with a warning)."""
+        try:
+            while not stop.is_set() and sender.run_once(stop):
+                pass
+        finally:
+            if not stop.is_set():
+                deliver_at(utc_now() + DELIVERY_PAUSE)
+
+    def deliver_at(when: dt.datetime) -> None:
+        scheduler.add_job(
+            deliver,
+            "date",
+            id="deliver",
+            run_date=when,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
 
     def sync_teams() -> None:
         with session_scope(engine) as s:
@@ -124,13 +143,13 @@ def build_scheduler(
     jobs: list[tuple[Callable[[], None], str, dict[str, float]]] = [
         (sync_teams, "sync", {"hours": 6}),
         (plan, "plan", {"minutes": 5}),
-        (deliver, "deliver", {"seconds": 2}),
         (remind, "remind", {"minutes": 5}),
         (close, "close", {"minutes": 1}),
         (alert, "alerts", {"hours": 1}),
         (post_digest, "digest", {"minutes": 10}),
         (fold_old_answers, "retention", {"hours": 6}),
     ]
+    deliver_at(start + DELIVERY_PAUSE)
     for i, (func, name, every) in enumerate(jobs):
         scheduler.add_job(
             func,

@@ -1,4 +1,6 @@
-"""`pulse demo` — the README's offline walk-through — runs green, fast, on a fresh folder."""
+"""`pulse demo` — the README's offline walk-through — runs green, fast, from an empty folder:
+the installed entry point, no config.toml there and no PULSE_CONFIG (the packaged demo company),
+everything written under the ./pulse-demo/ folder it names."""
 
 from __future__ import annotations
 
@@ -10,15 +12,14 @@ from pathlib import Path
 
 import matplotlib.image
 
-from tests.conftest import REPO
-
 
 def test_demo_walks_through_the_product_in_under_a_minute(tmp_path: Path) -> None:
     started = time.monotonic()
+    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_CONFIG", "DATABASE_URL")}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [str(Path(sys.executable).parent / "pulse"), "demo"],
         cwd=tmp_path,
-        env={**os.environ, "PULSE_CONFIG": str(REPO / "config.toml")},
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -34,8 +35,14 @@ def test_demo_walks_through_the_product_in_under_a_minute(tmp_path: Path) -> Non
     assert "have answered so far" in out  # the report while the pulse is open
     assert "CUSTOMER SUPPORT · PULSE REPORT" in out
     assert "only the managers of Customer Support and HR" in out
-    assert (tmp_path / "out" / "demo.db").exists()
-    charts = sorted((tmp_path / "out").glob("*.png"))
+    assert "Traceback" not in done.stderr and "WARNING" not in done.stderr, done.stderr[-2000:]
+    workdir = tmp_path / "pulse-demo"
+    assert f"The demo writes its files to {workdir}" in out
+    assert [p.name for p in tmp_path.iterdir()] == ["pulse-demo"]  # nothing anywhere else
+    assert (workdir / "demo.db").exists()
+    last = out.rstrip().splitlines()[-7:]
+    assert last[0] == "What to try next:" and last[1].endswith("pulse demo --keep-running"), last
+    charts = sorted(workdir.glob("*.png"))
     assert charts, out[-2000:]
     for chart in charts:  # real PNGs: they decode to an image of plausible size
         image = matplotlib.image.imread(chart)
