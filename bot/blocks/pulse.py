@@ -185,3 +185,32 @@ def _plain(text: str) -> dict[str, Any]:
 
 def _md(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
+
+
+def closed_pulse_message(
+    *,
+    team_name: str,
+    questions: list[str],
+    closed_label: str,
+    respondents: int,
+    min_group_size: int,
+) -> dict[str, Any]:
+    """A sent pulse DM once its pulse has closed: what was asked, no buttons, when it closed,
+    and how many answered, a figure shown only from `min_group_size` people."""
+    turnout = f" {respondents} people answered." if respondents >= min_group_size > 0 else ""
+    asked = "\n".join(f"{n}. {text}" for n, text in enumerate(questions, start=1))
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"Pulse check · {team_name}")},
+        {
+            "type": "context",
+            "elements": [
+                _md(
+                    f"This pulse closed {closed_label}.{turnout} Thank you for taking part; "
+                    "the next pulse will come to you here."
+                )
+            ],
+        },
+    ]
+    if asked:
+        blocks.append({"type": "section", "text": _plain(asked[:3000])})
+    return {"text": f"Pulse check for {team_name}: this pulse has closed", "blocks": blocks}
