@@ -63,6 +63,7 @@ class Stats:
     recovered: int = 0  # found already posted by an earlier attempt (also counted as sent)
     skipped: int = 0
     updated: int = 0  # DMs updated to show their pulse closed
+    update_failed: int = 0
 
 
 class Sender:
@@ -265,6 +266,7 @@ class Sender:
             elif o.kind in ("retry", "failed"):
                 error = o.error if o.kind == "failed" else f"gave up: {o.error}"
                 closed_dms.mark_failed(s, delivery_id=delivery_id, worker=worker, error=error)
+                self.stats.update_failed += 1
                 log.warning("closing update of delivery %s failed: %s", delivery_id, error)
 
 
