@@ -39,9 +39,10 @@ class Claim:
     tz: str
 
 
-def enqueue(session: Session, *, now: dt.datetime, grace: dt.timedelta = GRACE) -> int:
-    """Queue one update, due `grace` from now, for every sent DM of a pulse closed within
-    SWEEP that has none yet; returns how many were queued."""
+def enqueue(session: Session, *, now: dt.datetime, grace: dt.timedelta | None = None) -> int:
+    """Queue one update, due `grace` (default GRACE) from now, for every sent DM of a pulse
+    closed within SWEEP that has none yet; returns how many were queued."""
+    grace = GRACE if grace is None else grace
     source = (
         select(  # type: ignore[call-overload]
             col(Delivery.id),
