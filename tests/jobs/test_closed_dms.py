@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -16,7 +17,7 @@ from jobs.delivery import Sender
 from jobs.posting import METADATA_EVENT
 from sandbox import company
 from sandbox.server import SandboxServer
-from storage import closed_dms
+from storage import closed_dms, outbox
 from storage.db import session_scope
 from storage.models import Delivery
 from storage.org import workspace_by_slack_id
@@ -191,5 +192,25 @@ def test_a_dm_recorded_as_sent_after_the_close_is_updated_too(
         s.add(late)
         closing.run(s, now=dt.datetime.now(dt.UTC))  # the close job's next sweep
     _sender(engine, settings, clock=_later).drain(pulse_id=pulse_id, timeout=30)
+    assert set(_updates_per_dm(sandbox).values()) == {1}
+    assert len(_updates_per_dm(sandbox)) == 12
+
+
+def test_a_restarted_worker_takes_back_its_claims_and_updates_each_dm_once(
+    engine: Engine, client, settings: Settings, sandbox: SandboxServer
+) -> None:
+    pulse_id = _sent_pulse(engine, client, settings, answering=0)
+    _close(engine, settings)
+    with session_scope(engine) as s:  # worker.1 claims all, updates five, is killed
+        claims = closed_dms.claim_due(
+            s, worker="worker.1", now=_later(), limit=100, lease=dt.timedelta(minutes=5)
+        )
+    for claim in claims[:5]:
+        _sender(engine, settings).poster.close(claim, {"text": "closed"}, time.monotonic())
+    with session_scope(engine) as s:  # it restarts under the same name (`pulse worker`)
+        assert outbox.reclaim_own(s, worker="worker.1", now=_later()) == 12
+    restarted = _sender(engine, settings, clock=_later)
+    restarted.worker = "worker.1"
+    assert restarted.drain(pulse_id=pulse_id, timeout=30).updated == 12
     assert set(_updates_per_dm(sandbox).values()) == {1}
     assert len(_updates_per_dm(sandbox)) == 12
