@@ -1,4 +1,5 @@
-"""`/pulse admin …` for HR admins: send a pulse now, schedules and delivery health, questions."""
+"""`/pulse admin …` for HR admins: send or close a pulse now, schedules and delivery health,
+questions."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.blocks.text import escape
 from bot.config import AppConfig
 from insights.questions import QuestionBank
 from jobs.calendar import cycle_dates, schedule_for, send_date
-from jobs.pulses import PulseError, open_now
+from jobs.pulses import AlreadyOpen, PulseError, close_now, open_now
 from storage.org import team_by_key, team_member_count, workspace_by_slack_id
 from storage.pulses import delivery_failures, latest_pulse
 from storage.questions import retired_keys, set_retired, sync_questions
@@ -46,6 +47,9 @@ def admin_command(
                 team_key=rest[0].lower(),
                 now=now,
             )
+        except AlreadyOpen as exc:
+            hint = f"`/pulse admin close {exc.team_key}` closes it early"
+            return message(f"Couldn't open a pulse: {exc}. Nothing was sent; {hint}.")
         except PulseError as exc:
             return message(f"Couldn't open a pulse: {escape(str(exc), limit=500)}.")
         name = config.team(opened.team_key).name  # type: ignore[union-attr]
@@ -53,6 +57,8 @@ def admin_command(
             f"Opened a pulse for *{escape(name, limit=300)}*: "
             f"{opened.invited} people get it in the next minute."
         )
+    if sub == "close" and len(rest) == 1:
+        return _close(session, config=config, workspace_id=ws.id, team_key=rest[0].lower(), now=now)
     if sub == "schedules" and not rest:
         return blocks.schedules(_schedule_rows(session, config=config, workspace_id=ws.id, now=now))
     if sub == "questions" and not rest:
@@ -74,6 +80,22 @@ def admin_command(
         state = "retired: no pulse will ask it" if sub == "retire" else "back in rotation"
         return message(f"`{escape(key, limit=100)}` is {state}.")
     return message(blocks.ADMIN_USAGE)
+
+
+def _close(
+    session: Session, *, config: AppConfig, workspace_id: int, team_key: str, now: dt.datetime
+) -> dict[str, Any]:
+    try:
+        pulse = close_now(
+            session, config=config, workspace_id=workspace_id, team_key=team_key, now=now
+        )
+    except PulseError as exc:
+        return message(f"Nothing to close: {exc}.")
+    name = config.team(team_key).name  # type: ignore[union-attr]
+    return message(
+        f"Closed the *{name}* pulse opened {pulse.opened_at:%a %d %b}: answers are no longer "
+        "taken, and everyone's DM will show it closed within a minute."
+    )
 
 
 def _by_driver(bank: QuestionBank) -> list[tuple[Any, list[Any]]]:

@@ -61,6 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for delivery")
     p.set_defaults(handler=cmd_send_pulse)
 
+    p = sub.add_parser(
+        "close",
+        help="close a team's open pulse now; its DMs then show it closed",
+        description="Close a team's open pulse now, as its scheduled close would, and update "
+        "its DMs to show it closed. Example: pulse close --team support",
+    )
+    p.add_argument("--team", required=True, help="team key, e.g. support")
+    p.add_argument("--timeout", type=float, default=120, help="seconds to wait for DM updates")
+    p.set_defaults(handler=_lazy("bot.hr_commands", "cmd_close"))
+
     p = sub.add_parser("teams", help="team membership")
     teams = p.add_subparsers(dest="teams_command", required=True, metavar="ACTION")
     teams.add_parser("sync", help="read members from Slack").set_defaults(handler=cmd_teams_sync)
@@ -120,6 +130,7 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
     "serve": "PORT=3000 pulse serve --host 127.0.0.1",
     "worker": "pulse worker    # or, beside it: pulse worker --send-only",
     "send-pulse": "pulse send-pulse --team support",
+    "close": "pulse close --team support",
     "teams": "pulse teams sync",
     "teams sync": "pulse teams sync",
     "db": "pulse db upgrade",
@@ -300,7 +311,7 @@ def cmd_teams_sync(args: argparse.Namespace) -> int:
 def cmd_send_pulse(args: argparse.Namespace) -> int:
     from bot.slack import make_client
     from jobs.delivery import Sender
-    from jobs.pulses import PulseError, open_now
+    from jobs.pulses import AlreadyOpen, PulseError, open_now
     from jobs.scheduler import worker_id
     from storage.db import session_scope
     from storage.org import workspace_by_slack_id
@@ -330,6 +341,9 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
                         now=now,
                     )
                 )
+    except AlreadyOpen as exc:
+        hint = f"`pulse close --team {exc.team_key}` closes it early"
+        raise CommandError(f"{exc}; nothing sent. {hint}") from None
     except PulseError as exc:
         raise CommandError(str(exc)) from None
     sender = Sender.from_settings(settings, engine, worker=worker_id())

@@ -1,8 +1,8 @@
-"""`pulse digest` and `pulse export`: HR's digest and CSV export from the command line.
+"""`pulse digest`, `pulse export` and `pulse close`: HR's commands at the command line.
 
-Both read the database only (a read-only transaction), so they are safe beside a running
-web process and worker. `--dry-run` and `export` need no Slack credentials: an install
-serves one workspace, taken from the database.
+Digest and export read the database only (a read-only transaction), so they are safe
+beside a running web process and worker. `--dry-run` and `export` need no Slack
+credentials: an install serves one workspace, taken from the database.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.export import write_export
 from bot.settings import Settings
 from bot.slack import make_client
 from jobs import digest as digest_job
-from storage.db import read_scope
+from storage.db import read_scope, session_scope
 from storage.models import Workspace
 
 
@@ -126,3 +126,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     for path, rows in written.items():
         print(f"{path}: {rows} rows")
     return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    """Close the team's open pulse now (the scheduled close path), then update its DMs."""
+    from jobs.delivery import Sender
+    from jobs.pulses import PulseError, close_now
+    from jobs.scheduler import worker_id
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    workspace_id = _workspace_id(settings, engine)
+    try:
+        with session_scope(engine) as s:
+            pulse = close_now(
+                s,
+                config=settings.config,
+                workspace_id=workspace_id,
+                team_key=args.team,
+                now=dt.datetime.now(dt.UTC),
+            )
+    except PulseError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{args.team}: pulse {pulse.id} closed")
+    if not settings.slack_bot_token:
+        print("its DMs are updated to show it closed by the running worker")
+        return 0
+    sender = Sender.from_settings(settings, engine, worker=worker_id())
+    stats = sender.drain(pulse_id=pulse.id, timeout=args.timeout)
+    print(f"updated {stats.updated} DMs to show it closed, {stats.update_failed} failed")
+    return 0 if stats.update_failed == 0 else 1

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, update
 
+from storage import closed_dms
 from storage.models import Delivery
 from storage.pulses import due_to_close
 
@@ -26,4 +27,5 @@ def run(session: Session, *, now: dt.datetime) -> list[int]:
         )
         if pulse.id is not None:
             closed.append(pulse.id)
+    closed_dms.enqueue(session, now=now)  # sent DMs of closed pulses: updated to show it
     return closed

@@ -10,6 +10,9 @@ Exactly once: every DM carries the pulse id in Slack message metadata, and a cla
 attempted before (a crash, a timeout after which Slack may have posted) is checked
 against the DM's history before any re-send. Permanent errors (deactivated user, DMs
 blocked) are recorded for HR; people who opted out or paused are skipped, not posted.
+
+Once a pulse closes, each DM it sent is updated, once, to show it closed (no buttons): the
+same sender claims those updates from `storage.closed_dms` and makes them at the same pace.
 """
 
 from __future__ import annotations
@@ -34,14 +37,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.dm import render_dm
+from bot.blocks.pulse import closed_pulse_message
+from bot.dm import local_label, render_dm
 from bot.settings import Settings, SettingsError
 from bot.slack import make_client
 from jobs.pacing import Pacer
 from jobs.posting import Outcome, Poster
-from storage import outbox
+from storage import closed_dms, outbox
 from storage.db import make_engine, session_scope
-from storage.pulses import PulseView, is_open, pulse_view
+from storage.pulses import PulseView, is_open, pulse_view, respondent_count
 
 log = logging.getLogger("pulse.delivery")
 
@@ -58,6 +62,8 @@ class Stats:
     retried: int = 0
     recovered: int = 0  # found already posted by an earlier attempt (also counted as sent)
     skipped: int = 0
+    updated: int = 0  # DMs updated to show their pulse closed
+    update_failed: int = 0
 
 
 class Sender:
@@ -80,6 +86,7 @@ class Sender:
         self.window = concurrency + math.ceil(rate / 2)  # claims in hand: ~0.5 s of sending
         self.stats = Stats()
         self._dms: dict[tuple[int, str], tuple[float, PulseView | None, Any]] = {}
+        self._closed: dict[tuple[int, str], dict[str, Any] | None] = {}
 
     @classmethod
     def from_settings(
@@ -102,7 +109,8 @@ class Sender:
         timeout: float = 600,
         stop: threading.Event | None = None,
     ) -> Stats:
-        """Send until nothing is left for `pulse_id` (or at all), waiting out retries."""
+        """Send (and update closed DMs) until nothing is left for `pulse_id` (or at all),
+        waiting out retries."""
         stop = stop or threading.Event()
         deadline = time.monotonic() + timeout
         while not stop.is_set() and time.monotonic() < deadline:
@@ -110,8 +118,10 @@ class Sender:
                 continue
             with session_scope(self.engine) as s:
                 left, due = outbox.unfinished(s, pulse_id=pulse_id)
-            if left == 0:
+                updates, update_due = closed_dms.unfinished(s, pulse_id=pulse_id)
+            if left + updates == 0:
                 break
+            due = min((d for d in (due, update_due) if d is not None), default=None)
             wait_s = 1.0 if due is None else (due - self.clock()).total_seconds()
             stop.wait(min(max(wait_s, TICK), 5.0))
         return self.stats
@@ -119,7 +129,7 @@ class Sender:
     def run_once(self, stop: threading.Event | None = None, deadline: float = math.inf) -> int:
         """Send everything due now, paced; returns how many deliveries were claimed."""
         claimed, outcomes = 0, list[Outcome]()
-        inflight: dict[Future[Outcome], outbox.Claimed] = {}
+        inflight: dict[Future[Outcome], outbox.Claimed | closed_dms.Claim] = {}
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pulse-send") as pool:
             while True:
                 halt = (stop is not None and stop.is_set()) or time.monotonic() > deadline
@@ -131,6 +141,13 @@ class Sender:
                 batch = self._exchange(outcomes, room, now)
                 claimed, outcomes = claimed + len(batch), []
                 for claim, dm in batch:
+                    if isinstance(claim, closed_dms.Claim):
+                        if dm is None:
+                            outcomes.append(Outcome("failed", claim, error="pulse_gone"))
+                        else:
+                            mono = time.monotonic()
+                            inflight[pool.submit(self.poster.close, claim, dm, mono)] = claim
+                        continue
                     skip = claim.skip_reason(now)
                     if skip is not None:
                         outcomes.append(Outcome("skipped", claim, error=skip))
@@ -148,8 +165,9 @@ class Sender:
 
     def _exchange(
         self, outcomes: list[Outcome], room: int, now: dt.datetime
-    ) -> list[tuple[outbox.Claimed, dict[str, Any] | None]]:
-        """One transaction: record finished sends, then claim up to `room` more."""
+    ) -> list[tuple[outbox.Claimed | closed_dms.Claim, dict[str, Any] | None]]:
+        """One transaction: record finished sends, then claim up to `room` more (DMs to
+        post first, then closed DMs to update)."""
         if not outcomes and room <= 0:
             return []
         with session_scope(self.engine) as s:
@@ -157,7 +175,14 @@ class Sender:
             if room <= 0:
                 return []
             claims = outbox.claim_due(s, worker=self.worker, now=now, limit=room, lease=self.lease)
-            return [(c, self._dm(s, c, now)) for c in claims]
+            batch: list[tuple[outbox.Claimed | closed_dms.Claim, dict[str, Any] | None]]
+            batch = [(c, self._dm(s, c, now)) for c in claims]
+            if len(batch) < room:
+                updates = closed_dms.claim_due(
+                    s, worker=self.worker, now=now, limit=room - len(batch), lease=self.lease
+                )
+                batch += [(u, self._closed_dm(s, u)) for u in updates]
+            return batch
 
     def _dm(self, s: Session, claim: outbox.Claimed, now: dt.datetime) -> dict[str, Any] | None:
         """This pulse's DM in this time zone, rendered once per VIEW_TTL; None once closed."""
@@ -170,8 +195,33 @@ class Sender:
             self._dms[key] = (time.monotonic(), view, dm)
         return dm if view is not None and is_open(view.pulse, now) else None
 
+    def _closed_dm(self, s: Session, claim: closed_dms.Claim) -> dict[str, Any] | None:
+        """The closed DM of this pulse in this time zone (final, so rendered once)."""
+        key = (claim.pulse_id, claim.tz)
+        if key not in self._closed:
+            if len(self._closed) > 1000:
+                self._closed.clear()
+            view = pulse_view(s, pulse_id=claim.pulse_id)
+            closed_at = view.pulse.closed_at if view is not None else None
+            self._closed[key] = (
+                None
+                if view is None or closed_at is None
+                else closed_pulse_message(
+                    team_name=view.team_name,
+                    questions=[q.text for q in view.questions],
+                    closed_label=local_label(closed_at, claim.tz),
+                    respondents=respondent_count(s, pulse_id=claim.pulse_id),
+                    min_group_size=self.k,
+                )
+            )
+        return self._closed[key]
+
     def _record(self, s: Session, outcomes: list[Outcome], now: dt.datetime) -> None:
         """Write one tick's outcomes: the sent rows in one statement, the rare rest one by one."""
+        updates = [o for o in outcomes if isinstance(o.claim, closed_dms.Claim)]
+        if updates:
+            self._record_updates(s, updates, now)
+            outcomes = [o for o in outcomes if not isinstance(o.claim, closed_dms.Claim)]
         posted = [o for o in outcomes if o.kind in ("sent", "recovered")]
         outbox.mark_sent(
             s,
@@ -197,6 +247,27 @@ class Sender:
                 outbox.mark_failed(s, delivery_id=delivery_id, worker=worker, error=error)
                 self.stats.failed += 1
                 log.warning("delivery %s failed: %s", delivery_id, error)
+
+    def _record_updates(self, s: Session, outcomes: list[Outcome], now: dt.datetime) -> None:
+        """Closing updates: done in one statement, the rest as for DMs, without skipping."""
+        done = [o.claim.delivery_id for o in outcomes if o.kind in ("sent", "recovered")]
+        closed_dms.mark_done(s, delivery_ids=done, now=now)
+        self.stats.updated += len(done)
+        released = [o.claim.delivery_id for o in outcomes if o.kind == "released"]
+        closed_dms.release(s, delivery_ids=released, worker=self.worker, now=now)
+        for o in outcomes:
+            delivery_id, worker = o.claim.delivery_id, self.worker
+            if o.kind == "retry" and o.claim.attempts < MAX_ATTEMPTS:
+                delay = min(300.0, BACKOFF * 2 ** (o.claim.attempts - 1)) * random.uniform(0.5, 1)
+                at = now + dt.timedelta(seconds=delay)
+                closed_dms.mark_retry(
+                    s, delivery_id=delivery_id, worker=worker, at=at, error=o.error
+                )
+            elif o.kind in ("retry", "failed"):
+                error = o.error if o.kind == "failed" else f"gave up: {o.error}"
+                closed_dms.mark_failed(s, delivery_id=delivery_id, worker=worker, error=error)
+                self.stats.update_failed += 1
+                log.warning("closing update of delivery %s failed: %s", delivery_id, error)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,11 @@
-"""Posting one pulse DM to Slack so that it arrives exactly once.
+"""Posting one pulse DM to Slack so that it arrives exactly once, and updating it once
+when its pulse closes.
 
 Every DM carries the pulse id in Slack message metadata; a claim attempted before is
 first looked for in the DM's history, so a lost reply or a crash never leads to a second
-DM. Each attempt is classified for the sender to record.
+DM. The closing update marks that metadata `closed`, so a retried update first looks at
+the DM and is not sent again if Slack already shows it. Each attempt is classified for
+the sender to record.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from jobs.pacing import Pacer
-from storage import outbox
+from storage import closed_dms, outbox
 
 METADATA_EVENT = "pulse_dm"
 PERMANENT_ERRORS = frozenset(
@@ -26,13 +29,15 @@ PERMANENT_ERRORS = frozenset(
     | {"no_text", "not_authed", "invalid_auth", "restricted_action"}
 )
 
+UPDATE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
 
 @dataclass(frozen=True)
 class Outcome:
     """What became of one claim: sent | recovered | retry | failed | skipped | released."""
 
     kind: str
-    claim: outbox.Claimed
+    claim: outbox.Claimed | closed_dms.Claim
     channel_id: str = ""
     message_ts: str = ""
     error: str = ""
@@ -53,6 +58,47 @@ class Poster:
             return Outcome("failed" if error in PERMANENT_ERRORS else "retry", claim, error=error)
         except (OSError, HTTPException) as exc:  # a timeout or a cut: Slack may have posted
             return Outcome("retry", claim, error=f"network: {type(exc).__name__}")
+
+    def close(self, claim: closed_dms.Claim, dm: dict[str, Any], claimed: float) -> Outcome:
+        """On a sender thread: one paced `chat.update` showing the DM's pulse closed."""
+        try:
+            return self.pacer.paced(lambda: self._update(claim, dm, claimed))
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            permanent = error in PERMANENT_ERRORS | UPDATE_ERRORS
+            return Outcome("failed" if permanent else "retry", claim, error=error)
+        except (OSError, HTTPException) as exc:  # Slack may have applied it: checked next time
+            return Outcome("retry", claim, error=f"network: {type(exc).__name__}")
+
+    def _update(self, claim: closed_dms.Claim, dm: dict[str, Any], claimed: float) -> Outcome:
+        if time.monotonic() - claimed > self.lease.total_seconds() / 2:
+            return Outcome("released", claim)
+        if claim.attempts > 1 and self._shows_closed(claim):
+            return Outcome("recovered", claim, claim.channel_id, claim.message_ts)
+        payload = {"pulse_id": claim.pulse_id, "closed": True}
+        self.client.chat_update(
+            channel=claim.channel_id,
+            ts=claim.message_ts,
+            metadata={"event_type": METADATA_EVENT, "event_payload": payload},
+            **dm,
+        )
+        return Outcome("sent", claim, claim.channel_id, claim.message_ts)
+
+    def _shows_closed(self, claim: closed_dms.Claim) -> bool:
+        """Whether the DM already carries the closing update (a lost reply, a crash)."""
+        history = self.client.conversations_history(
+            channel=claim.channel_id,
+            latest=claim.message_ts,
+            inclusive=True,
+            limit=1,
+            include_all_metadata=True,
+        )
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        for msg in messages:
+            payload = (msg.get("metadata") or {}).get("event_payload") or {}
+            if msg.get("ts") == claim.message_ts and payload.get("closed"):
+                return True
+        return False
 
     def _post(self, claim: outbox.Claimed, dm: dict[str, Any], claimed: float) -> Outcome:
         if time.monotonic() - claimed > self.lease.total_seconds() / 2:

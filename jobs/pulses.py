@@ -1,7 +1,12 @@
-"""Open pulses: now (`pulse send-pulse`) or on schedule (the planner), writing the outbox.
+"""Open pulses: now (`pulse send-pulse`) or on schedule (the planner), writing the outbox;
+close them early (`pulse close`).
 
-The planner opens each team's latest due cycle once (a database constraint on team and
-cycle date makes that hold across processes). After downtime the latest missed cycle is
+One pulse per team per cycle, and never two open at once. The planner opens each team's
+latest due cycle once (a database constraint on team and cycle date makes that hold across
+processes), unless another pulse already used the cycle up: one still open when the cycle
+began (at its date's local time, first reached at UTC+14) or opened since, such as an ad
+hoc pulse. A team's pulses are opened under a lock on the team, and an ad hoc pulse is
+refused while the team has one open or planned. After downtime the latest missed cycle is
 opened late, with a full window from now; older missed cycles are not sent. A cycle whose
 window closed before the planner first ran, or while it ran, is left alone.
 """
@@ -18,11 +23,18 @@ from sqlmodel import Session
 from bot.config import AppConfig
 from insights.questions import QuestionBank
 from insights.rotation import choose_questions
+from jobs import closing
 from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
 from storage import commitments
-from storage.models import SchedulerState, Team
+from storage.models import Pulse, SchedulerState, Team
 from storage.org import team_by_key
-from storage.pulses import eligible_members, open_pulse, pulse_for_cycle
+from storage.pulses import (
+    current_pulse,
+    eligible_members,
+    lock_team,
+    open_pulse,
+    pulse_in_cycle,
+)
 from storage.questions import asked_history, retired_keys, sync_questions
 
 log = logging.getLogger("pulse.planner")
@@ -30,7 +42,19 @@ LEAD = dt.timedelta(days=1)  # pulses are written this far ahead, deliveries due
 
 
 class PulseError(ValueError):
-    """A pulse cannot be opened; the message says why in one sentence."""
+    """A pulse cannot be opened (or closed); the message says why in one sentence."""
+
+
+class AlreadyOpen(PulseError):
+    """The team has a pulse open (or planned to open): a second one is refused."""
+
+    def __init__(self, team_key: str, pulse: Pulse, now: dt.datetime) -> None:
+        self.team_key, self.pulse = team_key, pulse
+        when = "open" if pulse.opened_at <= now else f"opening {_utc_label(pulse.opened_at)},"
+        super().__init__(
+            f"team {team_key!r} already has a pulse {when} until "
+            f"{_utc_label(pulse.closes_at)} (pulse {pulse.id})"
+        )
 
 
 @dataclass(frozen=True)
@@ -50,8 +74,13 @@ def open_now(
     team_key: str,
     now: dt.datetime,
 ) -> Opened:
-    """An ad hoc pulse: every eligible member's DM is due now."""
+    """An ad hoc pulse: every eligible member's DM is due now. Refused (`AlreadyOpen`)
+    while the team has a pulse open or planned."""
     team = _synced_team(session, config, workspace_id, team_key)
+    lock_team(session, team_id=team.id or 0)
+    current = current_pulse(session, team_id=team.id or 0, now=now)
+    if current is not None:
+        raise AlreadyOpen(team_key, current, now)
     members = eligible_members(session, team_id=team.id or 0, on=now.date())
     hours = schedule_for(config, team_key).open_hours
     return _open(
@@ -88,10 +117,15 @@ def plan(
             )
             if window(schedule, d)[0] <= now + LEAD
         ]
-        if not due or pulse_for_cycle(session, team_id=team.id, cycle_date=due[-1]) is not None:
+        if not due:
             continue
         cycle = due[-1]
         starts, closes = window(schedule, cycle)
+        lock_team(session, team_id=team.id)
+        if pulse_in_cycle(session, team_id=team.id, cycle_date=cycle, starts=starts) is not None:
+            continue  # this cycle had its pulse (scheduled, ad hoc, or a late one still open)
+        if current_pulse(session, team_id=team.id, now=now) is not None:
+            continue  # one closes before the cycle begins: open this one after it
         newly_due = last_run is not None and starts - LEAD > last_run
         if closes <= now and not newly_due:
             continue  # its window passed while we were already running, or before first start
@@ -125,6 +159,32 @@ def plan(
     state.last_run_at = now
     session.add(state)
     return opened
+
+
+def close_now(
+    session: Session, *, config: AppConfig, workspace_id: int, team_key: str, now: dt.datetime
+) -> Pulse:
+    """Close the team's open (or planned) pulse now, through the scheduled close path:
+    answers stop, unsent DMs are abandoned, sent DMs are queued to show it closed."""
+    team_cfg = config.team(team_key)
+    if team_cfg is None:
+        raise PulseError(f"no team {team_key!r} in config.toml")
+    team = team_by_key(session, workspace_id=workspace_id, key=team_key)
+    pulse = None
+    if team is not None and team.id is not None:
+        lock_team(session, team_id=team.id)
+        pulse = current_pulse(session, team_id=team.id, now=now)
+    if pulse is None:
+        raise PulseError(f"team {team_key!r} has no open pulse to close")
+    pulse.closes_at = now
+    session.add(pulse)
+    session.flush()
+    closing.run(session, now=now)
+    return pulse
+
+
+def _utc_label(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
 
 
 def _without_admin_retired(session: Session, config: AppConfig, bank: QuestionBank) -> QuestionBank:

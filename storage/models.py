@@ -237,3 +237,23 @@ class ResponseRollup(SQLModel, table=True):
     favourable: int  # answers 4-5 (likert)
     promoters: int  # answers 9-10 (0-10 scale)
     detractors: int  # answers 0-6 (0-10 scale)
+
+
+class ClosedDm(SQLModel, table=True):
+    """The outbox of closing DMs: one `chat.update` per sent DM of a closed pulse, ever.
+
+    Keyed by the delivery, so a DM can be queued to show its pulse closed only once.
+    """
+
+    __tablename__ = "closed_dm"
+    __table_args__ = (Index("ix_closed_dm_status_due", "status", "next_attempt_at"),)
+
+    delivery_id: int = Field(foreign_key="delivery.id", primary_key=True)
+    pulse_id: int = Field(foreign_key="pulse.id", index=True)
+    status: str = Field(default="pending", max_length=12)  # pending|claimed|done|failed
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, and_, col, or_, select, update
 
+from storage import closed_dms
 from storage.models import Delivery, Employee, Workspace
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
@@ -179,14 +180,15 @@ def reclaim_own(session: Session, *, worker: str, now: dt.datetime) -> int:
     """A restarted worker takes back its previous life's claims without waiting out the lease.
 
     Worker names must be unique among live workers (e.g. `worker.1`). Attempts are kept, so
-    each of these is checked against the DM's history before any re-send.
+    each of these is checked against the DM's history before any re-send. Its claimed
+    closing updates (`storage.closed_dms`) come back too.
     """
     result = session.exec(
         update(Delivery)
         .where(col(Delivery.status) == CLAIMED, col(Delivery.claimed_by) == worker)
         .values(status=PENDING, claimed_by=None, next_attempt_at=now)
     )
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0) + closed_dms.reclaim_own(session, worker=worker, now=now)
 
 
 def release(session: Session, *, delivery_ids: list[int], worker: str, now: dt.datetime) -> None:

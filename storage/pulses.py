@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, literal
 from sqlmodel import Session, col, or_, select
 
 from storage.models import Delivery, Employee, Membership, Pulse, PulseQuestion, Question, Team
+from storage.rollup import respondents
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,40 @@ def pulse_for_cycle(session: Session, *, team_id: int, cycle_date: dt.date) -> P
     return session.exec(
         select(Pulse).where(Pulse.team_id == team_id, Pulse.cycle_date == cycle_date)
     ).first()
+
+
+def lock_team(session: Session, *, team_id: int) -> None:
+    """Serialise opening and closing a team's pulses until the transaction ends (PostgreSQL
+    row lock; SQLite write transactions are serial already)."""
+    session.exec(select(Team.id).where(Team.id == team_id).with_for_update()).first()
+
+
+def current_pulse(session: Session, *, team_id: int, now: dt.datetime) -> Pulse | None:
+    """The team's pulse that is open now or opens later: not closed, closing after `now`."""
+    return session.exec(
+        select(Pulse)
+        .where(Pulse.team_id == team_id, col(Pulse.closed_at).is_(None), col(Pulse.closes_at) > now)
+        .order_by(col(Pulse.opened_at))
+    ).first()
+
+
+def pulse_in_cycle(
+    session: Session, *, team_id: int, cycle_date: dt.date, starts: dt.datetime
+) -> Pulse | None:
+    """A pulse that uses up the cycle: the cycle's own, or any pulse (ad hoc or late) still
+    open when the cycle `starts` or opened since, so that a team is asked once per cycle."""
+    ended = func.coalesce(col(Pulse.closed_at), col(Pulse.closes_at))
+    return session.exec(
+        select(Pulse).where(
+            Pulse.team_id == team_id, or_(col(Pulse.cycle_date) == cycle_date, ended > starts)
+        )
+    ).first()
+
+
+def respondent_count(session: Session, *, pulse_id: int) -> int:
+    """How many people answered a pulse (stored or folded answers)."""
+    people = respondents(select(literal(pulse_id)))
+    return int(session.exec(select(func.coalesce(func.sum(people.c.people), 0))).one())
 
 
 def due_to_close(session: Session, *, now: dt.datetime) -> list[Pulse]:

@@ -9,6 +9,7 @@ from bot.blocks.text import escape, md, plain, truncate
 ADMIN_USAGE = (
     "*HR admin commands*\n"
     "• `/pulse admin send TEAM` — open a pulse for a team now\n"
+    "• `/pulse admin close TEAM` — close a team's open pulse now\n"
     "• `/pulse admin schedules` — every team's schedule, next pulse and delivery problems\n"
     "• `/pulse admin questions` — the question bank by driver, with keys\n"
     "• `/pulse admin retire KEY` / `restore KEY` — stop or resume asking a question"

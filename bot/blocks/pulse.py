@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import ids
-from bot.blocks.text import escape
+from bot.blocks.text import escape, truncate
 from bot.blocks.text import md as _md
 from bot.blocks.text import plain as _plain
 
@@ -181,3 +181,35 @@ def not_yours_notice() -> dict[str, Any]:
         "replace_original": False,
         "text": "That button belongs to a pulse that wasn't sent to you, so nothing was recorded.",
     }
+
+
+def closed_pulse_message(
+    *,
+    team_name: str,
+    questions: list[str],
+    closed_label: str,
+    respondents: int,
+    min_group_size: int,
+) -> dict[str, Any]:
+    """A sent pulse DM once its pulse has closed: what was asked, no buttons, when it closed,
+    and how many answered, a figure shown only from `min_group_size` people."""
+    turnout = f" {respondents} people answered." if respondents >= min_group_size > 0 else ""
+    asked = "\n".join(
+        f"{n}. {escape(text, limit=500)}" for n, text in enumerate(questions, start=1)
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"Pulse check · {team_name}", limit=150)},
+        {
+            "type": "context",
+            "elements": [
+                _md(
+                    f"This pulse closed {escape(closed_label)}.{turnout} Thank you for taking "
+                    "part; the next pulse will come to you here."
+                )
+            ],
+        },
+    ]
+    if asked:
+        blocks.append({"type": "section", "text": _md(truncate(asked, 3000))})
+    name = escape(team_name, limit=150)
+    return {"text": f"Pulse check for {name}: this pulse has closed", "blocks": blocks}

@@ -54,6 +54,7 @@ def test_commitment_is_announced_then_followed_up_and_reported(stack: Stack) -> 
 
     _send(stack)  # the next pulse announces it
     assert all(promise in json.dumps(stack.latest_dm(u), ensure_ascii=False) for u in SUPPORT)
+    stack.close_pulses()  # one pulse open per team at a time
     _send(stack)  # the one after asks whether it made a difference
     followup = json.dumps(stack.latest_dm(SUPPORT[0]), ensure_ascii=False)
     assert "this commitment has made a real difference" in followup

@@ -99,6 +99,7 @@ def web(stack: Stack, tmp_path: Path) -> Iterator[Web]:
 
 def _fresh_pulse(stack: Stack) -> int:
     assert stack.pulse("teams", "sync").returncode == 0
+    stack.close_pulses()  # one pulse open per team at a time: an earlier test's closes
     sent = stack.pulse("send-pulse", "--team", "onboarding")
     assert sent.returncode == 0, sent.stderr
     with session_scope(stack.engine) as s:

@@ -13,6 +13,7 @@ def _text(reply: dict) -> str:
 
 
 def _send(stack: Stack) -> None:
+    stack.close_pulses()  # one pulse open per team at a time: an earlier one closes
     result = stack.pulse("send-pulse", "--team", "onboarding")
     assert result.returncode == 0, result.stderr
 

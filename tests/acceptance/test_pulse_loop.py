@@ -107,6 +107,7 @@ def test_below_the_minimum_group_size_no_figures_are_shown(stack: Stack) -> None
 
 def test_a_retried_click_counts_once(stack: Stack) -> None:
     assert stack.pulse("teams", "sync").returncode == 0
+    stack.close_pulses()  # one pulse open per team at a time: an earlier test's closes
     assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
     user = company.team_members("onboarding")[0]
     button = _answer_buttons(stack.latest_dm(user))[0][2]
@@ -125,6 +126,7 @@ def test_a_retried_click_counts_once(stack: Stack) -> None:
 
 def test_a_click_on_a_closed_pulse_gets_a_friendly_reply(stack: Stack) -> None:
     assert stack.pulse("teams", "sync").returncode == 0
+    stack.close_pulses()  # one pulse open per team at a time: an earlier test's closes
     assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
     user = company.team_members("onboarding")[1]
     with session_scope(stack.engine) as s:
@@ -160,17 +162,25 @@ def test_unknown_subcommand_shows_usage(stack: Stack) -> None:
     assert "I don't know `frobnicate now`" in reply and "/pulse report [team]" in reply
 
 
-def test_an_older_dm_of_a_still_open_pulse_still_counts(stack: Stack) -> None:
+def test_a_second_pulse_is_refused_while_one_is_open_and_the_first_still_counts(
+    stack: Stack,
+) -> None:
     assert stack.pulse("teams", "sync").returncode == 0
-    assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
+    stack.close_pulses()  # one pulse open per team at a time: an earlier test's closes
     assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
     user = company.team_members("onboarding")[3]
-    older = stack.ws.dm_messages(user)[-2]
-    button = _answer_buttons(older)[0][4]
-    stack.slack.click(user, older, action_id=button["action_id"], value=button["value"])
-    wait_for(lambda: "Recorded" in json.dumps(stack.ws.dm_messages(user)[-2], ensure_ascii=False))
-    older_pulse = int(button["value"].split(":")[0])
+    before = len(stack.ws.dm_messages(user))
+    again = stack.pulse("send-pulse", "--team", "onboarding")
+    assert again.returncode != 0 and again.stdout == ""
+    (line,) = again.stderr.splitlines()
+    assert "team 'onboarding' already has a pulse open until" in line
+    assert "`pulse close --team onboarding`" in line
+    assert len(stack.ws.dm_messages(user)) == before  # nothing sent
+    dm = stack.latest_dm(user)
+    button = _answer_buttons(dm)[0][4]
+    stack.slack.click(user, dm, action_id=button["action_id"], value=button["value"])
+    wait_for(lambda: "Recorded" in json.dumps(stack.latest_dm(user), ensure_ascii=False))
+    pulse_id = int(button["value"].split(":")[0])
     with session_scope(stack.engine) as s:
-        rows = s.exec(select(Response).where(Response.pulse_id == older_pulse)).all()
+        rows = s.exec(select(Response).where(Response.pulse_id == pulse_id)).all()
     assert [r.value for r in rows] == [5]
-    assert "Recorded" not in json.dumps(stack.latest_dm(user), ensure_ascii=False)

@@ -48,7 +48,8 @@ def test_retired_questions_are_never_asked_and_can_come_back(world: World) -> No
     listed = _text(world.command(HR, "admin questions"))
     assert f"`{key}` ~" in listed and "_(retired)_" in listed
     for _ in range(12):  # more pulses than it takes to cycle through every driver
-        world.command(HR, "admin send support")
+        world.command(HR, "admin close support")  # one pulse open per team at a time
+        assert "Opened a pulse" in _text(world.command(HR, "admin send support"))
     with session_scope(world.engine) as s:
         asked = s.exec(
             select(Question.key)
