@@ -10,7 +10,8 @@ figure still carries its respondents (``visible``) for the renderers' tree guard
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlmodel import Session
@@ -74,6 +75,8 @@ class OrgInsights:
     drivers: pd.DataFrame  # org driver scores of the latest week, plus ``visible``
     flags: list[RedFlag]  # teams at risk this week (each carries its respondents)
     links: list[MetricLink]  # pooled within team over every team linked to the metric
+    # per week, the teams with a counted pulse (storage.reportable): what an org figure covers
+    measured: Mapping[pd.Timestamp, frozenset[str]] = field(default_factory=dict)
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -254,4 +257,8 @@ def org_insights(
         drivers=org_ds,
         flags=red_flags(recent, recent_ds, period=latest) if latest is not None else [],
         links=[_link(m, ex=ex, ds=ds, cx=cx, since=since, pooled=True) for m in metrics],
+        measured={
+            period: frozenset(rows["team"])
+            for period, rows in scores.dropna(subset=["respondents"]).groupby("period")
+        },
     )

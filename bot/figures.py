@@ -193,10 +193,13 @@ def _flags(
 ) -> dict[str, list[RedFlag]]:
     """Red flags of each team's latest shown week, computed over shown weeks only.
 
+    Only teams (leaves: no team below them) are flagged, so a flag is counted once per team:
+    a department rolls up its teams, and one flagged because its only answering team is
+    flagged is not a second team at risk; its report lists its flagged teams instead.
     Teams sharing a latest week are flagged together (one call); driver deciles compare
-    a team with every shown team without teams below it (leaves), as alerts expects.
+    a team with every shown leaf, as alerts expects.
     """
-    mine = scores[scores["team"].isin(teams)]
+    mine = scores[scores["team"].isin([t for t in teams if t in tree.leaves])]
     latest = mine[mine["period"] >= since].groupby("team")["period"].max()
     leaves = ds[ds["team"].isin(tree.leaves)]
     out: dict[str, list[RedFlag]] = {}
