@@ -29,7 +29,6 @@ MAX_WINS = 5  # improvements worth celebrating, biggest first
 MAX_GAPS = 3  # perception gaps per metric, widest first
 AGREE_WITHIN = 5.0  # points: a smaller perception gap is "reads customers well"
 GAP_WEEKS = 4  # a perception gap older than this is not news
-OTHER_TEAMS = "other teams answered that week"
 
 
 @dataclass(frozen=True)
@@ -174,37 +173,30 @@ def assemble(
 
 
 def _org_figures(org: OrgInsights, config: AppConfig, week: dt.date) -> OrgFigures | None:
-    """The org's figures of ``week`` itself (never an earlier week's), compared with the week
-    before only when the same teams answered both: a change from a different mix of teams
-    (a biweekly team answering one week and not the next) is not a change of the org."""
+    """The org's figures of ``week`` itself (never an earlier week's); its changes only from
+    a week the same teams answered (bot.figures.like_for_like, applied by org_insights)."""
     seen = org.scores[org.scores["visible"]]
     this = seen[seen["period"] == pd.Timestamp(week)]
     if this.empty:
         return None
     last = this.iloc[-1]
-    before = seen[seen["period"] < last["period"]]
-    prev = before.iloc[-1] if len(before) else None
-    teams = org.measured.get(last["period"], frozenset())
-    same = prev is None or not org.measured or org.measured.get(prev["period"]) == teams
-    sentence, change = str(last["sentence"]), None
-    if prev is not None and not same:
-        sentence = f"Not compared with the week of {prev['period']:%d %b}: {OTHER_TEAMS}"
-    if prev is not None and same and prev["period"] == last["period"] - pd.Timedelta(weeks=1):
-        change = float(last["participation"] - prev["participation"]) * 100
+    before = seen[seen["period"] == last["period"] - pd.Timedelta(weeks=1)]
+    change = None
+    if len(before) and pd.notna(last.get("change_prev", 0)):
+        change = float(last["participation"] - before["participation"].iloc[0]) * 100
         change = None if pd.isna(change) else change
-    enps = seen[
-        seen["enps"].notna() & (seen["enps_n"] >= org.k) & (seen["period"] <= pd.Timestamp(week))
-    ]
+    enps = seen[seen["enps"].notna() & (seen["enps_n"] >= org.k)]
+    enps = enps[enps["period"] <= last["period"]]
     return OrgFigures(
         respondents=int(last["respondents"]),
         engagement=float(last["engagement"]),
-        engagement_trend=sentence,
+        engagement_trend=str(last["sentence"]),
         participation=None if pd.isna(last["participation"]) else float(last["participation"]),
         participation_change=change,
         enps=float(enps["enps"].iloc[-1]) if len(enps) else None,
         enps_week=enps["period"].iloc[-1].date() if len(enps) else None,
         enps_change=float(enps["enps"].iloc[-1] - enps["enps"].iloc[-2]) if len(enps) > 1 else None,
-        teams=len(teams),
+        teams=len(org.measured.get(last["period"], ())),
         teams_total=sum(1 for t in config.teams if t.usergroup or t.channel),
     )
 
