@@ -110,7 +110,7 @@ def team_figures(
     ds = ds[shown_mask(ds, tree, "n", k, by=["driver"])]
     ds = ds.merge(scores[["team", "period"]], on=["team", "period"])  # the week is shown too
     trended = like_for_like(trend(scores), answered)
-    flags = _flags(scores, ds, tree, teams, since)
+    flags = _flags(scores, ds, tree, teams, since, answered)
     by_team = {t: rows for t, rows in scores[scores["period"] >= since].groupby("team")}
     trends = {t: rows for t, rows in trended[trended["period"] >= since].groupby("team")}
     latest = {t: rows for t, rows in _latest_drivers(ds, since).groupby("team")}
@@ -231,18 +231,24 @@ def _driver_figures(rows: pd.DataFrame | None) -> tuple[DriverFigure, ...]:
 
 
 def _flags(
-    scores: pd.DataFrame, ds: pd.DataFrame, tree: Tree, teams: Sequence[str], since: pd.Timestamp
+    scores: pd.DataFrame,
+    ds: pd.DataFrame,
+    tree: Tree,
+    teams: Sequence[str],
+    since: pd.Timestamp,
+    answered: Mapping[tuple[str, pd.Timestamp], frozenset[str]],
 ) -> dict[str, list[RedFlag]]:
     """Red flags of each team's latest shown week, computed over shown weeks only.
 
-    Only teams (leaves: no team below them) are flagged, so a flag is counted once per team:
-    a department rolls up its teams, and one flagged because its only answering team is
-    flagged is not a second team at risk; its report lists its flagged teams instead.
-    Teams sharing a latest week are flagged together (one call); driver deciles compare
-    a team with every shown leaf, as alerts expects.
+    A flag is counted once per team: a group is flagged only in a week its own members
+    answered. So a department without members of its own is never flagged (it rolls up
+    its teams, whose flags its report lists), and one whose week is only its teams' weeks
+    is not a second team at risk. Teams sharing a latest week are flagged together (one
+    call); driver deciles compare a team with every shown leaf, as alerts expects.
     """
-    mine = scores[scores["team"].isin([t for t in teams if t in tree.leaves])]
+    mine = scores[scores["team"].isin(teams)]
     latest = mine[mine["period"] >= since].groupby("team")["period"].max()
+    latest = latest[[team in answered.get((team, p), ()) for team, p in latest.items()]]
     leaves = ds[ds["team"].isin(tree.leaves)]
     out: dict[str, list[RedFlag]] = {}
     for period, group in latest.groupby(latest):

@@ -126,7 +126,8 @@ def _respondents(s: Any, pulse_id: int) -> int:
 
 
 def expected(engine: Engine, config: AppConfig, k: int, at: dt.datetime) -> pd.DataFrame:
-    """By a plain loop: per (team, week) the latest pulse closed by ``at`` with k+ people."""
+    """By a plain loop: per (team, week) the latest pulse closed by ``at`` with k+ people,
+    rolled up the tree; ``own`` > 0 when the group's own members answered that week."""
     rows = []
     with read_scope(engine) as s:
         keys = dict(s.exec(select(Team.id, Team.key)).all())
@@ -139,11 +140,11 @@ def expected(engine: Engine, config: AppConfig, k: int, at: dt.datetime) -> pd.D
     frame = pd.DataFrame(rows, columns=["team", "period", "respondents", "invited"])
     leaf = frame.groupby(["team", "period"]).tail(1)  # the latest of the week
     groups = [
-        (group, r.period, r.respondents, r.invited)
+        (group, r.period, r.respondents, r.invited, int(group == r.team))
         for r in leaf.itertuples(index=False)
         for group in {r.team, *config.ancestors(r.team), ORG}
     ]
-    rolled = pd.DataFrame(groups, columns=["team", "period", "respondents", "invited"])
+    rolled = pd.DataFrame(groups, columns=["team", "period", "respondents", "invited", "own"])
     return rolled.groupby(["team", "period"]).sum()
 
 
@@ -161,7 +162,10 @@ def _counts_add_up(text: str, where: str) -> None:
 def check(engine: Engine, history: History, out: Path, at: dt.datetime) -> None:
     org, config = history.org, history.org.config()
     want = expected(engine, config, org.k, at)
-    leaves = {key for key in org.parents if key not in set(org.parents.values())}
+    want_own = {
+        period: set(rows.index.get_level_values("team"))
+        for period, rows in want[want["own"] > 0].groupby(level="period")
+    }
     with read_scope(engine) as s:
         ws = s.exec(select(func.min(Pulse.workspace_id))).one() or 0
         figs = team_figures(
@@ -172,14 +176,15 @@ def check(engine: Engine, history: History, out: Path, at: dt.datetime) -> None:
                 cell = want.loc[(key, pd.Timestamp(fig.period))]
                 assert (fig.respondents, fig.invited) == (cell.respondents, cell.invited), key
                 assert fig.participation is not None and fig.participation <= 1, key
-            assert key in leaves or not fig.flags, f"{key} is a department, yet flagged"
+            own = fig.period is not None and key in want_own.get(pd.Timestamp(fig.period), ())
+            assert own or not fig.flags, f"{key}: flagged for its teams' answers"
         for key in [None, *org.parents]:
             reply = team_report(
                 s, config=config, slack_team_id=WORKSPACE, user_id=HR, team_key=key, now=at
             )
             text = json.dumps(reply, ensure_ascii=False)
             _counts_add_up(text, f"report {key}")
-            below = {t for t in leaves if key is None or key in {t, *config.ancestors(t)}}
+            below = {t for t in org.sizes if key is None or key in config.ancestors(t)}
             for found in FLAGGED.finditer(text):
                 assert int(found[1]) <= len(below), f"report {key}: {found[0]}"
         home = build_home(
