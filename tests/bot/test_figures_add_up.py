@@ -66,12 +66,20 @@ class History:
 @st.composite
 def histories(draw: st.DrawFn) -> History:
     """An org whose teams pulse weekly, every two weeks or monthly, with ad hoc second
-    pulses (often answered by k+), and members who join or leave along the way."""
+    pulses (often answered by k+, always in one team last week), and members who join or
+    leave along the way."""
     org = draw(orgs())
+    doubled = draw(st.sampled_from(sorted(org.sizes)))  # last week: two pulses of k+ each
+    size = max(org.sizes[doubled], org.k + draw(st.integers(0, 3)))
+    org = replace(org, sizes={**org.sizes, doubled: size})
+    asked = tuple(QUESTIONS[:4])
+    twice = [PulseSpec(doubled, 1, x, draw(st.integers(org.k, size)), asked) for x in (False, True)]
+    pulses = [p for p in org.pulses if (p.team, p.weeks_ago) != (doubled, 1)] + twice
+    org = replace(org, pulses=tuple(pulses))
+    every = {team: draw(st.sampled_from([1, 1, 2, 4])) for team in sorted(org.sizes)}
     pulses = []
-    for spec in org.pulses:
-        every = draw(st.sampled_from([1, 1, 2, 4]))
-        if spec.extra or spec.weeks_ago % every == 0:
+    for spec in org.pulses:  # weekly, biweekly or monthly; ad hoc pulses whenever
+        if spec.extra or spec.weeks_ago % every[spec.team] == 0 or spec in twice:
             pulses.append(spec)
     weeks = {(p.team, p.weeks_ago) for p in pulses}
     for team, week in sorted(weeks):
