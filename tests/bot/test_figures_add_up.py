@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import random
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -234,29 +233,37 @@ def test_figures_add_up_on_every_surface(fresh: Any, history: History, later: bo
     check(engine, history, folder / "export", LATER if later else NOW)
 
 
-def test_a_team_of_twelve_answering_two_pulses_in_a_week_is_never_16_of_24(fresh: Any) -> None:
-    """The reported case: a scheduled pulse and an ad hoc one, 8 answers each, one week."""
+def test_two_pulses_in_a_week_count_once_and_a_flag_once(fresh: Any) -> None:
+    """The reported cases: a team of 12 answers a scheduled pulse (8) and an ad hoc one (5)
+    in one week: the week is 5 of 12, never 13 of 24; the low participation flags the team,
+    and its department (the team is its only one) is not a second team at risk."""
     asked = tuple(QUESTIONS)
     org = Org(
         k=5,
-        parents={"dept": None, "team": "dept", "other": "dept"},
+        parents={"org": None, "dept": "org", "team": "dept", "other": "org"},
         sizes={"team": 12, "other": 6},
         cx=(),
         pulses=(
             PulseSpec("team", 1, False, 8, asked),
-            PulseSpec("team", 1, True, 8, asked),
+            PulseSpec("team", 1, True, 5, asked),
             PulseSpec("other", 1, False, 6, asked),
         ),
-        seed=random.Random(1).randrange(2**32),
+        seed=7,
     )
     engine, folder = fresh()
     store(engine, org)
-    history = History(org, {}, {})
-    check(engine, history, folder / "export", LATER)
+    check(engine, History(org, {}, {}), folder / "export", LATER)
+    config = org.config()
     with read_scope(engine) as s:
         ws = s.exec(select(func.min(Pulse.workspace_id))).one() or 0
         figs = team_figures(
-            s, config=org.config(), workspace_id=ws, teams=["team", "dept"], weeks=4, now=LATER
+            s, config=config, workspace_id=ws, teams=[*org.parents], weeks=4, now=LATER
         )
-    assert (figs["team"].respondents, figs["team"].invited) == (8, 12)
-    assert (figs["dept"].respondents, figs["dept"].invited) == (14, 18)
+        reply = team_report(
+            s, config=config, slack_team_id=WORKSPACE, user_id=HR, team_key="org", now=LATER
+        )
+    assert (figs["team"].respondents, figs["team"].invited) == (5, 12)
+    assert (figs["org"].respondents, figs["org"].invited) == (11, 18)
+    assert "low_participation" in {f.kind for f in figs["team"].flags} and not figs["dept"].flags
+    flagged = [key for key in ("dept", "team", "other") if figs[key].flags]
+    assert f"Teams with a red flag* ({len(flagged)})" in json.dumps(reply, ensure_ascii=False)
