@@ -22,7 +22,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.blocks.digest import digest_messages
 from bot.config import AppConfig
@@ -138,7 +138,7 @@ def expected(engine: Engine, config: AppConfig, k: int, at: dt.datetime) -> pd.D
     rows = []
     with read_scope(engine) as s:
         keys = dict(s.exec(select(Team.id, Team.key)).all())
-        for pulse in s.exec(select(Pulse).order_by(Pulse.opened_at, Pulse.id)).all():
+        for pulse in s.exec(select(Pulse).order_by(col(Pulse.opened_at), col(Pulse.id))).all():
             people = _respondents(s, pulse.id or 0)
             if pulse.closes_at > at or people < k:
                 continue
@@ -185,15 +185,15 @@ def check(engine: Engine, history: History, out: Path, at: dt.datetime) -> None:
                 assert fig.participation is not None and fig.participation <= 1, key
             own = fig.period is not None and key in want_own.get(pd.Timestamp(fig.period), ())
             assert own or not fig.flags, f"{key}: flagged for its teams' answers"
-        for key in [None, *org.parents]:
+        for asked in [None, *org.parents]:
             reply = team_report(
-                s, config=config, slack_team_id=WORKSPACE, user_id=HR, team_key=key, now=at
+                s, config=config, slack_team_id=WORKSPACE, user_id=HR, team_key=asked, now=at
             )
             text = json.dumps(reply, ensure_ascii=False)
-            _counts_add_up(text, f"report {key}")
-            below = {t for t in org.sizes if key is None or key in config.ancestors(t)}
+            _counts_add_up(text, f"report {asked}")
+            below = {t for t in org.sizes if asked is None or asked in config.ancestors(t)}
             for found in FLAGGED.finditer(text):
-                assert int(found[1]) <= len(below), f"report {key}: {found[0]}"
+                assert int(found[1]) <= len(below), f"report {asked}: {found[0]}"
         home = build_home(
             s, config=config, secret=b"s", slack_team_id=WORKSPACE, user_id=HR, now=at
         )
