@@ -10,12 +10,14 @@ figure still carries its respondents (``visible``) for the renderers' tree guard
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlmodel import Session
 
 from bot.config import AppConfig
+from bot.figures import like_for_like
 from insights.alerts import RedFlag, red_flags
 from insights.cxscales import label
 from insights.linkage import best_link, lagged_correlations, pooled_within_team, summarise_link
@@ -23,6 +25,7 @@ from insights.perception import driver_importance, perception_gap, pooled_driver
 from insights.privacy import visible
 from insights.scores import (
     ENGAGEMENT_DRIVERS,
+    ORG,
     driver_scores,
     org_driver_scores,
     org_scores,
@@ -74,6 +77,8 @@ class OrgInsights:
     drivers: pd.DataFrame  # org driver scores of the latest week, plus ``visible``
     flags: list[RedFlag]  # teams at risk this week (each carries its respondents)
     links: list[MetricLink]  # pooled within team over every team linked to the metric
+    # per week, the teams with a counted pulse (storage.reportable): what an org figure covers
+    measured: Mapping[pd.Timestamp, frozenset[str]] = field(default_factory=dict)
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -241,7 +246,12 @@ def org_insights(
     recent = scores[scores["period"] >= since]
     latest = recent.dropna(subset=["engagement"])["period"].max() if len(recent) else None
     latest = None if pd.isna(latest) else latest
-    org = _shown(trend(org_scores(agg, part)), "respondents", k)
+    measured = {
+        period: frozenset(rows["team"])
+        for period, rows in scores.dropna(subset=["respondents"]).groupby("period")
+    }
+    answered = {(ORG, period): teams for period, teams in measured.items()}
+    org = _shown(like_for_like(trend(org_scores(agg, part)), answered), "respondents", k)
     teams = _shown(trend(recent), "respondents", k)
     org_ds = _shown(org_driver_scores(agg[agg["period"] == latest]), "n", k)
     metrics = sorted({m for t in config.teams for m in t.cx_metrics})
@@ -255,4 +265,5 @@ def org_insights(
         drivers=org_ds,
         flags=red_flags(recent, recent_ds, period=latest) if latest is not None else [],
         links=[_link(m, ex=ex, ds=ds, cx=cx, since=since, pooled=True) for m in metrics],
+        measured=measured,
     )

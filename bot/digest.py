@@ -33,6 +33,8 @@ GAP_WEEKS = 4  # a perception gap older than this is not news
 
 @dataclass(frozen=True)
 class OrgFigures:
+    """The org headline, all of the digest's week (``Digest.week``), like every team line."""
+
     respondents: int
     engagement: float
     engagement_trend: str  # "Up 3 points from last week (beyond noise for 812 respondents)"
@@ -41,6 +43,8 @@ class OrgFigures:
     enps: float | None  # latest eNPS in the window from ≥ k answers, −100…100
     enps_week: dt.date | None
     enps_change: float | None  # vs the eNPS measurement before it
+    teams: int = 0  # teams whose counted pulse makes up the week (storage.reportable)
+    teams_total: int = 0  # teams that are pulsed (config teams with members)
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def assemble(
         week=week,
         k=k,
         weeks=weeks,
-        org=_org_figures(org.scores, k) if ORG in shown else None,
+        org=_org_figures(org, config, week) if ORG in shown else None,
         at_risk=_at_risk(safe_flags(org, config), name),
         improved=_improved(teams, name),
         links=[(link.name, link.sentence) for link in org.links],
@@ -168,16 +172,21 @@ def assemble(
     )
 
 
-def _org_figures(scores: pd.DataFrame, k: int) -> OrgFigures | None:
-    seen = scores[scores["visible"]]
-    if seen.empty:
+def _org_figures(org: OrgInsights, config: AppConfig, week: dt.date) -> OrgFigures | None:
+    """The org's figures of ``week`` itself (never an earlier week's); its changes only from
+    a week the same teams answered (bot.figures.like_for_like, applied by org_insights)."""
+    seen = org.scores[org.scores["visible"]]
+    this = seen[seen["period"] == pd.Timestamp(week)]
+    if this.empty:
         return None
-    last = seen.iloc[-1]
-    part = seen["participation"].dropna()
+    last = this.iloc[-1]
+    before = seen[seen["period"] == last["period"] - pd.Timedelta(weeks=1)]
     change = None
-    if len(part) > 1 and seen["period"].iloc[-2] == last["period"] - pd.Timedelta(weeks=1):
-        change = float(part.iloc[-1] - part.iloc[-2]) * 100
-    enps = seen[seen["enps"].notna() & (seen["enps_n"] >= k)]
+    if len(before) and pd.notna(last.get("change_prev", 0)):
+        change = float(last["participation"] - before["participation"].iloc[0]) * 100
+        change = None if pd.isna(change) else change
+    enps = seen[seen["enps"].notna() & (seen["enps_n"] >= org.k)]
+    enps = enps[enps["period"] <= last["period"]]
     return OrgFigures(
         respondents=int(last["respondents"]),
         engagement=float(last["engagement"]),
@@ -187,11 +196,17 @@ def _org_figures(scores: pd.DataFrame, k: int) -> OrgFigures | None:
         enps=float(enps["enps"].iloc[-1]) if len(enps) else None,
         enps_week=enps["period"].iloc[-1].date() if len(enps) else None,
         enps_change=float(enps["enps"].iloc[-1] - enps["enps"].iloc[-2]) if len(enps) > 1 else None,
+        teams=len(org.measured.get(last["period"], ())),
+        teams_total=sum(1 for t in config.teams if t.usergroup or t.channel),
     )
 
 
 def _at_risk(flags: list[RedFlag], name: Mapping[str, str]) -> list[TeamLine]:
-    """One line per team, most flags first, then in config.toml order."""
+    """One line per team, most flags first, then in config.toml order.
+
+    Flags come from each team's own pulse (org_insights does not roll teams up), so a team
+    is counted once and a department never for its teams' flags; a department with members
+    of its own is one team for those members."""
     by_team: dict[str, list[str]] = {}
     for flag in flags:
         by_team.setdefault(flag.team, []).append(flag.reason)

@@ -12,7 +12,7 @@ two figures, in one report or across reports and ``weeks`` values, differ by few
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,6 +28,7 @@ from storage.left_out import small_pulses
 EXTRA_WEEKS = 4  # history before the window: the previous week and the red-flag baseline
 Z = 1.96
 NO_EARLIER = "No earlier week with enough answers to compare with ({n} respondents)"
+NOT_COMPARED = "Not compared with the week of {prev:%d %b}: other teams answered that week"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def team_figures(
     }
     if part.empty:
         return empty
+    answered = _answered(part, tree)
     part = _rolled(part, tree, ["period"], ["invited", "respondents"])
     agg = _rolled(agg, tree, ["period", "driver"], SUMMED)
     scores = team_period_scores(agg, part)
@@ -107,8 +109,8 @@ def team_figures(
     ds = driver_scores(agg)
     ds = ds[shown_mask(ds, tree, "n", k, by=["driver"])]
     ds = ds.merge(scores[["team", "period"]], on=["team", "period"])  # the week is shown too
-    trended = trend(scores)
-    flags = _flags(scores, ds, tree, teams, since)
+    trended = like_for_like(trend(scores), answered)
+    flags = _flags(scores, ds, tree, teams, since, answered)
     by_team = {t: rows for t, rows in scores[scores["period"] >= since].groupby("team")}
     trends = {t: rows for t, rows in trended[trended["period"] >= since].groupby("team")}
     latest = {t: rows for t, rows in _latest_drivers(ds, since).groupby("team")}
@@ -150,6 +152,46 @@ def team_figures(
     return out
 
 
+def _answered(part: pd.DataFrame, tree: Tree) -> dict[tuple[str, pd.Timestamp], frozenset[str]]:
+    """(node, week) -> the teams whose counted pulse makes up that node's week."""
+    known = part[part["team"].isin(tree.lineage)]
+    exploded = known.assign(node=known["team"].map(tree.lineage)).explode("node")
+    return {
+        (node, period): frozenset(rows["team"])
+        for (node, period), rows in exploded.groupby(["node", "period"])
+    }
+
+
+def like_for_like(
+    trended: pd.DataFrame, answered: Mapping[tuple[str, pd.Timestamp], frozenset[str]]
+) -> pd.DataFrame:
+    """A week is compared with the one before only when the same teams answered both.
+
+    A department's (or the org's) week adds up the teams that answered that week; with
+    biweekly or monthly teams, or a pulse below k, that mix changes from week to week, and
+    a change from another mix of teams is not a change of the department. Such rows keep
+    their figures but lose the change: its sentence says why, and it is never beyond noise.
+    """
+    if trended.empty:
+        return trended
+    same = [
+        pd.isna(prev) or answered.get((team, period)) == answered.get((team, prev))
+        for team, period, prev in zip(
+            trended["team"], trended["period"], trended["prev_period"], strict=True
+        )
+    ]
+    kept = pd.Series(same, index=trended.index)
+    sentences = [
+        s if ok else NOT_COMPARED.format(prev=prev)
+        for s, ok, prev in zip(trended["sentence"], same, trended["prev_period"], strict=True)
+    ]
+    return trended.assign(
+        change_prev=trended["change_prev"].where(kept),
+        change_prev_within_noise=trended["change_prev_within_noise"] | ~kept,
+        sentence=sentences,
+    )
+
+
 def _sentence(trended: pd.DataFrame, period: pd.Timestamp) -> str:
     """The week's change in words; empty when engagement was not measured that week."""
     row = trended[trended["period"] == period]
@@ -189,15 +231,24 @@ def _driver_figures(rows: pd.DataFrame | None) -> tuple[DriverFigure, ...]:
 
 
 def _flags(
-    scores: pd.DataFrame, ds: pd.DataFrame, tree: Tree, teams: Sequence[str], since: pd.Timestamp
+    scores: pd.DataFrame,
+    ds: pd.DataFrame,
+    tree: Tree,
+    teams: Sequence[str],
+    since: pd.Timestamp,
+    answered: Mapping[tuple[str, pd.Timestamp], frozenset[str]],
 ) -> dict[str, list[RedFlag]]:
     """Red flags of each team's latest shown week, computed over shown weeks only.
 
-    Teams sharing a latest week are flagged together (one call); driver deciles compare
-    a team with every shown team without teams below it (leaves), as alerts expects.
+    A flag is counted once per team: a group is flagged only in a week its own members
+    answered. So a department without members of its own is never flagged (it rolls up
+    its teams, whose flags its report lists), and one whose week is only its teams' weeks
+    is not a second team at risk. Teams sharing a latest week are flagged together (one
+    call); driver deciles compare a team with every shown leaf, as alerts expects.
     """
     mine = scores[scores["team"].isin(teams)]
     latest = mine[mine["period"] >= since].groupby("team")["period"].max()
+    latest = latest[[team in answered.get((team, p), ()) for team, p in latest.items()]]
     leaves = ds[ds["team"].isin(tree.leaves)]
     out: dict[str, list[RedFlag]] = {}
     for period, group in latest.groupby(latest):

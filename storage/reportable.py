@@ -5,6 +5,11 @@ question counts if at least k people answered that question. Every figure (repor
 dashboards, the digest and its charts, alerts, exports) is a sum of such cells, so any
 difference of two figures is again a sum of cells: nobody, or k people or more. Waiting for
 the close means nobody can compare a figure before and after one person answered.
+
+One pulse per team and week (``reportable_respondents``): when a team had two pulses in a
+week (an ad hoc pulse after the scheduled one closed, or old data), only the latest counts,
+so no week counts a person twice (respondent keys are per pulse: the same person cannot be
+recognised across two pulses).
 """
 
 from __future__ import annotations
@@ -28,22 +33,46 @@ def closed_by(moment: dt.datetime) -> Any:
 
 def reportable_respondents(pulses: Any, *, k: int, now: dt.datetime) -> Subquery:
     """``pulse_id``, ``people`` for the pulses among ``pulses`` (a select of pulse ids) that
-    closed by ``now`` with k+ respondents: respondents are counted once, here."""
+    count. The counting rule every figure inherits, stated once, here:
+
+    A team's week is figured from exactly one pulse: its latest pulse of that week (by
+    opening time) that had closed by ``now`` with k+ respondents. Earlier pulses of that
+    week are superseded, not added: respondent keys are HMAC(user, pulse), so one person
+    answering two pulses cannot be recognised, and adding them would count them twice. So a
+    team's ``respondents`` ≤ ``invited`` (that pulse's DMs, one per person) and participation
+    ≤ 100%; a department or the org adds up its teams' weeks, each counted once. Which pulse
+    counts depends only on closing times and on which pulses reached k (already public:
+    reports count left-out pulses), so the choice says nothing about fewer than k people.
+    """
     if k < LOWEST_K:
         raise ValueError(f"minimum group size {k} is below {LOWEST_K}")
     people = respondents(pulses)
-    return (
-        select(col(Pulse.id).label("pulse_id"), func.sum(people.c.people).label("people"))
+    eligible = (
+        select(
+            col(Pulse.id).label("pulse_id"),
+            func.sum(people.c.people).label("people"),
+            func.row_number()
+            .over(
+                partition_by=(col(Pulse.team_id), col(Pulse.period_start)),
+                order_by=(col(Pulse.opened_at).desc(), col(Pulse.id).desc()),
+            )
+            .label("latest"),
+        )
         .join(people, people.c.pulse_id == Pulse.id)
         .where(closed_by(now))
-        .group_by(col(Pulse.id))
+        .group_by(col(Pulse.id), col(Pulse.team_id), col(Pulse.period_start), col(Pulse.opened_at))
         .having(func.sum(people.c.people) >= k)
+        .subquery("eligible")
+    )
+    return (
+        select(eligible.c.pulse_id, eligible.c.people)
+        .where(eligible.c.latest == 1)
         .subquery("reportable_respondents")
     )
 
 
 def reportable_pulses(pulses: Any, *, k: int, now: dt.datetime) -> Any:
-    """The ids among ``pulses`` (a select of pulse ids) closed by ``now`` with k+ respondents."""
+    """The ids among ``pulses`` (a select of pulse ids) that count (reportable_respondents)."""
     return select(reportable_respondents(pulses, k=k, now=now).c.pulse_id)
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 MAX_TEXT = 3000  # Slack's limit for a section's text
 PAGE_BLOCKS = MAX_MESSAGE_BLOCKS - 1  # one block spare for the "part i of n" line
 MAX_COMMITMENTS = 15
+AT_RISK_RULE = "each team once; a department is not counted for its teams' flags"
 
 
 def _sections(title: str, lines: list[str]) -> list[dict[str, Any]]:
@@ -61,9 +62,16 @@ def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
         f"*Engagement*\n{org.engagement:.0f} / 100 · {escape(org.engagement_trend)}",
         f"*Participation*\n{part}",
         f"*eNPS*\n{enps}",
-        f"*Respondents*\n{org.respondents}",
+        f"*Respondents*\n{org.respondents}" + _coverage(org),
     ]
     return [{"type": "section", "fields": [md(f) for f in fields]}]
+
+
+def _coverage(org: OrgFigures) -> str:
+    """' in 3 of 5 teams': the org's week is the teams that answered that week."""
+    if not org.teams:
+        return ""
+    return f" in {org.teams} of {max(org.teams, org.teams_total)} teams"
 
 
 def _team_lines(lines: list[TeamLine]) -> list[str]:
@@ -102,7 +110,7 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
         at_risk = _team_lines(digest.at_risk) or ["None this week."]
         blocks += [
             {"type": "divider"},
-            *_sections(f"Teams at risk ({len(digest.at_risk)})", at_risk),
+            *_sections(f"Teams at risk ({len(digest.at_risk)}, {AT_RISK_RULE})", at_risk),
         ]
         wins = _team_lines(digest.improved) or ["No team rose beyond noise this week."]
         blocks += _sections("Biggest improvements, to celebrate :tada:", wins)

@@ -100,7 +100,12 @@ def test_every_section_is_there_when_every_group_reaches_k() -> None:
     assert named(digest.at_risk) == {"a"} and named(digest.improved) == {"b"}
     assert named(digest.gaps) == {"a", "b"} and digest.links and digest.teams_hidden == 0
     text = json.dumps(digest_messages(digest=digest), ensure_ascii=False)
-    for heading in ("Teams at risk (1)", "Biggest improvements", "EX ↔ CX", "Perception gaps"):
+    for heading in (
+        "Teams at risk (1, each team once",
+        "Biggest improvements",
+        "EX ↔ CX",
+        "Perception gaps",
+    ):
         assert heading in text
 
 

@@ -94,32 +94,31 @@ def build(s: Session, answers: Iterable[Answer], invites: Iterable[Invite]) -> i
     return ws.id
 
 
-def reportable(answers: list[Answer], now: dt.datetime) -> list[Answer]:
-    """The answers that may count, by a plain loop: closed pulses of K+ people, cells of K+."""
+def counted(answers: list[Answer], now: dt.datetime) -> set[tuple[str, int, int]]:
+    """By a plain loop: per (team, week), the latest pulse closed by ``now`` with K+ people."""
     people: dict[tuple, set] = defaultdict(set)
-    cells: dict[tuple, int] = defaultdict(int)
     for a in answers:
         people[a[:3]].add(a[4])
+    latest: dict[tuple, tuple[str, int, int]] = {}
+    for pulse in sorted(people):  # numbers in opening order
+        if len(people[pulse]) >= K and _opened(pulse[1], pulse[2]) + dt.timedelta(days=1) <= now:
+            latest[pulse[:2]] = pulse
+    return set(latest.values())
+
+
+def reportable(answers: list[Answer], now: dt.datetime) -> list[Answer]:
+    """The answers that may count, by a plain loop: counted pulses, cells of K+."""
+    cells: dict[tuple, int] = defaultdict(int)
+    for a in answers:
         cells[a[:4]] += 1
-    return [
-        a
-        for a in answers
-        if len(people[a[:3]]) >= K
-        and cells[a[:4]] >= K
-        and _opened(a[1], a[2]) + dt.timedelta(days=1) <= now
-    ]
+    pulses = counted(answers, now)
+    return [a for a in answers if a[:3] in pulses and cells[a[:4]] >= K]
 
 
 def expected(
     answers: list[Answer], invites: list[Invite], now: dt.datetime = LATER
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same two frames by a plain loop over every answer."""
-    counted = {
-        a[:3]
-        for a in answers
-        if _opened(a[1], a[2]) + dt.timedelta(days=1) <= now
-        and len({b[4] for b in answers if b[:3] == a[:3]}) >= K
-    }
     sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
     for team, week, _, key, _, v in reportable(answers, now):
         driver, kind = QUESTIONS[key]
@@ -139,7 +138,7 @@ def expected(
     for team, week, number, _, status in invites:
         invited[team, week, number] += int(status not in ("failed", "skipped"))
     weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for pulse in counted:
+    for pulse in counted(answers, now):
         row = weeks[pulse[0], MONDAY + dt.timedelta(weeks=pulse[1])]
         row[0] += invited[pulse]
         row[1] += len(people[pulse])
@@ -214,6 +213,22 @@ def test_frames_match_hand_computed_values(engine: Engine) -> None:
         ]
     ]
     assert part.values.tolist() == [["support", w0, 3, 3], ["support", w1, 3, 3]]
+
+
+def test_two_pulses_in_a_week_count_once_the_later_one(engine: Engine) -> None:
+    """An ad hoc pulse after the scheduled one supersedes it: the week is never 6 of 3."""
+    second = [("support", 1, 1, "tools.what_i_need", p, v) for p, v in ((0, 1), (1, 1), (2, 2))]
+    invites = [*HAND_INVITES, ("support", 1, 1, 1, "sent"), ("support", 1, 1, 2, "sent")]
+    with Session(engine) as s:
+        ws = build(s, [*HAND_ANSWERS[:-5], *second], invites)
+        during = _opened(1, 1) + dt.timedelta(hours=12)  # the second is still open
+        _, before = frames(s, ws, now=during, team_key="support")
+        agg, part = frames(s, ws, team_key="support")
+    w1 = pd.Timestamp(MONDAY + dt.timedelta(weeks=1))
+    assert before[before["period"] == w1][["invited", "respondents"]].values.tolist() == [[3, 3]]
+    assert part[part["period"] == w1][["invited", "respondents"]].values.tolist() == [[3, 3]]
+    tools = agg[agg["driver"] == "tools"]
+    assert tools[["n", "total"]].values.tolist() == [[3, 4]]  # the second pulse's 1, 1, 2
 
 
 def test_an_open_pulse_counts_only_once_it_has_closed(engine: Engine) -> None:
