@@ -34,7 +34,7 @@ def test_demo_walks_through_the_product_in_under_a_minute(tmp_path: Path) -> Non
     assert "✓ Recorded" in out  # the DM updated in place after the simulated clicks
     assert "have answered so far" in out  # the report while the pulse is open
     assert "CUSTOMER SUPPORT · PULSE REPORT" in out
-    assert "only the managers of Customer Support and HR" in out
+    assert "Reports are for team managers and HR, and you're not listed as either" in out
     assert "Traceback" not in done.stderr and "WARNING" not in done.stderr, done.stderr[-2000:]
     workdir = tmp_path / "pulse-demo"
     assert f"The demo writes its files to {workdir}" in out
