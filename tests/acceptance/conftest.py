@@ -30,6 +30,7 @@ from sandbox.workspace import Workspace
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Pulse
+from storage.release import release_closed
 from tests.conftest import PG_URL, REPO, pg_schema
 
 SECRET = "acceptance-test-pseudonymisation-key"
@@ -76,6 +77,7 @@ class Stack:
                 .where(col(Pulse.closed_at).is_(None))
                 .values(closes_at=past, closed_at=past)
             )
+            release_closed(s, secret=SECRET.encode(), now=past)
 
     def reply_to(self, user_id: str, text: str) -> dict[str, Any]:
         """Type `/pulse text` and return what the app posted to the response URL."""
