@@ -34,6 +34,7 @@ from storage.release import release_closed
 from tests.conftest import REPO
 
 SIGNING = "fuzz-signing-secret"
+SECRET = b"fuzz-secret-fuzz-secret"
 
 
 class World:
@@ -85,7 +86,7 @@ class World:
                 .where(Pulse.id == self.pulse_id)
                 .values(closes_at=past, closed_at=past)
             )
-            release_closed(s, secret=b"fuzz-secret-fuzz-secret", now=past)
+            release_closed(s, secret=SECRET, now=past)
 
     def counts(self) -> tuple[int, int, int]:
         with session_scope(self.engine) as s:
@@ -121,7 +122,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 "SLACK_API_URL": sandbox.url,
                 "SLACK_BOT_TOKEN": sandbox.workspace.bot_token,
                 "SLACK_SIGNING_SECRET": SIGNING,
-                "PULSE_SECRET": "fuzz-secret-fuzz-secret",
+                "PULSE_SECRET": SECRET.decode(),
                 "DATABASE_URL": f"sqlite:///{tmp / 'fuzz.db'}",
             }
         )
