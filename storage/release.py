@@ -4,15 +4,18 @@ The pulse's rows in both tables (held ones and any already there) are deleted an
 again in a cryptographically random order in the caller's one transaction: on SQLite the
 rowids, on PostgreSQL the heap order (ctid) follow a shuffle, and every row shares one xmin.
 Nothing is lost or doubled on a crash or a retry: the held rows are deleted in the same
-transaction, and a pulse with nothing held is left alone.
+transaction, and a pulse with nothing held is left alone. Rows that do not decrypt (PULSE_SECRET
+changed) stay held and are logged, rather than stopping every other pulse from closing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
 
@@ -21,6 +24,7 @@ from storage.models import Comment, Held, Pulse, Response, random_id
 
 _shuffle = secrets.SystemRandom().shuffle
 CHUNK = 5000
+log = logging.getLogger("pulse.release")
 
 
 def release_closed(session: Session, *, secret: bytes, now: dt.datetime) -> list[int]:
@@ -49,12 +53,17 @@ def release(session: Session, *, secret: bytes, pulse_id: int) -> int:
         (c.question_id, c.respondent): c.model_dump()
         for c in session.exec(select(Comment).where(Comment.pulse_id == pulse_id))
     }
-    moved = 0
+    moved, done = 0, []
     for slot, kind, sealed in held:
         if kind == PERSON:
+            done.append(slot)
             continue
-        fields = unseal(secret, slot=slot, sealed=sealed)
+        try:
+            fields = unseal(secret, slot=slot, sealed=sealed)
+        except InvalidTag:  # sealed under another PULSE_SECRET: kept until it is back
+            continue
         moved += 1
+        done.append(slot)
         if kind == "answer":
             qid, respondent = int(fields[0]), fields[2]
             row = answers.get((qid, respondent)) or {"id": random_id()}
@@ -75,9 +84,18 @@ def release(session: Session, *, secret: bytes, pulse_id: int) -> int:
                 "respondent": respondent,
                 "body": fields[2],
             }
+    if len(done) < len(held):
+        log.error(
+            "pulse %s: %s held rows cannot be decrypted with this PULSE_SECRET (was it "
+            "changed?); they stay held",
+            pulse_id,
+            len(held) - len(done),
+        )
+        if not moved:
+            return 0
     session.exec(delete(Response).where(col(Response.pulse_id) == pulse_id))
     session.exec(delete(Comment).where(col(Comment.pulse_id) == pulse_id))
-    slots = [slot for slot, _, _ in held]  # by slot: a row held meanwhile waits for next run
+    slots = done  # by slot: a row held meanwhile waits for the next run
     for start in range(0, len(slots), CHUNK):
         session.exec(delete(Held).where(col(Held.slot).in_(slots[start : start + CHUNK])))
     for table, rows in ((Response, list(answers.values())), (Comment, list(texts.values()))):

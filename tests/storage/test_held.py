@@ -107,3 +107,15 @@ def test_my_data_shows_and_erases_answers_and_comments(engine: Engine, closed: b
         assert pulse["answers"] == [] and pulse["written"] == []
         other = _who(pulse_id, "U0001")  # someone else's answers stay
         assert len(answers_of(s, respondent=other)) == 1
+
+
+def test_rows_sealed_under_another_secret_stay_held_and_closing_goes_on(engine: Engine) -> None:
+    pulse_id, _ = _answered_pulse(engine)
+    with session_scope(engine) as s:
+        assert release_closed(s, secret=b"a-changed-secret-a-changed-secret", now=CLOSED) == [
+            pulse_id
+        ]
+    assert _counts(engine) == (0, 0, 6)  # nothing lost, nothing half-moved
+    with session_scope(engine) as s:  # the right secret is back
+        release_closed(s, secret=SECRET, now=CLOSED)
+    assert _counts(engine) == (2, 2, 0)
