@@ -34,8 +34,9 @@ from jobs.delivery import Sender
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
 from storage.db import make_engine, session_scope
+from storage.held import unseal
 from storage.migrate import upgrade
-from storage.models import Delivery, Employee, Response
+from storage.models import Delivery, Employee, Held, Response
 from storage.org import Member, ensure_workspace, set_team_members, upsert_employees, upsert_team
 from storage.pseudonym import respondent_key
 from storage.pulses import open_pulse
@@ -96,11 +97,16 @@ class World:
         return users, open_team_pulse(self.engine, users, key="wave", name="Second wave")
 
     def stored_answers(self, pulse_id: int | None = None) -> dict[tuple[str, int], int]:
-        """(respondent key, question id) -> value of every stored answer to the pulse."""
+        """(respondent key, question id) -> value of every stored answer to the pulse, held
+        (sealed, while it is open) or released."""
         pid = pulse_id or self.pulse_id
         with session_scope(self.engine) as s:
             rows = s.exec(select(Response).where(Response.pulse_id == pid)).all()
-            return {(r.respondent, r.question_id): r.value for r in rows}
+            found = {(r.respondent, r.question_id): r.value for r in rows}
+            for h in s.exec(select(Held).where(Held.pulse_id == pid, Held.kind == "answer")):
+                qid, value, key = unseal(PULSE_SECRET.encode(), slot=h.slot, sealed=h.sealed)
+                found[key, int(qid)] = int(value)
+            return found
 
     def expected_answers(
         self, clicks: Sequence[Click], pulse_id: int | None = None

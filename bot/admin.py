@@ -32,6 +32,7 @@ def admin_command(
     user_id: str,
     args: list[str],
     now: dt.datetime,
+    secret: bytes,
 ) -> dict[str, Any]:
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     if not is_hr_admin(config, user_id) or ws is None or ws.id is None:
@@ -58,7 +59,10 @@ def admin_command(
             f"{opened.invited} people get it in the next minute."
         )
     if sub == "close" and len(rest) == 1:
-        return _close(session, config=config, workspace_id=ws.id, team_key=rest[0].lower(), now=now)
+        key = rest[0].lower()
+        return _close(
+            session, config=config, workspace_id=ws.id, team_key=key, now=now, secret=secret
+        )
     if sub == "schedules" and not rest:
         return blocks.schedules(_schedule_rows(session, config=config, workspace_id=ws.id, now=now))
     if sub == "questions" and not rest:
@@ -83,11 +87,22 @@ def admin_command(
 
 
 def _close(
-    session: Session, *, config: AppConfig, workspace_id: int, team_key: str, now: dt.datetime
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    team_key: str,
+    now: dt.datetime,
+    secret: bytes,
 ) -> dict[str, Any]:
     try:
         pulse = close_now(
-            session, config=config, workspace_id=workspace_id, team_key=team_key, now=now
+            session,
+            config=config,
+            workspace_id=workspace_id,
+            team_key=team_key,
+            now=now,
+            secret=secret,
         )
     except PulseError as exc:
         return message(f"Nothing to close: {exc}.")

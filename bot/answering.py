@@ -1,4 +1,4 @@
-"""Employees answering a pulse: check the click, store under a pseudonym, re-render the DM.
+"""Employees answering a pulse: check the click, hold the answer sealed, re-render the DM.
 
 Every entry point re-checks that this person was sent this pulse and that the question
 belongs to it, so a crafted payload cannot answer for anyone else or any other pulse.
@@ -16,12 +16,12 @@ from bot import ids
 from bot.blocks.modal import text_answer_modal, text_error
 from bot.blocks.pulse import QuestionItem, options
 from bot.dm import render_dm
-from storage.comments import save_written_answer, written_answer
+from storage.comments import write, written_by
+from storage.held import hold_answer
 from storage.models import Employee, Question
 from storage.org import employee_by_slack_id, workspace_by_slack_id
-from storage.pseudonym import respondent_key
+from storage.pseudonym import Respondent
 from storage.pulses import PulseView, is_open, pulse_view, was_invited
-from storage.responses import record_answer
 
 Status = Literal["recorded", "closed", "refused", "invalid"]
 
@@ -40,7 +40,7 @@ class _Target:
     view: PulseView
     employee: Employee
     question: Question | None  # None: the pulse's free comment
-    respondent: str
+    respondent: Respondent
 
     @property
     def stored_question_id(self) -> int | None:
@@ -72,8 +72,8 @@ def _resolve(
         return None
     if not was_invited(session, pulse_id=pulse_id, employee_id=employee.id):
         return None
-    key = respondent_key(secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse_id)
-    return _Target(view=view, employee=employee, question=question, respondent=key)
+    who = Respondent(secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse_id)
+    return _Target(view=view, employee=employee, question=question, respondent=who)
 
 
 def answer_click(
@@ -106,13 +106,7 @@ def answer_click(
         return Outcome("refused")
     if not is_open(target.view.pulse, now):
         return Outcome("closed")
-    record_answer(
-        session,
-        pulse_id=pulse_id,
-        question_id=question_id,
-        respondent=target.respondent,
-        value=value,
-    )
+    hold_answer(session, respondent=target.respondent, question_id=question_id, value=value)
     return Outcome("recorded", _dm(session, target, now, k))
 
 
@@ -144,12 +138,7 @@ def open_text_answer(
         return Outcome("refused")
     if not is_open(target.view.pulse, now):
         return Outcome("closed")
-    current = written_answer(
-        session,
-        pulse_id=pulse_id,
-        question_id=target.stored_question_id,
-        respondent=target.respondent,
-    )
+    current = written_by(session, respondent=target.respondent).get(target.stored_question_id)
     modal = text_answer_modal(
         question_text=target.question.text if target.question else None,
         initial=current,
@@ -189,11 +178,10 @@ def save_text_answer(
     error = text_error(text)
     if error is not None:
         return Outcome("invalid", error=error)
-    save_written_answer(
+    write(
         session,
-        pulse_id=pulse_id,
-        question_id=target.stored_question_id,
         respondent=target.respondent,
+        question_id=target.stored_question_id,
         body=text.strip(),
     )
     return Outcome(

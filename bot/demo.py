@@ -204,13 +204,16 @@ def _close_open_pulses(env: dict[str, str]) -> None:
 
     from storage.db import session_scope
     from storage.models import Pulse
+    from storage.release import release_closed
 
-    engine = make_engine(Settings.from_env({**os.environ, **env}).database_url)
+    settings = Settings.from_env({**os.environ, **env})
+    engine = make_engine(settings.database_url)
     now = dt.datetime.now(dt.UTC)
     with session_scope(engine) as s:
         s.exec(
             update(Pulse).where(col(Pulse.closed_at).is_(None)).values(closes_at=now, closed_at=now)
         )
+        release_closed(s, secret=settings.secret(), now=now)
     engine.dispose()
 
 

@@ -22,7 +22,7 @@ from storage.comments import save_written_answer
 from storage.cx import CxRow, upsert_metrics
 from storage.models import Delivery, Employee, Membership, Pulse
 from storage.org import team_by_key
-from storage.pseudonym import respondent_key
+from storage.pseudonym import comment_key, respondent_key
 from storage.pulses import pulse_view
 from storage.responses import record_answer
 
@@ -106,8 +106,11 @@ def _answers(session, rng, pulse_id, members, level, slack_team_id, secret) -> i
             if q.kind == "text":
                 if rng.random() < 0.15:
                     body = rng.choice(COMMENTS)
+                    author = comment_key(
+                        secret, workspace=slack_team_id, user_id=user, pulse_id=pulse_id
+                    )
                     save_written_answer(
-                        session, pulse_id=pulse_id, question_id=q.id, respondent=key, body=body
+                        session, pulse_id=pulse_id, question_id=q.id, respondent=author, body=body
                     )
                 continue
             if q.kind == "nps10":

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.blocks.pulse import QuestionItem, pulse_message
 from storage.comments import written_by
 from storage.commitments import announced_in
+from storage.pseudonym import Respondent
 from storage.pulses import PulseView, is_open
 from storage.responses import answers_of
 
@@ -29,7 +30,7 @@ def render_dm(
     session: Session,
     *,
     view: PulseView,
-    respondent: str | None,
+    respondent: Respondent | None,
     tz: str,
     now: dt.datetime,
     k: int,
@@ -39,8 +40,8 @@ def render_dm(
     answers: dict[int, int] = {}
     texts: dict[int | None, str] = {}
     if respondent is not None:
-        answers = answers_of(session, pulse_id=pulse_id, respondent=respondent)
-        texts = written_by(session, pulse_id=pulse_id, respondent=respondent)
+        answers = answers_of(session, respondent=respondent)
+        texts = written_by(session, respondent=respondent)
     return pulse_message(
         pulse_id=pulse_id,
         team_name=view.team_name,

@@ -27,7 +27,7 @@ from bot.figures import team_figures
 from storage.comments import delete_written, written_by
 from storage.models import Employee
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
-from storage.pseudonym import respondent_key
+from storage.pseudonym import Respondent
 from storage.pulses import is_open, pulse_view, recent_pulses_of
 from storage.responses import answers_of
 
@@ -187,11 +187,9 @@ def _own_part(
         view = pulse_view(session, pulse_id=pulse.id or 0)
         if view is None:
             continue
-        key = respondent_key(
-            secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse.id or 0
-        )
-        answers = answers_of(session, pulse_id=pulse.id or 0, respondent=key)
-        texts = written_by(session, pulse_id=pulse.id or 0, respondent=key)
+        who = Respondent(secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse.id or 0)
+        answers = answers_of(session, respondent=who)
+        texts = written_by(session, respondent=who)
         lines = []
         for q in view.questions:
             item = QuestionItem(
@@ -232,7 +230,5 @@ def delete_comment(
     """The author removes their own comment on one pulse; returns rows removed."""
     if not raw_pulse_id.isdigit():
         return 0
-    key = respondent_key(
-        secret, workspace=slack_team_id, user_id=user_id, pulse_id=int(raw_pulse_id)
-    )
-    return delete_written(session, pulse_id=int(raw_pulse_id), question_id=None, respondent=key)
+    who = Respondent(secret, workspace=slack_team_id, user_id=user_id, pulse_id=int(raw_pulse_id))
+    return delete_written(session, respondent=who, question_id=None)

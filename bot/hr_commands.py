@@ -145,6 +145,7 @@ def cmd_close(args: argparse.Namespace) -> int:
                 workspace_id=workspace_id,
                 team_key=args.team,
                 now=dt.datetime.now(dt.UTC),
+                secret=settings.secret(),
             )
     except PulseError as exc:
         raise CommandError(str(exc)) from None

@@ -1,7 +1,7 @@
 """`/pulse my-data`: everything stored about one person, to read, download, or delete.
 
-Answers are found by recomputing the person's pseudonymous key for each pulse sent to
-them; nothing links them otherwise.
+Answers and texts are found by recomputing the person's pseudonymous keys for each pulse
+sent to them (held rows of open pulses included); nothing links them otherwise.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.blocks.pulse import QuestionItem, options
+from storage.comments import written_by
+from storage.held import forget
 from storage.models import Comment, Delivery, Membership, Pulse, Response, Team
 from storage.org import employee_by_slack_id, workspace_by_slack_id
-from storage.pseudonym import respondent_key
+from storage.pseudonym import Respondent
 from storage.pulses import pulse_view
+from storage.responses import answers_of
 
 
 def collect(
@@ -43,17 +46,11 @@ def collect(
         .where(Delivery.employee_id == me.id)
         .order_by(col(Pulse.id))
     ).all():
-        key = respondent_key(
-            secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse.id or 0
-        )
+        who = Respondent(secret, workspace=slack_team_id, user_id=user_id, pulse_id=pulse.id or 0)
         view = pulse_view(session, pulse_id=pulse.id or 0)
         by_id = {q.id: q for q in view.questions} if view else {}
         answers = []
-        for qid, value in session.exec(
-            select(Response.question_id, Response.value).where(
-                Response.pulse_id == pulse.id, Response.respondent == key
-            )
-        ):
+        for qid, value in sorted(answers_of(session, respondent=who).items()):
             q = by_id.get(qid)
             label = (
                 dict(
@@ -67,11 +64,7 @@ def collect(
             answers.append({"question": q.text if q else qid, "value": value, "label": label})
         written = [
             {"question": by_id[qid].text if qid in by_id else "comment", "text": body}
-            for qid, body in session.exec(
-                select(Comment.question_id, Comment.body).where(
-                    Comment.pulse_id == pulse.id, Comment.respondent == key
-                )
-            )
+            for qid, body in written_by(session, respondent=who).items()
         ]
         pulses.append(
             {
@@ -105,12 +98,16 @@ def erase_answers(session: Session, *, secret: bytes, slack_team_id: str, user_i
     if me is None or me.id is None:
         return 0
     pulse_ids = session.exec(select(Delivery.pulse_id).where(Delivery.employee_id == me.id)).all()
-    keys = [
-        respondent_key(secret, workspace=slack_team_id, user_id=user_id, pulse_id=p)
-        for p in pulse_ids
-    ]
     removed = 0
-    for table in (Response, Comment):
-        result = session.exec(delete(table).where(col(table.respondent).in_(keys)))
-        removed += int(result.rowcount or 0)
+    for p in pulse_ids:
+        who = Respondent(secret, workspace=slack_team_id, user_id=user_id, pulse_id=p)
+        answers = delete(Response).where(
+            col(Response.pulse_id) == p, col(Response.respondent) == who.answers
+        )
+        texts = delete(Comment).where(
+            col(Comment.pulse_id) == p, col(Comment.respondent).in_([who.comments, who.answers])
+        )
+        for stmt in (answers, texts):
+            removed += int(session.exec(stmt).rowcount or 0)  # type: ignore[call-overload]
+        removed += forget(session, respondent=who)
     return removed

@@ -9,9 +9,10 @@ from sqlmodel import Session, col, update
 from storage import closed_dms
 from storage.models import Delivery
 from storage.pulses import due_to_close
+from storage.release import release_closed
 
 
-def run(session: Session, *, now: dt.datetime) -> list[int]:
+def run(session: Session, *, now: dt.datetime, secret: bytes) -> list[int]:
     """Close every pulse past its closing time; returns their ids."""
     closed = []
     for pulse in due_to_close(session, now=now):
@@ -27,5 +28,6 @@ def run(session: Session, *, now: dt.datetime) -> list[int]:
         )
         if pulse.id is not None:
             closed.append(pulse.id)
+    release_closed(session, secret=secret, now=now)  # held answers out, in random order
     closed_dms.enqueue(session, now=now)  # sent DMs of closed pulses: updated to show it
     return closed

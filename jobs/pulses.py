@@ -162,7 +162,13 @@ def plan(
 
 
 def close_now(
-    session: Session, *, config: AppConfig, workspace_id: int, team_key: str, now: dt.datetime
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    team_key: str,
+    now: dt.datetime,
+    secret: bytes,
 ) -> Pulse:
     """Close the team's open (or planned) pulse now, through the scheduled close path:
     answers stop, unsent DMs are abandoned, sent DMs are queued to show it closed."""
@@ -179,7 +185,7 @@ def close_now(
     pulse.closes_at = now
     session.add(pulse)
     session.flush()
-    closing.run(session, now=now)
+    closing.run(session, now=now, secret=secret)
     return pulse
 
 

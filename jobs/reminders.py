@@ -2,7 +2,8 @@
 
 Each delivery is marked as checked before its reminder is posted, so a crash or a second
 worker can never remind anyone twice (at most once). Whether someone answered is checked
-with their pseudonymous key, computed here and never stored.
+with their pseudonymous keys, computed here and never stored: held rows of the open pulse,
+or rows stored before answers were held (an upgrade while the pulse was open).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from bot.config import AppConfig
 from bot.dm import local_label
 from jobs.calendar import schedule_for
 from storage.db import session_scope
+from storage.held import took_part
 from storage.models import Comment, Delivery, Employee, Pulse, Response, Team, Workspace
-from storage.pseudonym import respondent_key
+from storage.pseudonym import Respondent
 
 log = logging.getLogger("pulse.reminders")
 
@@ -37,9 +39,9 @@ def run(
         with session_scope(engine) as s:
             targets = _claim(s, pulse_id=pulse_id, now=now)
         for user_id, workspace, tz, channel in targets:
-            key = respondent_key(secret, workspace=workspace, user_id=user_id, pulse_id=pulse_id)
+            who = Respondent(secret, workspace=workspace, user_id=user_id, pulse_id=pulse_id)
             with session_scope(engine) as s:
-                if _answered(s, pulse_id=pulse_id, respondent=key):
+                if _answered(s, respondent=who):
                     continue
             message = reminder_message(team_name=team_name, closes_label=local_label(closes_at, tz))
             try:
@@ -95,9 +97,14 @@ def _claim(
     return [(uid, ws, tz, channel) for _, uid, ws, tz, channel in rows]
 
 
-def _answered(session: Session, *, pulse_id: int, respondent: str) -> bool:
+def _answered(session: Session, *, respondent: Respondent) -> bool:
+    if took_part(session, respondent=respondent):
+        return True
+    pulse_id, keys = respondent.pulse_id, [respondent.answers, respondent.comments]
     answered = select(Response.id).where(
-        Response.pulse_id == pulse_id, Response.respondent == respondent
+        Response.pulse_id == pulse_id, Response.respondent == respondent.answers
     )
-    wrote = select(Comment.id).where(Comment.pulse_id == pulse_id, Comment.respondent == respondent)
+    wrote = select(Comment.id).where(
+        Comment.pulse_id == pulse_id, col(Comment.respondent).in_(keys)
+    )
     return bool(session.exec(select(exists(answered) | exists(wrote))).one())

@@ -105,7 +105,7 @@ def build_scheduler(
 
     def close() -> None:
         with session_scope(engine) as s:
-            closed = closing.run(s, now=utc_now())
+            closed = closing.run(s, now=utc_now(), secret=settings.secret())
         if closed:
             log.info("closed pulses %s", closed)
             alert()  # a closed week is final: its red flags go out now, not within the hour

@@ -1,8 +1,9 @@
 """All tables. Times are stored in UTC and come back timezone-aware.
 
 Privacy by construction: `Response` and `Comment` carry a pseudonymous `respondent` key
-(a keyed HMAC of person and pulse), never a Slack user id, no timestamp, and no column
-that joins them to `Delivery`.
+(keyed HMACs of person and pulse, a different one for each table), never a Slack user id,
+no timestamp, and no column that joins them to `Delivery`. While a pulse is open its answers
+wait, encrypted, in `Held`, and reach `Response` and `Comment` at close in random order.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -157,6 +158,21 @@ class Comment(SQLModel, table=True):
     question_id: int | None = Field(default=None, foreign_key="question.id")
     respondent: str = Field(max_length=64, index=True)
     body: str = Field(sa_type=Text)
+
+
+class Held(SQLModel, table=True):
+    """An answer or text to a pulse that is still open, sealed until the close (storage.held).
+
+    `slot` is a keyed HMAC of person, pulse and question: one row per answer, enforced by the
+    primary key. `sealed` is AES-GCM ciphertext, padded to a fixed size per kind, of what the
+    row holds and of the key it will carry after close. `kind` is "answer", "text" or
+    "person" (one empty row per person who took part, so open pulses can be counted).
+    """
+
+    slot: str = Field(primary_key=True, max_length=64)
+    pulse_id: int = Field(foreign_key="pulse.id", index=True)
+    kind: str = Field(max_length=8)
+    sealed: bytes = Field(sa_type=LargeBinary)
 
 
 class CxMetric(SQLModel, table=True):

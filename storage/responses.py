@@ -1,4 +1,9 @@
-"""Answers: idempotent upserts keyed by (pulse, question, respondent), and SQL aggregates."""
+"""Answers: one person's own answers, sealed upserts, and SQL aggregates.
+
+Live answers to an open pulse are held (storage.held) and reach `response` at close;
+`record_answer` writes `response` directly, for answers to closed pulses (demo history,
+tests).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,16 @@ from sqlalchemy import func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.held import held_answers, people_so_far
 from storage.models import Delivery, PulseQuestion, Question, Response, random_id
+from storage.pseudonym import Respondent
 from storage.rollup import question_means, respondents
 
 
 def record_answer(
     session: Session, *, pulse_id: int, question_id: int, respondent: str, value: int
 ) -> None:
-    """Insert or change one answer; a repeated click or a Slack retry changes nothing."""
+    """Insert or change one answer to a closed pulse; repeating it changes nothing."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Response).values(
@@ -31,14 +38,14 @@ def record_answer(
     session.exec(stmt)
 
 
-def answers_of(session: Session, *, pulse_id: int, respondent: str) -> dict[int, int]:
-    """One respondent's own answers to one pulse: question id -> value."""
+def answers_of(session: Session, *, respondent: Respondent) -> dict[int, int]:
+    """One person's own answers to one pulse, held or released: question id -> value."""
     rows = session.exec(
         select(Response.question_id, Response.value).where(
-            Response.pulse_id == pulse_id, Response.respondent == respondent
+            Response.pulse_id == respondent.pulse_id, Response.respondent == respondent.answers
         )
     ).all()
-    return dict(rows)
+    return {**dict(rows), **held_answers(session, respondent=respondent)}
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,8 @@ class PulseAggregate:
 
 
 def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
-    """Counts and means for one pulse, computed by the database (GROUP BY)."""
+    """Counts and means for one pulse, computed by the database (GROUP BY); while the
+    pulse is open only ``respondents`` (people who took part so far) is known."""
     invited = session.exec(
         select(func.count()).select_from(Delivery).where(Delivery.pulse_id == pulse_id)
     ).one()
@@ -88,5 +96,8 @@ def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
         for q, n, mean in rows
     ]
     return PulseAggregate(
-        pulse_id=pulse_id, invited=int(invited), respondents=int(people or 0), questions=questions
+        pulse_id=pulse_id,
+        invited=int(invited),
+        respondents=max(int(people or 0), people_so_far(session, pulse_id=pulse_id)),
+        questions=questions,
     )

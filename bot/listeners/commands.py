@@ -73,6 +73,7 @@ def register(app: App, ctx: Context) -> None:
                     user_id=user_id,
                     args=args,
                     now=ctx.clock(),
+                    secret=ctx.settings.secret(),
                 )
             elif sub == "help" and not args:
                 reply = report.message(report.USAGE)

@@ -21,15 +21,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import col, update
+from sqlmodel import col, select, update
 
 from sandbox import company
 from sandbox.sender import SlackSender
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
 from storage.db import make_engine, session_scope
+from storage.held import unseal
 from storage.migrate import upgrade
-from storage.models import Pulse
+from storage.models import Held, Pulse, Response
+from storage.release import release_closed
 from tests.conftest import PG_URL, REPO, pg_schema
 
 SECRET = "acceptance-test-pseudonymisation-key"
@@ -66,6 +68,18 @@ class Stack:
     def latest_dm(self, user_id: str) -> dict[str, Any]:
         return self.ws.dm_messages(user_id)[-1]
 
+    def answers(self, pulse_id: int) -> list[tuple[int, int]]:
+        """(question id, value) of every answer to the pulse: held (sealed, decrypted here
+        with the server's secret) while it is open, stored once it has closed."""
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(Response).where(Response.pulse_id == pulse_id)).all()
+            found = [(r.question_id, r.value) for r in rows]
+            held = s.exec(select(Held).where(Held.pulse_id == pulse_id, Held.kind == "answer"))
+            for h in held:
+                qid, value, _ = unseal(SECRET.encode(), slot=h.slot, sealed=h.sealed)
+                found.append((int(qid), int(value)))
+        return sorted(found)
+
     def close_pulses(self) -> None:
         """Close every open pulse now, as the worker's closing job does at closing time
         (reports show a pulse's figures only once it has closed)."""
@@ -76,6 +90,7 @@ class Stack:
                 .where(col(Pulse.closed_at).is_(None))
                 .values(closes_at=past, closed_at=past)
             )
+            release_closed(s, secret=SECRET.encode(), now=past)
 
     def reply_to(self, user_id: str, text: str) -> dict[str, Any]:
         """Type `/pulse text` and return what the app posted to the response URL."""

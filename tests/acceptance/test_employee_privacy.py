@@ -10,9 +10,11 @@ from sqlmodel import select
 
 from bot import ids
 from sandbox import company
+from storage.comments import written_by
 from storage.db import session_scope
-from storage.models import Comment, Response
-from tests.acceptance.conftest import Stack, wait_for
+from storage.models import Comment, Held, Response
+from storage.pseudonym import Respondent
+from tests.acceptance.conftest import SECRET, Stack, wait_for
 
 SUCCESS = company.team_members("success")
 
@@ -54,9 +56,13 @@ def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     field[ids.TEXT_BLOCK][ids.TEXT_INPUT]["value"] = said
     assert stack.slack.submit_view(user, modal, field).status == 200
     wait_for(lambda: "anonymous comment is saved" in json.dumps(stack.latest_dm(user)))
-    with session_scope(stack.engine) as s:
-        (stored,) = s.exec(select(Comment)).all()
-    assert stored.body == said and stored.question_id is None
+    pulse_id = int(comment["value"].split(":")[0])
+    who = Respondent(SECRET.encode(), workspace="T0SANDBOX", user_id=user, pulse_id=pulse_id)
+    with session_scope(stack.engine) as s:  # held, sealed, until the pulse closes
+        assert written_by(s, respondent=who) == {None: said}
+        assert said not in [c.body for c in s.exec(select(Comment))]
+        sealed = [h.sealed for h in s.exec(select(Held).where(Held.kind == "text"))]
+    assert sealed and not [b for b in sealed if said.encode() in b]
 
 
 def test_home_shows_my_answers_and_lets_me_pause(stack: Stack) -> None:
@@ -104,17 +110,20 @@ def test_my_data_download_and_erase(stack: Stack) -> None:
     assert exported["slack_user_id"] == user
     assert any(p["answers"] for p in exported["pulses"])
 
-    with session_scope(stack.engine) as s:
-        before = len(s.exec(select(Response)).all())
+    def answers() -> int:  # stored, or held while the pulse is open
+        with session_scope(stack.engine) as s:
+            held = s.exec(select(Held).where(Held.kind == "answer")).all()
+            return len(s.exec(select(Response)).all()) + len(held)
+
+    before = answers()
     stack.slack.click(user, panel, action_id=ids.MYDATA_ERASE)
     wait_for(lambda: "Done: deleted" in json.dumps(stack.ws.response_url_posts()[-1]))
-    with session_scope(stack.engine) as s:
-        assert len(s.exec(select(Response)).all()) == before - 1
+    assert answers() == before - 1
 
 
 def test_answers_cannot_be_linked_to_people_from_the_database(stack: Stack) -> None:
     """No column joins answers to people or deliveries, and no Slack user id is stored."""
-    for table in ("response", "comment"):
+    for table in ("response", "comment", "held"):
         columns = {c["name"] for c in inspect(stack.engine).get_columns(table)}
         assert columns.isdisjoint({"user_id", "employee_id", "delivery_id", "slack_user_id"})
         assert not any("time" in c or c.endswith("_at") for c in columns)
@@ -126,6 +135,7 @@ def test_answers_cannot_be_linked_to_people_from_the_database(stack: Stack) -> N
     with session_scope(stack.engine) as s:
         values = [str(v) for r in s.exec(select(Response)) for v in r.model_dump().values()]
         values += [str(v) for c in s.exec(select(Comment)) for v in c.model_dump().values()]
+        values += [f"{h.slot} {h.sealed!r}" for h in s.exec(select(Held))]
     assert values  # the earlier tests in this module stored answers
     assert not any(p in v for v in values for p in people)
 

@@ -33,7 +33,7 @@ from bench.world import Served, free_port, wait_healthy
 from sandbox import company
 from sandbox.sender import SenderResponse, SlackSender, sign
 from storage.db import session_scope
-from storage.models import Pulse, Response
+from storage.models import Pulse
 from tests.acceptance.conftest import Stack, wait_for
 from tests.conftest import REPO
 
@@ -112,9 +112,7 @@ def _buttons(stack: Stack, user: str, row: int = 0) -> list[dict]:
 
 
 def _answers(stack: Stack, pulse_id: int) -> list[tuple[int, int]]:
-    with session_scope(stack.engine) as s:
-        rows = s.exec(select(Response).where(Response.pulse_id == pulse_id)).all()
-        return sorted((r.question_id, r.value) for r in rows)
+    return stack.answers(pulse_id)
 
 
 def _recorded(stack: Stack, user: str) -> bool:

@@ -12,7 +12,7 @@ from sqlmodel import select, update
 from sandbox import company
 from sandbox.sender import sign
 from storage.db import session_scope
-from storage.models import Pulse, Response
+from storage.models import Pulse
 from tests.acceptance.conftest import Stack, wait_for
 
 SUPPORT = company.team_members("support")
@@ -120,8 +120,7 @@ def test_a_retried_click_counts_once(stack: Stack) -> None:
     time.sleep(0.3)
     with session_scope(stack.engine) as s:
         pulse_id = s.exec(select(Pulse.id).order_by(Pulse.id.desc())).first()
-        rows = s.exec(select(Response).where(Response.pulse_id == pulse_id)).all()
-    assert len(rows) == 1
+    assert len(stack.answers(pulse_id)) == 1
 
 
 def test_a_click_on_a_closed_pulse_gets_a_friendly_reply(stack: Stack) -> None:
@@ -140,8 +139,7 @@ def test_a_click_on_a_closed_pulse_gets_a_friendly_reply(stack: Stack) -> None:
     )
     wait_for(lambda: len(stack.ws.response_url_posts()) > before)
     assert "This pulse has closed" in stack.ws.response_url_posts()[-1]["body"]["text"]
-    with session_scope(stack.engine) as s:
-        assert s.exec(select(Response).where(Response.pulse_id == pulse_id)).all() == []
+    assert stack.answers(pulse_id) == []
 
 
 def test_bad_signatures_and_stale_requests_get_401_and_change_nothing(stack: Stack) -> None:
@@ -181,6 +179,4 @@ def test_a_second_pulse_is_refused_while_one_is_open_and_the_first_still_counts(
     stack.slack.click(user, dm, action_id=button["action_id"], value=button["value"])
     wait_for(lambda: "Recorded" in json.dumps(stack.latest_dm(user), ensure_ascii=False))
     pulse_id = int(button["value"].split(":")[0])
-    with session_scope(stack.engine) as s:
-        rows = s.exec(select(Response).where(Response.pulse_id == pulse_id)).all()
-    assert [r.value for r in rows] == [5]
+    assert [value for _, value in stack.answers(pulse_id)] == [5]

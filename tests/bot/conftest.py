@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine, func
-from sqlmodel import SQLModel, select, update
+from sqlmodel import Session, SQLModel, select, update
 
 from bot.app import build_app
 from bot.context import Context
@@ -28,11 +28,13 @@ from sandbox.sender import sign
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
 from storage.db import make_engine, session_scope
-from storage.models import Comment, Employee, Pulse, Response
+from storage.models import Comment, Employee, Held, Pulse, Response
 from storage.org import workspace_by_slack_id
+from storage.release import release_closed
 from tests.conftest import REPO
 
 SIGNING = "fuzz-signing-secret"
+SECRET = b"fuzz-secret-fuzz-secret"
 
 
 class World:
@@ -84,15 +86,21 @@ class World:
                 .where(Pulse.id == self.pulse_id)
                 .values(closes_at=past, closed_at=past)
             )
+            release_closed(s, secret=SECRET, now=past)
 
     def counts(self) -> tuple[int, int, int]:
         with session_scope(self.engine) as s:
-            answers = s.exec(select(func.count()).select_from(Response)).one()
-            comments = s.exec(select(func.count()).select_from(Comment)).one()
+            answers = s.exec(select(func.count()).select_from(Response)).one() + _held(s, "answer")
+            comments = s.exec(select(func.count()).select_from(Comment)).one() + _held(s, "text")
             prefs = s.exec(
                 select(func.count()).where(Employee.opted_out | Employee.paused_until.is_not(None))
             ).one()
         return answers, comments, prefs
+
+
+def _held(session: Session, kind: str) -> int:
+    """Answers and texts of open pulses wait in `held` (storage.held) until the close."""
+    return session.exec(select(func.count()).where(Held.kind == kind)).one()
 
 
 class _Capture(logging.Handler):
@@ -114,7 +122,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 "SLACK_API_URL": sandbox.url,
                 "SLACK_BOT_TOKEN": sandbox.workspace.bot_token,
                 "SLACK_SIGNING_SECRET": SIGNING,
-                "PULSE_SECRET": "fuzz-secret-fuzz-secret",
+                "PULSE_SECRET": SECRET.decode(),
                 "DATABASE_URL": f"sqlite:///{tmp / 'fuzz.db'}",
             }
         )

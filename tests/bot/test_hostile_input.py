@@ -38,7 +38,7 @@ from bot.settings import Settings, SettingsError
 from sandbox.sender import sign
 from storage.db import session_scope
 from storage.models import CxMetric
-from tests.bot.conftest import SIGNING, World
+from tests.bot.conftest import SECRET, SIGNING, World
 from tests.bot.test_fuzz import USER
 from tests.conftest import REPO
 
@@ -111,10 +111,13 @@ def _state(world: World) -> tuple[Any, ...]:
 
 
 def _answers(world: World) -> list[tuple[int, int]]:
-    from storage.models import Response
+    """USER's answers to the open pulse (held sealed until it closes)."""
+    from storage.pseudonym import Respondent
+    from storage.responses import answers_of
 
+    who = Respondent(SECRET, workspace="T0SANDBOX", user_id=USER, pulse_id=world.pulse_id)
     with session_scope(world.engine) as s:
-        return sorted((r.question_id, r.value) for r in s.exec(select(Response)))
+        return sorted(answers_of(s, respondent=who).items())
 
 
 def _settle(world: World, before: tuple[Any, ...], *, changes: bool, wait: float = 5.0) -> None:

@@ -65,6 +65,7 @@ def _close(engine: Engine, settings: Settings) -> None:
             workspace_id=ws.id,
             team_key="support",
             now=dt.datetime.now(dt.UTC),
+            secret=settings.secret(),
         )
 
 
@@ -123,7 +124,7 @@ def test_every_sent_dm_gets_exactly_one_closing_update_at_the_senders_pace(
     times = [c["time"] for c in sandbox.workspace.calls("chat.update")]
     assert times[-1] - times[0] >= 11 / 10 * 0.9  # paced at 10 a second, like DM posts
     with session_scope(engine) as s:  # the close job sweeps again, a worker restarts
-        closing.run(s, now=_later())
+        closing.run(s, now=_later(), secret=settings.secret())
     again = _sender(engine, settings, clock=_later).drain(timeout=2)
     assert again.updated == 0 and len(sandbox.workspace.calls("chat.update")) == 12
 
@@ -190,7 +191,9 @@ def test_a_dm_recorded_as_sent_after_the_close_is_updated_too(
         late = s.get(Delivery, late.id)
         late.status = "sent"
         s.add(late)
-        closing.run(s, now=dt.datetime.now(dt.UTC))  # the close job's next sweep
+        closing.run(
+            s, now=dt.datetime.now(dt.UTC), secret=settings.secret()
+        )  # the close job's next sweep
     _sender(engine, settings, clock=_later).drain(pulse_id=pulse_id, timeout=30)
     assert set(_updates_per_dm(sandbox).values()) == {1}
     assert len(_updates_per_dm(sandbox)) == 12

@@ -17,6 +17,8 @@ from storage.db import session_scope
 from storage.models import Pulse
 from tests.jobs.test_planner import CONFIG, _config, _due_times, _org, _plan, _utc
 
+SECRET = b"test-secret-for-one-pulse-per-cycle"
+
 
 def _send(engine: Engine, ws: int, config=None) -> pulses.Opened:  # type: ignore[no-untyped-def]
     """`pulse send-pulse --team support` at the frozen time."""
@@ -34,7 +36,12 @@ def _send(engine: Engine, ws: int, config=None) -> pulses.Opened:  # type: ignor
 def _close(engine: Engine, ws: int) -> Pulse:
     with session_scope(engine) as s:
         return pulses.close_now(
-            s, config=_config(), workspace_id=ws, team_key="support", now=dt.datetime.now(dt.UTC)
+            s,
+            config=_config(),
+            workspace_id=ws,
+            team_key="support",
+            now=dt.datetime.now(dt.UTC),
+            secret=SECRET,
         )
 
 
@@ -82,7 +89,7 @@ def test_the_planner_waits_for_an_open_pulse_that_closes_before_the_cycle(engine
         assert _plan(engine, ws) == []  # never two open at once: wait
         clock.move_to("2026-11-30 18:05")  # it closed (the close job ran)
         with session_scope(engine) as s:
-            closing.run(s, now=dt.datetime.now(dt.UTC))
+            closing.run(s, now=dt.datetime.now(dt.UTC), secret=SECRET)
         (opened,) = _plan(engine, ws)
     due = _due_times(engine, opened.pulse_id)
     assert due["U0PAR"] == _utc(2026, 12, 1, 9, 0)  # on time: 10:00 in Paris

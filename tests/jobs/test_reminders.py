@@ -15,11 +15,11 @@ from jobs.pulses import open_now
 from sandbox import company
 from sandbox.server import SandboxServer
 from storage.db import session_scope
+from storage.held import hold_answer
 from storage.models import Delivery, Pulse
 from storage.org import workspace_by_slack_id
-from storage.pseudonym import respondent_key
+from storage.pseudonym import Respondent
 from storage.pulses import pulse_view
-from storage.responses import record_answer
 
 ONBOARDING = company.team_members("onboarding")
 
@@ -58,8 +58,8 @@ def test_reminder_goes_once_and_only_to_people_who_have_not_answered(
     with session_scope(engine) as s:
         qid = pulse_view(s, pulse_id=pulse_id).questions[0].id
         for user in ONBOARDING[:3]:
-            key = respondent_key(secret, workspace="T0SANDBOX", user_id=user, pulse_id=pulse_id)
-            record_answer(s, pulse_id=pulse_id, question_id=qid, respondent=key, value=4)
+            who = Respondent(secret, workspace="T0SANDBOX", user_id=user, pulse_id=pulse_id)
+            hold_answer(s, respondent=who, question_id=qid, value=4)
     early = now + dt.timedelta(hours=12)  # open_hours 72, reminder 24 h before close
     assert reminders.run(engine, client, config=settings.config, secret=secret, now=early) == 0
     due = now + dt.timedelta(hours=49)
@@ -81,9 +81,9 @@ def test_pulses_close_on_time_and_abandon_unsent_dms(
         late.status = "pending"
         s.add(late)
     with session_scope(engine) as s:
-        assert closing.run(s, now=now + dt.timedelta(hours=71)) == []
-        assert closing.run(s, now=now + dt.timedelta(hours=72)) == [pulse_id]
+        assert closing.run(s, now=now + dt.timedelta(hours=71), secret=b"k") == []
+        assert closing.run(s, now=now + dt.timedelta(hours=72), secret=b"k") == [pulse_id]
     with session_scope(engine) as s:
         assert s.get(Pulse, pulse_id).closed_at is not None
         assert s.get(Delivery, late.id).error == "pulse_closed"
-        assert closing.run(s, now=now + dt.timedelta(hours=80)) == []
+        assert closing.run(s, now=now + dt.timedelta(hours=80), secret=b"k") == []

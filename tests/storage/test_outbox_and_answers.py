@@ -12,7 +12,9 @@ from sqlmodel import select
 
 from storage import outbox
 from storage.db import session_scope
-from storage.models import Delivery, Response
+from storage.held import hold_answer
+from storage.models import Delivery, Held, Response
+from storage.pseudonym import Respondent
 from storage.pulses import pulse_view
 from storage.responses import answers_of, pulse_aggregate, record_answer
 from tests import factories
@@ -44,18 +46,36 @@ def test_a_second_delivery_for_the_same_person_is_refused_by_the_database(engine
 def test_answers_upsert_so_repeats_and_changes_count_once(engine: Engine) -> None:
     ids = factories.org(engine, people=3)
     pulse_id = factories.pulse(engine, ids)
+    who = Respondent(b"k" * 32, workspace=factories.WORKSPACE, user_id="U0000", pulse_id=pulse_id)
     with session_scope(engine) as s:
         qid = pulse_view(s, pulse_id=pulse_id).questions[0].id
     for value in (4, 4, 2):  # a double click, then a change of mind
         with session_scope(engine) as s:
-            record_answer(s, pulse_id=pulse_id, question_id=qid, respondent="r1", value=value)
+            record_answer(
+                s, pulse_id=pulse_id, question_id=qid, respondent=who.answers, value=value
+            )
     with session_scope(engine) as s:
-        assert answers_of(s, pulse_id=pulse_id, respondent="r1") == {qid: 2}
+        assert answers_of(s, respondent=who) == {qid: 2}
         assert len(s.exec(select(Response)).all()) == 1
         agg = pulse_aggregate(s, pulse_id=pulse_id)
     assert (agg.invited, agg.respondents) == (3, 1)
     assert agg.questions[0].n == 1 and agg.questions[0].mean == 2.0
     assert agg.questions[1].n == 0 and agg.questions[1].mean is None
+
+
+def test_held_answers_upsert_so_repeats_and_changes_count_once(engine: Engine) -> None:
+    ids = factories.org(engine, people=3)
+    pulse_id = factories.pulse(engine, ids)
+    who = Respondent(b"k" * 32, workspace=factories.WORKSPACE, user_id="U0000", pulse_id=pulse_id)
+    with session_scope(engine) as s:
+        qid = pulse_view(s, pulse_id=pulse_id).questions[0].id
+    for value in (4, 4, 2):  # a double click, then a change of mind, while the pulse is open
+        with session_scope(engine) as s:
+            hold_answer(s, respondent=who, question_id=qid, value=value)
+    with session_scope(engine) as s:
+        assert answers_of(s, respondent=who) == {qid: 2}
+        assert len(s.exec(select(Held).where(Held.kind == "answer")).all()) == 1
+        assert pulse_aggregate(s, pulse_id=pulse_id).respondents == 1
 
 
 def test_response_uniqueness_is_a_database_constraint(engine: Engine) -> None:
