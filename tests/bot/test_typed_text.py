@@ -518,10 +518,10 @@ def _open_home(world: World, user: str) -> dict[str, Any]:
 def test_an_anonymous_comment_reaches_the_report_and_home_as_text(world: World) -> None:
     author = SUPPORT[0]
     _comment(world, author, REPORTED)
-    with session_scope(world.engine) as s:
-        assert [c.body for c in s.exec(select(Comment))] == [REPORTED]  # stored as typed
     _answer_all(world, SUPPORT[:6])
     world.close_pulse()
+    with session_scope(world.engine) as s:  # released at the close, as typed
+        assert [c.body for c in s.exec(select(Comment))] == [REPORTED]
 
     replies = [world.command("U0MANAGER", "report")]
     for reply in replies:
