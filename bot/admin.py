@@ -49,8 +49,9 @@ def admin_command(
                 now=now,
             )
         except AlreadyOpen as exc:
-            hint = f"`/pulse admin close {exc.team_key}` closes it early"
-            return message(f"Couldn't open a pulse: {exc}. Nothing was sent; {hint}.")
+            hint = f"`/pulse admin close {escape(exc.team_key, limit=100)}` closes it early"
+            said = escape(str(exc), limit=500)
+            return message(f"Couldn't open a pulse: {said}. Nothing was sent; {hint}.")
         except PulseError as exc:
             return message(f"Couldn't open a pulse: {escape(str(exc), limit=500)}.")
         name = config.team(opened.team_key).name  # type: ignore[union-attr]
@@ -105,8 +106,8 @@ def _close(
             secret=secret,
         )
     except PulseError as exc:
-        return message(f"Nothing to close: {exc}.")
-    name = config.team(team_key).name  # type: ignore[union-attr]
+        return message(f"Nothing to close: {escape(str(exc), limit=500)}.")
+    name = escape(config.team(team_key).name, limit=300)  # type: ignore[union-attr]
     return message(
         f"Closed the *{name}* pulse opened {pulse.opened_at:%a %d %b}: answers are no longer "
         "taken, and everyone's DM will show it closed within a minute."

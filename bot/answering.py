@@ -21,7 +21,7 @@ from storage.held import hold_answer
 from storage.models import Employee, Question
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 from storage.pseudonym import Respondent
-from storage.pulses import PulseView, is_open, pulse_view, was_invited
+from storage.pulses import PulseView, is_open, open_for_writing, pulse_view, was_invited
 
 Status = Literal["recorded", "closed", "refused", "invalid"]
 
@@ -104,7 +104,7 @@ def answer_click(
     item = QuestionItem(question_id=question_id, text="", kind=target.question.kind)
     if value not in dict(options(item)):
         return Outcome("refused")
-    if not is_open(target.view.pulse, now):
+    if not open_for_writing(session, pulse_id=pulse_id, now=now):
         return Outcome("closed")
     hold_answer(session, respondent=target.respondent, question_id=question_id, value=value)
     return Outcome("recorded", _dm(session, target, now, k))
@@ -173,7 +173,7 @@ def save_text_answer(
     )
     if target is None or not target.accepts_text:
         return Outcome("refused")
-    if not is_open(target.view.pulse, now):
+    if not open_for_writing(session, pulse_id=pulse_id, now=now):
         return Outcome("invalid", error="This pulse has closed, so answers can't be changed.")
     error = text_error(text)
     if error is not None:

@@ -112,20 +112,20 @@ def _one(found: list[tuple[str, str]], said: str, weeks: int) -> Request:
     if len(found) == 1:
         return Wanted(found[0][0], weeks)
     return Refused(
-        f"{_quoted(said)} could be {_listed(found)}. Type more of the name, "
+        f"{quoted(said)} could be {_listed(found)}. Type more of the name, "
         f"e.g. `/pulse report {found[0][0]}`."
     )
 
 
 def unknown_team(said: str, teams: list[tuple[str, str]]) -> str:
     """The reply for a team that is not among ``teams``, whether or not it exists."""
-    return f"No team called {_quoted(said)} that you can see. Your teams: {_listed(teams)}."
+    return f"No team called {quoted(said)} that you can see. Your teams: {_listed(teams)}."
 
 
 def _bad_weeks(said: str, key: str | None) -> str:
     example = f"/pulse report {'all' if key == ORG else key or ''}".strip()
     return (
-        f"{_quoted(said)} isn't a number of weeks I can show: reports cover 1 to {MAX_WEEKS} "
+        f"{quoted(said)} isn't a number of weeks I can show: reports cover 1 to {MAX_WEEKS} "
         f"weeks (default {DEFAULT_WEEKS}), e.g. `{example} 8`."
     )
 
@@ -139,6 +139,6 @@ def _listed(teams: list[tuple[str, str]]) -> str:
     return ", ".join(shown)
 
 
-def _quoted(said: str) -> str:
+def quoted(said: str) -> str:
     """What the person typed, shown as text: a code span can't carry markup or mentions."""
     return "`" + escape(said[:60].replace("`", "'")) + "`"

@@ -144,6 +144,20 @@ def is_open(pulse: Pulse, now: dt.datetime) -> bool:
     return pulse.closed_at is None and now < pulse.closes_at
 
 
+def open_for_writing(session: Session, *, pulse_id: int, now: dt.datetime) -> bool:
+    """Whether the pulse is still open, read under a share lock held to the end of the
+    transaction: the close (which updates the row) waits for an answer being written, and
+    an answer checked after the close sees it closed. So no answer lands after its pulse
+    was released and shown (SQLite's writers are serialised already; FOR SHARE is a no-op)."""
+    row = session.exec(
+        select(Pulse.closes_at, Pulse.closed_at)
+        .where(Pulse.id == pulse_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    return row is not None and row[1] is None and now < row[0]
+
+
 def was_invited(session: Session, *, pulse_id: int, employee_id: int) -> bool:
     return (
         session.exec(

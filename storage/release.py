@@ -28,8 +28,9 @@ log = logging.getLogger("pulse.release")
 
 
 def release_closed(session: Session, *, secret: bytes, now: dt.datetime) -> list[int]:
-    """Release every pulse closed by ``now`` that still holds rows (an answer that raced
-    the close is released on the next run); returns their ids."""
+    """Release every pulse closed by ``now`` that still holds rows; returns their ids. No
+    answer lands after its close (storage.pulses.open_for_writing); rows sealed under an
+    earlier secret stay held and are retried."""
     closed = or_(col(Pulse.closes_at) <= now, col(Pulse.closed_at) <= now)
     pulse_ids = session.exec(
         select(Held.pulse_id).join(Pulse, col(Pulse.id) == Held.pulse_id).where(closed).distinct()

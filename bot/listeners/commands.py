@@ -11,6 +11,7 @@ from bot.admin import admin_command
 from bot.blocks import report
 from bot.blocks.mydata import my_data
 from bot.context import Context
+from bot.report_args import quoted
 from bot.reporting import report_command
 from storage.db import read_scope, session_scope
 
@@ -78,6 +79,6 @@ def register(app: App, ctx: Context) -> None:
             elif sub == "help" and not args:
                 reply = report.message(report.USAGE)
             else:
-                shown = " ".join(words)[:80]
-                reply = report.message(f"I don't know `{shown}`.\n\n{report.USAGE}")
+                shown = quoted(" ".join(words))
+                reply = report.message(f"I don't know {shown}.\n\n{report.USAGE}")
         respond(**reply)

@@ -396,3 +396,9 @@ def test_the_picker_fits_slack_for_a_big_organisation() -> None:
     buttons = picker["blocks"][1]["elements"]
     assert len(buttons) == MAX_BUTTONS and len({b["action_id"] for b in buttons}) == MAX_BUTTONS
     assert "175 more teams" in json.dumps(picker)
+
+
+def test_an_unknown_subcommand_echoes_what_was_typed_as_text(slack: Slack) -> None:
+    reply = slack.say(ONE_TEAM, "frob `<!here> <https://evil.example|HR portal>`")[0]["text"]
+    assert reply.startswith("I don't know `frob '&lt;!here&gt; &lt;https://evil.example|HR portal")
+    assert "<!here>" not in reply and "<https://" not in reply
