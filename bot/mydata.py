@@ -7,9 +7,10 @@ sent to them (held rows of open pulses included); nothing links them otherwise.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from secrets import token_hex
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.blocks.pulse import QuestionItem, options
@@ -87,8 +88,19 @@ def collect(
     }
 
 
-def erase_answers(session: Session, *, secret: bytes, slack_team_id: str, user_id: str) -> int:
-    """Delete this person's answers and comments from every pulse; returns rows removed."""
+class Erased(NamedTuple):
+    deleted: int  # comments, written answers, answers to open pulses
+    unlinked: int  # answers to closed pulses, kept in the totals under a random code
+
+
+def erase_answers(session: Session, *, secret: bytes, slack_team_id: str, user_id: str) -> Erased:
+    """Cut every link between this person and what they answered.
+
+    Comments, written answers and answers to open (held) pulses are deleted. Answers
+    released at a pulse's close are re-keyed to a random code instead: their figures were
+    shown, and deleting them would move every figure they count in by one person, so a
+    manager comparing a report before and after would read this person's answers off the
+    difference."""
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     me = (
         employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
@@ -96,18 +108,22 @@ def erase_answers(session: Session, *, secret: bytes, slack_team_id: str, user_i
         else None
     )
     if me is None or me.id is None:
-        return 0
+        return Erased(deleted=0, unlinked=0)
     pulse_ids = session.exec(select(Delivery.pulse_id).where(Delivery.employee_id == me.id)).all()
-    removed = 0
+    deleted = unlinked = 0
     for p in pulse_ids:
         who = Respondent(secret, workspace=slack_team_id, user_id=user_id, pulse_id=p)
-        answers = delete(Response).where(
-            col(Response.pulse_id) == p, col(Response.respondent) == who.answers
+        # Stored answers are released ones (their pulse closed, figures shown): the same
+        # shape as any respondent code, and nobody's. Held ones (open) are deleted below.
+        moved = session.exec(
+            update(Response)
+            .where(col(Response.pulse_id) == p, col(Response.respondent) == who.answers)
+            .values(respondent=token_hex(32))
         )
+        unlinked += int(moved.rowcount or 0)  # type: ignore[attr-defined]
         texts = delete(Comment).where(
             col(Comment.pulse_id) == p, col(Comment.respondent).in_([who.comments, who.answers])
         )
-        for stmt in (answers, texts):
-            removed += int(session.exec(stmt).rowcount or 0)  # type: ignore[call-overload]
-        removed += forget(session, respondent=who)
-    return removed
+        deleted += int(session.exec(texts).rowcount or 0)  # type: ignore[attr-defined]
+        deleted += forget(session, respondent=who)
+    return Erased(deleted=deleted, unlinked=unlinked)

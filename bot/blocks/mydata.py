@@ -37,8 +37,9 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
         "confirm": {
             "title": plain("Delete your answers?"),
             "text": md(
-                "This removes every answer and comment you gave, from every pulse. "
-                "It can't be undone."
+                "This deletes your comments and written answers, and your answers to pulses "
+                "still open. Answers to closed pulses stay in your teams' totals under a "
+                "random code nobody can trace to you. It can't be undone."
             ),
             "confirm": plain("Delete"),
             "deny": plain("Keep them"),
@@ -67,3 +68,17 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
             },
         ],
     }
+
+
+def erased_text(*, deleted: int, unlinked: int) -> str:
+    """What erasing did. Closed pulses' answers are unlinked, not deleted: their figures
+    were shown, and a figure that moved by one person would give that person's answers away."""
+    said = f"Done: nothing you answered is linked to you any more. Deleted {deleted} "
+    said += "comments and answers to open pulses."
+    if unlinked:
+        said += (
+            f" {unlinked} answers to closed pulses stay in your teams' totals under a random "
+            "code nobody can trace to you: taking them out would change figures already "
+            "shown, and the difference would give your answers away."
+        )
+    return said

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids, mydata
+from bot.blocks.mydata import erased_text
 from bot.context import Context
 from storage.db import session_scope
 
@@ -43,14 +44,14 @@ def register(app: App, ctx: Context) -> None:
     def erase(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         with session_scope(ctx.engine) as session:
-            removed = mydata.erase_answers(
+            erased = mydata.erase_answers(
                 session,
                 secret=ctx.settings.secret(),
                 slack_team_id=body["team"]["id"],
                 user_id=body["user"]["id"],
             )
         respond(
-            text=f"Done: deleted {removed} answers and comments; team figures no longer count them",
+            text=erased_text(deleted=erased.deleted, unlinked=erased.unlinked),
             response_type="ephemeral",
             replace_original=True,
         )

@@ -117,7 +117,7 @@ def test_my_data_download_and_erase(stack: Stack) -> None:
 
     before = answers()
     stack.slack.click(user, panel, action_id=ids.MYDATA_ERASE)
-    wait_for(lambda: "Done: deleted" in json.dumps(stack.ws.response_url_posts()[-1]))
+    wait_for(lambda: "is linked to you any more" in json.dumps(stack.ws.response_url_posts()[-1]))
     assert answers() == before - 1
 
 

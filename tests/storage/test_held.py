@@ -101,12 +101,21 @@ def test_my_data_shows_and_erases_answers_and_comments(engine: Engine, closed: b
     assert [a["value"] for a in pulse["answers"]] == [4]
     assert pulse["written"] == [{"question": "comment", "text": "said by U0000"}]
     with session_scope(engine) as s:
-        assert erase_answers(s, **mine) == 2
+        values_before = sorted(s.exec(select(Response.value)).all())
+        erased = erase_answers(s, **mine)
+    # Open: the answer and the comment are deleted. Closed: the comment is deleted, and the
+    # answer stays in the shown figures under a random code (deleting it would move them by
+    # one person, and the difference would be this person's answer).
+    assert (erased.deleted, erased.unlinked) == ((1, 1) if closed else (2, 0))
     with session_scope(engine) as s:
         (pulse,) = collect(s, **mine)["pulses"]  # type: ignore[index]
         assert pulse["answers"] == [] and pulse["written"] == []
         other = _who(pulse_id, "U0001")  # someone else's answers stay
         assert len(answers_of(s, respondent=other)) == 1
+        if closed:
+            assert sorted(s.exec(select(Response.value)).all()) == values_before
+            keys = set(s.exec(select(Response.respondent)).all())
+            assert _who(pulse_id, "U0000").answers not in keys and len(keys) == 2
 
 
 def test_rows_sealed_under_another_secret_stay_held_and_closing_goes_on(engine: Engine) -> None:
