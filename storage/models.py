@@ -167,7 +167,11 @@ class Held(SQLModel, table=True):
     primary key. `sealed` is AES-GCM ciphertext, padded to a fixed size per kind, of what the
     row holds and of the key it will carry after close. `kind` is "answer", "text" or
     "person" (one empty row per person who took part, so open pulses can be counted).
+    On SQLite the table has no rowid: rows lie in slot order, which is random, not in the
+    order they arrived (PostgreSQL's heap keeps arrival order: see the README's Privacy).
     """
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
     slot: str = Field(primary_key=True, max_length=64)
     pulse_id: int = Field(foreign_key="pulse.id", index=True)

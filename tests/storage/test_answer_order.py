@@ -132,6 +132,11 @@ def test_nothing_readable_while_open_and_no_order_after_close(engine: Engine) ->
         "text": {8476},  # whatever the length of the comment
         "person": {0},
     }
+    if engine.dialect.name == "sqlite":  # held rows lie in (random) slot order, no rowid
+        with engine.connect() as conn:
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'held'")).scalar()
+            slots = [s for (s,) in conn.execute(text("SELECT slot FROM held"))]
+        assert "WITHOUT ROWID" in str(ddl) and slots == sorted(slots)
     if engine.dialect.name == "sqlite":  # not even in the file's free pages or the WAL
         db = Path(engine.url.database or "")
         raw = b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())

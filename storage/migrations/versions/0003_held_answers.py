@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"]),
         sa.PrimaryKeyConstraint("slot"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("held", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_held_pulse_id"), ["pulse_id"], unique=False)
