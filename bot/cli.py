@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         "close",
         help="close a team's open pulse now; its DMs then show it closed",
         description="Close a team's open pulse now, as its scheduled close would, and update "
-        "its DMs to show it closed. Example: pulse close --team support",
+        "its DMs to show it closed.",
     )
     p.add_argument("--team", required=True, help="team key, e.g. support")
     p.add_argument("--timeout", type=float, default=120, help="seconds to wait for DM updates")

@@ -238,7 +238,8 @@ def _wait(done: Callable[[], bool], timeout: float = 10) -> None:
 
 
 def _step(text: str) -> None:
-    print(f"\n\033[1m{text}\033[0m", flush=True)
+    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
+    print(f"\n{bold}{text}{plain}", flush=True)
 
 
 def _next_steps(workdir: Path) -> None:
@@ -277,13 +278,14 @@ def _what_to_try(env: dict[str, str], sandbox_url: str, port: int) -> None:
         f"""
 Oxygen Pulse is running on the sandbox workspace (Ctrl-C stops everything).
 Open the workspace in a browser and use it as any person in it would use Slack:
-  • {sandbox_url}/?as=U0SUP01             Alex (Support): the pulse DM; press the buttons
+  • {sandbox_url}/?as=U0SUP01             Alex (Support): the demo's pulse DM, now closed;
+                                          send a new one (below) and press its buttons
   • {sandbox_url}/?as=U0SUP01&view=home   Alex's App Home tab (pause, opt out, history)
   • {sandbox_url}/?as=U0MANAGER           Maya (Support manager): type /pulse report
   Pick anyone from "Viewing as"; type /pulse help in the box at the bottom of a DM.
 The app's endpoint: http://127.0.0.1:{port}/slack/events (healthz: /healthz)
 To send another pulse, in another terminal of this folder:
-  {exports} {_pulse_command()} send-pulse --team success
+  {exports} {_pulse_command()} send-pulse --team support
 To use a real Slack workspace instead, see README.md → Slack app setup.
 """,
         flush=True,

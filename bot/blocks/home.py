@@ -79,11 +79,9 @@ def home_view(
                 }
             )
     if pulses:
-        blocks.append(
-            _context(
-                "Only you can see your answers above. Answer or change them in the Messages tab."
-            )
-        )
+        still_open = any(p.status != "closed" for p in pulses)
+        change = " Answer or change them in the Messages tab." if still_open else ""
+        blocks.append(_context(f"Only you can see your answers above.{change}"))
     if enrolled:  # pulses and their controls only for someone who gets them
         blocks += [
             {"type": "divider"},
