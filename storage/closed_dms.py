@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, literal
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, and_, col, or_, select, update
+from sqlmodel import Session, and_, col, select, update
 
+from storage.claims import claim_ids
 from storage.models import ClosedDm, Delivery, Employee, Pulse, UTCDateTime
 
 PENDING, CLAIMED, DONE, FAILED = "pending", "claimed", "done", "failed"
@@ -73,29 +74,11 @@ def enqueue(session: Session, *, now: dt.datetime, grace: dt.timedelta | None = 
 def claim_due(
     session: Session, *, worker: str, now: dt.datetime, limit: int, lease: dt.timedelta
 ) -> list[Claim]:
-    due = or_(
-        and_(col(ClosedDm.status) == PENDING, col(ClosedDm.next_attempt_at) <= now),
-        and_(col(ClosedDm.status) == CLAIMED, col(ClosedDm.claimed_at) < now - lease),
+    ids = claim_ids(
+        session, ClosedDm, ClosedDm.delivery_id, worker=worker, now=now, limit=limit, lease=lease
     )
-    ids = session.exec(
-        select(ClosedDm.delivery_id)
-        .where(due)
-        .order_by(col(ClosedDm.delivery_id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
     if not ids:
         return []
-    session.exec(
-        update(ClosedDm)
-        .where(col(ClosedDm.delivery_id).in_(ids))
-        .values(
-            status=CLAIMED,
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=col(ClosedDm.attempts) + 1,
-        )
-    )
     rows = session.exec(
         select(ClosedDm, Delivery, Employee.tz)
         .join(Delivery, col(Delivery.id) == ClosedDm.delivery_id)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
-from sqlmodel import Session, and_, col, or_, select, update
+from sqlmodel import Session, and_, col, select, update
 
 from storage import closed_dms
+from storage.claims import claim_ids
 from storage.models import Delivery, Employee, Workspace
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
@@ -62,29 +63,11 @@ class Posted:
 def claim_due(
     session: Session, *, worker: str, now: dt.datetime, limit: int, lease: dt.timedelta
 ) -> list[Claimed]:
-    due = or_(
-        and_(col(Delivery.status) == PENDING, col(Delivery.next_attempt_at) <= now),
-        and_(col(Delivery.status) == CLAIMED, col(Delivery.claimed_at) < now - lease),
+    ids = claim_ids(
+        session, Delivery, Delivery.id, worker=worker, now=now, limit=limit, lease=lease
     )
-    ids = session.exec(
-        select(Delivery.id)
-        .where(due)
-        .order_by(col(Delivery.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
     if not ids:
         return []
-    session.exec(
-        update(Delivery)
-        .where(col(Delivery.id).in_(ids))
-        .values(
-            status=CLAIMED,
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=col(Delivery.attempts) + 1,
-        )
-    )
     rows = session.exec(
         select(Delivery, Employee, Workspace.slack_team_id)
         .join(Employee, col(Employee.id) == Delivery.employee_id)
