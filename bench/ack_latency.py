@@ -70,7 +70,7 @@ def bare_wsgi() -> Callable[..., Any]:
     from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    from bot.logs import ContextExecutor
+    from settings.logs import ContextExecutor
 
     bolt_log = logging.getLogger("bench.bolt")
     bolt_log.setLevel(logging.ERROR)

@@ -2,7 +2,7 @@
 
     python -m bench.digest_bench --database sqlite:///pulse-bench.db
 
-Times what the worker does before posting: `bot.digest.build_digest` (org_insights, teams
+Times what the worker does before posting: `figures.digest.build_digest` (org_insights, teams
 at risk, wins, EX↔CX, commitments, and both chart PNGs) plus rendering and validating every
 Block Kit message, in a read-only transaction like the job's. One warm-up run first (imports,
 font cache), then the median of ``--runs``. Target: under 3 s for 10,000 employees.
@@ -22,9 +22,9 @@ from sqlmodel import col, func, select
 from bench.org_model import WORKSPACE, config_for
 from bot.blocks.digest import digest_messages
 from bot.blocks.validate import check_message
-from bot.digest import build_digest
-from bot.settings import normalise_database_url
+from figures.digest import build_digest
 from insights.questions import load_bank
+from settings.runtime import normalise_database_url
 from storage.db import make_engine, read_scope
 from storage.models import Pulse, Team, Workspace
 

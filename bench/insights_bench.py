@@ -22,8 +22,8 @@ import time
 from sqlmodel import col, func, select
 
 from bench.org_model import WORKSPACE, config_for
-from bot.analytics import org_insights, team_insights
-from bot.settings import normalise_database_url
+from figures.analytics import org_insights, team_insights
+from settings.runtime import normalise_database_url
 from storage.db import make_engine, session_scope
 from storage.models import Pulse, Team, Workspace
 

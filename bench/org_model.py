@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.config import AppConfig, parse_config
 from insights.cxscales import normalise
+from settings.config import AppConfig, parse_config
 from storage.cx import CxRow
 
 LAG = 2  # weeks from engagement to CSAT in the planted teams

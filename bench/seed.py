@@ -244,6 +244,6 @@ def seed(
 
 
 if __name__ == "__main__":
-    from bot.cli import main
+    from cli.main import main
 
     sys.exit(main(["seed", *sys.argv[1:]]))

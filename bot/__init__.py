@@ -1,1 +1,1 @@
-"""Oxygen Pulse's Slack edge: settings, Bolt app, Block Kit renderers, HTTP server, CLI."""
+"""Oxygen Pulse's Slack edge: Bolt app, listeners, Block Kit renderers, HTTP server, Socket Mode."""

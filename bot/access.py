@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import AppConfig
+from settings.config import AppConfig
 
 
 def is_hr_admin(config: AppConfig, user_id: str) -> bool:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.context.ack import Ack
 
-from bot.logs import ContextExecutor
+from settings.logs import ContextExecutor
 
 T = TypeVar("T")
 

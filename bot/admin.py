@@ -12,10 +12,10 @@ from bot.access import is_hr_admin
 from bot.blocks import admin as blocks
 from bot.blocks.report import message
 from bot.blocks.text import escape
-from bot.config import AppConfig
 from insights.questions import QuestionBank
 from jobs.calendar import cycle_dates, schedule_for, send_date
 from jobs.pulses import AlreadyOpen, PulseError, close_now, open_now
+from settings.config import AppConfig
 from storage.org import team_by_key, team_member_count, workspace_by_slack_id
 from storage.pulses import delivery_failures, latest_pulse
 from storage.questions import retired_keys, set_retired, sync_questions

@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from bot.access import can_view_team
 from bot.blocks import commitments as blocks
-from bot.config import AppConfig
 from insights.questions import QuestionBank
+from settings.config import AppConfig
 from storage import commitments
 from storage.org import team_by_key, workspace_by_slack_id
 

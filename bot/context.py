@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from bot.settings import Settings
+from settings.runtime import Settings
 
 
 def utc_now() -> dt.datetime:

@@ -2,7 +2,7 @@
 
 Body: ``{"metrics": [{"team": "support", "metric": "csat", "period_start": "2026-11-16",
 "value": 87.5, "sample_size": 120, "scale": "0-100"}]}`` (``sample_size`` and ``scale``
-optional). Validation is the CSV import's (bot.cx_validate); the whole body is stored in one
+optional). Validation is the CSV import's (cx.validate); the whole body is stored in one
 transaction or refused with 400 naming the field, e.g. ``metrics[3].value: 'abc' is not a
 number``. The body must be strict JSON (bot.request_body.strict_json: UTF-8, no NaN or
 Infinity, no duplicate keys, no lone surrogates, at most 16 levels deep) and arrive within
@@ -22,9 +22,9 @@ from typing import Any
 
 from bot import request_body
 from bot.context import Context
-from bot.cx_import import store
-from bot.cx_validate import CxDataError, CxImportError
 from bot.request_body import BodyError, strict_json
+from cx.importer import store
+from cx.validate import CxDataError, CxImportError
 from storage.db import session_scope
 
 log = logging.getLogger("pulse.cx_api")

@@ -20,10 +20,10 @@ from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.home import PastPulse, home_view
 from bot.blocks.pulse import QuestionItem, options
 from bot.blocks.validate import MAX_VIEW_BLOCKS
-from bot.charts import trend_chart
-from bot.config import AppConfig
 from bot.dm import local_label
-from bot.figures import team_figures
+from figures.charts import trend_chart
+from figures.teams import team_figures
+from settings.config import AppConfig
 from storage.comments import delete_written, written_by
 from storage.models import Employee
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id

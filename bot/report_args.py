@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from bot.access import is_hr_admin, viewable_teams
 from bot.blocks.text import escape
-from bot.config import AppConfig
 from insights.scores import ORG
+from settings.config import AppConfig
 
 DEFAULT_WEEKS, MAX_WEEKS = 12, 52
 ORG_WORDS = ("all", "org", "everyone")  # HR's org-wide report

@@ -1,7 +1,7 @@
 """`/pulse report [team] [weeks]`: authorise, gather guarded figures, render one or more replies.
 
-Weekly figures come from bot.figures (only pulses and questions with k+ answers, and the
-team-tree differencing guard); the EX↔CX link sentence from bot.analytics.team_insights;
+Weekly figures come from figures.teams (only pulses and questions with k+ answers, and the
+team-tree differencing guard); the EX↔CX link sentence from figures.analytics.team_insights;
 the latest pulse's question means and comments are shown only from k+ respondents.
 """
 
@@ -15,15 +15,11 @@ from sqlmodel import Session
 
 from bot import ids
 from bot.access import can_view_team, is_hr_admin, viewable_teams
-from bot.analytics import team_insights
 from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.blocks.report_picker import report_picker
 from bot.blocks.text import escape
-from bot.config import AppConfig
-from bot.digest_commitments import followup_outcome
 from bot.dm import local_label
-from bot.figures import TeamFigures, team_figures
 from bot.report_args import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -33,9 +29,13 @@ from bot.report_args import (
     read_report_args,
     unknown_team,
 )
+from figures.analytics import team_insights
+from figures.commitments import followup_outcome
+from figures.teams import TeamFigures, team_figures
 from insights.perception import perception_gap
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
+from settings.config import AppConfig
 from storage import commitments
 from storage.comments import pulse_comments
 from storage.cx import cx_frame

@@ -22,10 +22,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot import cx_api, request_body
 from bot.app import build_app
 from bot.context import Context
-from bot.logs import configure_from_env, request_id
 from bot.request_body import BodyError
-from bot.settings import SettingsError
-from bot.slack import make_client
+from settings.logs import configure_from_env, request_id
+from settings.runtime import SettingsError
+from settings.slack import make_client
 from storage.db import ping
 
 log = logging.getLogger("pulse.server")

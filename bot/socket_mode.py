@@ -6,8 +6,8 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
 from bot.context import Context
-from bot.settings import Settings
-from bot.slack import make_client
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import make_engine
 
 

@@ -5,8 +5,8 @@ has some) and every HR admin; one DM per person and team, listing that team's ne
 Managers of parent teams that have their own managers below them are not alerted: they see
 the flags in reports and HR in the digest, and fewer, better-aimed alerts get read.
 
-What: flags of the latest week with answers (bot.analytics.org_insights), only from k+
-respondents about a team that may be named (bot.digest.safe_flags), and only once that
+What: flags of the latest week with answers (figures.analytics.org_insights), only from k+
+respondents about a team that may be named (figures.digest.safe_flags), and only once that
 team's pulses of the week have closed, since an open pulse's figures still move.
 
 Once: `SentAlert` (team, week, kind, driver) is claimed before sending; if nobody could be
@@ -24,12 +24,12 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.analytics import org_insights
 from bot.blocks.digest import alert_message
 from bot.blocks.validate import check_message
-from bot.config import AppConfig
-from bot.digest import safe_flags
+from figures.analytics import org_insights
+from figures.digest import safe_flags
 from insights.alerts import RedFlag
+from settings.config import AppConfig
 from storage.db import read_scope, session_scope
 from storage.models import Pulse, SentAlert, Team
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import AppConfig
+from settings.config import AppConfig
 
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4}
 BIWEEKLY_ANCHOR = dt.date(2024, 1, 1)  # a Monday: even weeks since it are pulse weeks

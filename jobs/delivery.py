@@ -39,10 +39,10 @@ from sqlmodel import Session
 
 from bot.blocks.pulse import closed_pulse_message
 from bot.dm import local_label, render_dm
-from bot.settings import Settings, SettingsError
-from bot.slack import make_client
 from jobs.pacing import Pacer
 from jobs.posting import Outcome, Poster
+from settings.runtime import Settings, SettingsError
+from settings.slack import make_client
 from storage import closed_dms, outbox
 from storage.db import make_engine, session_scope
 from storage.pulses import PulseView, is_open, pulse_view, respondent_count

@@ -24,8 +24,8 @@ from sqlmodel import Session, col, select
 
 from bot.blocks.digest import charts_comment, digest_messages
 from bot.blocks.validate import check_message
-from bot.config import AppConfig
-from bot.digest import Digest, build_digest
+from figures.digest import Digest, build_digest
+from settings.config import AppConfig
 from storage.db import read_scope, session_scope
 from storage.models import SentDigest
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.config import AppConfig
 from insights.questions import QuestionBank
 from insights.rotation import choose_questions
 from jobs import closing
 from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
+from settings.config import AppConfig
 from storage import commitments
 from storage.models import Pulse, SchedulerState, Team
 from storage.org import team_by_key

@@ -17,9 +17,9 @@ from sqlalchemy import Engine, exists
 from sqlmodel import Session, col, select, update
 
 from bot.blocks.pulse import reminder_message
-from bot.config import AppConfig
 from bot.dm import local_label
 from jobs.calendar import schedule_for
+from settings.config import AppConfig
 from storage.db import session_scope
 from storage.held import took_part
 from storage.models import Comment, Delivery, Employee, Pulse, Response, Team, Workspace

@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
-from bot.config import AppConfig
+from settings.config import AppConfig
 from storage.db import session_scope
 from storage.rollup import due_for_folding, fold
 

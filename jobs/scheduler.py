@@ -17,10 +17,10 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import alerts, closing, digest, pulses, reminders, retention, sync
 from jobs.delivery import Sender
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage import outbox
 from storage.db import read_scope, session_scope
 from storage.org import workspace_by_slack_id

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from sqlmodel import Session, col, update
 
-from bot.config import AppConfig, TeamConfig
+from settings.config import AppConfig, TeamConfig
 from storage.models import Employee
 from storage.org import Member, ensure_workspace, set_team_members, upsert_employees, upsert_team
 

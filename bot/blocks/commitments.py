@@ -8,7 +8,7 @@ from bot import ids
 from bot.blocks.text import escape, truncate
 from bot.blocks.text import md as _md
 from bot.blocks.text import plain as _plain
-from bot.digest_commitments import followup_words
+from figures.commitments import followup_words
 
 MIN_TEXT, MAX_TEXT = 5, 150
 
@@ -82,7 +82,7 @@ def report_section(
     lines: list[tuple[str, str, str, str, float | None, int | None]], *, team_key: str, k: int
 ) -> list[dict[str, Any]]:
     """(text, driver label, made on, outcome, follow-up mean, answers) per commitment, the
-    outcome as bot.digest_commitments.followup_outcome says (mean and answers only from k+)."""
+    outcome as figures.commitments.followup_outcome says (mean and answers only from k+)."""
     blocks: list[dict[str, Any]] = [{"type": "divider"}]
     if lines:
         rows = []

@@ -1,6 +1,6 @@
 """A team's figures in a few plain lines, and the manager dashboard of the App Home.
 
-Pure renderers over bot.figures.TeamFigures (already k-guarded): the department report
+Pure renderers over figures.teams.TeamFigures (already k-guarded): the department report
 and the Home show the same words for the same team.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.blocks.pages import sections
 from bot.blocks.text import clean, escape, md, plain
-from bot.figures import TeamFigures
+from figures.teams import TeamFigures
 
 LEVELS = "▁▂▃▄▅▆▇█"
 GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from bot.blocks.pages import split_text
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
-from bot.digest_commitments import KEPT_FROM, followup_words
+from figures.commitments import KEPT_FROM, followup_words
 from insights.privacy import withheld_sentence
 
 if TYPE_CHECKING:
-    from bot.digest import Digest, OrgFigures, TeamLine
-    from bot.digest_commitments import CommitmentLine
+    from figures.commitments import CommitmentLine
+    from figures.digest import Digest, OrgFigures, TeamLine
 
 MAX_TEXT = 3000  # Slack's limit for a section's text
 PAGE_BLOCKS = MAX_MESSAGE_BLOCKS - 1  # one block spare for the "part i of n" line

@@ -1,6 +1,6 @@
 """`/pulse report` replies (ephemeral): a team's report, a department's, and plain replies.
 
-Pure renderers over figures that already passed the k guard (bot.figures, the latest
+Pure renderers over figures that already passed the k guard (figures.teams, the latest
 pulse's aggregate); long content is spread over several messages by bot.blocks.pages.
 """
 
@@ -15,7 +15,7 @@ from bot.blocks.pages import pack, paginate, sections
 from bot.blocks.text import escape, quoted, truncate
 from bot.blocks.text import md as _md
 from bot.blocks.text import plain as _plain
-from bot.figures import TeamFigures
+from figures.teams import TeamFigures
 
 MAX_COMMENTS = 10
 MOVERS = 3

@@ -57,7 +57,7 @@ class Stack:
     def pulse(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the `pulse` CLI as an operator would."""
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "cli.main", *args],
             env={**os.environ, **self.env},
             capture_output=True,
             text=True,

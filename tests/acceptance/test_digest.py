@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from bot import demo_history
-from bot.settings import Settings
+from cli import demo_history
+from settings.runtime import Settings
 from storage.db import session_scope
 from storage.org import workspace_by_slack_id
 from tests.acceptance.conftest import Stack

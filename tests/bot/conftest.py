@@ -18,8 +18,6 @@ from sqlmodel import Session, SQLModel, select, update
 
 from bot.app import build_app
 from bot.context import Context
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import sync
 from jobs.delivery import Sender
 from jobs.pulses import open_now
@@ -27,6 +25,8 @@ from sandbox import company
 from sandbox.sender import sign
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import make_engine, session_scope
 from storage.models import Comment, Employee, Held, Pulse, Response
 from storage.org import workspace_by_slack_id

@@ -7,9 +7,9 @@ import json
 import pytest
 from sqlmodel import select
 
-from bot.slack import make_client
 from jobs.delivery import Sender
 from sandbox import company
+from settings.slack import make_client
 from storage.db import session_scope
 from storage.models import Pulse, PulseQuestion, Question
 from tests.bot.conftest import World

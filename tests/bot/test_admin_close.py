@@ -7,9 +7,9 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from bot.slack import make_client
 from jobs.delivery import Sender
 from sandbox import company
+from settings.slack import make_client
 from tests.bot.conftest import World
 
 HR = "U0HRLEAD"

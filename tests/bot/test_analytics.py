@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bench.org_model import WORKSPACE, config_for
 from bench.seed import seed
-from bot.analytics import org_insights, team_insights
+from figures.analytics import org_insights, team_insights
 from storage.db import session_scope
 from storage.models import Workspace
 

@@ -15,7 +15,7 @@ from bot.blocks import modal, report
 from bot.blocks.dashboard import card, dashboard_blocks, sparkline, trend_text
 from bot.blocks.pulse import QuestionItem, pulse_message
 from bot.blocks.validate import BlockLimitError, check_message, check_view
-from bot.figures import DriverFigure, TeamFigures
+from figures.teams import DriverFigure, TeamFigures
 from insights.alerts import RedFlag
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

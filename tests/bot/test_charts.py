@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.image import imread
 
-from bot.analytics import MetricLink
-from bot.charts import (
+from figures.analytics import MetricLink
+from figures.charts import (
     CX_COLOUR,
     DPI,
     ENGAGEMENT_COLOUR,
@@ -25,7 +25,7 @@ from bot.charts import (
     link_chart,
     trend_chart,
 )
-from bot.digest_charts import heatmap_takeaway, link_panels, link_takeaway
+from figures.digest_charts import heatmap_takeaway, link_panels, link_takeaway
 
 MAX_BYTES = 200 * 1024
 HIDDEN_GREY = (217, 217, 217)  # #d9d9d9

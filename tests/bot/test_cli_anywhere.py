@@ -13,9 +13,9 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.cli import _parser
-from bot.config import load_config
-from bot.settings import DEMO_CONFIG
+from cli.demo import DEMO_CONFIG
+from cli.main import _parser
+from settings.config import load_config
 from tests.conftest import REPO
 
 PULSE = Path(sys.executable).parent / "pulse"  # the [project.scripts] entry point
@@ -65,7 +65,7 @@ def test_every_command_help_has_a_description_and_an_example() -> None:
 def test_the_shipped_demo_company_is_the_repository_config() -> None:
     assert load_config(DEMO_CONFIG) == load_config(REPO / "config.toml")
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = pyproject["tool"]["setuptools"]["package-data"]["bot"]
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["cli"]
     assert any(fnmatch.fnmatch(DEMO_CONFIG.name, p) for p in patterns)  # ends up in the wheel
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from cli.main import main
 from sandbox import company
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace

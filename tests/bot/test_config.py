@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, parse_config
-from bot.settings import Settings, SettingsError, normalise_database_url
+from settings.config import ConfigError, parse_config
+from settings.runtime import Settings, SettingsError, normalise_database_url
 from tests.conftest import REPO
 
 GOOD = """

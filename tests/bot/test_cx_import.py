@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.cli import main
-from bot.config import parse_config
 from bot.context import Context
 from bot.cx_api import handle
-from bot.cx_import import ProgressBar, import_file
-from bot.cx_validate import CxImportError
-from bot.settings import Settings
+from cli.main import main
+from cx.importer import ProgressBar, import_file
+from cx.validate import CxImportError
 from insights.questions import load_bank
+from settings.config import parse_config
+from settings.runtime import Settings
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import CxMetric

@@ -8,14 +8,14 @@ import re
 import pandas as pd
 import pytest
 
-from bot.analytics import MetricLink, OrgInsights
 from bot.blocks.digest import MAX_TEXT, charts_comment, digest_messages, split_text
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS, check_message
-from bot.config import AppConfig, parse_config
-from bot.digest import assemble
-from bot.digest_charts import Chart
+from figures.analytics import MetricLink, OrgInsights
+from figures.digest import assemble
+from figures.digest_charts import Chart
 from insights.alerts import RedFlag
 from insights.scores import ORG
+from settings.config import AppConfig, parse_config
 
 WEEK = pd.Timestamp("2026-11-16")
 K = 5

@@ -6,9 +6,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import AppConfig, parse_config
-from bot.export import CX, DRIVERS, TEAMS, export_frames
+from figures.export import CX, DRIVERS, TEAMS, export_frames
 from insights.scores import ENGAGEMENT_DRIVERS, ORG
+from settings.config import AppConfig, parse_config
 
 DRIVER_KEYS = ("wellbeing", "tools", "enps")
 WEEKS = [pd.Timestamp("2026-11-02"), pd.Timestamp("2026-11-09")]

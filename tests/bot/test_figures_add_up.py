@@ -25,13 +25,13 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from bot.blocks.digest import digest_messages
-from bot.config import AppConfig
-from bot.digest import build_digest, report_now
-from bot.export import write_export
-from bot.figures import team_figures
 from bot.home import build_home
 from bot.reporting import team_report
+from figures.digest import build_digest, report_now
+from figures.export import write_export
+from figures.teams import team_figures
 from insights.scores import ORG
+from settings.config import AppConfig
 from storage.db import read_scope, session_scope
 from storage.models import Delivery, Pulse, Response, Team
 from storage.org import Member, upsert_employees

@@ -4,7 +4,7 @@ import datetime as dt
 
 from bot.blocks.commitments import report_section
 from bot.blocks.digest import _commitment_lines
-from bot.digest_commitments import KEPT_FROM, CommitmentLine, followup_words, is_kept
+from figures.commitments import KEPT_FROM, CommitmentLine, followup_words, is_kept
 
 LOW = "follow-up: 1.8 / 5 from 7 people; the team does not say it was kept (kept = 3.5 or more)"
 HIGH = "follow-up: 4.2 / 5 from 6 people; the team says it was kept (kept = 3.5 or more)"

@@ -29,13 +29,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.config import AppConfig, ConfigError, load_config
 from bot.context import Context
-from bot.cx_import import import_file
-from bot.cx_validate import CxImportError
 from bot.server import MAX_BODY, PulseWSGI
-from bot.settings import Settings, SettingsError
+from cx.importer import import_file
+from cx.validate import CxImportError
 from sandbox.sender import sign
+from settings.config import AppConfig, ConfigError, load_config
+from settings.runtime import Settings, SettingsError
 from storage.db import session_scope
 from storage.models import CxMetric
 from tests.bot.conftest import SECRET, SIGNING, World

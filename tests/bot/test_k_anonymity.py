@@ -32,16 +32,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func
 from sqlmodel import SQLModel, col, select, update
 
-from bot.analytics import org_insights
 from bot.blocks.digest import digest_messages
-from bot.config import AppConfig, parse_config
-from bot.digest import build_digest, report_now
-from bot.digest_charts import heatmap_frame, trend_series
-from bot.export import write_export
-from bot.figures import team_figures
 from bot.home import build_home
 from bot.reporting import team_report
+from figures.analytics import org_insights
+from figures.digest import build_digest, report_now
+from figures.digest_charts import heatmap_frame, trend_series
+from figures.export import write_export
+from figures.teams import team_figures
 from insights.questions import load_bank
+from settings.config import AppConfig, parse_config
 from storage.comments import save_written_answer
 from storage.cx import CxRow, upsert_metrics
 from storage.db import make_engine, read_scope, session_scope
@@ -307,7 +307,7 @@ def views(engine: Engine, org: Org, out: Path, *, at: dt.datetime) -> dict[str, 
         digest = build_digest(s, config=config, workspace_id=ws, now=at, with_charts=False)
         got["digest"] = json.dumps(digest_messages(digest=digest), ensure_ascii=False, indent=0)
         org_now = org_insights(s, config=config, workspace_id=ws, now=report_now(at), closed_by=at)
-        if org_now.period is not None:  # as bot.digest_charts.charts draws them
+        if org_now.period is not None:  # as figures.digest_charts.charts draws them
             got["trend chart"] = repr(trend_series(s, org=org_now, workspace_id=ws))
         heat = heatmap_frame(s, org=org_now, config=config, workspace_id=ws, labels={}, now=at)
         got["heatmap"] = heat.to_csv()

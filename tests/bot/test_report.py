@@ -16,18 +16,18 @@ from sqlmodel import SQLModel, select
 
 from bench.org_model import WORKSPACE, config_for
 from bench.seed import seed
-from bot.analytics import team_insights
 from bot.blocks import report
 from bot.blocks.dashboard import card
 from bot.blocks.pages import paginate, split_text
 from bot.blocks.validate import check_message, check_view
-from bot.config import AppConfig, HRConfig, parse_config
-from bot.figures import DriverFigure, TeamFigures, team_figures
 from bot.home import build_home
 from bot.report_args import Choose, Refused, Wanted, read_report_args
 from bot.reporting import team_report
+from figures.analytics import team_insights
+from figures.teams import DriverFigure, TeamFigures, team_figures
 from insights.alerts import RedFlag
 from sandbox import company
+from settings.config import AppConfig, HRConfig, parse_config
 from storage.db import make_engine, read_scope, session_scope
 from storage.models import Workspace
 from storage.pseudonym import respondent_key

@@ -32,14 +32,14 @@ from bot.app import build_app
 from bot.blocks.report_picker import MAX_BUTTONS, report_picker
 from bot.blocks.validate import check_message
 from bot.context import Context
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import sync
 from jobs.pulses import open_now
 from sandbox import company, payloads
 from sandbox.sender import SlackSender, sign
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import make_engine, session_scope
 from storage.models import Pulse
 from storage.org import workspace_by_slack_id

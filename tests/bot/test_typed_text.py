@@ -37,11 +37,11 @@ from bot.blocks.pulse import QuestionItem, pulse_message, reminder_message
 from bot.blocks.terminal import render
 from bot.blocks.text import escape, md, plain, quoted, truncate
 from bot.blocks.validate import check_message, check_view
-from bot.digest import Digest, OrgFigures, TeamLine
-from bot.digest_charts import Chart
-from bot.digest_commitments import CommitmentLine
-from bot.export import spreadsheet_safe
-from bot.figures import DriverFigure, TeamFigures
+from figures.commitments import CommitmentLine
+from figures.digest import Digest, OrgFigures, TeamLine
+from figures.digest_charts import Chart
+from figures.export import spreadsheet_safe
+from figures.teams import DriverFigure, TeamFigures
 from insights.alerts import RedFlag
 from sandbox import company
 from sandbox.page import render_page

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.settings import Settings
-from bot.slack import make_client
 from sandbox import company
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
+from settings.runtime import Settings
+from settings.slack import make_client
 from tests.conftest import REPO
 
 

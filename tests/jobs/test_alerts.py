@@ -9,11 +9,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, func
 from sqlmodel import col, select, update
 
-from bot import demo_history
-from bot.config import PrivacyConfig
-from bot.settings import Settings
+from cli import demo_history
 from jobs import alerts
 from sandbox.server import SandboxServer
+from settings.config import PrivacyConfig
+from settings.runtime import Settings
 from storage.db import session_scope
 from storage.models import Pulse, SentAlert, Team
 from tests.jobs.test_digest_job import MONDAY, hr, synced

@@ -10,13 +10,13 @@ import time
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import closing, pulses, sync
 from jobs.delivery import Sender
 from jobs.posting import METADATA_EVENT
 from sandbox import company
 from sandbox.server import SandboxServer
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage import closed_dms, outbox
 from storage.db import session_scope
 from storage.models import Delivery

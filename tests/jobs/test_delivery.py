@@ -7,14 +7,14 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import sync
 from jobs.delivery import Sender
 from jobs.posting import METADATA_EVENT
 from jobs.pulses import open_now
 from sandbox import company
 from sandbox.server import SandboxServer
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage import outbox
 from storage.db import session_scope
 from storage.models import Delivery, Employee

@@ -13,14 +13,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from bot import demo_history
-from bot.analytics import org_insights
-from bot.config import AppConfig, PrivacyConfig
-from bot.digest import build_digest, report_now
-from bot.digest_charts import heatmap_frame
-from bot.settings import Settings
+from cli import demo_history
+from figures.analytics import org_insights
+from figures.digest import build_digest, report_now
+from figures.digest_charts import heatmap_frame
 from jobs import digest, sync
 from sandbox.server import SandboxServer
+from settings.config import AppConfig, PrivacyConfig
+from settings.runtime import Settings
 from storage.db import read_scope, session_scope
 from storage.models import SentDigest
 from storage.org import workspace_by_slack_id

@@ -10,9 +10,9 @@ from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.config import parse_config
 from insights.questions import load_bank
 from jobs import closing, pulses
+from settings.config import parse_config
 from storage.db import session_scope
 from storage.models import Pulse
 from tests.jobs.test_planner import CONFIG, _config, _due_times, _org, _plan, _utc

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine
 
 from bench.fanout import seed_database, seed_sandbox, tally
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs.delivery import Sender
 from jobs.pacing import Pacer
 from sandbox.ratelimit import RateLimiter
 from sandbox.server import SandboxServer
+from settings.runtime import Settings
+from settings.slack import make_client
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,10 @@ from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.config import parse_config
 from insights.questions import load_bank
 from jobs import pulses
 from jobs.calendar import cycle_dates, schedule_for, send_date
+from settings.config import parse_config
 from storage.db import session_scope
 from storage.models import Delivery, Employee, Pulse
 from storage.org import Member, ensure_workspace, set_team_members, upsert_employees, upsert_team

@@ -7,13 +7,13 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import closing, reminders, sync
 from jobs.delivery import Sender
 from jobs.pulses import open_now
 from sandbox import company
 from sandbox.server import SandboxServer
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import session_scope
 from storage.held import hold_answer
 from storage.models import Delivery, Pulse

@@ -9,8 +9,8 @@ import tomllib
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from bot.config import parse_config
 from jobs import retention
+from settings.config import parse_config
 from storage.aggregates import driver_agg, participation
 from storage.comments import save_written_answer
 from storage.db import session_scope
@@ -95,7 +95,7 @@ def test_recent_pulses_keep_their_raw_answers(engine: Engine) -> None:
 def test_retention_below_two_weeks_is_refused() -> None:
     import pytest
 
-    from bot.config import ConfigError
+    from settings.config import ConfigError
 
     with pytest.raises(ConfigError, match="retention_days"):
         _config(3)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.settings import Settings
 from jobs import sync
 from sandbox import company
 from sandbox.server import SandboxServer
+from settings.runtime import Settings
 from storage.db import session_scope
 from storage.models import Employee, Membership, Team
 from tests.factories import NOW

@@ -12,12 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import sync
 from jobs.pulses import open_now
 from sandbox import company
 from sandbox.server import SandboxServer
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.org import workspace_by_slack_id
@@ -68,7 +68,7 @@ def test_a_fan_out_longer_than_the_tick_is_sent_whole_without_a_warning(
     log = tmp_path / "worker.err"
     with log.open("w") as err:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "worker"], env={**os.environ, **env}, stderr=err
+            [sys.executable, "-m", "cli.main", "worker"], env={**os.environ, **env}, stderr=err
         )
     try:
         deadline = time.monotonic() + 30

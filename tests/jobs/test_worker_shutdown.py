@@ -13,12 +13,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.settings import Settings
-from bot.slack import make_client
 from jobs import sync
 from jobs.pulses import open_now
 from sandbox import company
 from sandbox.server import SandboxServer
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Delivery
@@ -68,7 +68,7 @@ def test_sigterm_hands_back_claims_and_a_restart_finishes_once(
         )
 
     worker = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "worker"], env={**os.environ, **env}
+        [sys.executable, "-m", "cli.main", "worker"], env={**os.environ, **env}
     )
     deadline = time.monotonic() + 20
     while sum(dms(u) for u in SUPPORT) < 2:

@@ -44,7 +44,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def _pulse(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {"DATABASE_URL": url, "PULSE_CONFIG": str(REPO / "config.toml"), "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -1,7 +1,7 @@
 """CX metrics in: read, validate every row, then store them all in one transaction or none.
 
 `pulse cx import FILE` reads a CSV (`read_csv`); `POST /api/cx-metrics` hands over JSON.
-Both go through `store`, which validates with bot.cx_validate and upserts, so importing the
+Both go through `store`, which validates with cx.validate and upserts, so importing the
 same data twice changes nothing and a corrected value replaces the old one.
 """
 
@@ -19,8 +19,8 @@ from typing import TextIO
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.config import AppConfig
-from bot.cx_validate import COLUMNS, FIELDS, CxDataError, CxImportError, Locate, validate
+from cx.validate import COLUMNS, FIELDS, CxDataError, CxImportError, Locate, validate
+from settings.config import AppConfig
 from storage.cx import CxRow, stored_scales, upsert_metrics
 from storage.db import session_scope
 from storage.models import Team, Workspace

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlmodel import Session
 
-from bot.config import AppConfig
-from bot.figures import like_for_like
+from figures.teams import like_for_like
 from insights.alerts import RedFlag, red_flags
 from insights.cxscales import label
 from insights.linkage import best_link, lagged_correlations, pooled_within_team, summarise_link
@@ -32,6 +31,7 @@ from insights.scores import (
     team_period_scores,
     trend,
 )
+from settings.config import AppConfig
 from storage.aggregates import driver_agg, participation
 from storage.cx import cx_frame
 

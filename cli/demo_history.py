@@ -14,10 +14,10 @@ import random
 
 from sqlmodel import Session, col, select, update
 
-from bot.config import AppConfig
 from insights.cxscales import normalise
 from insights.questions import QuestionBank
 from jobs.pulses import _open
+from settings.config import AppConfig
 from storage.comments import save_written_answer
 from storage.cx import CxRow, upsert_metrics
 from storage.models import Delivery, Employee, Membership, Pulse

@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlmodel import Session
 
-from bot.analytics import OrgInsights, org_insights
-from bot.config import AppConfig
-from bot.digest_charts import Chart, charts
-from bot.digest_commitments import CommitmentLine, commitment_lines
+from figures.analytics import OrgInsights, org_insights
+from figures.commitments import CommitmentLine, commitment_lines
+from figures.digest_charts import Chart, charts
+from figures.guard import shown_groups
 from insights.alerts import RedFlag
-from insights.privacy import visible, visible_groups
+from insights.privacy import visible
 from insights.scores import ORG
+from settings.config import AppConfig
 from storage.left_out import small_pulses
 
 MAX_WINS = 5  # improvements worth celebrating, biggest first
@@ -74,18 +75,6 @@ def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:
     today = now.astimezone(ZoneInfo(tz)).date()
     sunday = today - dt.timedelta(days=today.weekday() + 1)
     return dt.datetime.combine(sunday, dt.time(12), dt.UTC)
-
-
-def shown_groups(teams: pd.DataFrame, config: AppConfig, k: int) -> set[str]:
-    """Team, department and ORG keys whose week may be shown: visible_groups over the tree."""
-    parents: dict[str, str | None] = {t.key: t.parent or ORG for t in config.teams}
-    parents[ORG] = None
-    counts = dict.fromkeys(parents, 0)
-    for key, n in zip(teams["team"], teams["respondents"].fillna(0), strict=True):
-        parents.setdefault(key, ORG)  # a team no longer in config.toml hangs off the org
-        for group in {key, *config.ancestors(key), ORG}:
-            counts[group] = counts.get(group, 0) + int(n)
-    return visible_groups(counts, parents, k)
 
 
 def safe_flags(org: OrgInsights, config: AppConfig) -> list[RedFlag]:
@@ -174,7 +163,7 @@ def assemble(
 
 def _org_figures(org: OrgInsights, config: AppConfig, week: dt.date) -> OrgFigures | None:
     """The org's figures of ``week`` itself (never an earlier week's); its changes only from
-    a week the same teams answered (bot.figures.like_for_like, applied by org_insights)."""
+    a week the same teams answered (figures.teams.like_for_like, applied by org_insights)."""
     seen = org.scores[org.scores["visible"]]
     this = seen[seen["period"] == pd.Timestamp(week)]
     if this.empty:

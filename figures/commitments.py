@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from bot.config import AppConfig
 from insights.privacy import visible
+from settings.config import AppConfig
 from storage.commitments import CommitmentStatus, for_team
 from storage.models import Commitment, Team
 

@@ -8,7 +8,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.settings import Settings
+from settings.runtime import Settings
 
 
 def make_client(settings: Settings, *, retries: bool = True, timeout: int = 10) -> WebClient:

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import AppConfig, ConfigError, load_config
 from insights.questions import QuestionBank, QuestionBankError, load_bank
+from settings.config import AppConfig, ConfigError, load_config
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 MIN_SECRET_LENGTH = 16
-DEMO_CONFIG = Path(__file__).with_name("demo_config.toml")  # package data: the sandbox company
 
 
 class SettingsError(ValueError):

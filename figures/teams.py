@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlmodel import Session
 
-from bot.config import AppConfig
-from bot.guard import Tree, shown_mask
+from figures.guard import Tree, shown_mask
 from insights.alerts import RedFlag, red_flags
 from insights.scores import SUMMED, driver_scores, team_period_scores, trend
+from settings.config import AppConfig
 from storage.aggregates import driver_agg, participation
 from storage.left_out import small_pulses
 

@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-PULSE = [sys.executable, "-m", "bot.cli"]
+PULSE = [sys.executable, "-m", "cli.main"]
 
 
 class ChildFailed(RuntimeError):

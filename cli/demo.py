@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.blocks.terminal import render
-from bot.cli import CommandError
-from bot.processes import ChildFailed, Supervisor
-from bot.settings import DEMO_CONFIG, Settings, config_path
+from cli.main import CommandError
+from cli.processes import ChildFailed, Supervisor
+from settings.runtime import Settings, config_path
 from storage.db import make_engine
 from storage.migrate import upgrade
 
 SANDBOX_SECRET = "sandbox-only-pseudonymisation-key"
+
+DEMO_CONFIG = Path(__file__).with_name("demo_config.toml")  # package data: the sandbox company
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -174,7 +176,7 @@ def _history(env: dict[str, str]) -> int:
     """Seed the demo company's past twelve weeks (pulses, answers, CX metrics)."""
     import datetime as dt
 
-    from bot.demo_history import seed
+    from cli.demo_history import seed
     from storage.db import session_scope
     from storage.org import workspace_by_slack_id
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from bot.config import AppConfig
 from insights.cxscales import infer_scale, label, normalise
+from settings.config import AppConfig
 
 COLUMNS = ("team", "metric", "period_start", "value", "sample_size")
 FIELDS = (*COLUMNS, "scale")  # scale is optional: inferred per team and metric when absent

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from bot import logs
-from bot.settings import Settings, SettingsError, normalise_database_url
+from settings import logs
+from settings.runtime import Settings, SettingsError, normalise_database_url
 
 log = logging.getLogger("pulse.cli")
 
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--team", required=True, help="team key, e.g. support")
     p.add_argument("--timeout", type=float, default=120, help="seconds to wait for DM updates")
-    p.set_defaults(handler=_lazy("bot.hr_commands", "cmd_close"))
+    p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_close"))
 
     p = sub.add_parser("teams", help="team membership")
     teams = p.add_subparsers(dest="teams_command", required=True, metavar="ACTION")
@@ -102,12 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print it and save the charts instead")
     p.add_argument("--out", type=Path, default=Path("out"), help="where --dry-run saves charts")
     p.add_argument("--force", action="store_true", help="post even if this week's was posted")
-    p.set_defaults(handler=_lazy("bot.hr_commands", "cmd_digest"))
+    p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_digest"))
 
     p = sub.add_parser("export", help="write CSVs of team, driver and CX aggregates (k-guarded)")
     p.add_argument("--out", type=Path, default=Path("out"), help="directory for the CSV files")
     p.add_argument("--weeks", type=int, default=52, help="completed weeks to export")
-    p.set_defaults(handler=_lazy("bot.hr_commands", "cmd_export"))
+    p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_export"))
 
     p = sub.add_parser("seed", help="fill an empty database with a large synthetic org (bench/)")
     p.add_argument("--employees", type=int, default=10_000)
@@ -118,10 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_seed)
 
     p = sub.add_parser("run", help="everything for a first try: Slack if configured, else sandbox")
-    p.set_defaults(handler=_lazy("bot.demo", "cmd_run"))
+    p.set_defaults(handler=_lazy("cli.demo", "cmd_run"))
     p = sub.add_parser("demo", help="the whole product offline on the sandbox workspace")
     p.add_argument("--keep-running", action="store_true", help="stay up after the walk-through")
-    p.set_defaults(handler=_lazy("bot.demo", "cmd_demo"))
+    p.set_defaults(handler=_lazy("cli.demo", "cmd_demo"))
     _document(parser)
     return parser
 
@@ -230,34 +230,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.context import Context
-    from bot.server import serve
+    from bot.web import StartError, run
 
-    settings = Settings.from_env()
-    settings.require_slack(http=not settings.slack_app_token)
-    settings.secret()
-    _engine(settings).dispose()
-    if settings.slack_app_token:
-        from bot.socket_mode import run_socket_mode
-
-        return run_socket_mode(settings)
-    sqlite = settings.database_url.startswith("sqlite")
-    workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if sqlite else 2))
-    from bot.app import LISTENER_THREADS
-    from storage.db import make_engine
-
-    # Every listener thread may hold a connection; two spare for /healthz and the CX API.
-    pool = LISTENER_THREADS + 2
-    serve(
-        lambda: Context(
-            settings=settings, engine=make_engine(settings.database_url, pool_size=pool)
-        ),
-        host=args.host,
-        port=settings.port,
-        workers=workers,
-        threads=int(os.environ.get("WEB_THREADS") or 8),
-    )
-    return 0
+    try:
+        return run(host=args.host)
+    except StartError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -294,8 +272,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_teams_sync(args: argparse.Namespace) -> int:
-    from bot.slack import make_client
     from jobs import sync
+    from settings.slack import make_client
     from storage.db import session_scope
 
     settings = Settings.from_env()
@@ -309,10 +287,10 @@ def cmd_teams_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_send_pulse(args: argparse.Namespace) -> int:
-    from bot.slack import make_client
     from jobs.delivery import Sender
     from jobs.pulses import AlreadyOpen, PulseError, open_now
     from jobs.scheduler import worker_id
+    from settings.slack import make_client
     from storage.db import session_scope
     from storage.org import workspace_by_slack_id
 
@@ -357,8 +335,8 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
 
 
 def cmd_cx_import(args: argparse.Namespace) -> int:
-    from bot.cx_import import import_file, summary
-    from bot.cx_validate import CxImportError
+    from cx.importer import import_file, summary
+    from cx.validate import CxImportError
 
     settings = Settings.from_env()
     try:
@@ -402,8 +380,8 @@ def _bench(name: str) -> ModuleType:
 
 
 if __name__ == "__main__":
-    # Run the importable bot.cli, not this __main__ copy: handlers imported lazily raise
-    # bot.cli.CommandError, which main() must recognise as its own.
-    from bot.cli import main as cli_main
+    # Run the importable cli.main, not this __main__ copy: handlers imported lazily raise
+    # cli.main.CommandError, which main() must recognise as its own.
+    from cli.main import main as cli_main
 
     sys.exit(cli_main())

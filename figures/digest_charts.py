@@ -1,7 +1,7 @@
 """The digest's chart images: engagement against CX over time, and drivers by team.
 
 Only reportable answers (storage.reportable) reach a chart: org weeks with k+ respondents, and
-heatmap cells from k+ answers of a group nameable in that week (bot.digest.shown_groups); other
+heatmap cells from k+ answers of a group nameable in that week (figures.guard.shown_groups); other
 cells are NaN, drawn grey as hidden. Past ``MAX_HEATMAP_ROWS`` teams the heatmap rolls teams up into
 their top-level department, which keeps it readable (and departments are larger groups, so the guard
 hides less).
@@ -16,11 +16,12 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlmodel import Session
 
-from bot.analytics import ALPHA, LAGS, MetricLink, OrgInsights
-from bot.charts import Panel, heatmap_chart, link_chart
-from bot.config import AppConfig
+from figures.analytics import ALPHA, LAGS, MetricLink, OrgInsights
+from figures.charts import Panel, heatmap_chart, link_chart
+from figures.guard import shown_groups
 from insights.privacy import visible
 from insights.scores import ENGAGEMENT_DRIVERS, SUMMED, driver_scores
+from settings.config import AppConfig
 from storage.aggregates import driver_agg, participation
 from storage.cx import cx_frame
 
@@ -186,7 +187,6 @@ def heatmap_frame(
     last ``HEATMAP_WEEKS`` weeks that passed the guard in its own week (k+ answers, and the
     group nameable that week).
     """
-    from bot.digest import shown_groups  # the digest's guard; imported here to avoid a cycle
 
     if org.period is None:
         return pd.DataFrame()

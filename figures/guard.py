@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bot.config import AppConfig
 from insights.privacy import visible, visible_groups
 from insights.scores import ORG
+from settings.config import AppConfig
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,15 @@ def shown_mask(frame: pd.DataFrame, tree: Tree, column: str, k: int, *, by: list
         shown = safe_groups(counts, tree.parents, k)
         keep[group.index] = group["team"].isin(shown)
     return keep
+
+
+def shown_groups(teams: pd.DataFrame, config: AppConfig, k: int) -> set[str]:
+    """Team, department and ORG keys whose week may be shown: visible_groups over the tree."""
+    parents: dict[str, str | None] = {t.key: t.parent or ORG for t in config.teams}
+    parents[ORG] = None
+    counts = dict.fromkeys(parents, 0)
+    for key, n in zip(teams["team"], teams["respondents"].fillna(0), strict=True):
+        parents.setdefault(key, ORG)  # a team no longer in config.toml hangs off the org
+        for group in {key, *config.ancestors(key), ORG}:
+            counts[group] = counts.get(group, 0) + int(n)
+    return visible_groups(counts, parents, k)

@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 from sqlmodel import Session
 
-from bot.config import AppConfig
-from bot.digest import report_now
+from figures.digest import report_now
 from insights.privacy import MIN_K, visible, visible_groups
 from insights.scores import ENGAGEMENT_DRIVERS, ENPS, ORG, SUMMED, driver_scores, team_period_scores
+from settings.config import AppConfig
 from storage.aggregates import driver_agg, participation
 from storage.cx import cx_frame
 

@@ -17,12 +17,12 @@ from sqlmodel import select
 from bot.blocks.digest import digest_messages
 from bot.blocks.terminal import render
 from bot.blocks.validate import check_message
-from bot.cli import CommandError, _engine
-from bot.digest import build_digest
-from bot.export import write_export
-from bot.settings import Settings
-from bot.slack import make_client
+from cli.main import CommandError, _engine
+from figures.digest import build_digest
+from figures.export import write_export
 from jobs import digest as digest_job
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import read_scope, session_scope
 from storage.models import Workspace
 

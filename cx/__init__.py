@@ -1,0 +1,1 @@
+"""CX metrics in: CSV import and the JSON push share one validation."""
