@@ -29,6 +29,7 @@ from typing import Any
 
 from freezegun import freeze_time
 from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 # ENTRY POINTS — the product functions the golden test calls (update these imports when
@@ -63,7 +64,7 @@ PEOPLE_CHANNEL = "C0PEOPLE"
 
 
 def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc]
+    return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc, arg-type]
 
 
 # The demo company's clock: history up to last week, this week's pulse on Wednesday.
@@ -142,7 +143,7 @@ class World:
         return self.sandbox.workspace
 
     @property
-    def client(self) -> Any:
+    def client(self) -> WebClient:
         return make_client(self.settings)
 
     def report(self, user: str, text: str) -> list[dict[str, Any]]:
