@@ -4,8 +4,8 @@ replaced by recorders of what they are asked to draw.
 The recorders hand back a fixed one-pixel PNG instead of drawing: the golden test is about
 figures, and drawing (a third of its time) is tested in tests/bot/test_charts.py.
 
-ENTRY POINTS: bot.home.trend_chart (the Home's engagement chart), bot.digest_charts.link_chart
-and bot.digest_charts.heatmap_chart (the digest's two charts). When these move, point
+ENTRY POINTS: bot.home.trend_chart (the Home's engagement chart), figures.digest_charts.link_chart
+and figures.digest_charts.heatmap_chart (the digest's two charts). When these move, point
 ``WRAPPED`` at the modules that call them; the recorded figures must stay the same.
 """
 
@@ -20,13 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-import bot.digest_charts
 import bot.home
+import figures.digest_charts
 
 WRAPPED = [  # (module that calls the renderer, the renderer's name there)
     (bot.home, "trend_chart"),
-    (bot.digest_charts, "link_chart"),
-    (bot.digest_charts, "heatmap_chart"),
+    (figures.digest_charts, "link_chart"),
+    (figures.digest_charts, "heatmap_chart"),
 ]
 _drawn: list[dict[str, Any]] = []
 PIXEL = bytes.fromhex(  # a valid 1×1 PNG, so uploads and posts go on as usual

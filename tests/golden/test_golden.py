@@ -10,17 +10,18 @@ PostgreSQL (TEST_DATABASE_URL), against the same file.
 
 Entry points into the product, the only ones (when modules move, update the imports in
 worlds.py and charts.py; the golden files must not change):
-  building a world  storage.migrate.upgrade, jobs.sync.run, bot.demo_history.seed,
+  building a world  storage.migrate.upgrade, jobs.sync.run, cli.demo_history.seed,
                     bench.seed.seed, bench.org_model.config_for, bot.commitments.save_commitment,
                     jobs.pulses.open_now, jobs.delivery.Sender, jobs.pulses.close_now
   surfaces          bot.app.build_app + bot.context.Context, driven in process with requests
                     signed as Slack signs them (`/pulse report`, app_home_opened, button
                     clicks; sandbox.sender builds them); jobs.digest.run; jobs.alerts.run;
-                    bot.cli.main(["export", …])
-  chart figures     bot.home.trend_chart, bot.digest_charts.link_chart,
-                    bot.digest_charts.heatmap_chart, replaced by recorders of what they draw
-  plumbing          bot.settings.Settings, bot.slack.make_client, storage.db.make_engine and
-                    session_scope, storage.org.workspace_by_slack_id, sandbox.*
+                    cli.main.main(["export", …])
+  chart figures     bot.home.trend_chart, figures.digest_charts.link_chart,
+                    figures.digest_charts.heatmap_chart, replaced by recorders of what they draw
+  plumbing          settings.runtime.Settings, settings.slack.make_client,
+                    storage.db.make_engine and session_scope, storage.org.workspace_by_slack_id,
+                    sandbox.*
 """
 
 from __future__ import annotations

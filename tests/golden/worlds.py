@@ -1,7 +1,7 @@
 """The two worlds of the golden figures test, built deterministically at a frozen clock.
 
 * ``demo``: the demo company as `pulse demo` builds it — teams synced from the sandbox
-  workspace, twelve weeks of history (bot.demo_history, its own fixed random seed), a pulse
+  workspace, twelve weeks of history (cli.demo_history, its own fixed random seed), a pulse
   sent to Customer Support, 9 of 12 people clicking buttons (the demo's own choice rule and
   seed), then closed. Added to what the demo does, so follow-ups have something to show: six
   commitments (made through the product's own function), four of them before the history,
@@ -37,12 +37,10 @@ from sqlalchemy import Engine
 from bench.org_model import config_for  # the seeded org's teams and CX metrics
 from bench.seed import seed as seed_org  # the seeded org's people, pulses, answers, CX
 from bot.app import build_app  # every Slack-facing surface: /pulse report, Home, clicks
-from bot.cli import main as pulse_cli  # `pulse export`
 from bot.commitments import save_commitment  # a manager's commitment (the modal's action)
 from bot.context import Context
-from bot.demo_history import seed as seed_demo_history  # `pulse demo`'s twelve weeks
-from bot.settings import Settings
-from bot.slack import make_client
+from cli.demo_history import seed as seed_demo_history  # `pulse demo`'s twelve weeks
+from cli.main import main as pulse_cli  # `pulse export`
 from jobs import alerts, digest, sync  # alerts.run, digest.run, sync.run: the worker's jobs
 from jobs.delivery import Sender  # `pulse send-pulse` delivers with it
 from jobs.pulses import close_now, open_now  # `pulse send-pulse`, `pulse close`
@@ -50,6 +48,8 @@ from sandbox import company
 from sandbox.sender import SenderResponse, SlackSender
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
+from settings.runtime import Settings
+from settings.slack import make_client
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.org import workspace_by_slack_id
@@ -57,7 +57,7 @@ from tests.conftest import REPO
 from tests.golden import charts
 
 SIGNING = "golden-signing-secret"
-DEMO_SECRET = "sandbox-only-pseudonymisation-key"  # bot.demo.SANDBOX_SECRET
+DEMO_SECRET = "sandbox-only-pseudonymisation-key"  # cli.demo.SANDBOX_SECRET
 SEED_SECRET = "seeded-org-pseudonymisation-key"  # bench.org_model.SECRET
 HR = "U0HRLEAD"
 PEOPLE_CHANNEL = "C0PEOPLE"
@@ -319,7 +319,7 @@ def demo_world(url: str, tmp: Path) -> Iterator[World]:
 
 
 def _send_and_answer(world: World) -> None:
-    """`pulse send-pulse --team support`; 9 of 12 answer (bot/demo.py's rule and seed); the
+    """`pulse send-pulse --team support`; 9 of 12 answer (cli/demo.py's rule and seed); the
     manager's report while it is open; `pulse close --team support`."""
     settings = world.settings
     with session_scope(world.engine) as s:
