@@ -84,7 +84,8 @@ def test_sigterm_hands_back_claims_and_a_restart_finishes_once(
     # The worker's planner also opened today's scheduled pulses, due at local times later
     # on: a restarted sender finishes this pulse now and waits for those.
     restarted = subprocess.Popen(
-        [sys.executable, "-m", "jobs.delivery", "--worker", "worker-a"], env={**os.environ, **env}
+        [sys.executable, "-m", "cli.main", "worker", "--send-only", "--worker", "worker-a"],
+        env={**os.environ, **env},
     )
     try:
         deadline = time.monotonic() + 30
