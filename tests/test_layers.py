@@ -51,10 +51,12 @@ def imports_of(name: str, path: Path, known: dict[str, Path], root: Path) -> Ite
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     where = path.relative_to(root).as_posix()
     for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
+        else:
             base = node.module or ""
             if node.level:  # relative: from . / .. import x
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
