@@ -19,7 +19,6 @@ from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.blocks.report_picker import report_picker
 from bot.blocks.text import escape
-from bot.dm import local_label
 from bot.report_args import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -35,6 +34,7 @@ from figures.teams import TeamFigures, team_figures
 from insights.perception import perception_gap
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
+from jobs.calendar import local_label
 from settings.config import AppConfig
 from storage import commitments
 from storage.comments import pulse_comments

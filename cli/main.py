@@ -54,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only send DMs from the outbox (extra senders beside the one scheduler clock)",
     )
+    sending = p.add_argument_group("with --send-only")
+    sending.add_argument("--until-idle", action="store_true", help="exit once nothing is left")
+    sending.add_argument(
+        "--worker",
+        help="a stable name, unique among live workers: on start it takes back the claims "
+        "its previous run left (default: $PULSE_WORKER, $DYNO or host:pid)",
+    )
+    sending.add_argument("--http-timeout", type=int, help="seconds per Slack call (default 10)")
     p.set_defaults(handler=cmd_worker)
 
     p = sub.add_parser("send-pulse", help="open a pulse now and deliver it before returning")
@@ -243,18 +251,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from jobs.scheduler import build_scheduler, worker_id
+    from bot.messages import SlackMessages
+    from jobs.scheduler import build_scheduler
 
     if args.send_only:
-        from jobs.delivery import main as send_main
-
-        return send_main(["--worker", worker_id()])
+        return _send_only(args)
+    if args.until_idle or args.worker or args.http_timeout is not None:
+        raise CommandError("--until-idle, --worker and --http-timeout go with --send-only")
 
     settings = Settings.from_env()
     settings.require_slack(http=False)
     settings.secret()
     stop = threading.Event()
-    scheduler = build_scheduler(settings, _engine(settings), stop=stop)
+    engine = _engine(settings)
+    scheduler = build_scheduler(settings, engine, messages=SlackMessages(), stop=stop)
 
     def shutdown(*_: object) -> None:
         stop.set()
@@ -268,6 +278,41 @@ def cmd_worker(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         shutdown()
     log.info("worker stopped")
+    return 0
+
+
+def _send_only(args: argparse.Namespace) -> int:
+    """One sender process (scale out with several): sends until SIGTERM/SIGINT, or until idle
+    with --until-idle; then prints `<worker>: <stats>` and exits 0."""
+    import signal
+    import threading
+    from dataclasses import asdict
+
+    from bot.messages import SlackMessages
+    from jobs.delivery import Sender, send_until_stopped
+    from jobs.scheduler import utc_now, worker_id
+    from storage import outbox
+    from storage.db import session_scope
+
+    settings = Settings.from_env()
+    settings.require_slack(http=False)
+    engine = _engine(settings, require_schema=False)
+    worker = args.worker or worker_id()
+    with session_scope(engine) as s:  # a restarted worker takes back what it left at once
+        outbox.reclaim_own(s, worker=worker, now=utc_now())
+    sender = Sender.from_settings(
+        settings,
+        engine,
+        worker=worker,
+        messages=SlackMessages(),
+        http_timeout=10 if args.http_timeout is None else args.http_timeout,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stats = send_until_stopped(sender, stop=stop, until_idle=args.until_idle)
+    engine.dispose()
+    print(f"{worker}: {asdict(stats)}", flush=True)
     return 0
 
 
@@ -287,6 +332,7 @@ def cmd_teams_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_send_pulse(args: argparse.Namespace) -> int:
+    from bot.messages import SlackMessages
     from jobs.delivery import Sender
     from jobs.pulses import AlreadyOpen, PulseError, open_now
     from jobs.scheduler import worker_id
@@ -324,7 +370,7 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
         raise CommandError(f"{exc}; nothing sent. {hint}") from None
     except PulseError as exc:
         raise CommandError(str(exc)) from None
-    sender = Sender.from_settings(settings, engine, worker=worker_id())
+    sender = Sender.from_settings(settings, engine, worker=worker_id(), messages=SlackMessages())
     for pulse in opened:
         sender.drain(pulse_id=pulse.pulse_id, timeout=args.timeout)
     stats = sender.stats
