@@ -39,6 +39,7 @@ from bench.seed import seed as seed_org  # the seeded org's people, pulses, answ
 from bot.app import build_app  # every Slack-facing surface: /pulse report, Home, clicks
 from bot.commitments import save_commitment  # a manager's commitment (the modal's action)
 from bot.context import Context
+from bot.messages import SlackMessages  # the edge's messages, as `pulse worker` passes them
 from cli.demo_history import seed as seed_demo_history  # `pulse demo`'s twelve weeks
 from cli.main import main as pulse_cli  # `pulse export`
 from jobs import alerts, digest, sync  # alerts.run, digest.run, sync.run: the worker's jobs
@@ -176,6 +177,7 @@ class World:
                 scheduled=False,
                 force=True,
                 driver_labels=self.labels,
+                messages=SlackMessages(),
             )
             assert done.status == "posted", done
 
@@ -189,6 +191,7 @@ class World:
                 config=self.settings.config,
                 workspace_id=self.workspace_id,
                 now=now,
+                messages=SlackMessages(),
             )
 
         return self.posted(post)
@@ -337,6 +340,7 @@ def _send_and_answer(world: World) -> None:
         worker="golden",
         k=settings.config.privacy.min_group_size,
         clock=lambda: DEMO_OPEN,
+        messages=SlackMessages(),
     )
     sender.drain(pulse_id=opened.pulse_id, timeout=60)
     world.clock.now = DEMO_CLICK
