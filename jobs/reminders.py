@@ -79,11 +79,11 @@ def _claim(
     """Mark the pulse's delivered, unchecked DMs as checked; return who they went to."""
     rows = session.exec(
         select(
-            Delivery.id,
-            Employee.slack_user_id,
-            Workspace.slack_team_id,
-            Employee.tz,
-            Delivery.channel_id,
+            col(Delivery.id),
+            col(Employee.slack_user_id),
+            col(Workspace.slack_team_id),
+            col(Employee.tz),
+            col(Delivery.channel_id),
         )
         .join(Employee, col(Employee.id) == Delivery.employee_id)
         .join(Workspace, col(Workspace.id) == Employee.workspace_id)
