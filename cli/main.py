@@ -184,7 +184,9 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return call
 
 
-def _engine(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
+def open_database(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
+    """The database engine for a command; a CommandError unless its schema is current
+    (``require_schema=False`` only for `pulse db upgrade`, which makes it current)."""
     from storage.db import make_engine
     from storage.schema import is_current
 
@@ -198,7 +200,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     settings = Settings.from_env()
-    upgrade(_engine(settings, require_schema=False))
+    upgrade(open_database(settings, require_schema=False))
     print("database is up to date")
     return 0
 
@@ -254,7 +256,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings.require_slack(http=False)
     settings.secret()
     stop = threading.Event()
-    scheduler = build_scheduler(settings, _engine(settings), stop=stop)
+    scheduler = build_scheduler(settings, open_database(settings), stop=stop)
 
     def shutdown(*_: object) -> None:
         stop.set()
@@ -278,7 +280,7 @@ def cmd_teams_sync(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     settings.require_slack(http=False)
-    with session_scope(_engine(settings)) as s:
+    with session_scope(open_database(settings)) as s:
         result = sync.run(s, make_client(settings), settings.config, dt.datetime.now(dt.UTC))
     for key, count in result.teams.items():
         print(f"{key}: {count} members")
@@ -297,7 +299,7 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require_slack(http=False)
     settings.secret()
-    engine = _engine(settings)
+    engine = open_database(settings)
     client = make_client(settings)
     keys = args.team or [t.key for t in settings.config.teams if t.usergroup or t.channel]
     team_id = client.auth_test()["team_id"]
@@ -341,7 +343,7 @@ def cmd_cx_import(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
         result = import_file(
-            _engine(settings),
+            open_database(settings),
             args.file,
             config=settings.config,
             dry_run=args.dry_run,
