@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.blocks.terminal import render
 from bot.messages import SlackMessages
-from cli.main import CommandError, _engine
+from cli.main import CommandError, open_database
 from figures.digest import build_digest
 from figures.export import write_export
 from jobs import digest as digest_job
@@ -45,7 +45,7 @@ def _workspace_id(settings: Settings, engine: Engine) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    engine = _engine(settings)
+    engine = open_database(settings)
     now = dt.datetime.now(dt.UTC)
     labels = {key: d.label for key, d in settings.bank.drivers.items()}
     if args.dry_run:
@@ -111,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not 1 <= args.weeks <= 520:
         raise CommandError("--weeks must be between 1 and 520")
     settings = Settings.from_env()
-    engine = _engine(settings)
+    engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
     with read_scope(engine) as s:
         written = write_export(
@@ -135,7 +135,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     from jobs.scheduler import worker_id
 
     settings = Settings.from_env()
-    engine = _engine(settings)
+    engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
     try:
         with session_scope(engine) as s:

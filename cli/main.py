@@ -10,9 +10,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from settings import logs
 from settings.runtime import Settings, SettingsError, normalise_database_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger("pulse.cli")
 
@@ -192,7 +196,9 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return call
 
 
-def _engine(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
+def open_database(settings: Settings, *, require_schema: bool = True) -> Engine:
+    """The database engine for a command; a CommandError unless its schema is current
+    (``require_schema=False`` only for `pulse db upgrade`, which makes it current)."""
     from storage.db import make_engine
     from storage.schema import is_current
 
@@ -206,7 +212,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     settings = Settings.from_env()
-    upgrade(_engine(settings, require_schema=False))
+    upgrade(open_database(settings, require_schema=False))
     print("database is up to date")
     return 0
 
@@ -263,8 +269,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings.require_slack(http=False)
     settings.secret()
     stop = threading.Event()
-    engine = _engine(settings)
-    scheduler = build_scheduler(settings, engine, messages=SlackMessages(), stop=stop)
+    scheduler = build_scheduler(
+        settings, open_database(settings), messages=SlackMessages(), stop=stop
+    )
 
     def shutdown(*_: object) -> None:
         stop.set()
@@ -296,7 +303,7 @@ def _send_only(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     settings.require_slack(http=False)
-    engine = _engine(settings, require_schema=False)
+    engine = open_database(settings, require_schema=False)
     worker = args.worker or worker_id()
     with session_scope(engine) as s:  # a restarted worker takes back what it left at once
         outbox.reclaim_own(s, worker=worker, now=utc_now())
@@ -323,7 +330,7 @@ def cmd_teams_sync(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     settings.require_slack(http=False)
-    with session_scope(_engine(settings)) as s:
+    with session_scope(open_database(settings)) as s:
         result = sync.run(s, make_client(settings), settings.config, dt.datetime.now(dt.UTC))
     for key, count in result.teams.items():
         print(f"{key}: {count} members")
@@ -343,7 +350,7 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require_slack(http=False)
     settings.secret()
-    engine = _engine(settings)
+    engine = open_database(settings)
     client = make_client(settings)
     keys = args.team or [t.key for t in settings.config.teams if t.usergroup or t.channel]
     team_id = client.auth_test()["team_id"]
@@ -387,7 +394,7 @@ def cmd_cx_import(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
         result = import_file(
-            _engine(settings),
+            open_database(settings),
             args.file,
             config=settings.config,
             dry_run=args.dry_run,
