@@ -1,8 +1,8 @@
 """Answers: one person's own answers, sealed upserts, and SQL aggregates.
 
 Live answers to an open pulse are held (storage.held) and reach `response` at close;
-`record_answer` writes `response` directly, for answers to closed pulses (demo history,
-tests).
+`record_answer` writes `response` directly, for answers to closed pulses (tests), and
+re-seals the pulse.
 """
 
 from __future__ import annotations
@@ -14,15 +14,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.held import held_answers, people_so_far
-from storage.models import Delivery, PulseQuestion, Question, Response, random_id
+from storage.models import Delivery, PulseQuestion, Question, Response, random_id, utcnow
 from storage.pseudonym import Respondent
 from storage.rollup import question_means, respondents
+from storage.seal import seal
 
 
 def record_answer(
     session: Session, *, pulse_id: int, question_id: int, respondent: str, value: int
 ) -> None:
-    """Insert or change one answer to a closed pulse; repeating it changes nothing."""
+    """Insert or change one answer to a closed pulse, and seal the pulse again so its figures
+    follow (storage.seal); repeating it changes nothing."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Response).values(
@@ -36,6 +38,7 @@ def record_answer(
         index_elements=["pulse_id", "question_id", "respondent"], set_={"value": value}
     )
     session.exec(stmt)
+    seal(session, pulse_id=pulse_id, now=utcnow())
 
 
 def answers_of(session: Session, *, respondent: Respondent) -> dict[int, int]:

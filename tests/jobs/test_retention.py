@@ -79,7 +79,7 @@ def test_folding_keeps_every_figure_and_deletes_the_raw_answers(engine: Engine) 
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(Response)).one() == 0
         assert s.exec(select(func.count()).select_from(Comment)).one() == 0
-        assert s.get(Pulse, old).folded_respondents == 7
+        assert s.get(Pulse, old).respondents == 7
 
 
 def test_recent_pulses_keep_their_raw_answers(engine: Engine) -> None:
