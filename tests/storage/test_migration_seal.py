@@ -17,6 +17,7 @@ from sqlmodel import select
 from storage.db import make_engine, session_scope
 from storage.migrate import alembic_config, upgrade
 from storage.models import Pulse, ResponseRollup
+from storage.seal import SUMS
 from tests.conftest import PG_URL, pg_schema
 
 NOW = dt.datetime(2026, 11, 2, 9)  # naive UTC, as stored
@@ -31,11 +32,7 @@ PULSE = sa.Table(
 ROLLUP = sa.Table(
     "response_rollup",
     M,
-    *(
-        sa.Column(c, sa.Integer)
-        for c in ("pulse_id", "question_id", "n", "total", "total_sq")
-        + ("favourable", "promoters", "detractors")
-    ),
+    *(sa.Column(c, sa.Integer) for c in ("pulse_id", "question_id", *SUMS)),
 )
 ROWS = {
     "workspace": [{"id": 1, "slack_team_id": "T1", "name": ""}],
@@ -144,8 +141,10 @@ def test_every_closed_pulse_is_sealed_and_folded_ones_count_as_purged(
     }
     with session_scope(old_engine) as s:
         rollup = {
-            (r.pulse_id, r.question_id): (r.n, r.total, r.total_sq)
-            + (r.favourable, r.promoters, r.detractors)
+            (r.pulse_id, r.question_id): (
+                *(r.n, r.total, r.total_sq),
+                *(r.favourable, r.promoters, r.detractors),
+            )
             for r in s.exec(select(ResponseRollup))
         }
     assert rollup == {
