@@ -7,6 +7,7 @@ re-seals the pulse.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, literal
@@ -25,19 +26,28 @@ def record_answer(
 ) -> None:
     """Insert or change one answer to a closed pulse, and seal the pulse again so its figures
     follow (storage.seal); repeating it changes nothing."""
+    record_answers(session, pulse_id=pulse_id, answers=[(question_id, respondent, value)])
+
+
+def record_answers(
+    session: Session, *, pulse_id: int, answers: Iterable[tuple[int, str, int]]
+) -> None:
+    """record_answer for many (question id, respondent, value) answers: the pulse is sealed
+    once, after the last."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Response).values(
-        id=random_id(),
-        pulse_id=pulse_id,
-        question_id=question_id,
-        respondent=respondent,
-        value=value,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["pulse_id", "question_id", "respondent"], set_={"value": value}
-    )
-    session.exec(stmt)
+    for question_id, respondent, value in answers:
+        stmt = insert(Response).values(
+            id=random_id(),
+            pulse_id=pulse_id,
+            question_id=question_id,
+            respondent=respondent,
+            value=value,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["pulse_id", "question_id", "respondent"], set_={"value": value}
+        )
+        session.exec(stmt)
     seal(session, pulse_id=pulse_id, now=utcnow())
 
 

@@ -16,6 +16,7 @@ until retention purges them; a purged pulse keeps its seal and is never sealed a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, func, insert
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select, update
 from storage.models import Comment, Delivery, Pulse, Response, ResponseRollup
 
 NOT_INVITED = ("failed", "skipped")  # storage.outbox: never posted, so nobody was asked
+CHUNK = 500  # pulses per statement: well under any bound-parameter limit
 SUMS = ("n", "total", "total_sq", "favourable", "promoters", "detractors")
 
 
@@ -31,8 +33,8 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _sums(pulse_id: int) -> Any:
-    """The pulse's stored answers per question: favourable 4–5, promoters 9–10, detractors
+def _sums(pulse_ids: Sequence[int]) -> Any:
+    """The pulses' stored answers per question: favourable 4–5, promoters 9–10, detractors
     0–6 (storage.aggregates keeps each only for its question kind)."""
     value = col(Response.value)
     return (
@@ -46,7 +48,7 @@ def _sums(pulse_id: int) -> Any:
             _count_if(value >= 9),
             _count_if(value <= 6),
         )
-        .where(col(Response.pulse_id) == pulse_id)
+        .where(col(Response.pulse_id).in_(pulse_ids))
         .group_by(col(Response.pulse_id), col(Response.question_id))
     )
 
@@ -54,24 +56,31 @@ def _sums(pulse_id: int) -> Any:
 def seal(session: Session, *, pulse_id: int, now: dt.datetime) -> None:
     """Write the pulse's sums, respondents and invited from its stored answers and DMs,
     replacing any earlier seal; a purged pulse (raw answers gone) keeps the seal it has."""
-    purged = session.exec(  # the row lock orders concurrent seals of one pulse (PostgreSQL)
-        select(Pulse.purged_at).where(Pulse.id == pulse_id).with_for_update()
-    ).one()
-    if purged is not None:
+    seal_pulses(session, pulse_ids=[pulse_id], now=now)
+
+
+def seal_pulses(session: Session, *, pulse_ids: Sequence[int], now: dt.datetime) -> None:
+    """seal, for many pulses in a few statements (bulk loads seal a week at a time)."""
+    ids = session.exec(  # the row locks order concurrent seals of a pulse (PostgreSQL)
+        select(Pulse.id)
+        .where(col(Pulse.id).in_(pulse_ids), col(Pulse.purged_at).is_(None))
+        .with_for_update()
+    ).all()
+    if not ids:
         return
-    session.exec(delete(ResponseRollup).where(col(ResponseRollup.pulse_id) == pulse_id))
+    session.exec(delete(ResponseRollup).where(col(ResponseRollup.pulse_id).in_(ids)))
     session.exec(  # type: ignore[call-overload]
-        insert(ResponseRollup).from_select(["pulse_id", "question_id", *SUMS], _sums(pulse_id))
+        insert(ResponseRollup).from_select(["pulse_id", "question_id", *SUMS], _sums(ids))
     )
     people = select(func.count(func.distinct(Response.respondent))).where(
-        Response.pulse_id == pulse_id
+        Response.pulse_id == Pulse.id
     )
     invited = select(func.count()).where(
-        Delivery.pulse_id == pulse_id, col(Delivery.status).not_in(NOT_INVITED)
+        Delivery.pulse_id == Pulse.id, col(Delivery.status).not_in(NOT_INVITED)
     )
     session.exec(
         update(Pulse)
-        .where(col(Pulse.id) == pulse_id)
+        .where(col(Pulse.id).in_(ids))
         .values(
             respondents=people.scalar_subquery(),
             invited=invited.scalar_subquery(),
@@ -90,8 +99,8 @@ def closed_unsealed(session: Session, *, now: dt.datetime) -> list[int]:
 def seal_closed(session: Session, *, now: dt.datetime) -> list[int]:
     """Seal every pulse closed by ``now`` that is not sealed yet; returns their ids."""
     due = closed_unsealed(session, now=now)
-    for pulse_id in due:
-        seal(session, pulse_id=pulse_id, now=now)
+    for start in range(0, len(due), CHUNK):
+        seal_pulses(session, pulse_ids=due[start : start + CHUNK], now=now)
     return due
 
 
