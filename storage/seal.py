@@ -60,7 +60,12 @@ def seal(session: Session, *, pulse_id: int, now: dt.datetime) -> None:
 
 
 def seal_pulses(session: Session, *, pulse_ids: Sequence[int], now: dt.datetime) -> None:
-    """seal, for many pulses in a few statements (bulk loads seal a week at a time)."""
+    """seal, for many pulses: a few statements per CHUNK pulses (`pulse seed`)."""
+    for start in range(0, len(pulse_ids), CHUNK):
+        _seal_chunk(session, pulse_ids[start : start + CHUNK], now)
+
+
+def _seal_chunk(session: Session, pulse_ids: Sequence[int], now: dt.datetime) -> None:
     ids = session.exec(  # the row locks order concurrent seals of a pulse (PostgreSQL)
         select(Pulse.id)
         .where(col(Pulse.id).in_(pulse_ids), col(Pulse.purged_at).is_(None))
@@ -99,8 +104,7 @@ def closed_unsealed(session: Session, *, now: dt.datetime) -> list[int]:
 def seal_closed(session: Session, *, now: dt.datetime) -> list[int]:
     """Seal every pulse closed by ``now`` that is not sealed yet; returns their ids."""
     due = closed_unsealed(session, now=now)
-    for start in range(0, len(due), CHUNK):
-        seal_pulses(session, pulse_ids=due[start : start + CHUNK], now=now)
+    seal_pulses(session, pulse_ids=due, now=now)
     return due
 
 
