@@ -81,8 +81,8 @@ class PulseAggregate:
 
 
 def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
-    """Counts and means for one pulse, computed by the database (GROUP BY); while the
-    pulse is open only ``respondents`` (people who took part so far) is known."""
+    """Counts and means for one pulse, from its seal (storage.seal); while the pulse is
+    open only ``respondents`` (people who took part so far) is known."""
     invited = session.exec(
         select(func.count()).select_from(Delivery).where(Delivery.pulse_id == pulse_id)
     ).one()
