@@ -22,7 +22,7 @@ def question_sums(pulses: Any) -> Subquery:
     """pulse_id, question_id, n, total, total_sq, high, top, low for the given pulse ids."""
     r = ResponseRollup
     return (
-        select(
+        select(  # type: ignore[call-overload]
             col(r.pulse_id).label("pulse_id"),
             col(r.question_id).label("question_id"),
             col(r.n).label("n"),

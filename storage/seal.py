@@ -38,7 +38,7 @@ def _sums(pulse_ids: Sequence[int]) -> Any:
     0–6 (storage.aggregates keeps each only for its question kind)."""
     value = col(Response.value)
     return (
-        select(
+        select(  # type: ignore[call-overload]
             col(Response.pulse_id),
             col(Response.question_id),
             func.count(),
@@ -66,11 +66,12 @@ def seal_pulses(session: Session, *, pulse_ids: Sequence[int], now: dt.datetime)
 
 
 def _seal_chunk(session: Session, pulse_ids: Sequence[int], now: dt.datetime) -> None:
-    ids = session.exec(  # the row locks order concurrent seals of a pulse (PostgreSQL)
+    locked = session.exec(  # the row locks order concurrent seals of a pulse (PostgreSQL)
         select(Pulse.id)
         .where(col(Pulse.id).in_(pulse_ids), col(Pulse.purged_at).is_(None))
         .with_for_update()
-    ).all()
+    )
+    ids = [pid for pid in locked if pid is not None]
     if not ids:
         return
     session.exec(delete(ResponseRollup).where(col(ResponseRollup.pulse_id).in_(ids)))

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.db import make_engine, session_scope
 from storage.migrate import alembic_config, upgrade
@@ -122,7 +122,7 @@ def _old_rows(engine: Engine) -> None:
 
 def _seals(engine: Engine) -> dict[int, tuple]:
     with session_scope(engine) as s:
-        pulses = s.exec(select(Pulse).order_by(Pulse.id)).all()
+        pulses = s.exec(select(Pulse).order_by(col(Pulse.id))).all()
         return {
             p.id or 0: (p.sealed_at is not None, p.respondents, p.invited, p.purged_at is not None)
             for p in pulses
