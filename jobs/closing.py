@@ -27,7 +27,7 @@ def run(session: Session, *, now: dt.datetime, secret: bytes) -> list[int]:
         session.exec(
             update(Delivery)
             .where(
-                Delivery.pulse_id == pulse.id,
+                col(Delivery.pulse_id) == pulse.id,
                 col(Delivery.status).in_(["pending", "claimed"]),
             )
             .values(status="failed", error="pulse_closed", claimed_by=None)

@@ -81,4 +81,5 @@ def reportable_pulses(pulses: Any, *, k: int, now: dt.datetime) -> Any:
 def reportable_sums(pulses: Any, *, k: int, now: dt.datetime) -> Subquery:
     """storage.rollup.question_sums of the reportable pulses, cells of k+ answers only."""
     sums = question_sums(reportable_pulses(pulses, k=k, now=now))
-    return select(*sums.c).where(sums.c.n >= k).subquery("reportable_sums")
+    cells: Subquery = select(*sums.c).where(sums.c.n >= k).subquery("reportable_sums")
+    return cells

@@ -21,7 +21,7 @@ SUM_COLUMNS = ("n", "total", "total_sq", "high", "top", "low")  # high ≥ 4, to
 def question_sums(pulses: Any) -> Subquery:
     """pulse_id, question_id, n, total, total_sq, high, top, low for the given pulse ids."""
     r = ResponseRollup
-    return (
+    sums: Subquery = (
         select(  # type: ignore[call-overload]
             col(r.pulse_id).label("pulse_id"),
             col(r.question_id).label("question_id"),
@@ -35,6 +35,7 @@ def question_sums(pulses: Any) -> Subquery:
         .where(col(r.pulse_id).in_(pulses))
         .subquery("question_sums")
     )
+    return sums
 
 
 def question_means(pulses: Any) -> Subquery:
