@@ -219,12 +219,11 @@ def rolled(frame: pd.DataFrame, tree: Tree, by: list[str], sums: list[str]) -> p
 
 def _answered(part: pd.DataFrame, tree: Tree) -> dict[tuple[str, pd.Timestamp], frozenset[str]]:
     """(node, week) -> the teams whose counted pulse makes up that node's week."""
-    known = part[part["team"].isin(tree.lineage)]
-    exploded = known.assign(node=known["team"].map(tree.lineage)).explode("node")
-    return {
-        (node, period): frozenset(rows["team"])
-        for (node, period), rows in exploded.groupby(["node", "period"])
-    }
+    found: dict[tuple[str, pd.Timestamp], set[str]] = {}
+    for team, period in zip(part["team"], part["period"], strict=True):
+        for node in tree.lineage.get(team, ()):
+            found.setdefault((node, period), set()).add(team)
+    return {key: frozenset(teams) for key, teams in found.items()}
 
 
 def nodes(fig: Figures, teams: Iterable[str]) -> pd.DataFrame:
