@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.fanout                   # the four scenarios, 10,000 DMs, SQLite
     .venv/bin/python -m bench.fanout --n 1000 --scenario kill-500 --database postgresql+psycopg://…
 
-The sandbox runs in this process; `python -m jobs.delivery` worker processes send. Printed
+The sandbox runs in this process; `pulse worker --send-only` processes send. Printed
 per scenario: the ceiling, the achieved rate (DMs per second from the first post the
 sandbox saw to the last one it accepted) and its ratio to the ceiling, duplicates, misses,
 429s, and the wall time from starting the workers to their exit. The seeding and counting
@@ -113,7 +113,7 @@ def database(where: str, tmp: Path) -> Iterator[str]:
 
 
 def worker_env(sandbox: SandboxServer, url: str, tmp: Path, *, rate: float, threads: int) -> dict:
-    """Environment for `python -m jobs.delivery` against this sandbox and database."""
+    """Environment for `pulse worker --send-only` against this sandbox and database."""
     config = tmp / f"delivery-{secrets.token_hex(3)}.toml"
     config.write_text(f"[delivery]\nrate_per_second = {rate}\nconcurrency = {threads}\n")
     return {
@@ -127,7 +127,16 @@ def worker_env(sandbox: SandboxServer, url: str, tmp: Path, *, rate: float, thre
 
 
 def start_worker(env: dict, name: str, *, http_timeout: int = 2) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "jobs.delivery", "--until-idle", "--worker", name]
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "worker",
+        "--send-only",
+        "--until-idle",
+        "--worker",
+        name,
+    ]
     command += ["--http-timeout", str(http_timeout)]
     return subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL)
 

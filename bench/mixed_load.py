@@ -7,7 +7,7 @@ pulls reports, all at once, against the served app (`python -m bot`) and a real 
 In the same `--seconds` (default 60):
 - employees of team `all` click their pulse's answer buttons, every (person, question)
   once, `--clicks-per-second` of them, signed as Slack signs them;
-- `python -m jobs.delivery` sends a second team's pulse to `--wave` people, paced (and
+- `pulse worker --send-only` sends a second team's pulse to `--wave` people, paced (and
   limited by the sandbox, as Slack limits it) so that the fan-out lasts the whole run;
 - the team's manager types `/pulse report` every `--report-every` seconds.
 
@@ -49,8 +49,17 @@ GRACE = 30.0  # seconds a load may run past --seconds before it stops starting r
 
 
 def start_worker(w: World, log_path: Path, *, name: str = "mixed-1") -> subprocess.Popen[bytes]:
-    """`python -m jobs.delivery --until-idle`, logging warnings and errors to `log_path`."""
-    command = [sys.executable, "-m", "jobs.delivery", "--until-idle", "--worker", name]
+    """`pulse worker --send-only --until-idle`, logging warnings and errors to `log_path`."""
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "worker",
+        "--send-only",
+        "--until-idle",
+        "--worker",
+        name,
+    ]
     with log_path.open("ab") as log:
         return subprocess.Popen(
             command, env=w.env(LOG_LEVEL="WARNING"), cwd=REPO, stdout=log, stderr=log

@@ -29,6 +29,7 @@ from sqlmodel import select
 
 from bench.fanout import QUESTIONS, ZONES
 from bench.load import MANAGER, REPO, Click
+from bot.messages import SlackMessages
 from insights.questions import load_bank
 from jobs.delivery import Sender
 from sandbox.server import SandboxServer
@@ -75,7 +76,7 @@ class World:
     config_path: Path
 
     def env(self, **extra: str) -> dict[str, str]:
-        """Environment of `python -m bot` / `python -m jobs.delivery` on this world."""
+        """Environment of `python -m bot` / `pulse worker --send-only` on this world."""
         return {
             **os.environ,
             "SLACK_API_URL": self.sandbox.url,
@@ -218,9 +219,9 @@ def open_team_pulse(engine: Engine, users: list[str], *, key: str, name: str) ->
 
 def send_all(engine: Engine, sandbox: SandboxServer, pulse_id: int) -> None:
     client = WebClient(token=sandbox.workspace.bot_token, base_url=sandbox.url, timeout=10)
-    stats = Sender(engine, client, worker="bench-seed", k=5, rate=1000, concurrency=8).drain(
-        pulse_id=pulse_id, timeout=300
-    )
+    stats = Sender(
+        engine, client, worker="bench-seed", k=5, messages=SlackMessages(), rate=1000, concurrency=8
+    ).drain(pulse_id=pulse_id, timeout=300)
     if stats.failed:
         raise RuntimeError(f"seeding the DMs failed for {stats.failed} people")
 

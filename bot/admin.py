@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.access import is_hr_admin
 from bot.blocks import admin as blocks
-from bot.blocks.report import message
+from bot.blocks.reply import message
 from bot.blocks.text import escape
 from insights.questions import QuestionBank
 from jobs.calendar import cycle_dates, schedule_for, send_date

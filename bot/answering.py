@@ -15,13 +15,15 @@ from sqlmodel import Session
 from bot import ids
 from bot.blocks.modal import text_answer_modal, text_error
 from bot.blocks.pulse import QuestionItem, options
-from bot.dm import render_dm
+from bot.dm import dm_message
 from storage.comments import write, written_by
+from storage.commitments import announced_in
 from storage.held import hold_answer
 from storage.models import Employee, Question
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 from storage.pseudonym import Respondent
 from storage.pulses import PulseView, is_open, open_for_writing, pulse_view, was_invited
+from storage.responses import answers_of
 
 Status = Literal["recorded", "closed", "refused", "invalid"]
 
@@ -193,11 +195,15 @@ def save_text_answer(
 
 
 def _dm(session: Session, target: _Target, now: dt.datetime, k: int) -> dict[str, Any]:
-    return render_dm(
-        session,
+    """This person's DM re-read from the database: their answers, what they wrote."""
+    texts = written_by(session, respondent=target.respondent)
+    return dm_message(
         view=target.view,
-        respondent=target.respondent,
         tz=target.employee.tz,
         now=now,
         k=k,
+        answers=answers_of(session, respondent=target.respondent),
+        written=[q for q in texts if q is not None],
+        commented=None in texts,
+        commitments=[c.text for c in announced_in(session, pulse_id=target.view.pulse.id or 0)],
     )

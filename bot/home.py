@@ -20,9 +20,9 @@ from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.home import PastPulse, home_view
 from bot.blocks.pulse import QuestionItem, options
 from bot.blocks.validate import MAX_VIEW_BLOCKS
-from bot.dm import local_label
 from figures.charts import trend_chart
 from figures.teams import load_team_figures
+from jobs.calendar import local_label
 from settings.config import AppConfig
 from storage.comments import delete_written, written_by
 from storage.models import Employee

@@ -16,9 +16,9 @@ from bot import ids
 from bot.access import can_view_team, is_hr_admin, viewable_teams
 from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
+from bot.blocks.reply import message
 from bot.blocks.report_picker import report_picker
 from bot.blocks.text import escape
-from bot.dm import local_label
 from bot.report_args import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -34,6 +34,7 @@ from figures.pipeline import EXTRA_WEEKS, Window, figures
 from figures.teams import load_team_figures, team_figures
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
+from jobs.calendar import local_label
 from settings.config import AppConfig
 from storage import commitments
 from storage.comments import pulse_comments
@@ -62,10 +63,10 @@ def report_command(
 ) -> Messages:
     """`/pulse report …`: the report asked for, a choice of teams, or what would work."""
     if workspace_by_slack_id(session, slack_team_id=slack_team_id) is None:
-        return [report.message(NOT_SET_UP)]
+        return [message(NOT_SET_UP)]
     wanted = read_report_args(config, user_id=user_id, args=args)
     if isinstance(wanted, Refused):
-        return [report.message(wanted.text)]
+        return [message(wanted.text)]
     if isinstance(wanted, Choose):
         return [report_picker(teams=wanted.teams, weeks=wanted.weeks)]
     return team_report(
@@ -94,7 +95,7 @@ def picked_report(
     (a button's value comes from the client)."""
     picked = ids.parse_report_value(raw_value)
     if picked is None or not 1 <= picked[1] <= MAX_WEEKS:
-        return [report.message("That choice no longer works: type `/pulse report` again.")]
+        return [message("That choice no longer works: type `/pulse report` again.")]
     return team_report(
         session,
         config=config,
@@ -121,7 +122,7 @@ def team_report(
     """The replies to send, in order (usually one; a big department may need several)."""
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     if ws is None or ws.id is None:
-        return [report.message(NOT_SET_UP)]
+        return [message(NOT_SET_UP)]
     mine = viewable_teams(config, user_id)
     if team_key in (None, ORG) and is_hr_admin(config, user_id):
         key, name, below = ORG, "All teams", [t.key for t in config.teams]
@@ -129,7 +130,7 @@ def team_report(
         team_key = team_key or (mine[0] if mine else None)
         team_cfg = config.team(team_key) if team_key else None
         if team_key is None or team_cfg is None or not can_view_team(config, user_id, team_key):
-            return [report.message(_refusal(config, team_key, mine))]
+            return [message(_refusal(config, team_key, mine))]
         if team_cfg.usergroup is not None or team_cfg.channel is not None:
             others = [t.name for k in mine if k != team_key and (t := config.team(k))]
             return _team(
@@ -180,7 +181,7 @@ def _team(
     team = team_by_key(session, workspace_id=workspace_id, key=key)
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
-        return [report.message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
+        return [message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
     history = max(weeks + EXTRA_WEEKS, LINK_WEEKS if team_cfg.cx_metrics else 0)
     window = Window.ending(now.date(), weeks=weeks, history=history)
     figs = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
@@ -188,7 +189,7 @@ def _team(
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
         head = f"*{escape(team_cfg.name, limit=300)}* · latest pulse, {latest.label}"
-        return [report.message(f"{head}\n{latest.withheld}")]
+        return [message(f"{head}\n{latest.withheld}")]
     made = commitments.for_team(session, team_id=team.id or 0, now=now) if team else []
     return report.team_report(
         team_name=team_cfg.name,
@@ -287,5 +288,5 @@ def _department(
     if figs[key].period is None and all(f.period is None for _, f in teams):
         span = "week" if weeks == 1 else f"{weeks} weeks"
         head = f"*{escape(name, limit=300)}* · last {span}"
-        return [report.message(f"{head}\n{withheld_sentence(k=k)}")]
+        return [message(f"{head}\n{withheld_sentence(k=k)}")]
     return report.department_report(name=name, fig=figs[key], teams=teams, k=k)

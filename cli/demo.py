@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,7 @@ def _walkthrough(
             slack.click(
                 uid, ws.dm_messages(uid)[-1], action_id=button["action_id"], value=button["value"]
             )
-            _wait(lambda uid=uid, before=before: _answered(ws, uid) > before)
+            _wait(partial(_answered_more, ws, uid, before))
     print(render(ws.dm_messages(first)[-1], title=f"The same DM after {first} answered"))
 
     _step("4. The Support manager types /pulse report while the pulse is still open")
@@ -222,6 +223,10 @@ def _close_open_pulses(env: dict[str, str]) -> None:
 def _answered(ws: Any, uid: str) -> int:
     text = str(ws.dm_messages(uid)[-1]["blocks"])
     return text.count("Recorded")
+
+
+def _answered_more(ws: Any, uid: str, before: int) -> bool:
+    return _answered(ws, uid) > before
 
 
 def _reply(slack: Any, ws: Any, user: str, text: str) -> dict[str, Any]:

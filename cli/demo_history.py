@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select, update
 
 from insights.cxscales import normalise
 from insights.questions import QuestionBank
-from jobs.pulses import _open
+from jobs.pulses import open_with_questions
 from settings.config import AppConfig
 from storage.comments import save_written_answer
 from storage.cx import CxRow, upsert_metrics
@@ -67,7 +67,7 @@ def seed(
         for week in range(WEEKS):
             monday = this_monday - dt.timedelta(weeks=WEEKS - week)
             opened = dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC)
-            made = _open(
+            made = open_with_questions(
                 session,
                 config=config,
                 bank=bank,

@@ -14,10 +14,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.blocks.digest import digest_messages
 from bot.blocks.terminal import render
-from bot.blocks.validate import check_message
-from cli.main import CommandError, _engine
+from bot.messages import SlackMessages
+from cli.main import CommandError, open_database
 from figures.digest import build_digest
 from figures.export import write_export
 from jobs import digest as digest_job
@@ -46,7 +45,7 @@ def _workspace_id(settings: Settings, engine: Engine) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    engine = _engine(settings)
+    engine = open_database(settings)
     now = dt.datetime.now(dt.UTC)
     labels = {key: d.label for key, d in settings.bank.drivers.items()}
     if args.dry_run:
@@ -59,6 +58,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             config=settings.config,
             workspace_id=_workspace_id(settings, engine),
             now=now,
+            messages=SlackMessages(),
             scheduled=False,
             force=args.force,
             driver_labels=labels,
@@ -94,8 +94,7 @@ def _dry_run(
             now=now,
             driver_labels=labels,
         )
-    for message in digest_messages(digest=digest):
-        check_message(message)
+    for message in SlackMessages().digest(digest=digest):
         print(render(message, title=message["text"]))
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in digest.charts:
@@ -112,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not 1 <= args.weeks <= 520:
         raise CommandError("--weeks must be between 1 and 520")
     settings = Settings.from_env()
-    engine = _engine(settings)
+    engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
     with read_scope(engine) as s:
         written = write_export(
@@ -130,12 +129,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_close(args: argparse.Namespace) -> int:
     """Close the team's open pulse now (the scheduled close path), then update its DMs."""
+    from bot.messages import SlackMessages
     from jobs.delivery import Sender
     from jobs.pulses import PulseError, close_now
     from jobs.scheduler import worker_id
 
     settings = Settings.from_env()
-    engine = _engine(settings)
+    engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
     try:
         with session_scope(engine) as s:
@@ -153,7 +153,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     if not settings.slack_bot_token:
         print("its DMs are updated to show it closed by the running worker")
         return 0
-    sender = Sender.from_settings(settings, engine, worker=worker_id())
+    sender = Sender.from_settings(settings, engine, worker=worker_id(), messages=SlackMessages())
     stats = sender.drain(pulse_id=pulse.id, timeout=args.timeout)
     print(f"updated {stats.updated} DMs to show it closed, {stats.update_failed} failed")
     return 0 if stats.update_failed == 0 else 1

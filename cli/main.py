@@ -10,9 +10,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from settings import logs
 from settings.runtime import Settings, SettingsError, normalise_database_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger("pulse.cli")
 
@@ -54,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only send DMs from the outbox (extra senders beside the one scheduler clock)",
     )
+    sending = p.add_argument_group("with --send-only")
+    sending.add_argument("--until-idle", action="store_true", help="exit once nothing is left")
+    sending.add_argument(
+        "--worker",
+        help="a stable name, unique among live workers: on start it takes back the claims "
+        "its previous run left (default: $PULSE_WORKER, $DYNO or host:pid)",
+    )
+    sending.add_argument("--http-timeout", type=int, help="seconds per Slack call (default 10)")
     p.set_defaults(handler=cmd_worker)
 
     p = sub.add_parser("send-pulse", help="open a pulse now and deliver it before returning")
@@ -184,7 +196,9 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return call
 
 
-def _engine(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
+def open_database(settings: Settings, *, require_schema: bool = True) -> Engine:
+    """The database engine for a command; a CommandError unless its schema is current
+    (``require_schema=False`` only for `pulse db upgrade`, which makes it current)."""
     from storage.db import make_engine
     from storage.schema import is_current
 
@@ -198,7 +212,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     settings = Settings.from_env()
-    upgrade(_engine(settings, require_schema=False))
+    upgrade(open_database(settings, require_schema=False))
     print("database is up to date")
     return 0
 
@@ -243,18 +257,21 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from jobs.scheduler import build_scheduler, worker_id
+    from bot.messages import SlackMessages
+    from jobs.scheduler import build_scheduler
 
     if args.send_only:
-        from jobs.delivery import main as send_main
-
-        return send_main(["--worker", worker_id()])
+        return _send_only(args)
+    if args.until_idle or args.worker or args.http_timeout is not None:
+        raise CommandError("--until-idle, --worker and --http-timeout go with --send-only")
 
     settings = Settings.from_env()
     settings.require_slack(http=False)
     settings.secret()
     stop = threading.Event()
-    scheduler = build_scheduler(settings, _engine(settings), stop=stop)
+    scheduler = build_scheduler(
+        settings, open_database(settings), messages=SlackMessages(), stop=stop
+    )
 
     def shutdown(*_: object) -> None:
         stop.set()
@@ -271,6 +288,41 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _send_only(args: argparse.Namespace) -> int:
+    """One sender process (scale out with several): sends until SIGTERM/SIGINT, or until idle
+    with --until-idle; then prints `<worker>: <stats>` and exits 0."""
+    import signal
+    import threading
+    from dataclasses import asdict
+
+    from bot.messages import SlackMessages
+    from jobs.delivery import Sender, send_until_stopped
+    from jobs.scheduler import utc_now, worker_id
+    from storage import outbox
+    from storage.db import session_scope
+
+    settings = Settings.from_env()
+    settings.require_slack(http=False)
+    engine = open_database(settings, require_schema=False)
+    worker = args.worker or worker_id()
+    with session_scope(engine) as s:  # a restarted worker takes back what it left at once
+        outbox.reclaim_own(s, worker=worker, now=utc_now())
+    sender = Sender.from_settings(
+        settings,
+        engine,
+        worker=worker,
+        messages=SlackMessages(),
+        http_timeout=10 if args.http_timeout is None else args.http_timeout,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stats = send_until_stopped(sender, stop=stop, until_idle=args.until_idle)
+    engine.dispose()
+    print(f"{worker}: {asdict(stats)}", flush=True)
+    return 0
+
+
 def cmd_teams_sync(args: argparse.Namespace) -> int:
     from jobs import sync
     from settings.slack import make_client
@@ -278,7 +330,7 @@ def cmd_teams_sync(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     settings.require_slack(http=False)
-    with session_scope(_engine(settings)) as s:
+    with session_scope(open_database(settings)) as s:
         result = sync.run(s, make_client(settings), settings.config, dt.datetime.now(dt.UTC))
     for key, count in result.teams.items():
         print(f"{key}: {count} members")
@@ -287,6 +339,7 @@ def cmd_teams_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_send_pulse(args: argparse.Namespace) -> int:
+    from bot.messages import SlackMessages
     from jobs.delivery import Sender
     from jobs.pulses import AlreadyOpen, PulseError, open_now
     from jobs.scheduler import worker_id
@@ -297,7 +350,7 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require_slack(http=False)
     settings.secret()
-    engine = _engine(settings)
+    engine = open_database(settings)
     client = make_client(settings)
     keys = args.team or [t.key for t in settings.config.teams if t.usergroup or t.channel]
     team_id = client.auth_test()["team_id"]
@@ -324,7 +377,7 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
         raise CommandError(f"{exc}; nothing sent. {hint}") from None
     except PulseError as exc:
         raise CommandError(str(exc)) from None
-    sender = Sender.from_settings(settings, engine, worker=worker_id())
+    sender = Sender.from_settings(settings, engine, worker=worker_id(), messages=SlackMessages())
     for pulse in opened:
         sender.drain(pulse_id=pulse.pulse_id, timeout=args.timeout)
     stats = sender.stats
@@ -341,7 +394,7 @@ def cmd_cx_import(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
         result = import_file(
-            _engine(settings),
+            open_database(settings),
             args.file,
             config=settings.config,
             dry_run=args.dry_run,

@@ -64,8 +64,16 @@ def _keyed(frame: pd.DataFrame, column: str, teams: pd.Index) -> tuple[np.ndarra
     return key, frame[column].to_numpy(float)
 
 
-def _aligned(ex: pd.DataFrame, cx: pd.DataFrame, lags: Iterable[int]) -> tuple[pd.Index, dict]:
-    """Per lag: (team code, CX day, EX value, CX value), sorted by team then day."""
+def aligned_by_lag(
+    ex: pd.DataFrame, cx: pd.DataFrame, lags: Iterable[int]
+) -> tuple[pd.Index, dict]:
+    """EX and CX rows paired per lag: ``(teams, {lag: (codes, days, x, y)})``.
+
+    ``x`` is a team's ``ex.score`` of the week ``lag`` weeks before the CX week whose
+    ``cx.value`` is ``y``; ``codes`` index ``teams`` and ``days`` count days since 1970 (the
+    CX week); rows are sorted by team then day, as ``within_team_stats`` expects. Raises
+    ValueError when a frame has two rows for one team and week.
+    """
     teams = pd.Index(sorted(set(ex["team"]) | set(cx["team"])))
     (xk, xv), (yk, yv) = _keyed(ex, "score", teams), _keyed(cx, "value", teams)
     out = {}
@@ -77,7 +85,7 @@ def _aligned(ex: pd.DataFrame, cx: pd.DataFrame, lags: Iterable[int]) -> tuple[p
 
 def pairs(ex: pd.DataFrame, cx: pd.DataFrame, lag: int) -> pd.DataFrame:
     """What gets correlated: ``team, period`` (CX week), ``x`` (EX at period − lag), ``y`` (CX)."""
-    teams, aligned = _aligned(ex, cx, [lag])
+    teams, aligned = aligned_by_lag(ex, cx, [lag])
     codes, days, x, y = aligned[lag]
     period = pd.to_datetime(days.astype("datetime64[D]"))
     return pd.DataFrame({"team": teams[codes], "period": period, "x": x, "y": y})
@@ -150,7 +158,7 @@ def _by_lag(
     ex: pd.DataFrame, cx: pd.DataFrame, lags: Iterable[int], min_points: int, adjust: bool
 ) -> pd.DataFrame:
     rows = []
-    for lag, (codes, days, x, y) in _aligned(ex, cx, lags)[1].items():
+    for lag, (codes, days, x, y) in aligned_by_lag(ex, cx, lags)[1].items():
         counts = np.bincount(codes) if len(codes) else np.zeros(1, int)
         keep = counts[codes] >= min_points
         if not keep.any():

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from insights.linkage import MIN_TEAM_PAIRS, _aligned, holm, pooled_within_team, within_team_stats
+from insights.linkage import (
+    MIN_TEAM_PAIRS,
+    aligned_by_lag,
+    holm,
+    pooled_within_team,
+    within_team_stats,
+)
 
 WEEK = pd.Timedelta(weeks=1)
 IMPORTANCE_STATS = ["n", "r", "r_low", "r_high", "p"]
@@ -120,7 +126,7 @@ def driver_importance(
     """
     rows = []
     for driver, ex in driver_scores.groupby("driver"):
-        teams, aligned = _aligned(ex, cx, [lag])
+        teams, aligned = aligned_by_lag(ex, cx, [lag])
         codes, days, x, y = aligned[lag]
         for code in np.unique(codes):
             mine = codes == code

@@ -25,12 +25,11 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.blocks.digest import alert_message
-from bot.blocks.validate import check_message
 from figures.digest import safe_flags
 from figures.org import org_view
 from figures.pipeline import EXTRA_WEEKS, Window, figures
 from insights.alerts import RedFlag
+from jobs.messages import Messages
 from settings.config import AppConfig
 from storage.db import read_scope, session_scope
 from storage.models import Pulse, SentAlert, Team
@@ -61,7 +60,13 @@ def recipients(config: AppConfig, team_key: str) -> dict[str, str]:
 
 
 def run(
-    engine: Engine, client: WebClient, *, config: AppConfig, workspace_id: int, now: dt.datetime
+    engine: Engine,
+    client: WebClient,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    messages: Messages,
 ) -> int:
     """Send alerts for new flags; returns how many DMs were posted."""
     if not config.hr.alerts:
@@ -96,15 +101,14 @@ def run(
         keys = [key for key in claimed if new[key].team == team_key]
         team = config.team(team_key)
         for user, why in recipients(config, team_key).items():
-            message = alert_message(
+            message = messages.alert(
                 team_name=team.name if team else team_key,
                 team_key=team_key,
-                week_label=f"week of {new[keys[0]].period:%d %b %Y}",
+                week=new[keys[0]].period.date(),
                 reasons=[new[key].reason for key in keys],
                 k=org.k,
                 why=why,
             )
-            check_message(message)
             try:
                 client.chat_postMessage(channel=user, **message)
             except SlackApiError as exc:

@@ -1,5 +1,7 @@
 """Pure schedule arithmetic: which dates a team's pulse falls on, and when, locally.
 
+`local_label` names a moment in a reader's own time zone, for the edge and the jobs alike.
+
 A pulse for cycle date D reaches each person at the configured local time on D in their own
 Slack time zone; D moves to the next working day when it is a configured holiday. All
 results are timezone-aware UTC; DST is handled by zoneinfo.
@@ -76,14 +78,23 @@ def send_date(schedule: Schedule, cycle: dt.date) -> dt.date:
 
 def local_instant(day: dt.date, clock: dt.time, tz: str) -> dt.datetime:
     """`clock` on `day` in `tz`, as UTC (an unknown zone falls back to UTC)."""
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return dt.datetime.combine(day, clock, tzinfo=zone).astimezone(dt.UTC)
+    return dt.datetime.combine(day, clock, tzinfo=_zone(tz)).astimezone(dt.UTC)
 
 
 def window(schedule: Schedule, cycle: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """(first possible local send anywhere on Earth, latest close) for a cycle, in UTC."""
     naive = dt.datetime.combine(send_date(schedule, cycle), schedule.clock, tzinfo=dt.UTC)
     return naive - EARLIEST_OFFSET, naive + LATEST_OFFSET + dt.timedelta(hours=schedule.open_hours)
+
+
+def local_label(when: dt.datetime, tz: str) -> str:
+    """'Thu 26 Nov, 10:00 CET' in the reader's own time zone (UTC when `tz` is unknown)."""
+    local = when.astimezone(_zone(tz))
+    return local.strftime("%a %d %b, %H:%M ") + (local.tzname() or "")
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

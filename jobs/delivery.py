@@ -13,38 +13,36 @@ blocked) are recorded for HR; people who opted out or paused are skipped, not po
 
 Once a pulse closes, each DM it sent is updated, once, to show it closed (no buttons): the
 same sender claims those updates from `storage.closed_dms` and makes them at the same pace.
+
+The sender reads what a DM says; `messages` (the edge's `jobs.messages.Messages`) renders
+it. Its process entry is `pulse worker --send-only` (cli.main).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import logging
 import math
-import os
 import random
-import signal
-import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.blocks.pulse import closed_pulse_message
-from bot.dm import local_label, render_dm
+from jobs.messages import Messages
 from jobs.pacing import Pacer
 from jobs.posting import Outcome, Poster
-from settings.runtime import Settings, SettingsError
+from settings.runtime import Settings
 from settings.slack import make_client
 from storage import closed_dms, outbox
-from storage.db import make_engine, session_scope
+from storage.commitments import announced_in
+from storage.db import session_scope
 from storage.pulses import PulseView, is_open, pulse_view, respondent_count
 
 log = logging.getLogger("pulse.delivery")
@@ -74,12 +72,14 @@ class Sender:
         *,
         worker: str,
         k: int,
+        messages: Messages,
         rate: float = 20.0,
         concurrency: int = 4,
         lease: dt.timedelta = dt.timedelta(minutes=5),
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.engine, self.client, self.worker, self.k = engine, client, worker, k
+        self.messages = messages
         self.concurrency, self.lease, self.clock = concurrency, lease, clock
         self.pacer = Pacer(rate)
         self.poster = Poster(client, self.pacer, lease)
@@ -90,7 +90,13 @@ class Sender:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, engine: Engine, *, worker: str, http_timeout: int = 10
+        cls,
+        settings: Settings,
+        engine: Engine,
+        *,
+        worker: str,
+        messages: Messages,
+        http_timeout: int = 10,
     ) -> Sender:
         """Paced and sized by `[delivery]`, with a client that never repeats a post itself."""
         return cls(
@@ -98,6 +104,7 @@ class Sender:
             make_client(settings, retries=False, timeout=http_timeout),
             worker=worker,
             k=settings.config.privacy.min_group_size,
+            messages=messages,
             rate=settings.config.delivery.rate_per_second,
             concurrency=settings.config.delivery.concurrency,
         )
@@ -191,7 +198,10 @@ class Sender:
         if time.monotonic() - loaded_at > VIEW_TTL:
             view = pulse_view(s, pulse_id=claim.pulse_id)
             if view is not None:
-                dm = render_dm(s, view=view, respondent=None, tz=claim.tz, now=now, k=self.k)
+                promises = [c.text for c in announced_in(s, pulse_id=claim.pulse_id)]
+                dm = self.messages.pulse_dm(
+                    view=view, commitments=promises, tz=claim.tz, now=now, k=self.k
+                )
             self._dms[key] = (time.monotonic(), view, dm)
         return dm if view is not None and is_open(view.pulse, now) else None
 
@@ -206,12 +216,13 @@ class Sender:
             self._closed[key] = (
                 None
                 if view is None or closed_at is None
-                else closed_pulse_message(
+                else self.messages.closed_dm(
                     team_name=view.team_name,
                     questions=[q.text for q in view.questions],
-                    closed_label=local_label(closed_at, claim.tz),
+                    closed_at=closed_at,
+                    tz=claim.tz,
                     respondents=respondent_count(s, pulse_id=claim.pulse_id),
-                    min_group_size=self.k,
+                    k=self.k,
                 )
             )
         return self._closed[key]
@@ -270,42 +281,12 @@ class Sender:
                 log.warning("closing update of delivery %s failed: %s", delivery_id, error)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m jobs.delivery`: one sender process, configured like `pulse worker`."""
-    parser = argparse.ArgumentParser(prog="python -m jobs.delivery", description=__doc__)
-    parser.add_argument("--until-idle", action="store_true", help="exit once nothing is left")
-    parser.add_argument(
-        "--worker",
-        help="a stable name, unique among live workers: on start it takes back the claims "
-        "its previous run left (default: host:pid, whose claims wait out the lease)",
-    )
-    parser.add_argument("--http-timeout", type=int, default=10, help="seconds per Slack call")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING"))
-    try:
-        settings = Settings.from_env()
-        settings.require_slack(http=False)
-    except SettingsError as exc:
-        print(f"python -m jobs.delivery: {exc}", file=sys.stderr)
-        return 2
-    engine = make_engine(settings.database_url)
-    worker = args.worker or f"{socket.gethostname()}:{os.getpid()}"
-    if args.worker:
-        with session_scope(engine) as s:
-            outbox.reclaim_own(s, worker=worker, now=dt.datetime.now(dt.UTC))
-    sender = Sender.from_settings(settings, engine, worker=worker, http_timeout=args.http_timeout)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+def send_until_stopped(sender: Sender, *, stop: threading.Event, until_idle: bool = False) -> Stats:
+    """A sender process's loop: drain, look again each second, until `stop` is set (or, with
+    `until_idle`, until nothing is left to send)."""
     while not stop.is_set():
         sender.drain(timeout=math.inf, stop=stop)
-        if args.until_idle:
+        if until_idle:
             break
         stop.wait(1.0)
-    engine.dispose()
-    print(f"{worker}: {asdict(sender.stats)}", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return sender.stats

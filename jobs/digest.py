@@ -22,9 +22,8 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.blocks.digest import charts_comment, digest_messages
-from bot.blocks.validate import check_message
 from figures.digest import Digest, build_digest
+from jobs.messages import Messages
 from settings.config import AppConfig
 from storage.db import read_scope, session_scope
 from storage.models import SentDigest
@@ -68,6 +67,7 @@ def run(
     config: AppConfig,
     workspace_id: int,
     now: dt.datetime,
+    messages: Messages,
     scheduled: bool = True,
     force: bool = False,
     driver_labels: Mapping[str, str] | None = None,
@@ -92,7 +92,7 @@ def run(
     if not claimed and not force:
         return DigestRun("already_sent", week, hr.digest_channel)
     try:
-        ts, count = post(client, channel=hr.digest_channel, digest=digest)
+        ts, count = post(client, channel=hr.digest_channel, digest=digest, messages=messages)
     except SlackApiError:
         if claimed:
             _release(engine, workspace_id=workspace_id, week=week)
@@ -102,18 +102,16 @@ def run(
     return DigestRun("posted", week, hr.digest_channel, ts, count, files)
 
 
-def post(client: WebClient, *, channel: str, digest: Digest) -> tuple[str, int]:
+def post(client: WebClient, *, channel: str, digest: Digest, messages: Messages) -> tuple[str, int]:
     """First message to the channel, later parts in its thread, charts to the channel."""
-    messages = digest_messages(digest=digest)
-    for message in messages:
-        check_message(message)
-    ts = str(client.chat_postMessage(channel=channel, **messages[0])["ts"])
-    for message in messages[1:]:
-        client.chat_postMessage(channel=channel, thread_ts=ts, **message)
+    parts = messages.digest(digest=digest)
+    ts = str(client.chat_postMessage(channel=channel, **parts[0])["ts"])
+    for part in parts[1:]:
+        client.chat_postMessage(channel=channel, thread_ts=ts, **part)
     if digest.charts:
         client.files_upload_v2(
             channel=channel,
-            initial_comment=charts_comment(digest=digest),
+            initial_comment=messages.charts_comment(digest=digest),
             file_uploads=[
                 {
                     "file": c.png,
@@ -124,7 +122,7 @@ def post(client: WebClient, *, channel: str, digest: Digest) -> tuple[str, int]:
                 for c in digest.charts
             ],
         )
-    return ts, len(messages)
+    return ts, len(parts)
 
 
 def _sent(session: Session, *, workspace_id: int, week: dt.date) -> bool:

@@ -83,7 +83,7 @@ def open_now(
         raise AlreadyOpen(team_key, current, now)
     members = eligible_members(session, team_id=team.id or 0, on=now.date())
     hours = schedule_for(config, team_key).open_hours
-    return _open(
+    return open_with_questions(
         session,
         config=config,
         bank=bank,
@@ -141,7 +141,7 @@ def plan(
         try:
             with session.begin_nested():
                 opened.append(
-                    _open(
+                    open_with_questions(
                         session,
                         config=config,
                         bank=bank,
@@ -216,7 +216,7 @@ def _synced_team(session: Session, config: AppConfig, workspace_id: int, team_ke
     return team
 
 
-def _open(
+def open_with_questions(
     session: Session,
     *,
     config: AppConfig,
@@ -227,6 +227,12 @@ def _open(
     deliveries: list[tuple[int, dt.datetime]],
     cycle_date: dt.date | None,
 ) -> Opened:
+    """Open one pulse for ``team``: choose its questions (the bank less retired ones, plus a
+    commitment's follow-up question when one is due), write the pulse with ``deliveries``
+    ((employee id, when to send) each), and mark the team's new commitments announced.
+
+    Checks nothing about what is already open: ``open_now`` and ``plan`` lock the team and
+    check first; the demo history (cli.demo_history) writes past pulses with it."""
     assert team.id is not None
     rows = sync_questions(session, bank.active())
     bank = _without_admin_retired(session, config, bank)

@@ -16,9 +16,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, exists
 from sqlmodel import Session, col, select, update
 
-from bot.blocks.pulse import reminder_message
-from bot.dm import local_label
 from jobs.calendar import schedule_for
+from jobs.messages import Messages
 from settings.config import AppConfig
 from storage.db import session_scope
 from storage.held import took_part
@@ -29,7 +28,13 @@ log = logging.getLogger("pulse.reminders")
 
 
 def run(
-    engine: Engine, client: WebClient, *, config: AppConfig, secret: bytes, now: dt.datetime
+    engine: Engine,
+    client: WebClient,
+    *,
+    config: AppConfig,
+    secret: bytes,
+    now: dt.datetime,
+    messages: Messages,
 ) -> int:
     """Send due reminders; returns how many were posted."""
     posted = 0
@@ -43,7 +48,7 @@ def run(
             with session_scope(engine) as s:
                 if _answered(s, respondent=who):
                     continue
-            message = reminder_message(team_name=team_name, closes_label=local_label(closes_at, tz))
+            message = messages.reminder(team_name=team_name, closes_at=closes_at, tz=tz)
             try:
                 client.chat_postMessage(channel=channel or user_id, **message)
                 posted += 1
@@ -74,11 +79,11 @@ def _claim(
     """Mark the pulse's delivered, unchecked DMs as checked; return who they went to."""
     rows = session.exec(
         select(
-            Delivery.id,
-            Employee.slack_user_id,
-            Workspace.slack_team_id,
-            Employee.tz,
-            Delivery.channel_id,
+            col(Delivery.id),
+            col(Employee.slack_user_id),
+            col(Workspace.slack_team_id),
+            col(Employee.tz),
+            col(Delivery.channel_id),
         )
         .join(Employee, col(Employee.id) == Delivery.employee_id)
         .join(Workspace, col(Workspace.id) == Employee.workspace_id)

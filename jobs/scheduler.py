@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from jobs import alerts, closing, digest, pulses, reminders, retention, sync
 from jobs.delivery import Sender
+from jobs.messages import Messages
 from settings.runtime import Settings
 from settings.slack import make_client
 from storage import outbox
@@ -45,9 +46,14 @@ def utc_now() -> dt.datetime:
 
 
 def build_scheduler(
-    settings: Settings, engine: Engine, *, stop: threading.Event | None = None
+    settings: Settings,
+    engine: Engine,
+    *,
+    messages: Messages,
+    stop: threading.Event | None = None,
 ) -> BlockingScheduler:
-    """`stop` set (by SIGTERM) makes the sender hand back unstarted claims and return."""
+    """`stop` set (by SIGTERM) makes the sender hand back unstarted claims and return;
+    `messages` renders what every job posts."""
     stop = stop or threading.Event()
     scheduler = BlockingScheduler(timezone=dt.UTC)
     client = make_client(settings)
@@ -55,7 +61,7 @@ def build_scheduler(
     worker = worker_id()
     with session_scope(engine) as s:
         outbox.reclaim_own(s, worker=worker, now=utc_now())
-    sender = Sender.from_settings(settings, engine, worker=worker)
+    sender = Sender.from_settings(settings, engine, worker=worker, messages=messages)
 
     def deliver() -> None:
         """Drain the outbox, then look again DELIVERY_PAUSE after finishing: a fixed delay,
@@ -98,7 +104,12 @@ def build_scheduler(
 
     def remind() -> None:
         sent = reminders.run(
-            engine, client, config=settings.config, secret=settings.secret(), now=utc_now()
+            engine,
+            client,
+            config=settings.config,
+            secret=settings.secret(),
+            now=utc_now(),
+            messages=messages,
         )
         if sent:
             log.info("sent %s reminders", sent)
@@ -118,7 +129,9 @@ def build_scheduler(
     def alert() -> None:
         if (ws := workspace_id()) is not None:
             config = settings.config
-            sent = alerts.run(engine, client, config=config, workspace_id=ws, now=utc_now())
+            sent = alerts.run(
+                engine, client, config=config, workspace_id=ws, now=utc_now(), messages=messages
+            )
             if sent:
                 log.info("sent %s red-flag alerts", sent)
 
@@ -130,6 +143,7 @@ def build_scheduler(
                 config=settings.config,
                 workspace_id=ws,
                 now=utc_now(),
+                messages=messages,
                 driver_labels={key: d.label for key, d in settings.bank.drivers.items()},
             )
 

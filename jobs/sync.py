@@ -84,6 +84,8 @@ def _directory(client: WebClient, *, team_id: str) -> dict[str, Member]:
 def _team_user_ids(client: WebClient, *, usergroup: str | None, channel: str | None) -> list[str]:
     if usergroup is not None:
         return list(client.usergroups_users_list(usergroup=usergroup)["users"])
+    if channel is None:
+        raise ValueError("a team needs a usergroup or a channel")  # the config ensures one
     ids: list[str] = []
     for page in client.conversations_members(channel=channel, limit=200):
         ids.extend(page["members"])

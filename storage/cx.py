@@ -49,11 +49,11 @@ def upsert_metrics(
     """
     table = CxMetric.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
+    values = insert(table)
+    stmt = values.on_conflict_do_update(
         index_elements=["team_id", "metric", "period_start"],
-        set_={name: stmt.excluded[name] for name in UPDATED},
-        where=or_(*(table.c[name].is_distinct_from(stmt.excluded[name]) for name in UPDATED)),
+        set_={name: values.excluded[name] for name in UPDATED},
+        where=or_(*(table.c[name].is_distinct_from(values.excluded[name]) for name in UPDATED)),
     ).returning(table.c.id)
     changed = 0
     for start in range(0, len(rows), BATCH):

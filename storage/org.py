@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Employee, Membership, Team, Workspace
 
@@ -66,7 +66,7 @@ def upsert_employees(
         e.slack_user_id: e
         for e in session.exec(
             select(Employee).where(
-                Employee.workspace_id == workspace_id, Employee.slack_user_id.in_(ids)
+                Employee.workspace_id == workspace_id, col(Employee.slack_user_id).in_(ids)
             )
         )
     }
@@ -83,7 +83,7 @@ def upsert_employees(
 
 def set_team_members(session: Session, *, team_id: int, employee_ids: Iterable[int]) -> None:
     """Replace the team's membership with exactly these people."""
-    session.exec(delete(Membership).where(Membership.team_id == team_id))
+    session.exec(delete(Membership).where(col(Membership.team_id) == team_id))
     session.add_all(Membership(team_id=team_id, employee_id=e) for e in set(employee_ids))
     session.flush()
 

@@ -11,12 +11,20 @@ from storage.models import Pulse, PulseQuestion, Question
 
 
 class QuestionLike(Protocol):
-    key: str
-    driver: str
-    kind: str
-    text: str
-    scale: tuple[str, ...]
-    builtin: bool
+    """What the table needs of a question (insights.questions.QuestionSpec has it)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def driver(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def scale(self) -> tuple[str, ...]: ...
+    @property
+    def builtin(self) -> bool: ...
 
 
 def sync_questions(session: Session, specs: Iterable[QuestionLike]) -> dict[str, Question]:
@@ -24,7 +32,9 @@ def sync_questions(session: Session, specs: Iterable[QuestionLike]) -> dict[str,
     rows = {q.key: q for q in session.exec(select(Question))}
     active: set[str] = set()
     for spec in specs:
-        row = rows.get(spec.key) or Question(key=spec.key, driver=spec.driver, kind=spec.kind)
+        row = rows.get(spec.key) or Question(
+            key=spec.key, driver=spec.driver, kind=spec.kind, text=spec.text
+        )
         row.driver, row.kind, row.text = spec.driver, spec.kind, spec.text
         row.scale, row.builtin, row.active = "|".join(spec.scale), spec.builtin, True
         session.add(row)

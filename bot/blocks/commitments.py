@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.blocks.text import escape, truncate
-from bot.blocks.text import md as _md
-from bot.blocks.text import plain as _plain
+from bot.blocks.text import escape, md, plain, truncate
 from figures.commitments import followup_words
 
 MIN_TEXT, MAX_TEXT = 5, 150
@@ -21,13 +19,13 @@ def commitment_modal(
         "type": "modal",
         "callback_id": ids.COMMIT_MODAL,
         "private_metadata": team_key,
-        "title": _plain("Make a commitment"),
-        "submit": _plain("Commit"),
-        "close": _plain("Cancel"),
+        "title": plain("Make a commitment"),
+        "submit": plain("Commit"),
+        "close": plain("Cancel"),
         "blocks": [
             {
                 "type": "section",
-                "text": _md(
+                "text": md(
                     f"*{escape(team_name, limit=300)}* will see this with their next pulse, "
                     "and the pulse after asks whether it made a difference."
                 ),
@@ -35,13 +33,13 @@ def commitment_modal(
             {
                 "type": "input",
                 "block_id": ids.COMMIT_DRIVER_BLOCK,
-                "label": _plain("Focus"),
+                "label": plain("Focus"),
                 "element": {
                     "type": "static_select",
                     "action_id": ids.COMMIT_DRIVER,
-                    "placeholder": _plain("Pick the driver you'll work on"),
+                    "placeholder": plain("Pick the driver you'll work on"),
                     "options": [
-                        {"text": _plain(label, limit=75), "value": key}
+                        {"text": plain(label, limit=75), "value": key}
                         for key, label in drivers[:100]
                     ],
                 },
@@ -49,12 +47,12 @@ def commitment_modal(
             {
                 "type": "input",
                 "block_id": ids.COMMIT_TEXT_BLOCK,
-                "label": _plain("What will you do?"),
+                "label": plain("What will you do?"),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.COMMIT_TEXT,
                     "max_length": MAX_TEXT,
-                    "placeholder": _plain("We protect Friday afternoons for training"),
+                    "placeholder": plain("We protect Friday afternoons for training"),
                 },
             },
         ],
@@ -64,12 +62,12 @@ def commitment_modal(
 def saved_view(*, team_name: str, text: str) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": _plain("Commitment saved"),
-        "close": _plain("Done"),
+        "title": plain("Commitment saved"),
+        "close": plain("Done"),
         "blocks": [
             {
                 "type": "section",
-                "text": _md(
+                "text": md(
                     f"*{escape(team_name, limit=300)}* will see “{escape(text, limit=2000)}” "
                     "with their next pulse. Thank you!"
                 ),
@@ -97,7 +95,7 @@ def report_section(
                 f"• “{escape(text, limit=300)}” ({escape(driver, limit=100)}, {made}) — {outcome}"
             )
         text = truncate("*Commitments*\n" + "\n".join(rows), 2900)
-        blocks.append({"type": "section", "text": _md(text)})
+        blocks.append({"type": "section", "text": md(text)})
     blocks.append(
         {
             "type": "actions",
@@ -106,7 +104,7 @@ def report_section(
                 {
                     "type": "button",
                     "action_id": ids.COMMIT_OPEN,
-                    "text": _plain("Make a commitment"),
+                    "text": plain("Make a commitment"),
                     "value": team_key,
                 }
             ],

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import ids
-from bot.blocks.text import escape, truncate
-from bot.blocks.text import md as _md
-from bot.blocks.text import plain as _plain
+from bot.blocks.text import escape, md, plain, truncate
 
 AGREEMENT = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
 
@@ -46,11 +44,11 @@ def pulse_message(
     """The DM for one pulse; `answers` are the recipient's own (question id -> value)."""
     done = sum(1 for q in questions if q.question_id in answers or q.question_id in written)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"Pulse check · {team_name}", limit=150)},
+        {"type": "header", "text": plain(f"Pulse check · {team_name}", limit=150)},
         {
             "type": "context",
             "elements": [
-                _md(
+                md(
                     f"Anonymous: your manager sees team results only, and only from "
                     f"{min_group_size}+ people. "
                     + ("This pulse has closed." if closed else f"Open until {closes_label}.")
@@ -63,9 +61,7 @@ def pulse_message(
         blocks.append(
             {
                 "type": "section",
-                "text": _md(
-                    f":handshake: *Your team's commitment since the last pulse:* {promise}"
-                ),
+                "text": md(f":handshake: *Your team's commitment since the last pulse:* {promise}"),
             }
         )
     for n, item in enumerate(questions, start=1):
@@ -77,7 +73,7 @@ def pulse_message(
         status = "All answered, thank you! You can change an answer until the pulse closes."
     else:
         status = f"{done} of {len(questions)} answered."
-    blocks.append({"type": "context", "elements": [_md(status)]})
+    blocks.append({"type": "context", "elements": [md(status)]})
     return {
         "text": f"Pulse check for {escape(team_name)}: {len(questions)} quick questions",
         "blocks": blocks,
@@ -98,21 +94,21 @@ def _question_blocks(
     section: dict[str, Any] = {
         "type": "section",
         "block_id": block_id,
-        "text": _md(f"*{n}. {escape(item.text, limit=2900)}*"),
+        "text": md(f"*{n}. {escape(item.text, limit=2900)}*"),
     }
     out = [section]
     if chosen is not None:
         out.append(
             {
                 "type": "context",
-                "elements": [_md(f":white_check_mark: Recorded: *{labels.get(chosen, chosen)}*")],
+                "elements": [md(f":white_check_mark: Recorded: *{labels.get(chosen, chosen)}*")],
             }
         )
     elif item.question_id in written:
         out.append(
             {
                 "type": "context",
-                "elements": [_md(":white_check_mark: Recorded your written answer.")],
+                "elements": [md(":white_check_mark: Recorded your written answer.")],
             }
         )
     if closed:
@@ -122,7 +118,7 @@ def _question_blocks(
         section["accessory"] = {
             "type": "button",
             "action_id": ids.TEXT_ANSWER,
-            "text": _plain(label),
+            "text": plain(label),
             "value": f"{pulse_id}:{item.question_id}",
         }
         return out
@@ -131,7 +127,7 @@ def _question_blocks(
         button: dict[str, Any] = {
             "type": "button",
             "action_id": f"{ids.ANSWER}:{value}",
-            "text": _plain(label, limit=75),
+            "text": plain(label, limit=75),
             "value": ids.answer_value(pulse_id, item.question_id, value),
         }
         if value == chosen:
@@ -147,12 +143,12 @@ def _comment_block(pulse_id: int, commented: bool, closed: bool) -> dict[str, An
         if commented
         else "Anything else on your mind? Comments reach your manager without your name."
     )
-    block: dict[str, Any] = {"type": "section", "block_id": "comment", "text": _md(text)}
+    block: dict[str, Any] = {"type": "section", "block_id": "comment", "text": md(text)}
     if not closed:
         block["accessory"] = {
             "type": "button",
             "action_id": ids.COMMENT,
-            "text": _plain("Edit comment" if commented else "Add an anonymous comment"),
+            "text": plain("Edit comment" if commented else "Add an anonymous comment"),
             "value": f"{pulse_id}:{ids.COMMENT_QUESTION}",
         }
     return block
@@ -172,7 +168,7 @@ def reminder_message(*, team_name: str, closes_label: str) -> dict[str, Any]:
         f"A gentle reminder: the {escape(team_name, limit=500)} pulse closes {closes_label}. "
         "It takes about 30 seconds, just above this message, and it's anonymous."
     )
-    return {"text": text, "blocks": [{"type": "section", "text": _md(text)}]}
+    return {"text": text, "blocks": [{"type": "section", "text": md(text)}]}
 
 
 def not_yours_notice() -> dict[str, Any]:
@@ -198,11 +194,11 @@ def closed_pulse_message(
         f"{n}. {escape(text, limit=500)}" for n, text in enumerate(questions, start=1)
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"Pulse check · {team_name}", limit=150)},
+        {"type": "header", "text": plain(f"Pulse check · {team_name}", limit=150)},
         {
             "type": "context",
             "elements": [
-                _md(
+                md(
                     f"This pulse closed {escape(closed_label)}.{turnout} Thank you for taking "
                     "part; the next pulse will come to you here."
                 )
@@ -210,6 +206,6 @@ def closed_pulse_message(
         },
     ]
     if asked:
-        blocks.append({"type": "section", "text": _md(truncate(asked, 3000))})
+        blocks.append({"type": "section", "text": md(truncate(asked, 3000))})
     name = escape(team_name, limit=150)
     return {"text": f"Pulse check for {name}: this pulse has closed", "blocks": blocks}

@@ -1,4 +1,4 @@
-"""`/pulse report` replies (ephemeral): a team's report, a department's, and plain replies.
+"""`/pulse report` replies (ephemeral): a team's report and a department's.
 
 Pure renderers over figures that already passed the k guard (figures.teams, the latest
 pulse's aggregate); long content is spread over several messages by bot.blocks.pages.
@@ -12,9 +12,7 @@ from typing import Any
 
 from bot.blocks import dashboard as dash
 from bot.blocks.pages import pack, paginate, sections
-from bot.blocks.text import escape, quoted, truncate
-from bot.blocks.text import md as _md
-from bot.blocks.text import plain as _plain
+from bot.blocks.text import escape, md, plain, quoted, truncate
 from figures.teams import TeamFigures
 
 MAX_COMMENTS = 10
@@ -64,7 +62,7 @@ def team_report(
     """A team's report as one or more ephemeral messages (the caller checked access)."""
     labels = driver_labels or {}
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"{team_name} · pulse report", limit=150)},
+        {"type": "header", "text": plain(f"{team_name} · pulse report", limit=150)},
         _context(_window(fig, k)),
         *_summary(fig, k),
     ]
@@ -101,7 +99,7 @@ def department_report(
     calm = [card for card in shown if not card[1].flags]
     silent = [n for n, f in teams if f.period is None]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(f"{name} · {len(teams)} teams", limit=150)},
+        {"type": "header", "text": plain(f"{name} · {len(teams)} teams", limit=150)},
         _context(_window(fig, k)),
         *_summary(fig, k),
         {"type": "divider"},
@@ -148,12 +146,12 @@ def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
     return [
         {
             "type": "section",
-            "text": _md(
+            "text": md(
                 f"{dash.headline(fig)}\nBy week, {fig.since:%d %b} – {fig.period:%d %b}: {trend}"
             ),
             "fields": [
-                _md(f"*Participation*\n{taking}"),
-                _md(f"*eNPS*\n{dash.enps(fig).removeprefix('eNPS ')}"),
+                md(f"*Participation*\n{taking}"),
+                md(f"*eNPS*\n{dash.enps(fig).removeprefix('eNPS ')}"),
             ],
         }
     ]
@@ -198,8 +196,8 @@ def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
         {
             "type": "section",
             "fields": [
-                _md(f"*Respondents*\n{pulse.respondents}"),
-                _md(f"*Participation*\n{pulse.participation:.0%}"),
+                md(f"*Respondents*\n{pulse.respondents}"),
+                md(f"*Participation*\n{pulse.participation:.0%}"),
             ],
         },
         _context(f"Latest pulse · {pulse.label}"),
@@ -237,26 +235,4 @@ def _bar(mean: float) -> str:
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(text)]}
-
-
-def message(text: str) -> dict[str, Any]:
-    """A plain ephemeral reply (refusals, withheld results, usage)."""
-    return {"response_type": "ephemeral", "text": text, "blocks": sections(text)}
-
-
-USAGE = (
-    "*Oxygen Pulse* · `/pulse` commands\n"
-    "• `/pulse report [team] [weeks]` — a team's engagement, trend, drivers, red flags, "
-    "comments and link to customer metrics over the last 1–52 weeks (default 12); "
-    "managers and HR. A team is its key, its name or their first letters (`support`, "
-    "`Customer Support`, `sup`); name none to pick from your teams. HR: `/pulse report all` "
-    "for the whole organisation\n"
-    "• `/pulse pause 2w` — no pulses for a while (days `d` or weeks `w`, up to 12 weeks)\n"
-    "• `/pulse resume` — end a pause early\n"
-    "• `/pulse optout` / `/pulse optin` — stop or restart pulses\n"
-    "• `/pulse my-data` — see, download or delete what is stored about you\n"
-    "• `/pulse help` — this list\n"
-    "• HR admins: `/pulse admin send TEAM`, `schedules`, `questions`, `retire KEY`, "
-    "`restore KEY` (`/pulse admin help`)"
-)
+    return {"type": "context", "elements": [md(text)]}

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import ids
-from bot.blocks.text import md as _md
-from bot.blocks.text import plain as _plain
+from bot.blocks.text import md, plain
 
 MAX_BUTTONS = 25  # what one actions block holds
 BUTTON_TEXT = 75  # Slack's limit for a button's label
@@ -26,17 +25,17 @@ def report_picker(*, teams: Sequence[tuple[str, str]], weeks: int) -> dict[str, 
         {
             "type": "button",
             "action_id": f"{ids.REPORT_PICK}:{key}",
-            "text": _plain(name, limit=BUTTON_TEXT),
+            "text": plain(name, limit=BUTTON_TEXT),
             "value": ids.report_value(key, weeks),
         }
         for key, name in teams[:MAX_BUTTONS]
     ]
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": _md(text)},
+        {"type": "section", "text": md(text)},
         {"type": "actions", "block_id": ids.REPORT_PICK, "elements": buttons},
     ]
     hint = "Or type `/pulse report &lt;team&gt; [weeks]`: a team's key, name or its first letters."
     if len(teams) > MAX_BUTTONS:
         hint = f"*{len(teams) - MAX_BUTTONS} more teams* have no button here. {hint}"
-    blocks.append({"type": "context", "elements": [_md(hint)]})
+    blocks.append({"type": "context", "elements": [md(hint)]})
     return {"response_type": "ephemeral", "text": text, "blocks": blocks}

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.blocks import report
+from bot.blocks.reply import message
 from bot.commitments import commitment_form, save_commitment
 from bot.context import Context
 from storage.db import session_scope
@@ -25,7 +25,7 @@ def register(app: App, ctx: Context) -> None:
             team_key=str(body["actions"][0].get("value", "")),
         )
         if form is None:
-            respond(**report.message("Only this team's managers and HR can make commitments."))
+            respond(**message("Only this team's managers and HR can make commitments."))
         else:
             client.views_open(trigger_id=body["trigger_id"], view=form)
 

@@ -31,7 +31,7 @@ def register(app: App, ctx: Context) -> None:
                 k=ctx.k,
             )
         if outcome.status == "invalid":
-            ack(response_action="errors", errors={ids.TEXT_BLOCK: outcome.error})
+            ack(response_action="errors", errors={ids.TEXT_BLOCK: outcome.error or ""})
             return
         ack()
         if outcome.message is not None and outcome.channel_id and outcome.message_ts:

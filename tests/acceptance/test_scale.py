@@ -1,7 +1,7 @@
 """Past one machine (issue 7): two web processes and three senders on one PostgreSQL.
 
 Real processes, as an operator scales them: two `python -m bot` on different ports answer
-signed clicks while three `python -m jobs.delivery` workers send a 5,000-person pulse at
+signed clicks while three `pulse worker --send-only` workers send a 5,000-person pulse at
 the workspace's rate ceiling. People answer as their DM arrives, alternately through
 either web process. Nobody gets two DMs or none, and every acknowledged answer is stored
 with the value clicked.

@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, select, update
 
 from bot.app import build_app
 from bot.context import Context
+from bot.messages import SlackMessages
 from jobs import sync
 from jobs.delivery import Sender
 from jobs.pulses import open_now
@@ -141,9 +142,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 team_key="support",
                 now=now,
             )
-        Sender(engine, make_client(settings_, retries=False), worker="f", k=5).drain(
-            pulse_id=opened.pulse_id, timeout=30
-        )
+        Sender(
+            engine, make_client(settings_, retries=False), worker="f", k=5, messages=SlackMessages()
+        ).drain(pulse_id=opened.pulse_id, timeout=30)
         app = build_app(
             Context(settings=settings_, engine=engine), client, process_before_response=True
         )

@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlmodel import select
 
+from bot.messages import SlackMessages
 from jobs.delivery import Sender
 from sandbox import company
 from settings.slack import make_client
@@ -33,7 +34,13 @@ def test_send_now_then_schedules_show_delivery_problems(world: World) -> None:
     reply = _text(world.command(HR, "admin send onboarding"))
     assert "Opened a pulse for *Onboarding*: 7 people" in reply
     settings = world.settings
-    Sender(world.engine, make_client(settings, retries=False), worker="t", k=5).drain(timeout=30)
+    Sender(
+        world.engine,
+        make_client(settings, retries=False),
+        worker="t",
+        k=5,
+        messages=SlackMessages(),
+    ).drain(timeout=30)
     schedules = _text(world.command(HR, "admin schedules"))
     assert "*Onboarding* — weekly on Tue at 10:00 local time" in schedules
     assert "Latest pulse not delivered to: 1 turned off DMs from apps" in schedules

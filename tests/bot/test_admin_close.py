@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
+from bot.messages import SlackMessages
 from jobs.delivery import Sender
 from sandbox import company
 from settings.slack import make_client
@@ -58,6 +59,7 @@ def test_hr_closes_a_pulse_early_and_every_dm_shows_it_closed(world: World) -> N
         make_client(settings, retries=False),
         worker="t",
         k=5,
+        messages=SlackMessages(),
         rate=200,
         clock=lambda: later,
     )

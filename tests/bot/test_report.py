@@ -101,11 +101,13 @@ def test_weeks_argument_and_usage(world: World) -> None:
     assert not world.errors
 
 
-def test_help_lists_every_subcommand(world: World) -> None:
-    usage = _text(world.command(SUPPORT[0], "help"))
+def test_help_lists_every_subcommand_to_hr(world: World) -> None:
+    usage = _text(world.command("U0HRLEAD", "help"))
     for sub in ("report [team] [weeks]", "pause", "resume", "optout", "optin", "my-data"):
         assert f"/pulse {sub}" in usage
-    assert "/pulse admin" in usage
+    assert "/pulse admin" in usage and "/pulse report all" in usage
+    mine = _text(world.command(SUPPORT[0], "help"))  # an employee: only their own commands
+    assert "/pulse my-data" in mine and "/pulse report" not in mine and "admin" not in mine
 
 
 def test_refused_politely_and_hr_sees_the_whole_org(world: World) -> None:

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, func
 from sqlmodel import col, select, update
 
+from bot.messages import SlackMessages
 from cli import demo_history
 from jobs import alerts
 from sandbox.server import SandboxServer
@@ -48,12 +49,24 @@ def test_a_new_flag_reaches_the_manager_and_hr_once_only_from_k_and_after_its_we
     ws = synced(engine, client, settings, history=True)
     large_k = settings.config.model_copy(update={"privacy": PrivacyConfig(min_group_size=50)})
     for config in (large_k, hr(settings.config, alerts=False)):  # below k, or turned off
-        assert alerts.run(engine, client, config=config, workspace_id=ws, now=MONDAY) == 0
+        assert (
+            alerts.run(
+                engine, client, config=config, workspace_id=ws, now=MONDAY, messages=SlackMessages()
+            )
+            == 0
+        )
     assert sandbox.workspace.messages() == []
     _support_week_open(engine, True)
 
     def run() -> int:
-        return alerts.run(engine, client, config=settings.config, workspace_id=ws, now=MONDAY)
+        return alerts.run(
+            engine,
+            client,
+            config=settings.config,
+            workspace_id=ws,
+            now=MONDAY,
+            messages=SlackMessages(),
+        )
 
     run()
     assert dms(sandbox, "U0MANAGER") == []  # the pulse is open: its figures may still move

@@ -10,6 +10,7 @@ import time
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.messages import SlackMessages
 from jobs import closing, pulses, sync
 from jobs.delivery import Sender
 from jobs.posting import METADATA_EVENT
@@ -73,7 +74,7 @@ def _sender(engine: Engine, settings: Settings, *, timeout: int = 5, **kw) -> Se
     """A sender; fast (200 calls a second) unless a test is about its pace."""
     kw.setdefault("rate", 200)
     client = make_client(settings, retries=False, timeout=timeout)
-    return Sender(engine, client, worker="w1", k=5, **kw)
+    return Sender(engine, client, worker="w1", k=5, messages=SlackMessages(), **kw)
 
 
 def _later() -> dt.datetime:

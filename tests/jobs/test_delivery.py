@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from bot.messages import SlackMessages
 from jobs import sync
 from jobs.delivery import Sender
 from jobs.posting import METADATA_EVENT
@@ -43,7 +44,12 @@ def _sender(
     engine: Engine, settings: Settings, *, worker: str = "w1", timeout: int = 5, **kw
 ) -> Sender:  # type: ignore[no-untyped-def]
     return Sender(
-        engine, make_client(settings, retries=False, timeout=timeout), worker=worker, k=5, **kw
+        engine,
+        make_client(settings, retries=False, timeout=timeout),
+        worker=worker,
+        k=5,
+        messages=SlackMessages(),
+        **kw,
     )
 
 

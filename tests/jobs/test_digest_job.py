@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from bot.messages import SlackMessages
 from cli import demo_history
 from figures.digest import build_digest, digest_window
 from figures.digest_charts import heatmap_frame
@@ -86,7 +87,9 @@ def test_posted_once_per_week_caught_up_after_downtime_never_for_a_missed_week(
     config = hr(settings.config, digest_time="09:00")
 
     def tick(now: dt.datetime) -> str:
-        return digest.run(engine, client, config=config, workspace_id=ws, now=now).status
+        return digest.run(
+            engine, client, messages=SlackMessages(), config=config, workspace_id=ws, now=now
+        ).status
 
     assert tick(at(0, 8.9)) == "not_due"
     assert [tick(at(0, 9)), tick(at(0, 9.2)), tick(at(3))] == ["posted", *["already_sent"] * 2]
@@ -108,10 +111,24 @@ def test_a_failed_post_is_retried_at_the_next_tick(
     ws = synced(engine, client, settings)
     sandbox.inject_fault("chat.postMessage", "error:internal_error", times=1)
     with pytest.raises(SlackApiError):
-        digest.run(engine, client, config=settings.config, workspace_id=ws, now=at(0, 10))
+        digest.run(
+            engine,
+            client,
+            messages=SlackMessages(),
+            config=settings.config,
+            workspace_id=ws,
+            now=at(0, 10),
+        )
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(SentDigest)).one() == 0
-    assert digest.run(engine, client, config=settings.config, workspace_id=ws, now=at(0, 11)).ts
+    assert digest.run(
+        engine,
+        client,
+        messages=SlackMessages(),
+        config=settings.config,
+        workspace_id=ws,
+        now=at(0, 11),
+    ).ts
     assert len(sandbox.workspace.messages("C0PEOPLE")) == 1
 
 
@@ -125,7 +142,13 @@ def test_a_real_history_posts_charts_with_files_v2_and_hides_groups_below_k(
     ws = synced(engine, client, settings, history=True)
     labels = {key: d.label for key, d in settings.bank.drivers.items()}
     run = digest.run(
-        engine, client, config=settings.config, workspace_id=ws, now=at(0, 9), driver_labels=labels
+        engine,
+        client,
+        messages=SlackMessages(),
+        config=settings.config,
+        workspace_id=ws,
+        now=at(0, 9),
+        driver_labels=labels,
     )
     assert run.status == "posted" and run.week == MONDAY.date() and len(run.files) == 2
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bench.fanout import seed_database, seed_sandbox, tally
+from bot.messages import SlackMessages
 from jobs.delivery import Sender
 from jobs.pacing import Pacer
 from sandbox.ratelimit import RateLimiter
@@ -104,7 +105,9 @@ def test_pacing_runs_near_the_ceiling_without_429s(
     pulse_id = seed_database(engine, users)
     sandbox.set_rate_limit("chat.postMessage", 40)
     client = make_client(settings, retries=False, timeout=5)
-    sender = Sender(engine, client, worker="w1", k=5, rate=40, concurrency=8)
+    sender = Sender(
+        engine, client, worker="w1", k=5, messages=SlackMessages(), rate=40, concurrency=8
+    )
     stats = sender.drain(pulse_id=pulse_id, timeout=30)
     assert stats.sent == 120 and tally(sandbox.workspace, users, pulse_id) == (0, 0)
     calls = sandbox.workspace.calls("chat.postMessage")
@@ -120,7 +123,13 @@ def test_a_429_pauses_every_sender_thread_for_retry_after(
     pulse_id = seed_database(engine, users)
     sandbox.set_rate_limit("chat.postMessage", 4)  # far below what the sender was told
     sender = Sender(
-        engine, make_client(settings, retries=False), worker="w1", k=5, rate=50, concurrency=4
+        engine,
+        make_client(settings, retries=False),
+        worker="w1",
+        k=5,
+        messages=SlackMessages(),
+        rate=50,
+        concurrency=4,
     )
     assert sender.drain(pulse_id=pulse_id, timeout=30).sent == 12
     assert tally(sandbox.workspace, users, pulse_id) == (0, 0)

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.messages import SlackMessages
 from jobs import closing, reminders, sync
 from jobs.delivery import Sender
 from jobs.pulses import open_now
@@ -36,7 +37,9 @@ def _delivered_pulse(engine: Engine, client, settings: Settings, now: dt.datetim
             team_key="onboarding",
             now=now,
         )
-    sender = Sender(engine, make_client(settings, retries=False), worker="t", k=5)
+    sender = Sender(
+        engine, make_client(settings, retries=False), worker="t", k=5, messages=SlackMessages()
+    )
     sender.drain(pulse_id=opened.pulse_id, timeout=30)
     return opened.pulse_id
 
@@ -61,13 +64,35 @@ def test_reminder_goes_once_and_only_to_people_who_have_not_answered(
             who = Respondent(secret, workspace="T0SANDBOX", user_id=user, pulse_id=pulse_id)
             hold_answer(s, respondent=who, question_id=qid, value=4)
     early = now + dt.timedelta(hours=12)  # open_hours 72, reminder 24 h before close
-    assert reminders.run(engine, client, config=settings.config, secret=secret, now=early) == 0
+    assert (
+        reminders.run(
+            engine,
+            client,
+            config=settings.config,
+            secret=secret,
+            now=early,
+            messages=SlackMessages(),
+        )
+        == 0
+    )
     due = now + dt.timedelta(hours=49)
-    sent = reminders.run(engine, client, config=settings.config, secret=secret, now=due)
+    sent = reminders.run(
+        engine, client, config=settings.config, secret=secret, now=due, messages=SlackMessages()
+    )
     assert sent == len(ONBOARDING) - 3
     assert _reminded(sandbox) == set(ONBOARDING[3:])
     again = due + dt.timedelta(hours=1)
-    assert reminders.run(engine, client, config=settings.config, secret=secret, now=again) == 0
+    assert (
+        reminders.run(
+            engine,
+            client,
+            config=settings.config,
+            secret=secret,
+            now=again,
+            messages=SlackMessages(),
+        )
+        == 0
+    )
     assert "closes" in sandbox.workspace.dm_messages(ONBOARDING[4])[-1]["text"]
 
 

@@ -11,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
+from cli.main import main
 from jobs import sync
 from jobs.pulses import open_now
 from sandbox import company
@@ -84,7 +86,10 @@ def test_sigterm_hands_back_claims_and_a_restart_finishes_once(
     # The worker's planner also opened today's scheduled pulses, due at local times later
     # on: a restarted sender finishes this pulse now and waits for those.
     restarted = subprocess.Popen(
-        [sys.executable, "-m", "jobs.delivery", "--worker", "worker-a"], env={**os.environ, **env}
+        [sys.executable, "-m", "cli.main", "worker", "--send-only", "--worker", "worker-a"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -95,5 +100,12 @@ def test_sigterm_hands_back_claims_and_a_restart_finishes_once(
         assert [dms(u) for u in SUPPORT] == [1] * len(SUPPORT)
     finally:
         restarted.send_signal(signal.SIGTERM)
-        assert restarted.wait(timeout=15) == 0
+        out, _ = restarted.communicate(timeout=15)
         engine.dispose()
+    assert restarted.returncode == 0
+    assert out.startswith("worker-a: {'sent': ")  # its stats, once stopped
+
+
+def test_sender_flags_go_with_send_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["worker", "--until-idle"]) == 2
+    assert "go with --send-only" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Real `python -m jobs.delivery` processes: kill -9 mid fan-out, and three workers at once."""
+"""Real `pulse worker --send-only` processes: kill -9 mid fan-out, and three workers at once."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ Revises:
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -21,11 +21,11 @@ def upgrade() -> None:
     op.create_table(
         "question",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-        sa.Column("driver", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("scale", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+        sa.Column("key", AutoString(length=80), nullable=False),
+        sa.Column("driver", AutoString(length=40), nullable=False),
+        sa.Column("kind", AutoString(length=10), nullable=False),
+        sa.Column("text", AutoString(length=200), nullable=False),
+        sa.Column("scale", AutoString(length=400), nullable=False),
         sa.Column("builtin", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("retired", sa.Boolean(), nullable=False),
@@ -34,15 +34,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "scheduler_state",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("key", AutoString(length=64), nullable=False),
         sa.Column("last_run_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
         "workspace",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slack_team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("slack_team_id", AutoString(length=32), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("slack_team_id"),
     )
@@ -50,9 +50,9 @@ def upgrade() -> None:
         "employee",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
-        sa.Column("slack_user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("tz", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("slack_user_id", AutoString(length=32), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("tz", AutoString(length=64), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("opted_out", sa.Boolean(), nullable=False),
         sa.Column("paused_until", sa.Date(), nullable=True),
@@ -85,11 +85,11 @@ def upgrade() -> None:
         "team",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("key", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=80), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
-        sa.Column("usergroup", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("usergroup", AutoString(length=32), nullable=True),
+        sa.Column("channel", AutoString(length=32), nullable=True),
         sa.Column("synced_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["parent_id"],
@@ -110,11 +110,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
-        sa.Column("metric", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("metric", AutoString(length=40), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
         sa.Column("raw_value", sa.Float(), nullable=False),
-        sa.Column("scale", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("scale", AutoString(length=20), nullable=False),
         sa.Column("sample_size", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["team_id"],
@@ -184,8 +184,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("driver", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("kind", AutoString(length=40), nullable=False),
+        sa.Column("driver", AutoString(length=40), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["team_id"],
@@ -196,10 +196,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "comment",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("id", AutoString(length=16), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=True),
-        sa.Column("respondent", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("respondent", AutoString(length=64), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["pulse_id"],
@@ -220,9 +220,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
-        sa.Column("driver", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("driver", AutoString(length=40), nullable=False),
+        sa.Column("text", AutoString(length=300), nullable=False),
+        sa.Column("created_by", AutoString(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("announced_pulse_id", sa.Integer(), nullable=True),
         sa.Column("followup_pulse_id", sa.Integer(), nullable=True),
@@ -260,15 +260,15 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("employee_id", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+        sa.Column("status", AutoString(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
-        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("claimed_by", AutoString(length=64), nullable=True),
         sa.Column("claimed_at", sa.DateTime(), nullable=True),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("message_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("channel_id", AutoString(length=32), nullable=True),
+        sa.Column("message_ts", AutoString(length=32), nullable=True),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
-        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("error", AutoString(length=200), nullable=True),
         sa.Column("reminder_checked_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["employee_id"],
@@ -303,10 +303,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "response",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("id", AutoString(length=16), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
-        sa.Column("respondent", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("respondent", AutoString(length=64), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["pulse_id"],

@@ -7,8 +7,8 @@ Revises: 0001
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -21,13 +21,13 @@ def upgrade() -> None:
         "closed_dm",
         sa.Column("delivery_id", sa.Integer(), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+        sa.Column("status", AutoString(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
-        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("claimed_by", AutoString(length=64), nullable=True),
         sa.Column("claimed_at", sa.DateTime(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=True),
-        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("error", AutoString(length=200), nullable=True),
         sa.ForeignKeyConstraint(["delivery_id"], ["delivery.id"]),
         sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"]),
         sa.PrimaryKeyConstraint("delivery_id"),

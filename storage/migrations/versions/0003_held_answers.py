@@ -30,8 +30,8 @@ import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 from storage.pseudonym import comment_key, respondent_key
 
@@ -52,9 +52,9 @@ _comment = sa.table(
 def upgrade() -> None:
     op.create_table(
         "held",
-        sa.Column("slot", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("slot", AutoString(length=64), nullable=False),
         sa.Column("pulse_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("kind", AutoString(length=8), nullable=False),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"]),
         sa.PrimaryKeyConstraint("slot"),

@@ -1,0 +1,30 @@
+"""`/pulse my-data`: what Oxygen Pulse stores about this person, to download or delete."""
+
+from __future__ import annotations
+
+from bot import mydata
+from bot.blocks.mydata import my_data
+from bot.blocks.reply import message
+from bot.commands.registry import Audience, Call, Command, Help, Replies
+from storage.db import session_scope
+
+NOTHING = "Oxygen Pulse stores nothing about you."
+
+
+def handle(call: Call) -> Replies:
+    with session_scope(call.ctx.engine) as session:
+        record = mydata.collect(
+            session,
+            secret=call.ctx.settings.secret(),
+            slack_team_id=call.slack_team_id,
+            user_id=call.user_id,
+        )
+        return [message(NOTHING) if record is None else my_data(record)]
+
+
+COMMAND = Command(
+    names=("my-data", "mydata"),
+    who=Audience.EMPLOYEE,
+    help=(Help("`/pulse my-data` — see, download or delete what is stored about you"),),
+    handle=handle,
+)
