@@ -63,6 +63,9 @@ def org_view(
         ],
         ignore_index=True,
     )
+    for column in ("change_prev_within_noise", "change_baseline_within_noise"):
+        if column in teams:  # hidden rows have no change: never beyond noise
+            teams[column] = teams[column].astype("boolean").fillna(True).astype(bool)
     flags = team_flags(fig, shown, fig.shown_drivers, own, since, period=latest)
     ordered = [flag for team in sorted(flags) for flag in flags[team]]
     return OrgView(latest, fig.k, org, teams, ordered, pooled, measured)
