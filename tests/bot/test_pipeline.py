@@ -48,7 +48,8 @@ def test_a_new_engagement_driver_in_the_bank_is_scored() -> None:
     shipped = resources.files("insights").joinpath("question_bank.toml").read_text("utf-8")
     extra = (
         '\n[drivers.pride]\nlabel = "Pride"\nengagement = true\ndescription = "Proud of it."\n'
-        '\n[[questions]]\nkey = "pride.proud"\ndriver = "pride"\ntext = "I am proud of the service we give."\n'
+        '\n[[questions]]\nkey = "pride.proud"\ndriver = "pride"\n'
+        'text = "I am proud of the service we give."\n'
     )
     bank = parse_bank(shipped + extra)
     drivers = engagement_drivers(bank)
