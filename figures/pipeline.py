@@ -23,7 +23,7 @@ first one shown, a link a year of weeks).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -224,9 +224,3 @@ def _answered(part: pd.DataFrame, tree: Tree) -> dict[tuple[str, pd.Timestamp], 
         for node in tree.lineage.get(team, ()):
             found.setdefault((node, period), set()).add(team)
     return {key: frozenset(teams) for key, teams in found.items()}
-
-
-def nodes(fig: Figures, teams: Iterable[str]) -> pd.DataFrame:
-    """The shown score rows of ``teams`` from the window's first trend week on."""
-    rows = fig.shown_scores
-    return rows[rows["team"].isin(list(teams)) & (rows["period"] >= fig.window.first())]
