@@ -19,7 +19,6 @@ import pandas as pd
 from figures.charts import Panel, heatmap_chart, link_chart
 from figures.links import ALPHA, LAGS, MetricLink
 from figures.pipeline import Figures
-from insights.scores import ORG
 from settings.config import AppConfig
 
 if TYPE_CHECKING:
@@ -174,8 +173,8 @@ def heatmap_frame(
     if org.period is None:
         return pd.DataFrame()
     start = org.period - pd.Timedelta(weeks=HEATMAP_WEEKS - 1)
-    weeks = [p for (node, p) in fig.answered if node == ORG and start <= p <= org.period]
-    answered = sorted({t for p in weeks for t in fig.answered[(ORG, p)]})
+    weeks = [teams for p, teams in fig.answered.by_week.items() if start <= p <= org.period]
+    answered = sorted(set().union(*weeks))
     ds = fig.drivers
     ds = ds[ds["driver"].isin(list(fig.engagement)) & ds["period"].between(start, org.period)]
     by, rows = "team", set(answered)

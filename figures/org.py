@@ -45,7 +45,7 @@ def org_view(
     since, first = pd.Timestamp(fig.window.since), fig.window.first()
     scores = fig.scores[fig.scores["period"] >= first]
     shown = scores[scores["shown"]]
-    measured = {period: teams for (node, period), teams in fig.answered.items() if node == ORG}
+    measured = fig.answered.by_week
     org = like_for_like(trend(shown[shown["team"] == ORG]), fig.answered)
     org = org[org["period"] >= since].reset_index(drop=True)
     latest = org["period"].max() if len(org) else None

@@ -38,7 +38,7 @@ from storage.cx import cx_frame
 from storage.left_out import small_pulses
 
 EXTRA_WEEKS = 4  # history before a window: the previous week and the 4-week baseline
-Answered = Mapping[tuple[str, pd.Timestamp], frozenset[str]]
+NONE: frozenset[str] = frozenset()
 
 
 def monday(day: dt.date) -> dt.date:
@@ -72,6 +72,34 @@ class Window:
     def first(self, extra: int = EXTRA_WEEKS) -> pd.Timestamp:
         """The first week a figure of the shown weeks may rest on (``extra`` weeks before)."""
         return pd.Timestamp(self.since - dt.timedelta(weeks=extra))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """(node, week) -> the stored teams whose counted pulse makes up that node's week.
+
+    Looked up, not tabulated: a request asks about a few nodes, the org has thousands of
+    node-weeks."""
+
+    by_week: Mapping[pd.Timestamp, frozenset[str]]  # week -> every team with a counted pulse
+    below: Mapping[str, frozenset[str]]  # node -> the stored teams it rolls up (itself too)
+
+    @classmethod
+    def of(cls, part: pd.DataFrame, tree: Tree) -> Answered:
+        below: dict[str, set[str]] = {}
+        for team, chain in tree.lineage.items():
+            for node in chain:
+                below.setdefault(node, set()).add(team)
+        by_week = {
+            period: frozenset(teams)
+            for period, teams in part.groupby("period", sort=False)["team"]
+            if len(teams)
+        }
+        return cls(by_week, {node: frozenset(teams) for node, teams in below.items()})
+
+    def get(self, node: str, period: pd.Timestamp) -> frozenset[str]:
+        teams = self.by_week.get(period, NONE)
+        return teams & self.below.get(node, NONE) if teams else NONE
 
 
 @dataclass(frozen=True)
@@ -118,7 +146,7 @@ class Figures:
     engagement: tuple[str, ...]  # the bank's engagement drivers
     scores: pd.DataFrame
     drivers: pd.DataFrame
-    answered: Answered  # (node, week) -> the stored teams whose pulse makes up that week
+    answered: Answered
     cx: pd.DataFrame
     left_out: Mapping[str, int]  # node -> pulses in the shown weeks closed below k
     small: pd.DataFrame  # storage.left_out.small_pulses rows (stored teams), shown weeks
@@ -137,7 +165,7 @@ class Figures:
 
     def own(self, node: str, period: pd.Timestamp) -> bool:
         """Whether the node's own members (not only teams below it) answered that week."""
-        return node in self.answered.get((node, period), ())
+        return node in self.answered.get(node, period)
 
 
 def bank_engagement() -> tuple[str, ...]:
@@ -168,7 +196,7 @@ def guarded(
     raw_agg, raw_part, small = (_dated(f) for f in (sums.agg, sums.part, sums.small))
     tree = Tree.of(config, sorted({*raw_agg["team"], *raw_part["team"], *small["team"]}))
     left = rolled(small, tree, [], ["pulses"]).set_index("team")["pulses"]
-    answered = _answered(raw_part, tree)
+    answered = Answered.of(raw_part, tree)
     part = rolled(raw_part, tree, ["period"], ["invited", "respondents"])
     agg = rolled(raw_agg, tree, ["period", "driver"], SUMMED)
     scores = team_period_scores(agg, part, engagement_drivers=drivers)
@@ -215,12 +243,3 @@ def rolled(frame: pd.DataFrame, tree: Tree, by: list[str], sums: list[str]) -> p
     if exploded.empty:
         return frame.iloc[:0][["team", *by, *sums]]
     return exploded.groupby(["team", *by], as_index=False)[sums].sum()
-
-
-def _answered(part: pd.DataFrame, tree: Tree) -> dict[tuple[str, pd.Timestamp], frozenset[str]]:
-    """(node, week) -> the teams whose counted pulse makes up that node's week."""
-    found: dict[tuple[str, pd.Timestamp], set[str]] = {}
-    for team, period in zip(part["team"], part["period"], strict=True):
-        for node in tree.lineage.get(team, ()):
-            found.setdefault((node, period), set()).add(team)
-    return {key: frozenset(teams) for key, teams in found.items()}

@@ -76,8 +76,10 @@ def team_figures(fig: Figures, teams: Sequence[str]) -> dict[str, TeamFigures]:
         return empty
     ds = fig.shown_drivers
     ds = ds[ds["period"] >= first]
-    trended = like_for_like(trend(scores[scores["team"].isin(list(teams))]), fig.answered)
     flags = team_flags(fig, scores, ds, teams, since)
+    scores = scores[scores["team"].isin(list(teams))]
+    ds = ds[ds["team"].isin(list(teams))]
+    trended = like_for_like(trend(scores), fig.answered)
     by_team = {t: rows for t, rows in scores[scores["period"] >= since].groupby("team")}
     trends = {t: rows for t, rows in trended[trended["period"] >= since].groupby("team")}
     latest = {t: rows for t, rows in _latest_drivers(ds, since).groupby("team")}
@@ -147,7 +149,7 @@ def like_for_like(trended: pd.DataFrame, answered: Answered) -> pd.DataFrame:
     if trended.empty:
         return trended
     same = [
-        pd.isna(prev) or answered.get((team, period)) == answered.get((team, prev))
+        pd.isna(prev) or answered.get(team, period) == answered.get(team, prev)
         for team, period, prev in zip(
             trended["team"], trended["period"], trended["prev_period"], strict=True
         )
