@@ -2,7 +2,7 @@
 
     python -m bench.digest_bench --database sqlite:///pulse-bench.db
 
-Times what the worker does before posting: `figures.digest.build_digest` (org_insights, teams
+Times what the worker does before posting: `figures.digest.build_digest` (the org view, teams
 at risk, wins, EX↔CX, commitments, and both chart PNGs) plus rendering and validating every
 Block Kit message, in a read-only transaction like the job's. One warm-up run first (imports,
 font cache), then the median of ``--runs``. Target: under 3 s for 10,000 employees.

@@ -3,8 +3,9 @@
     python -m bench.insights_bench --database sqlite:///pulse-bench.db
     python -m bench.insights_bench --database postgresql://postgres@127.0.0.1/pulse_bench
 
-Times `team_insights` for random teams (p50/p95; one warm-up call first, as a running web
-process has its imports and connection pool ready) and `org_insights`, the digest's
+Times a team's figures and links from the one pipeline (figures.pipeline, a year of weeks loaded
+for the link; p50/p95; one warm-up call first, as a running web process has its imports and
+connection pool ready) and the org's view (figures.org.org_view), the digest's
 computation (median of the runs), each in its own transaction like a request, and reports
 the process's peak RSS. Targets: team p95 < 200 ms, org < 3 s, RSS < 500 MB.
 """
@@ -22,7 +23,11 @@ import time
 from sqlmodel import col, func, select
 
 from bench.org_model import WORKSPACE, config_for
-from figures.analytics import org_insights, team_insights
+from figures.digest import digest_window
+from figures.links import LINK_WEEKS, team_links
+from figures.org import org_view
+from figures.pipeline import Window, figures
+from figures.teams import team_figures
 from settings.runtime import normalise_database_url
 from storage.db import make_engine, session_scope
 from storage.models import Pulse, Team, Workspace
@@ -49,13 +54,18 @@ def run(url: str, *, teams: int, runs: int, seed: int) -> dict[str, float]:
     def team(key: str) -> float:
         started = time.perf_counter()
         with session_scope(engine) as s:
-            team_insights(s, config=config, workspace_id=ws, team_key=key, now=now)
+            window = Window.ending(now.date(), weeks=12, history=LINK_WEEKS)
+            fig = figures(s, config=config, workspace_id=ws, window=window, closed_by=now)
+            team_figures(fig, [key])
+            team_links(fig, key, ["csat"])
         return (time.perf_counter() - started) * 1000
 
     def org() -> float:
         started = time.perf_counter()
         with session_scope(engine) as s:
-            org_insights(s, config=config, workspace_id=ws, now=now)
+            window = digest_window(now, config, 12)
+            fig = figures(s, config=config, workspace_id=ws, window=window, closed_by=now)
+            org_view(fig, config=config)
         return time.perf_counter() - started
 
     team(chosen[0])  # warm-up

@@ -21,7 +21,7 @@ from bot.blocks.home import PastPulse, home_view
 from bot.blocks.pulse import QuestionItem, options
 from bot.blocks.validate import MAX_VIEW_BLOCKS
 from figures.charts import trend_chart
-from figures.teams import team_figures
+from figures.teams import load_team_figures
 from jobs.calendar import local_label
 from settings.config import AppConfig
 from storage.comments import delete_written, written_by
@@ -141,7 +141,7 @@ def _dashboard(
     """One section per team the person may see (teams with a red flag first when they do
     not all fit in ``room`` blocks), and one chart of their engagement."""
     keys = viewable_teams(config, user_id)
-    figs = team_figures(
+    figs = load_team_figures(
         session,
         config=config,
         workspace_id=workspace_id,

@@ -1,8 +1,8 @@
 """`/pulse report [team] [weeks]`: authorise, gather guarded figures, render one or more replies.
 
-Weekly figures come from figures.teams (only pulses and questions with k+ answers, and the
-team-tree differencing guard); the EX↔CX link sentence from figures.analytics.team_insights;
-the latest pulse's question means and comments are shown only from k+ respondents.
+Every weekly figure, the EX↔CX link and the perception gap come from one load of the figures
+pipeline (figures.pipeline: pulses and questions with k+ answers, one privacy rule over the
+team tree); the latest pulse's question means and comments are shown only from k+ respondents.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pandas as pd
 from sqlmodel import Session
 
 from bot import ids
@@ -29,17 +28,16 @@ from bot.report_args import (
     read_report_args,
     unknown_team,
 )
-from figures.analytics import team_insights
 from figures.commitments import followup_outcome
-from figures.teams import TeamFigures, team_figures
-from insights.perception import perception_gap
+from figures.links import LINK_WEEKS, MetricLink, team_links
+from figures.pipeline import EXTRA_WEEKS, Window, figures
+from figures.teams import load_team_figures, team_figures
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
 from jobs.calendar import local_label
 from settings.config import AppConfig
 from storage import commitments
 from storage.comments import pulse_comments
-from storage.cx import cx_frame
 from storage.models import Pulse
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
@@ -184,9 +182,10 @@ def _team(
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
         return [message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
-    fig = team_figures(
-        session, config=config, workspace_id=workspace_id, teams=[key], weeks=weeks, now=now
-    )[key]
+    history = max(weeks + EXTRA_WEEKS, LINK_WEEKS if team_cfg.cx_metrics else 0)
+    window = Window.ending(now.date(), weeks=weeks, history=history)
+    figs = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
+    fig = team_figures(figs, [key])[key]
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
         head = f"*{escape(team_cfg.name, limit=300)}* · latest pulse, {latest.label}"
@@ -197,7 +196,7 @@ def _team(
         fig=fig,
         k=k,
         pulse=latest,
-        links=_links(session, config=config, workspace_id=workspace_id, fig=fig, now=now),
+        links=_links(team_links(figs, key, team_cfg.cx_metrics)),
         driver_labels=labels,
         extra=commitment_blocks.report_section(
             [
@@ -250,33 +249,13 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
     )
 
 
-def _links(
-    session: Session, *, config: AppConfig, workspace_id: int, fig: TeamFigures, now: dt.datetime
-) -> list[report.LinkLine]:
-    """Per linked CX metric: analytics' link sentence (weeks of k+ only) and the perception
-    gap, recomputed here from the guarded perception scores of the report window."""
-    team = config.team(fig.team)
-    if team is None or not team.cx_metrics:
-        return []
-    insights = team_insights(
-        session,
-        config=config,
-        workspace_id=workspace_id,
-        team_key=fig.team,
-        weeks=fig.weeks,
-        now=now,
-    )
-    perceived = pd.DataFrame(list(fig.perceived), columns=["period", "score", "n"])
-    perceived = perceived.assign(team=fig.team, period=pd.to_datetime(perceived["period"]))
-    cx = cx_frame(
-        session, workspace_id=workspace_id, start=fig.since, end=now.date(), team_key=fig.team
-    )
+def _links(links: list[MetricLink]) -> list[report.LinkLine]:
+    """Per linked CX metric: its link sentence and the latest perception gap of the window."""
     out = []
-    for link in insights.links:
-        gap = perception_gap(perceived, cx[cx["metric"] == link.metric])
+    for link in links:
         said = None
-        if len(gap):
-            last = gap.iloc[-1]
+        if len(link.perception_gap):
+            last = link.perception_gap.iloc[-1]
             sentence = str(last["sentence"])
             said = f"Perception gap, week of {last['period']:%d %b}: {sentence[:1].lower()}"
             said += f"{sentence[1:]}."
@@ -297,7 +276,7 @@ def _department(
 ) -> Messages:
     """A department's (or, for HR, the whole org's) own figures and every team below it."""
     k = config.privacy.min_group_size
-    figs = team_figures(
+    figs = load_team_figures(
         session,
         config=config,
         workspace_id=workspace_id,

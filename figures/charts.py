@@ -75,6 +75,7 @@ class Panel:
     note: str = ""  # "no reliable link yet"
 
 
+# matplotlib ships no types for its canvas, date and locator helpers: ignored below.
 def _png(fig: Figure) -> bytes:
     """Render at a fixed pixel size (figsize × DPI) with no metadata, so output is stable.
 
@@ -82,8 +83,8 @@ def _png(fig: Figure) -> bytes:
     """
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(DPI)
-    canvas.draw()
-    image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+    canvas.draw()  # type: ignore[no-untyped-call]
+    image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")  # type: ignore[no-untyped-call]
     buf = io.BytesIO()
     image.quantize(256, dither=Image.Dither.NONE).save(buf, format="PNG", optimize=True)
     return buf.getvalue()
@@ -92,7 +93,7 @@ def _png(fig: Figure) -> bytes:
 def _xy(points: Sequence[tuple[date, float | None]]) -> tuple[list[float], list[float]]:
     pts = sorted(points)
     ys = [float("nan") if v is None else float(v) for _, v in pts]
-    return [float(date2num(d)) for d, _ in pts], ys
+    return [float(date2num(d)) for d, _ in pts], ys  # type: ignore[no-untyped-call]
 
 
 def fitted_range(*series: Sequence[float], span: float = 12.0) -> tuple[float, float]:
@@ -110,11 +111,11 @@ def fitted_range(*series: Sequence[float], span: float = 12.0) -> tuple[float, f
 def _axes(ax: Axes, *, months: bool = False) -> None:
     """Few date ticks (months only on a small panel), whole-number scores, light grid."""
     if months:
-        ax.xaxis.set_major_locator(MonthLocator())
-        ax.xaxis.set_major_formatter(DateFormatter("%b"))
+        ax.xaxis.set_major_locator(MonthLocator())  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(DateFormatter("%b"))  # type: ignore[no-untyped-call]
     else:
-        ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=5))
-        ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))
+        ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=5))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))  # type: ignore[no-untyped-call]
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.grid(True, axis="y", alpha=0.3)
 

@@ -1,30 +1,29 @@
-"""The weekly HR digest as plain data, every figure already through the k guard.
+"""The weekly HR digest as plain data, every figure from the one pipeline (figures.pipeline).
 
 It reports the last completed week (Monday–Sunday before ``now``), so answers still coming
-in this week never move it. A team is named only when it is in ``shown_groups``: at least k
-respondents that week and not isolatable by subtracting shown figures (visible_groups over
+in this week never move it. A team is named only when the one privacy rule shows its week:
+at least k respondents and not isolatable by subtracting shown figures (visible_groups over
 org → departments → teams). Renderers (bot/blocks/digest.py) only format what is here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlmodel import Session
 
-from figures.analytics import OrgInsights, org_insights
 from figures.commitments import CommitmentLine, commitment_lines
-from figures.digest_charts import Chart, charts
-from figures.guard import shown_groups
+from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
+from figures.links import ORG_LINK_WEEKS
+from figures.org import OrgView, org_view
+from figures.pipeline import EXTRA_WEEKS, Window, figures
 from insights.alerts import RedFlag
 from insights.privacy import visible
-from insights.scores import ORG
 from settings.config import AppConfig
-from storage.left_out import small_pulses
 
 MAX_WINS = 5  # improvements worth celebrating, biggest first
 MAX_GAPS = 3  # perception gaps per metric, widest first
@@ -77,14 +76,22 @@ def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:
     return dt.datetime.combine(sunday, dt.time(12), dt.UTC)
 
 
-def safe_flags(org: OrgInsights, config: AppConfig) -> list[RedFlag]:
+def safe_flags(org: OrgView) -> list[RedFlag]:
     """Flags from at least k respondents about teams that may be named."""
-    shown = shown_groups(org.teams, config, org.k)
+    shown = org.shown
     return [
         f
         for f in org.flags
         if f.team in shown and f.respondents is not None and visible(f.respondents, org.k)
     ]
+
+
+def digest_window(now: dt.datetime, config: AppConfig, weeks: int) -> Window:
+    """The digest's weeks: ``weeks`` up to the last completed one, with the pooled links' half
+    year, the heatmap's weeks and the CX a chart shows after engagement."""
+    when = report_now(now, config.hr.digest_timezone)
+    history = max(weeks + EXTRA_WEEKS, ORG_LINK_WEEKS, HEATMAP_WEEKS)
+    return Window.ending(when.date(), weeks=weeks, history=history, cx_after=MAX_LAG_WEEKS)
 
 
 def build_digest(
@@ -96,35 +103,33 @@ def build_digest(
     weeks: int = 12,
     driver_labels: Mapping[str, str] | None = None,
     with_charts: bool = True,
+    engagement: Collection[str] | None = None,
 ) -> Digest:
-    """Query and assemble the digest of the week before ``now`` (run it in read_scope)."""
+    """Load and assemble the digest of the week before ``now`` (run it in read_scope)."""
     labels = dict(driver_labels or {})
-    when = report_now(now, config.hr.digest_timezone)
-    org = org_insights(
-        session, config=config, workspace_id=workspace_id, weeks=weeks, now=when, closed_by=now
+    fig = figures(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        window=digest_window(now, config, weeks),
+        closed_by=now,
+        engagement=engagement,
     )
+    org = org_view(fig, config=config)
     lines = commitment_lines(
         session, config=config, workspace_id=workspace_id, now=now, weeks=weeks, labels=labels
     )
     left_out: set[str] = set()
     if org.period is not None:
-        week = org.period.date()
-        small = small_pulses(
-            session, workspace_id=workspace_id, start=week, end=week, k=org.k, now=now
-        )
-        left_out = set(small["team"])
-    drawn: list[Chart] = []
-    if with_charts:
-        drawn = charts(
-            session, org=org, config=config, workspace_id=workspace_id, labels=labels, now=now
-        )
+        left_out = fig.small_in(org.period)
+    drawn = charts(fig, org=org, config=config, labels=labels) if with_charts else []
     return assemble(
         org, config=config, weeks=weeks, commitments=lines, charts=drawn, left_out=left_out
     )
 
 
 def assemble(
-    org: OrgInsights,
+    org: OrgView,
     *,
     config: AppConfig,
     weeks: int = 12,
@@ -132,7 +137,7 @@ def assemble(
     charts: list[Chart] | None = None,
     left_out: set[str] | None = None,
 ) -> Digest:
-    """The digest from computed insights: pure, and where every k decision is made.
+    """The digest from the org's guarded figures: pure; names only teams the rule shows.
 
     ``left_out``: teams with a pulse that week that closed with fewer than k respondents
     (storage.left_out); counted among the teams not named unless other answers show them."""
@@ -140,15 +145,15 @@ def assemble(
     lines = commitments or []
     if week is None:
         return Digest(week=None, k=k, weeks=weeks, org=None, commitments=lines)
-    shown = shown_groups(org.teams, config, k)
+    shown = org.shown
     name = {t.key: t.name for t in config.teams}
     teams = org.teams[org.teams["team"].isin(shown)]
     return Digest(
         week=week,
         k=k,
         weeks=weeks,
-        org=_org_figures(org, config, week) if ORG in shown else None,
-        at_risk=_at_risk(safe_flags(org, config), name),
+        org=_org_figures(org, config, week),
+        at_risk=_at_risk(safe_flags(org), name),
         improved=_improved(teams, name),
         links=[(link.name, link.sentence) for link in org.links],
         gaps=_gaps(org, shown, name, week),
@@ -161,10 +166,10 @@ def assemble(
     )
 
 
-def _org_figures(org: OrgInsights, config: AppConfig, week: dt.date) -> OrgFigures | None:
+def _org_figures(org: OrgView, config: AppConfig, week: dt.date) -> OrgFigures | None:
     """The org's figures of ``week`` itself (never an earlier week's); its changes only from
-    a week the same teams answered (figures.teams.like_for_like, applied by org_insights)."""
-    seen = org.scores[org.scores["visible"]]
+    a week the same teams answered (figures.teams.like_for_like, applied by org_view)."""
+    seen = org.scores
     this = seen[seen["period"] == pd.Timestamp(week)]
     if this.empty:
         return None
@@ -193,9 +198,8 @@ def _org_figures(org: OrgInsights, config: AppConfig, week: dt.date) -> OrgFigur
 def _at_risk(flags: list[RedFlag], name: Mapping[str, str]) -> list[TeamLine]:
     """One line per team, most flags first, then in config.toml order.
 
-    Flags come from each team's own pulse (org_insights does not roll teams up), so a team
-    is counted once and a department never for its teams' flags; a department with members
-    of its own is one team for those members."""
+    A team is flagged only in a week its own members answered (figures.teams.team_flags),
+    so it is counted once and a department never for its teams' flags alone."""
     by_team: dict[str, list[str]] = {}
     for flag in flags:
         by_team.setdefault(flag.team, []).append(flag.reason)
@@ -216,9 +220,7 @@ def _improved(teams: pd.DataFrame, name: Mapping[str, str]) -> list[TeamLine]:
     ]
 
 
-def _gaps(
-    org: OrgInsights, shown: set[str], name: Mapping[str, str], week: dt.date
-) -> list[TeamLine]:
+def _gaps(org: OrgView, shown: set[str], name: Mapping[str, str], week: dt.date) -> list[TeamLine]:
     """Per metric, the widest gaps between what a team believes and what customers said.
 
     Each team's latest week with both figures in the last ``GAP_WEEKS`` weeks (the perception

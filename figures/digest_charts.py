@@ -1,29 +1,28 @@
 """The digest's chart images: engagement against CX over time, and drivers by team.
 
-Only reportable answers (storage.reportable) reach a chart: org weeks with k+ respondents, and
-heatmap cells from k+ answers of a group nameable in that week (figures.guard.shown_groups); other
-cells are NaN, drawn grey as hidden. Past ``MAX_HEATMAP_ROWS`` teams the heatmap rolls teams up into
-their top-level department, which keeps it readable (and departments are larger groups, so the guard
-hides less).
+Every value comes from the one pipeline (figures.pipeline): org weeks the privacy rule shows,
+and heatmap cells it shows (k+ answers, not isolatable, in a week the group may be named);
+other cells are NaN, drawn grey as hidden. Past ``MAX_HEATMAP_ROWS`` teams the heatmap shows
+the top-level departments instead, which keeps it readable (and departments are larger groups,
+so the rule hides less).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlmodel import Session
 
-from figures.analytics import ALPHA, LAGS, MetricLink, OrgInsights
 from figures.charts import Panel, heatmap_chart, link_chart
-from figures.guard import shown_groups
-from insights.privacy import visible
-from insights.scores import ENGAGEMENT_DRIVERS, SUMMED, driver_scores
+from figures.links import ALPHA, LAGS, MetricLink
+from figures.pipeline import Figures
 from settings.config import AppConfig
-from storage.aggregates import driver_agg, participation
-from storage.cx import cx_frame
+
+if TYPE_CHECKING:
+    from figures.org import OrgView
 
 MAX_HEATMAP_ROWS = 40
 HEATMAP_WEEKS = 4  # rotation covers every driver within about three weeks
@@ -39,20 +38,14 @@ class Chart:
 
 
 def charts(
-    session: Session,
-    *,
-    org: OrgInsights,
-    config: AppConfig,
-    workspace_id: int,
-    labels: Mapping[str, str],
-    now: dt.datetime,
+    fig: Figures, *, org: OrgView, config: AppConfig, labels: Mapping[str, str]
 ) -> list[Chart]:
-    """Zero to two PNG charts for the week ``org.period``, from pulses closed by ``now``."""
+    """Zero to two PNG charts for the week ``org.period``."""
     if org.period is None:
         return []
     week = org.period.date()
     out = []
-    series = trend_series(session, org=org, workspace_id=workspace_id)
+    series = trend_series(fig, org=org)
     engagement = series.pop("Engagement", [])
     if engagement:
         title = f"Engagement and customer metrics, {weeks(len(org.scores))} to {week:%d %b %Y}"
@@ -60,9 +53,7 @@ def charts(
         png = link_chart(engagement, [p for p, _ in panels])  # Slack shows the title above
         text = link_takeaway(engagement, panels)
         out.append(Chart(f"engagement-cx-{week}.png", title, png, text))
-    frame = heatmap_frame(
-        session, org=org, config=config, workspace_id=workspace_id, labels=labels, now=now
-    )
+    frame = heatmap_frame(fig, org=org, config=config, labels=labels)
     if frame.notna().any().any():
         by = frame.attrs.get("by", "team")
         title = f"Driver scores by {by}, latest in the {HEATMAP_WEEKS} weeks to {week:%d %b %Y}"
@@ -89,8 +80,11 @@ def _reliable(link: MetricLink) -> tuple[bool, float | None]:
     return bool(row["p_holm"].iloc[0] < ALPHA), float(row["r"].iloc[0])
 
 
+Point = tuple[dt.date, float]
+
+
 def link_panels(
-    engagement: list[tuple], series: Mapping[str, list[tuple]], links: list[MetricLink]
+    engagement: list[Point], series: Mapping[str, list[Point]], links: Sequence[MetricLink]
 ) -> list[tuple[Panel, MetricLink]]:
     """One panel per linked metric with values: each value moved back by the link's best lag
     to the engagement week it follows, within the chart's weeks."""
@@ -109,7 +103,7 @@ def link_panels(
     return out
 
 
-def _moved(name: str, points: list[tuple]) -> str:
+def _moved(name: str, points: Sequence[Point]) -> str:
     """'engagement fell from 71 to 67', 'CSAT held at 72' (rounded as the chart shows them)."""
     first, last = round(points[0][1]), round(points[-1][1])
     if first == last:
@@ -117,7 +111,7 @@ def _moved(name: str, points: list[tuple]) -> str:
     return f"{name} {'rose' if last > first else 'fell'} from {first} to {last}"
 
 
-def link_takeaway(engagement: list[tuple], panels: list[tuple[Panel, MetricLink]]) -> str:
+def link_takeaway(engagement: list[Point], panels: list[tuple[Panel, MetricLink]]) -> str:
     """One sentence: how engagement moved, and the metric that follows it most closely."""
     pts = sorted(engagement)
     head = _moved("Engagement", pts) + f" since the week of {pts[0][0].day} {pts[0][0]:%b}"
@@ -147,24 +141,19 @@ def heatmap_takeaway(frame: pd.DataFrame) -> str:
     )
 
 
-def trend_series(
-    session: Session, *, org: OrgInsights, workspace_id: int
-) -> dict[str, list[tuple]]:
-    """Org engagement (weeks with k+ respondents) and each CX metric's mean over its teams."""
-    seen = org.scores[org.scores["visible"]]
-    series: dict[str, list[tuple]] = {
+def trend_series(fig: Figures, *, org: OrgView) -> dict[str, list[Point]]:
+    """Org engagement (shown weeks) and each CX metric's mean over its teams."""
+    series: dict[str, list[Point]] = {
         "Engagement": [
-            (p.date(), float(v)) for p, v in zip(seen["period"], seen["engagement"], strict=True)
+            (p.date(), float(v))
+            for p, v in zip(org.scores["period"], org.scores["engagement"], strict=True)
         ]
     }
     if org.period is None or org.scores.empty:
         return series
-    cx = cx_frame(
-        session,
-        workspace_id=workspace_id,
-        start=org.scores["period"].min().date(),
-        end=org.period.date() + dt.timedelta(weeks=MAX_LAG_WEEKS),
-    )
+    start = org.scores["period"].min()
+    end = org.period + pd.Timedelta(weeks=MAX_LAG_WEEKS)
+    cx = fig.cx[(fig.cx["period"] >= start) & (fig.cx["period"] <= end)]
     names = {link.metric: link.name for link in org.links}
     means = cx[cx["metric"].isin(list(names))].groupby(["metric", "period"])["value"].mean()
     for (metric, period), value in means.items():
@@ -173,55 +162,35 @@ def trend_series(
 
 
 def heatmap_frame(
-    session: Session,
-    *,
-    org: OrgInsights,
-    config: AppConfig,
-    workspace_id: int,
-    labels: Mapping[str, str],
-    now: dt.datetime,
+    fig: Figures, *, org: OrgView, config: AppConfig, labels: Mapping[str, str]
 ) -> pd.DataFrame:
-    """Rows: teams with members (or departments); columns: engagement drivers; NaN where hidden.
+    """Rows: teams with members (or top-level departments); columns: engagement drivers; NaN
+    where hidden.
 
     Rotation asks a few drivers a week, so each cell is the driver's latest score in the
-    last ``HEATMAP_WEEKS`` weeks that passed the guard in its own week (k+ answers, and the
-    group nameable that week).
+    last ``HEATMAP_WEEKS`` weeks that the rule showed in its own week.
     """
-
     if org.period is None:
         return pd.DataFrame()
-    week = org.period.date()
-    start = week - dt.timedelta(weeks=HEATMAP_WEEKS - 1)
-    ws, k = workspace_id, org.k
-    agg = driver_agg(session, workspace_id=ws, start=start, end=week, k=k, now=now)
-    part = participation(session, workspace_id=ws, start=start, end=week, k=k, now=now)
-    agg, by = agg[agg["driver"].isin(ENGAGEMENT_DRIVERS)], "team"
-    shown = {
-        (group, period)
-        for period, rows in part.groupby("period")
-        for group in shown_groups(rows, config, org.k)
-    }
-    if agg["team"].nunique() > MAX_HEATMAP_ROWS:
-        top = {t: (config.ancestors(t) or [t])[-1] for t in agg["team"].unique()}
-        agg = agg.assign(team=agg["team"].map(top))
-        agg = agg.groupby(["team", "period", "driver"], as_index=False)[SUMMED].sum()
-        by = "department"
-    ds = driver_scores(agg)
-    ok = [
-        (team, period) in shown and visible(int(n), org.k)
-        for team, period, n in zip(ds["team"], ds["period"], ds["n"], strict=True)
-    ]
-    latest = ds[ok].sort_values("period").groupby(["team", "driver"]).tail(1)
+    start = org.period - pd.Timedelta(weeks=HEATMAP_WEEKS - 1)
+    weeks = [teams for p, teams in fig.answered.by_week.items() if start <= p <= org.period]
+    answered = sorted(set().union(*weeks))
+    ds = fig.drivers
+    ds = ds[ds["driver"].isin(list(fig.engagement)) & ds["period"].between(start, org.period)]
+    by, rows = "team", set(answered)
+    if len(answered) > MAX_HEATMAP_ROWS:
+        by, rows = "department", {fig.tree.top(t) for t in answered}
+    ds = ds[ds["team"].isin(rows)]
+    latest = ds[ds["shown"]].sort_values("period").groupby(["team", "driver"]).tail(1)
     grid = latest.pivot(index="team", columns="driver", values="score")
     order = {t.key: i for i, t in enumerate(config.teams)}
-    teams = set(agg["team"])
-    if by == "team":  # every team with members has a row: grey where k hides it
-        teams |= {t.key for t in config.teams if t.usergroup or t.channel}
-    rows = sorted(teams, key=lambda t: (order.get(t, len(order)), t))
-    cols = [d for d in ENGAGEMENT_DRIVERS if d in set(agg["driver"])]
-    grid = grid.reindex(index=rows, columns=cols)
+    if by == "team":  # every team with members has a row: grey where the rule hides it
+        rows |= {t.key for t in config.teams if t.usergroup or t.channel}
+    ordered = sorted(rows, key=lambda t: (order.get(t, len(order)), t))
+    cols = [d for d in fig.engagement if d in set(ds["driver"])]
+    grid = grid.reindex(index=ordered, columns=cols)
     names = {t.key: t.name for t in config.teams}
-    grid.index = [names.get(t, t) for t in grid.index]
-    grid.columns = [labels.get(d, d.replace("_", " ").capitalize()) for d in cols]
+    grid.index = pd.Index([names.get(t, t) for t in grid.index])
+    grid.columns = pd.Index([labels.get(d, d.replace("_", " ").capitalize()) for d in cols])
     grid.attrs["by"] = by
     return grid

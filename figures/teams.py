@@ -1,31 +1,27 @@
-"""Per-team weekly figures a report or dashboard may show, with every privacy guard applied.
+"""Per-team weekly figures a report or the Home dashboard shows, from the one pipeline.
 
-Contract: a figure is built only from reportable answers (storage.reportable: closed
-pulses answered by at least k people and, within them, questions answered by at least k),
-rolled up along the config tree. So a week below k is left out, never averaged in, and
-multi-week figures (trend, baseline, driver changes, sparkline) rest only on weeks that
-were shown. Each
-week's teams (and each week's drivers) also pass insights.privacy.visible_groups, so no
-two figures, in one report or across reports and ``weeks`` values, differ by fewer than k.
+Contract: every figure comes from figures.pipeline (reportable answers only, rolled up along
+the config tree, the one privacy rule applied to every week, driver and eNPS cell), so a
+week below k or isolatable by differencing is left out, never averaged in, and multi-week
+figures (trend, baseline, driver changes, sparkline) rest only on weeks that were shown.
+``team_figures`` is pure (it reads a ``Figures`` already built); ``load_team_figures`` is
+what a report or Home runs: one load of the window, then team_figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlmodel import Session
 
-from figures.guard import Tree, shown_mask
+from figures.pipeline import EXTRA_WEEKS, Answered, Figures, Window, figures
 from insights.alerts import RedFlag, red_flags
-from insights.scores import SUMMED, driver_scores, team_period_scores, trend
+from insights.scores import trend
 from settings.config import AppConfig
-from storage.aggregates import driver_agg, participation
-from storage.left_out import small_pulses
 
-EXTRA_WEEKS = 4  # history before the window: the previous week and the red-flag baseline
 Z = 1.96
 NO_EARLIER = "No earlier week with enough answers to compare with ({n} respondents)"
 NOT_COMPARED = "Not compared with the week of {prev:%d %b}: other teams answered that week"
@@ -66,51 +62,24 @@ class TeamFigures:
         return self.respondents / self.invited if self.invited else None
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
-def _rolled(frame: pd.DataFrame, tree: Tree, by: list[str], sums: list[str]) -> pd.DataFrame:
-    """Sums per (node, *by): each row counts for its team, every ancestor and the org."""
-    known = frame[frame["team"].isin(tree.lineage)]
-    exploded = known.assign(team=known["team"].map(tree.lineage)).explode("team")
-    return exploded.groupby(["team", *by], as_index=False)[sums].sum()
-
-
-def team_figures(
-    session: Session,
-    *,
-    config: AppConfig,
-    workspace_id: int,
-    teams: Sequence[str],
-    weeks: int,
-    now: dt.datetime,
-) -> dict[str, TeamFigures]:
-    """Figures for ``teams`` over the ``weeks`` weeks up to ``now``'s (three SQL queries)."""
-    k, end = config.privacy.min_group_size, _monday(now.date())
-    since = pd.Timestamp(end - dt.timedelta(weeks=weeks - 1))
-    start = end - dt.timedelta(weeks=weeks - 1 + EXTRA_WEEKS)
-    ws = workspace_id
-    part = participation(session, workspace_id=ws, start=start, end=end, k=k, now=now)
-    agg = driver_agg(session, workspace_id=ws, start=start, end=end, k=k, now=now)
-    small = small_pulses(session, workspace_id=ws, start=since.date(), end=end, k=k, now=now)
-    tree = Tree.of(config)
-    left_out = _rolled(small, tree, [], ["pulses"]).set_index("team")["pulses"]
+def team_figures(fig: Figures, teams: Sequence[str]) -> dict[str, TeamFigures]:
+    """Figures for ``teams`` over the window's shown weeks (trends look back EXTRA_WEEKS)."""
+    window, first = fig.window, fig.window.first()
+    since = pd.Timestamp(window.since)
     empty = {
-        t: TeamFigures(t, since.date(), weeks, left_out=int(left_out.get(t, 0))) for t in teams
+        t: TeamFigures(t, window.since, window.weeks, left_out=fig.left_out.get(t, 0))
+        for t in teams
     }
-    if part.empty:
+    scores = fig.shown_scores
+    scores = scores[scores["period"] >= first].reset_index(drop=True)
+    if scores.empty:
         return empty
-    answered = _answered(part, tree)
-    part = _rolled(part, tree, ["period"], ["invited", "respondents"])
-    agg = _rolled(agg, tree, ["period", "driver"], SUMMED)
-    scores = team_period_scores(agg, part)
-    scores = scores[shown_mask(scores, tree, "respondents", k, by=[])].reset_index(drop=True)
-    ds = driver_scores(agg)
-    ds = ds[shown_mask(ds, tree, "n", k, by=["driver"])]
-    ds = ds.merge(scores[["team", "period"]], on=["team", "period"])  # the week is shown too
-    trended = like_for_like(trend(scores), answered)
-    flags = _flags(scores, ds, tree, teams, since, answered)
+    ds = fig.shown_drivers
+    ds = ds[ds["period"] >= first]
+    flags = team_flags(fig, scores, ds, teams, since)
+    scores = scores[scores["team"].isin(list(teams))]
+    ds = ds[ds["team"].isin(list(teams))]
+    trended = like_for_like(trend(scores), fig.answered)
     by_team = {t: rows for t, rows in scores[scores["period"] >= since].groupby("team")}
     trends = {t: rows for t, rows in trended[trended["period"] >= since].groupby("team")}
     latest = {t: rows for t, rows in _latest_drivers(ds, since).groupby("team")}
@@ -126,8 +95,8 @@ def team_figures(
         perceived = seen.get(team, ds.iloc[:0])
         out[team] = TeamFigures(
             team=team,
-            since=since.date(),
-            weeks=weeks,
+            since=window.since,
+            weeks=window.weeks,
             period=last["period"].date(),
             respondents=int(last["respondents"]),
             invited=int(last["invited"]),
@@ -152,19 +121,24 @@ def team_figures(
     return out
 
 
-def _answered(part: pd.DataFrame, tree: Tree) -> dict[tuple[str, pd.Timestamp], frozenset[str]]:
-    """(node, week) -> the teams whose counted pulse makes up that node's week."""
-    known = part[part["team"].isin(tree.lineage)]
-    exploded = known.assign(node=known["team"].map(tree.lineage)).explode("node")
-    return {
-        (node, period): frozenset(rows["team"])
-        for (node, period), rows in exploded.groupby(["node", "period"])
-    }
+def load_team_figures(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    teams: Sequence[str],
+    weeks: int,
+    now: dt.datetime,
+) -> dict[str, TeamFigures]:
+    """``teams``' figures over the ``weeks`` weeks up to ``now``'s, from pulses closed by then."""
+    window = Window.ending(now.date(), weeks=weeks, history=weeks + EXTRA_WEEKS)
+    loaded = figures(
+        session, config=config, workspace_id=workspace_id, window=window, closed_by=now
+    )
+    return team_figures(loaded, teams)
 
 
-def like_for_like(
-    trended: pd.DataFrame, answered: Mapping[tuple[str, pd.Timestamp], frozenset[str]]
-) -> pd.DataFrame:
+def like_for_like(trended: pd.DataFrame, answered: Answered) -> pd.DataFrame:
     """A week is compared with the one before only when the same teams answered both.
 
     A department's (or the org's) week adds up the teams that answered that week; with
@@ -175,7 +149,7 @@ def like_for_like(
     if trended.empty:
         return trended
     same = [
-        pd.isna(prev) or answered.get((team, period)) == answered.get((team, prev))
+        pd.isna(prev) or answered.get(team, period) == answered.get(team, prev)
         for team, period, prev in zip(
             trended["team"], trended["period"], trended["prev_period"], strict=True
         )
@@ -230,15 +204,16 @@ def _driver_figures(rows: pd.DataFrame | None) -> tuple[DriverFigure, ...]:
     )
 
 
-def _flags(
+def team_flags(
+    fig: Figures,
     scores: pd.DataFrame,
     ds: pd.DataFrame,
-    tree: Tree,
     teams: Sequence[str],
     since: pd.Timestamp,
-    answered: Mapping[tuple[str, pd.Timestamp], frozenset[str]],
+    *,
+    period: pd.Timestamp | None = None,
 ) -> dict[str, list[RedFlag]]:
-    """Red flags of each team's latest shown week, computed over shown weeks only.
+    """Red flags of each team's latest shown week (or of ``period``), over shown weeks only.
 
     A flag is counted once per team: a group is flagged only in a week its own members
     answered. So a department without members of its own is never flagged (it rolls up
@@ -246,13 +221,21 @@ def _flags(
     is not a second team at risk. Teams sharing a latest week are flagged together (one
     call); driver deciles compare a team with every shown leaf, as alerts expects.
     """
-    mine = scores[scores["team"].isin(teams)]
-    latest = mine[mine["period"] >= since].groupby("team")["period"].max()
-    latest = latest[[team in answered.get((team, p), ()) for team, p in latest.items()]]
-    leaves = ds[ds["team"].isin(tree.leaves)]
+    mine = scores[scores["team"].isin(list(teams))]
+    recent = mine[mine["period"] >= since]
+    if period is not None:
+        recent = recent[recent["period"] == period]
+    latest = recent.groupby("team")["period"].max()
+    latest = latest[[fig.own(team, p) for team, p in latest.items()]]
+    leaves = ds[ds["team"].isin(fig.tree.leaves)]
     out: dict[str, list[RedFlag]] = {}
-    for period, group in latest.groupby(latest):
-        found = red_flags(mine[mine["team"].isin(group.index)], leaves, period=period)
+    for week, group in latest.groupby(latest):
+        found = red_flags(
+            mine[mine["team"].isin(group.index)],
+            leaves,
+            period=week,
+            engagement_drivers=fig.engagement,
+        )
         for flag in found:
             if flag.team in group.index:
                 out.setdefault(flag.team, []).append(flag)

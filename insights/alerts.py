@@ -5,11 +5,12 @@ Inputs are the outputs of insights.scores: ``scores`` (team_period_scores) and
 can drop those about groups smaller than k before anyone sees them.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
 
-from insights.scores import ENGAGEMENT_DRIVERS, trend
+from insights.scores import trend
 
 KINDS = ("engagement_drop", "low_enps", "low_participation", "driver_bottom_decile")
 MIN_DECILE_CELLS = 10  # fewer team × driver scores than this make no decile
@@ -42,6 +43,7 @@ def red_flags(
     scores: pd.DataFrame,
     driver_scores: pd.DataFrame,
     *,
+    engagement_drivers: Collection[str],
     period: pd.Timestamp | None = None,
     drop_points: float = 10,
     baseline_periods: int = 4,
@@ -57,7 +59,7 @@ def red_flags(
     - ``low_participation``: respondents / invited below ``participation_floor``;
     - ``driver_bottom_decile``: an engagement driver in the bottom 10% of all team × driver
       scores for each of the last ``bottom_decile_runs`` periods (periods with at least
-      ``MIN_DECILE_CELLS`` scores).
+      ``MIN_DECILE_CELLS`` scores); ``engagement_drivers`` come from the question bank.
     """
     scores = scores.assign(period=pd.to_datetime(scores["period"]))
     when = pd.Timestamp(period) if period is not None else scores["period"].max()
@@ -90,15 +92,19 @@ def red_flags(
             flags.append(
                 RedFlag(row.team, when, "low_participation", reason, _count(row.respondents))
             )
-    flags += _bottom_decile(driver_scores, scores, when, bottom_decile_runs)
+    flags += _bottom_decile(driver_scores, scores, when, bottom_decile_runs, engagement_drivers)
     return sorted(flags, key=lambda f: (f.team, KINDS.index(f.kind), f.driver or ""))
 
 
 def _bottom_decile(
-    driver_scores: pd.DataFrame, scores: pd.DataFrame, when: pd.Timestamp, runs: int
+    driver_scores: pd.DataFrame,
+    scores: pd.DataFrame,
+    when: pd.Timestamp,
+    runs: int,
+    engagement_drivers: Collection[str],
 ) -> list[RedFlag]:
     ds = driver_scores.assign(period=pd.to_datetime(driver_scores["period"]))
-    ds = ds[ds["driver"].isin(ENGAGEMENT_DRIVERS) & ds["score"].notna()]
+    ds = ds[ds["driver"].isin(list(engagement_drivers)) & ds["score"].notna()]
     ds = ds[ds["period"] <= when]
     periods = sorted(ds["period"].unique())[-runs:]
     if len(periods) < runs or periods[-1] != when:

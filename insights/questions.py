@@ -177,6 +177,14 @@ def parse_bank(text: str) -> QuestionBank:
     return QuestionBank(drivers, questions, default_scale=default_scale)
 
 
+def engagement_drivers(bank: QuestionBank) -> tuple[str, ...]:
+    """The drivers the bank flags ``engagement = true``, in bank order: what engagement averages.
+
+    The one source of that set; scores, flags, charts and exports take it from here, so a new
+    engagement driver in question_bank.toml is scored without touching code."""
+    return tuple(key for key, driver in bank.drivers.items() if driver.engagement)
+
+
 @cache
 def load_bank() -> QuestionBank:
     """The shipped bank (read once; the result is immutable, so it is shared)."""

@@ -9,7 +9,8 @@ Input shapes, as produced by storage's GROUP BY queries:
 - ``participation``: one row per (``team``, ``period``): ``invited``, ``respondents``.
 
 ``period`` is the period start (datetime64 or ``date``). Every output carries its counts (``n``,
-``respondents``) so the privacy guard can suppress groups smaller than k.
+``respondents``) so the privacy guard can suppress groups smaller than k. Which drivers make up
+engagement is the question bank's to say (insights.questions.engagement_drivers): callers pass it.
 """
 
 from collections.abc import Iterable
@@ -18,18 +19,6 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-ENGAGEMENT_DRIVERS: tuple[str, ...] = (
-    "wellbeing",
-    "workload",
-    "tools",
-    "knowledge",
-    "empowerment",
-    "recognition",
-    "clarity",
-    "internal_service",
-    "cared_for",
-    "voice",
-)
 ENPS = "enps"
 Scalar = TypeVar("Scalar", float, np.ndarray, pd.Series)
 ORG = "(org)"
@@ -73,7 +62,7 @@ def team_period_scores(
     driver_agg: pd.DataFrame,
     participation: pd.DataFrame,
     *,
-    engagement_drivers: Iterable[str] = ENGAGEMENT_DRIVERS,
+    engagement_drivers: Iterable[str],
     driver_corr: float = 0.5,
 ) -> pd.DataFrame:
     """One row per (team, period) with the columns of ``SCORE_COLUMNS``.
@@ -135,7 +124,7 @@ def org_scores(
     driver_agg: pd.DataFrame,
     participation: pd.DataFrame,
     *,
-    engagement_drivers: Iterable[str] = ENGAGEMENT_DRIVERS,
+    engagement_drivers: Iterable[str],
     driver_corr: float = 0.5,
 ) -> pd.DataFrame:
     """team_period_scores for the whole org (``team`` = ``ORG``), weighting teams by their answers.

@@ -8,7 +8,8 @@ linkage tests can check that it is found when present and not invented when abse
 import numpy as np
 import pandas as pd
 
-from insights.scores import ENGAGEMENT_DRIVERS, ENPS
+from insights.questions import engagement_drivers, load_bank
+from insights.scores import ENPS
 
 START = "2024-01-01"  # a Monday: periods are weekly, like the bot's
 
@@ -77,7 +78,7 @@ def make_driver_agg(
     its answers, so teams differ but stay realistic.
     """
     rng = np.random.default_rng(seed)
-    drivers = [*ENGAGEMENT_DRIVERS, ENPS, "perception"]
+    drivers = [*engagement_drivers(load_bank()), ENPS, "perception"]
     rows, part = [], []
     for team in (f"team-{i:02d}" for i in range(n_teams)):
         mood = rng.normal(0, 0.5)

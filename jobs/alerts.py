@@ -5,9 +5,10 @@ has some) and every HR admin; one DM per person and team, listing that team's ne
 Managers of parent teams that have their own managers below them are not alerted: they see
 the flags in reports and HR in the digest, and fewer, better-aimed alerts get read.
 
-What: flags of the latest week with answers (figures.analytics.org_insights), only from k+
-respondents about a team that may be named (figures.digest.safe_flags), and only once that
-team's pulses of the week have closed, since an open pulse's figures still move.
+What: flags of the latest shown week (figures.org.org_view over the one pipeline, the rule the
+report flags by), only from k+ respondents about a team that may be named
+(figures.digest.safe_flags), and only once that team's pulses of the week have closed, since an
+open pulse's figures still move.
 
 Once: `SentAlert` (team, week, kind, driver) is claimed before sending; if nobody could be
 reached, the claim is released so the next run retries.
@@ -24,8 +25,9 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from figures.analytics import org_insights
 from figures.digest import safe_flags
+from figures.org import org_view
+from figures.pipeline import EXTRA_WEEKS, Window, figures
 from insights.alerts import RedFlag
 from jobs.messages import Messages
 from settings.config import AppConfig
@@ -70,14 +72,14 @@ def run(
     if not config.hr.alerts:
         return 0
     with read_scope(engine) as s:
-        org = org_insights(
-            s, config=config, workspace_id=workspace_id, weeks=WEEKS, now=now, link_weeks=WEEKS
-        )
+        window = Window.ending(now.date(), weeks=WEEKS, history=WEEKS + EXTRA_WEEKS)
+        fig = figures(s, config=config, workspace_id=workspace_id, window=window, closed_by=now)
+        org = org_view(fig, config=config, links=False)
         ids = _team_ids(s, workspace_id=workspace_id)
         still_open = _open_weeks(s, workspace_id=workspace_id)
         flags = {
             _key(f, ids): f
-            for f in safe_flags(org, config)
+            for f in safe_flags(org)
             if f.team in ids and (f.team, f.period.date()) not in still_open
         }
         weeks = {key[1] for key in flags}

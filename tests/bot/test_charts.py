@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.image import imread
 
-from figures.analytics import MetricLink
 from figures.charts import (
     CX_COLOUR,
     DPI,
@@ -26,6 +25,7 @@ from figures.charts import (
     trend_chart,
 )
 from figures.digest_charts import heatmap_takeaway, link_panels, link_takeaway
+from figures.links import MetricLink
 
 MAX_BYTES = 200 * 1024
 HIDDEN_GREY = (217, 217, 217)  # #d9d9d9

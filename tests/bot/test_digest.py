@@ -1,4 +1,7 @@
-"""The digest from hand-built insights: what is named under k, and pagination at 200 teams."""
+"""The digest from hand-built figures: what is named under k, and pagination at 200 teams.
+
+The fixture decides what is shown with the pipeline's one rule (figures.guard.shown_mask over
+the rolled-up respondents), as figures.org.org_view hands it to assemble."""
 
 from __future__ import annotations
 
@@ -10,9 +13,12 @@ import pytest
 
 from bot.blocks.digest import MAX_TEXT, charts_comment, digest_messages, split_text
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS, check_message
-from figures.analytics import MetricLink, OrgInsights
 from figures.digest import assemble
 from figures.digest_charts import Chart
+from figures.guard import Tree, shown_mask
+from figures.links import MetricLink
+from figures.org import OrgView
+from figures.pipeline import rolled
 from insights.alerts import RedFlag
 from insights.scores import ORG
 from settings.config import AppConfig, parse_config
@@ -32,10 +38,18 @@ def config(teams: dict[str, str | None]) -> AppConfig:
 
 
 def insights(
-    respondents: dict[str, int], *, flagged: tuple[str, ...] = (), rising: tuple[str, ...] = ()
-) -> OrgInsights:
+    respondents: dict[str, int],
+    *,
+    flagged: tuple[str, ...] = (),
+    rising: tuple[str, ...] = (),
+    cfg: AppConfig | None = None,
+) -> OrgView:
     """The org's latest week: every team's respondents, who raised a flag, who rose."""
     total = sum(respondents.values())
+    tree = Tree.of(cfg or config(dict.fromkeys(respondents)))
+    counts = pd.DataFrame({"team": list(respondents), "period": WEEK, "n": respondents.values()})
+    nodes = rolled(counts, tree, ["period"], ["n"])
+    shown = set(nodes.loc[shown_mask(nodes, tree, "n", K, by=[]), "team"])
     org = pd.DataFrame(
         {
             "team": ORG,
@@ -46,9 +60,9 @@ def insights(
             "enps": [10.0, float("nan")],
             "enps_n": [total, 0],
             "sentence": ["", f"Up 2 points from last week — within noise for {total} respondents"],
-            "visible": [total >= K, total >= K],
         }
     )
+    org = org if ORG in shown else org.iloc[:0]
     teams = pd.DataFrame(
         {
             "team": list(respondents),
@@ -61,7 +75,7 @@ def insights(
                 f"Up 12 points from last week ({n} respondents)" for n in respondents.values()
             ],
         }
-    ).assign(visible=lambda d: d["respondents"] >= K)
+    ).assign(visible=lambda d: d["team"].isin(shown))
     flags = [
         RedFlag(t, WEEK, "low_enps", f"eNPS of {t} is −40, below the −10 floor.", respondents[t])
         for t in flagged
@@ -86,7 +100,7 @@ def insights(
         gap,
         pd.DataFrame(),
     )
-    return OrgInsights(WEEK, K, org, teams, pd.DataFrame(), flags, [link])
+    return OrgView(WEEK, K, org, teams, flags, [link])
 
 
 def named(digest_part: list) -> set[str]:  # type: ignore[type-arg]
@@ -145,7 +159,9 @@ def test_a_team_below_k_is_never_named_and_its_flag_never_shown() -> None:
 def test_a_team_that_could_be_subtracted_from_its_department_is_hidden() -> None:
     # dept "cx" = a + b + c; c has 3 people: showing cx, a and b would reveal c's answers.
     cfg = config({"a": "cx", "b": "cx", "c": "cx", "d": None})
-    org = insights({"a": 10, "b": 9, "c": 3, "d": 12}, flagged=("a", "b"), rising=("a", "b"))
+    org = insights(
+        {"a": 10, "b": 9, "c": 3, "d": 12}, flagged=("a", "b"), rising=("a", "b"), cfg=cfg
+    )
     digest = assemble(org, config=cfg)
     assert named(digest.at_risk) == {"a"} and named(digest.improved) == {"a"}
     assert digest.teams_hidden == 2  # c (below k) and b (the smallest sibling, merged)
@@ -165,7 +181,7 @@ def test_a_200_team_digest_is_paginated_within_slack_limits_without_cutting_word
     reason = (
         "Engagement fell 14 points below its 4-week baseline (56 → 42); beyond noise. " * 6
     ).strip()
-    org = insights(dict.fromkeys(keys, 12), flagged=tuple(keys), rising=tuple(keys))
+    org = insights(dict.fromkeys(keys, 12), flagged=tuple(keys), rising=tuple(keys), cfg=cfg)
     org.flags[:] = [RedFlag(k, WEEK, kind, reason, 12) for k in keys for kind in ("a", "b")]
     messages = digest_messages(digest=assemble(org, config=cfg))
 

@@ -7,11 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from figures.export import CX, DRIVERS, TEAMS, export_frames
-from insights.scores import ENGAGEMENT_DRIVERS, ORG
+from figures.pipeline import Sums, Window, guarded
+from insights.questions import engagement_drivers, load_bank
+from insights.scores import ORG
 from settings.config import AppConfig, parse_config
 
 DRIVER_KEYS = ("wellbeing", "tools", "enps")
 WEEKS = [pd.Timestamp("2026-11-02"), pd.Timestamp("2026-11-09")]
+ENGAGEMENT_DRIVERS = engagement_drivers(load_bank())
 
 
 @st.composite
@@ -86,7 +89,11 @@ def _assert_no_differencing(
 def test_no_exported_figure_comes_from_fewer_than_k_or_can_be_subtracted_below_k(org) -> None:  # type: ignore[no-untyped-def]
     config, agg, part, k = org
     cx = pd.DataFrame(columns=["team", "period", "metric", "value", "sample_size", "scale"])
-    frames = export_frames(agg, part, cx.astype({"period": "datetime64[ns]"}), config=config, k=k)
+    cx = cx.astype({"period": "datetime64[ns]"})
+    small = pd.DataFrame({"team": [], "period": pd.to_datetime([]), "pulses": []})
+    window = Window.ending(WEEKS[-1].date(), weeks=len(WEEKS))
+    sums = Sums(window=window, agg=agg, part=part, cx=cx, small=small)
+    frames = export_frames(guarded(sums, config=config, k=k), config=config)
     teams, drivers = frames["teams.csv"], frames["drivers.csv"]
     assert list(teams) == TEAMS and list(drivers) == DRIVERS and list(frames["cx.csv"]) == CX
 

@@ -29,7 +29,7 @@ from bot.home import build_home
 from bot.reporting import team_report
 from figures.digest import build_digest, report_now
 from figures.export import write_export
-from figures.teams import team_figures
+from figures.teams import load_team_figures
 from insights.scores import ORG
 from settings.config import AppConfig
 from storage.db import read_scope, session_scope
@@ -179,7 +179,7 @@ def check(engine: Engine, history: History, out: Path, at: dt.datetime) -> None:
     }
     with read_scope(engine) as s:
         ws = s.exec(select(func.min(Pulse.workspace_id))).one() or 0
-        figs = team_figures(
+        figs = load_team_figures(
             s, config=config, workspace_id=ws, teams=[ORG, *org.parents], weeks=12, now=at
         )
         for key, fig in figs.items():
@@ -260,7 +260,7 @@ def test_two_pulses_in_a_week_count_once_and_a_flag_once(fresh: Any) -> None:
     config = org.config()
     with read_scope(engine) as s:
         ws = s.exec(select(func.min(Pulse.workspace_id))).one() or 0
-        figs = team_figures(
+        figs = load_team_figures(
             s, config=config, workspace_id=ws, teams=[*org.parents], weeks=4, now=LATER
         )
         reply = team_report(

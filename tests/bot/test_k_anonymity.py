@@ -35,11 +35,12 @@ from sqlmodel import SQLModel, col, select, update
 from bot.blocks.digest import digest_messages
 from bot.home import build_home
 from bot.reporting import team_report
-from figures.analytics import org_insights
-from figures.digest import build_digest, report_now
+from figures.digest import build_digest, digest_window
 from figures.digest_charts import heatmap_frame, trend_series
 from figures.export import write_export
-from figures.teams import team_figures
+from figures.org import org_view
+from figures.pipeline import figures as load_figures
+from figures.teams import load_team_figures
 from insights.questions import load_bank
 from settings.config import AppConfig, parse_config
 from storage.comments import save_written_answer
@@ -299,7 +300,7 @@ def views(engine: Engine, org: Org, out: Path, *, at: dt.datetime) -> dict[str, 
                 weeks=weeks,
             )
             got[f"report {key} {weeks}w"] = json.dumps(reply, ensure_ascii=False, indent=0)
-        figures = team_figures(
+        figures = load_team_figures(
             s, config=config, workspace_id=ws, teams=list(org.parents), weeks=12, now=at
         )
         got["figures"] = "\n".join(repr(f) for f in figures.values())
@@ -314,10 +315,12 @@ def views(engine: Engine, org: Org, out: Path, *, at: dt.datetime) -> dict[str, 
         got["home"] = json.dumps(home, ensure_ascii=False, indent=0)
         digest = build_digest(s, config=config, workspace_id=ws, now=at, with_charts=False)
         got["digest"] = json.dumps(digest_messages(digest=digest), ensure_ascii=False, indent=0)
-        org_now = org_insights(s, config=config, workspace_id=ws, now=report_now(at), closed_by=at)
+        window = digest_window(at, config, 12)
+        fig = load_figures(s, config=config, workspace_id=ws, window=window, closed_by=at)
+        org_now = org_view(fig, config=config)
         if org_now.period is not None:  # as figures.digest_charts.charts draws them
-            got["trend chart"] = repr(trend_series(s, org=org_now, workspace_id=ws))
-        heat = heatmap_frame(s, org=org_now, config=config, workspace_id=ws, labels={}, now=at)
+            got["trend chart"] = repr(trend_series(fig, org=org_now))
+        heat = heatmap_frame(fig, org=org_now, config=config, labels={})
         got["heatmap"] = heat.to_csv()
         write_export(s, config=config, workspace_id=ws, out=out, weeks=12, now=at)
         for csv in sorted(out.glob("*.csv")):

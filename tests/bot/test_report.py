@@ -23,8 +23,9 @@ from bot.blocks.validate import check_message, check_view
 from bot.home import build_home
 from bot.report_args import Choose, Refused, Wanted, read_report_args
 from bot.reporting import team_report
-from figures.analytics import team_insights
-from figures.teams import DriverFigure, TeamFigures, team_figures
+from figures.links import LINK_WEEKS, team_links
+from figures.pipeline import Window, figures
+from figures.teams import DriverFigure, TeamFigures, load_team_figures
 from insights.alerts import RedFlag
 from sandbox import company
 from settings.config import AppConfig, HRConfig, parse_config
@@ -190,7 +191,7 @@ def _pulse(engine: Engine, team: str, weeks_ago: int, answers: dict[str, list[in
 def _figures(engine: Engine, weeks: int = 12) -> dict[str, TeamFigures]:
     with read_scope(engine) as s:
         ws = s.exec(select(Workspace.id)).one() or 0
-        return team_figures(
+        return load_team_figures(
             s,
             config=CONFIG,
             workspace_id=ws,
@@ -258,7 +259,7 @@ def test_the_org_report_of_200_teams_is_paginated_within_slack_limits(big_org) -
 def test_red_flag_reasons_and_the_link_sentence_in_a_team_report(big_org) -> None:  # type: ignore[no-untyped-def]
     engine, config, ws = big_org
     with read_scope(engine) as s:
-        figs = team_figures(
+        figs = load_team_figures(
             s,
             config=config,
             workspace_id=ws,
@@ -267,7 +268,11 @@ def test_red_flag_reasons_and_the_link_sentence_in_a_team_report(big_org) -> Non
             now=NOW,
         )
         flagged = next(key for key, f in figs.items() if f.flags and key.startswith("team"))
-        links = team_insights(s, config=config, workspace_id=ws, team_key=flagged, now=NOW).links
+        window = Window.ending(NOW.date(), weeks=12, history=LINK_WEEKS)
+        loaded = figures(s, config=config, workspace_id=ws, window=window, closed_by=NOW)
+        team = config.team(flagged)
+        assert team is not None
+        links = team_links(loaded, flagged, team.cx_metrics)
     text = _text(_report(big_org, flagged))
     for flag in figs[flagged].flags:
         assert json.dumps(flag.reason, ensure_ascii=False)[1:-1] in text

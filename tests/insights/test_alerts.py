@@ -3,7 +3,9 @@
 import pandas as pd
 
 from insights.alerts import RedFlag, red_flags
-from insights.scores import ENGAGEMENT_DRIVERS
+from insights.questions import engagement_drivers, load_bank
+
+ENGAGEMENT_DRIVERS = engagement_drivers(load_bank())
 
 WEEKS = pd.date_range("2024-01-01", periods=5, freq="7D")
 LAST = WEEKS[-1]
@@ -52,7 +54,7 @@ def driver_frame(low_weeks: int = 3) -> pd.DataFrame:
 
 
 def test_each_kind_with_its_reason_in_a_stable_order() -> None:
-    flags = red_flags(scores_frame(), driver_frame())
+    flags = red_flags(scores_frame(), driver_frame(), engagement_drivers=ENGAGEMENT_DRIVERS)
     assert [(f.team, f.kind) for f in flags] == [
         ("drop", "engagement_drop"),
         ("drop", "driver_bottom_decile"),
@@ -83,24 +85,37 @@ def test_each_kind_with_its_reason_in_a_stable_order() -> None:
 
 
 def test_same_inputs_same_flags() -> None:
-    assert red_flags(scores_frame(), driver_frame()) == red_flags(
-        scores_frame().sample(frac=1, random_state=1), driver_frame().sample(frac=1, random_state=2)
+    assert red_flags(
+        scores_frame(), driver_frame(), engagement_drivers=ENGAGEMENT_DRIVERS
+    ) == red_flags(
+        scores_frame().sample(frac=1, random_state=1),
+        driver_frame().sample(frac=1, random_state=2),
+        engagement_drivers=ENGAGEMENT_DRIVERS,
     )
 
 
 def test_an_earlier_period_can_be_asked_for() -> None:
-    flags = red_flags(scores_frame(), driver_frame(), period=WEEKS[3])
+    flags = red_flags(
+        scores_frame(), driver_frame(), period=WEEKS[3], engagement_drivers=ENGAGEMENT_DRIVERS
+    )
     assert {f.kind for f in flags} == {"low_enps", "low_participation"}
 
 
 def test_bottom_decile_needs_the_full_run() -> None:
-    flags = red_flags(scores_frame(), driver_frame(low_weeks=2))
+    flags = red_flags(
+        scores_frame(), driver_frame(low_weeks=2), engagement_drivers=ENGAGEMENT_DRIVERS
+    )
     assert "driver_bottom_decile" not in {f.kind for f in flags}
 
 
 def test_thresholds_are_parameters() -> None:
     flags = red_flags(
-        scores_frame(), driver_frame(), drop_points=13, enps_floor=-30, participation_floor=0.3
+        scores_frame(),
+        driver_frame(),
+        drop_points=13,
+        enps_floor=-30,
+        participation_floor=0.3,
+        engagement_drivers=ENGAGEMENT_DRIVERS,
     )
     assert [(f.team, f.kind) for f in flags] == [
         ("drop", "engagement_drop"),
@@ -111,4 +126,6 @@ def test_thresholds_are_parameters() -> None:
 def test_too_few_cells_make_no_decile() -> None:
     few = driver_frame()
     few = few[few["driver"].isin(ENGAGEMENT_DRIVERS[:4])]  # 8 cells a week
-    assert "driver_bottom_decile" not in {f.kind for f in red_flags(scores_frame(), few)}
+    assert "driver_bottom_decile" not in {
+        f.kind for f in red_flags(scores_frame(), few, engagement_drivers=ENGAGEMENT_DRIVERS)
+    }

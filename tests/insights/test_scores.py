@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from insights.questions import engagement_drivers, load_bank
 from insights.scores import (
     ORG,
     driver_scores,
@@ -17,6 +18,8 @@ from insights.scores import (
     trend,
 )
 from insights.synthetic import make_driver_agg
+
+ENGAGEMENT = engagement_drivers(load_bank())
 
 W1, W2 = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-08")
 
@@ -61,7 +64,9 @@ def test_team_scores_by_hand() -> None:
             ("a", W1, "perception"): [1, 1],  # not an engagement driver
         }
     )
-    got = team_period_scores(agg, participation(("a", W1, 8, 5))).iloc[0]
+    got = team_period_scores(
+        agg, participation(("a", W1, 8, 5)), engagement_drivers=ENGAGEMENT
+    ).iloc[0]
     assert got["engagement"] == pytest.approx(62.5)
     assert got["favourable_pct"] == pytest.approx(3 / 7 * 100)
     assert got["enps"] == pytest.approx(40.0)
@@ -86,14 +91,16 @@ def test_driver_scores_long_form_by_hand() -> None:
 
 def test_single_answer_has_no_standard_error() -> None:
     agg = aggregate({("a", W1, "voice"): [5]})
-    scores = team_period_scores(agg, participation(("a", W1, 1, 1)))
+    scores = team_period_scores(agg, participation(("a", W1, 1, 1)), engagement_drivers=ENGAGEMENT)
     assert scores["engagement"].iloc[0] == 100.0
     assert math.isnan(scores["engagement_se"].iloc[0])
 
 
 def test_missing_enps_and_zero_invited_are_not_invented() -> None:
     agg = aggregate({("a", W1, "voice"): [4, 4]})
-    row = team_period_scores(agg, participation(("a", W1, 0, 0))).iloc[0]
+    row = team_period_scores(
+        agg, participation(("a", W1, 0, 0)), engagement_drivers=ENGAGEMENT
+    ).iloc[0]
     assert math.isnan(row["enps"]) and row["enps_n"] == 0
     assert math.isnan(row["participation"])
 
@@ -101,7 +108,7 @@ def test_missing_enps_and_zero_invited_are_not_invented() -> None:
 def test_org_rollup_weights_by_answers_not_team_means() -> None:
     agg = aggregate({("small", W1, "tools"): [5], ("big", W1, "tools"): [1] * 9})
     part = participation(("small", W1, 2, 1), ("big", W1, 10, 9))
-    org = org_scores(agg, part).iloc[0]
+    org = org_scores(agg, part, engagement_drivers=ENGAGEMENT).iloc[0]
     assert org["team"] == ORG
     assert org["engagement"] == pytest.approx(likert_to_100(14 / 10))  # 10, not (100 + 0) / 2
     assert org["favourable_pct"] == pytest.approx(10.0)
@@ -116,7 +123,7 @@ def test_org_rollup_equals_scoring_all_answers_together(a: list[int], b: list[in
     agg = aggregate({("a", W1, "voice"): a, ("b", W1, "voice"): b})
     both = aggregate({(ORG, W1, "voice"): a + b})
     part = participation(("a", W1, len(a), len(a)), ("b", W1, len(b), len(b)))
-    org = org_scores(agg, part).iloc[0]
+    org = org_scores(agg, part, engagement_drivers=ENGAGEMENT).iloc[0]
     direct = driver_scores(both).iloc[0]
     assert org["engagement"] == pytest.approx(direct["score"])
     sd = np.std(a + b, ddof=1)
@@ -166,13 +173,13 @@ def test_trend_names_the_gap_and_keeps_teams_apart() -> None:
 
 def test_scores_over_a_synthetic_org_stay_in_range() -> None:
     agg, part = make_driver_agg(6, 8, team_size=9, seed=4)
-    scores = team_period_scores(agg, part)
+    scores = team_period_scores(agg, part, engagement_drivers=ENGAGEMENT)
     assert len(scores) == 6 * 8
     assert scores["engagement"].between(0, 100).all()
     assert scores["enps"].between(-100, 100).all()
     assert scores["participation"].between(0, 1).all()
     assert (scores["engagement_se"] > 0).all()
-    org = org_scores(agg, part).set_index("period")["engagement"]
+    org = org_scores(agg, part, engagement_drivers=ENGAGEMENT).set_index("period")["engagement"]
     by_period = scores.groupby("period")["engagement"]
     assert (org >= by_period.min()).all() and (org <= by_period.max()).all()
     assert trend(scores)["sentence"].str.contains("respondents").any()
@@ -180,5 +187,7 @@ def test_scores_over_a_synthetic_org_stay_in_range() -> None:
 
 def test_date_objects_and_timestamps_join() -> None:
     agg, part = make_driver_agg(2, 3, seed=1)
-    as_dates = team_period_scores(agg.assign(period=agg["period"].dt.date), part)
+    as_dates = team_period_scores(
+        agg.assign(period=agg["period"].dt.date), part, engagement_drivers=ENGAGEMENT
+    )
     assert as_dates["participation"].notna().all() and len(as_dates) == 6

@@ -15,9 +15,10 @@ from sqlmodel import select
 
 from bot.messages import SlackMessages
 from cli import demo_history
-from figures.analytics import org_insights
-from figures.digest import build_digest, report_now
+from figures.digest import build_digest, digest_window
 from figures.digest_charts import heatmap_frame
+from figures.org import org_view
+from figures.pipeline import figures
 from jobs import digest, sync
 from sandbox.server import SandboxServer
 from settings.config import AppConfig, PrivacyConfig
@@ -164,10 +165,10 @@ def test_a_real_history_posts_charts_with_files_v2_and_hides_groups_below_k(
     with read_scope(engine) as s:
         for k in (5, 8):  # Onboarding has 7 people: never 8 answers in a week
             config = with_k(settings.config, k)
-            org = org_insights(s, config=config, workspace_id=ws, now=report_now(at(0, 9)))
-            grids[k] = heatmap_frame(
-                s, org=org, config=config, workspace_id=ws, labels={}, now=at(0, 9)
-            )
+            window = digest_window(at(0, 9), config, 12)
+            fig = figures(s, config=config, workspace_id=ws, window=window, closed_by=at(0, 9))
+            org = org_view(fig, config=config)
+            grids[k] = heatmap_frame(fig, org=org, config=config, labels={})
         nobody = build_digest(s, config=with_k(settings.config, 70), workspace_id=ws, now=at(0, 9))
     assert grids[5].notna().all().all() and grids[5].index[0] == "Customer Support"
     assert grids[8].loc["Onboarding"].isna().all() and grids[8].notna().any().any()
