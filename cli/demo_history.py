@@ -24,7 +24,7 @@ from storage.models import Delivery, Employee, Membership, Pulse
 from storage.org import team_by_key
 from storage.pseudonym import comment_key, respondent_key
 from storage.pulses import pulse_view
-from storage.responses import record_answer
+from storage.responses import record_answers
 
 WEEKS = 12
 MOOD = {  # engagement level (1-5 scale) per week, oldest first
@@ -97,7 +97,7 @@ def seed(
 def _answers(session, rng, pulse_id, members, level, slack_team_id, secret) -> int:  # type: ignore[no-untyped-def]
     view = pulse_view(session, pulse_id=pulse_id)
     assert view is not None
-    stored = 0
+    answers: list[tuple[int, str, int]] = []
     for _, user in members:
         if rng.random() > 0.82:
             continue  # didn't answer this week
@@ -117,11 +117,10 @@ def _answers(session, rng, pulse_id, members, level, slack_team_id, secret) -> i
                 value = round(min(10, max(0, rng.gauss((level - 1) * 2.5, 1.8))))
             else:
                 value = round(min(5, max(1, rng.gauss(level, 0.8))))
-            record_answer(
-                session, pulse_id=pulse_id, question_id=q.id or 0, respondent=key, value=value
-            )
-            stored += 1
-    return stored
+            answers.append((q.id or 0, key, value))
+    # stored, then the pulse sealed (storage.seal), as jobs.closing leaves a closed pulse
+    record_answers(session, pulse_id=pulse_id, answers=answers)
+    return len(answers)
 
 
 def _cx(session, rng, workspace_id, team_id, metrics, mood, this_monday) -> None:  # type: ignore[no-untyped-def]

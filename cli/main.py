@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from settings import logs
@@ -121,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--weeks", type=int, default=52, help="completed weeks to export")
     p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_export"))
 
-    p = sub.add_parser("seed", help="fill an empty database with a large synthetic org (bench/)")
+    p = sub.add_parser("seed", help="fill an empty database with a large synthetic org")
     p.add_argument("--employees", type=int, default=10_000)
     p.add_argument("--teams", type=int, default=200)
     p.add_argument("--weeks", type=int, default=104, help="weeks of pulses, ending this week")
@@ -409,27 +408,16 @@ def cmd_cx_import(args: argparse.Namespace) -> int:
 def cmd_seed(args: argparse.Namespace) -> int:
     if not 1 <= args.teams <= args.employees or args.weeks < 1:
         raise CommandError("need at least 1 week and 1 team, and no more teams than employees")
-    seed = _bench("seed")
+    from cli.seed import SeedError, seed_database
+
     url = normalise_database_url(args.database or os.environ.get("DATABASE_URL", ""))
     try:
-        seed.seed_database(
+        seed_database(
             url, employees=args.employees, teams=args.teams, weeks=args.weeks, seed=args.seed
         )
-    except seed.SeedError as exc:
+    except SeedError as exc:
         raise CommandError(str(exc)) from None
     return 0
-
-
-def _bench(name: str) -> ModuleType:
-    """bench/ lives in the source checkout, not in the installed package."""
-    import importlib
-
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "bench" / f"{name}.py").exists():
-        raise CommandError(f"this needs the source checkout: bench/{name}.py not found")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    return importlib.import_module(f"bench.{name}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Close pulses on time: answers stop counting, unsent DMs are abandoned."""
+"""Close pulses on time: answers stop counting, unsent DMs are abandoned, the pulse is sealed."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ from storage import closed_dms
 from storage.models import Delivery
 from storage.pulses import due_to_close
 from storage.release import release_closed
+from storage.seal import seal, seal_closed
 
 
 def run(session: Session, *, now: dt.datetime, secret: bytes) -> list[int]:
-    """Close every pulse past its closing time; returns their ids."""
+    """Close every pulse past its closing time; returns their ids.
+
+    One transaction (the caller's): unsent DMs marked failed (they invited nobody), held
+    answers released, then every closed pulse sealed (storage.seal), so a crash leaves each
+    pulse open and unsealed, or closed and sealed.
+    """
     closed = []
     for pulse in due_to_close(session, now=now):
         pulse.closed_at = now
@@ -21,7 +27,7 @@ def run(session: Session, *, now: dt.datetime, secret: bytes) -> list[int]:
         session.exec(
             update(Delivery)
             .where(
-                Delivery.pulse_id == pulse.id,
+                col(Delivery.pulse_id) == pulse.id,
                 col(Delivery.status).in_(["pending", "claimed"]),
             )
             .values(status="failed", error="pulse_closed", claimed_by=None)
@@ -29,5 +35,8 @@ def run(session: Session, *, now: dt.datetime, secret: bytes) -> list[int]:
         if pulse.id is not None:
             closed.append(pulse.id)
     release_closed(session, secret=secret, now=now)  # held answers out, in random order
+    for pulse_id in closed:
+        seal(session, pulse_id=pulse_id, now=now)  # as closed: unsent DMs invited nobody
+    seal_closed(session, now=now)  # pulses closed another way and not sealed yet
     closed_dms.enqueue(session, now=now)  # sent DMs of closed pulses: updated to show it
     return closed

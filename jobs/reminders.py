@@ -78,7 +78,7 @@ def _claim(
 ) -> list[tuple[str, str, str, str | None]]:
     """Mark the pulse's delivered, unchecked DMs as checked; return who they went to."""
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             col(Delivery.id),
             col(Employee.slack_user_id),
             col(Workspace.slack_team_id),

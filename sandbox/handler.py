@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox import actions, control
+import sandbox.actions as actions
+import sandbox.control as control
 from sandbox.errors import ApiError
 from sandbox.limits import MAX_MESSAGE_BLOCKS, check_blocks
 from sandbox.methods import METHODS, Call

@@ -12,7 +12,7 @@ import math
 import threading
 from collections import deque
 
-from sandbox import clock
+import sandbox.clock as clock
 
 
 class RateLimiter:

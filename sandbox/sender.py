@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from sandbox import payloads
+import sandbox.payloads as payloads
 from sandbox.errors import ApiError
 from sandbox.workspace import slack_message
 

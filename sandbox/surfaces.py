@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 
-from sandbox import clock
+import sandbox.clock as clock
 from sandbox.errors import ApiError
 from sandbox.limits import with_ids
 

@@ -4,10 +4,9 @@
 ``participation``: team, period, invited, respondents.
 
 Only reportable answers count (storage.reportable: closed pulses with k+ respondents, and
-within them questions with k+ answers). They are first summed per (pulse, question) — from
-the response table's index, or from `response_rollup` for pulses folded after the retention
-period (storage.rollup) — then rolled up per team, week and driver, so no answer ever
-reaches Python. Scope: one team
+within them questions with k+ answers). They were summed per (pulse, question) when the pulse
+was sealed at close (storage.seal, `response_rollup`); here those sums are rolled up per
+team, week and driver, so neither an answer nor a delivery row is read. Scope: one team
 (optionally with every team below it, rolled up under its key, unless ``subteams=False``)
 or, with ``team_key=None``, each team of the workspace under its own key.
 """
@@ -21,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Select, case, func
 from sqlmodel import Session, col, select
 
-from storage.models import Delivery, Pulse, Question, Team
+from storage.models import Pulse, Question, Team
 from storage.reportable import reportable_respondents, reportable_sums
 
 DRIVER_AGG_COLUMNS = [
@@ -29,7 +28,6 @@ DRIVER_AGG_COLUMNS = [
     *("favourable", "promoters", "detractors"),
 ]
 PARTICIPATION_COLUMNS = ["team", "period", "invited", "respondents"]
-NOT_INVITED = ("failed", "skipped")  # storage.outbox: never posted, so nobody was asked
 
 
 def team_ids_below(session: Session, *, workspace_id: int, team_key: str) -> list[int]:
@@ -55,8 +53,8 @@ def _pulse_ids(
     team_key: str | None,
     subteams: bool,
 ) -> Select[tuple[int]]:
-    """The scope's pulse ids, used as ``pulse_id IN (…)``: answers and deliveries are then read
-    straight off their pulse_id indexes in pulse order, so grouping needs no sort."""
+    """The scope's pulse ids, used as ``pulse_id IN (…)``: sealed sums are then read straight
+    off `response_rollup`'s primary key in pulse order."""
     query = select(Pulse.id).where(
         Pulse.workspace_id == workspace_id,
         col(Pulse.period_start) >= start,
@@ -143,7 +141,8 @@ def participation(
     """Invited and respondents per (team, week) over the same reportable pulses as driver_agg.
 
     ``invited`` counts deliveries except failed and skipped ones (a DM that was never posted
-    invited nobody); ``respondents`` counts distinct respondents per pulse, summed over the week.
+    invited nobody); ``respondents`` counts distinct respondents per pulse, summed over the week;
+    both as sealed when the pulse closed (storage.seal).
     """
     scope = _pulse_ids(
         session,
@@ -154,23 +153,16 @@ def participation(
         subteams=subteams,
     )
     answered = reportable_respondents(scope, k=k, now=now)
-    invited = (
-        select(Delivery.pulse_id, func.count().label("invited"))
-        .where(col(Delivery.pulse_id).in_(scope), col(Delivery.status).not_in(NOT_INVITED))
-        .group_by(col(Delivery.pulse_id))
-        .subquery()
-    )
     keys = [Team.key, Pulse.period_start] if team_key is None else [Pulse.period_start]
     query = (
         select(  # type: ignore[call-overload]
             *keys,
-            func.sum(func.coalesce(invited.c.invited, 0)),
+            func.sum(func.coalesce(Pulse.invited, 0)),
             func.sum(answered.c.people),
         )
         .select_from(answered)
         .join(Pulse, col(Pulse.id) == answered.c.pulse_id)
         .join(Team, col(Team.id) == Pulse.team_id)
-        .outerjoin(invited, invited.c.pulse_id == Pulse.id)
         .group_by(*keys)
         .order_by(*keys)
     )

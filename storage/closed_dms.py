@@ -68,7 +68,7 @@ def enqueue(session: Session, *, now: dt.datetime, grace: dt.timedelta | None = 
         .from_select(["delivery_id", "pulse_id", "status", "attempts", "next_attempt_at"], source)
         .on_conflict_do_nothing()
     )
-    return int(session.exec(statement).rowcount or 0)  # type: ignore[call-overload]
+    return int(session.exec(statement).rowcount or 0)
 
 
 def claim_due(

@@ -88,7 +88,11 @@ class Question(SQLModel, table=True):
 
 
 class Pulse(SQLModel, table=True):
-    """One round of questions for a team; `cycle_date` is set for scheduled pulses."""
+    """One round of questions for a team; `cycle_date` is set for scheduled pulses.
+
+    Sealed at close (storage.seal): `respondents` and `invited` (with the pulse's
+    `response_rollup` rows) are what every figure reads; all three are None until then.
+    """
 
     __table_args__ = (UniqueConstraint("team_id", "cycle_date", name="uq_pulse_team_cycle"),)
 
@@ -100,7 +104,10 @@ class Pulse(SQLModel, table=True):
     opened_at: dt.datetime = Field(sa_type=UTCDateTime)
     closes_at: dt.datetime = Field(sa_type=UTCDateTime)
     closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    folded_respondents: int | None = None  # set when answers were folded (retention)
+    sealed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    respondents: int | None = None  # people who answered (distinct respondent keys)
+    invited: int | None = None  # DMs posted: deliveries neither failed nor skipped
+    purged_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # raw rows deleted
 
 
 class PulseQuestion(SQLModel, table=True):
@@ -245,7 +252,10 @@ class SentAlert(SQLModel, table=True):
 
 
 class ResponseRollup(SQLModel, table=True):
-    """Answers folded into sums after the retention period; the raw rows are then deleted."""
+    """A sealed pulse's answers summed per question (storage.seal); figures read only these.
+
+    The raw `response` rows stay until retention deletes them; these sums stay for good.
+    """
 
     __tablename__ = "response_rollup"
 

@@ -107,7 +107,7 @@ def pulse_in_cycle(
 
 
 def respondent_count(session: Session, *, pulse_id: int) -> int:
-    """How many people answered a pulse (stored or folded answers)."""
+    """How many people answered a pulse, as sealed at its close (storage.seal); 0 before."""
     people = respondents(select(literal(pulse_id)))
     return int(session.exec(select(func.coalesce(func.sum(people.c.people), 0))).one())
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from storage.held import PERSON, unseal
 from storage.models import Comment, Held, Pulse, Response, random_id
+from storage.seal import seal
 
 _shuffle = secrets.SystemRandom().shuffle
 CHUNK = 5000
@@ -28,15 +29,17 @@ log = logging.getLogger("pulse.release")
 
 
 def release_closed(session: Session, *, secret: bytes, now: dt.datetime) -> list[int]:
-    """Release every pulse closed by ``now`` that still holds rows; returns their ids. No
-    answer lands after its close (storage.pulses.open_for_writing); rows sealed under an
-    earlier secret stay held and are retried."""
+    """Release every pulse closed by ``now`` that still holds rows, and seal each one that
+    got answers out (storage.seal); returns their ids. No answer lands after its close
+    (storage.pulses.open_for_writing); rows sealed under an earlier secret stay held and are
+    retried, and the pulse is sealed again when they come out."""
     closed = or_(col(Pulse.closes_at) <= now, col(Pulse.closed_at) <= now)
     pulse_ids = session.exec(
         select(Held.pulse_id).join(Pulse, col(Pulse.id) == Held.pulse_id).where(closed).distinct()
     ).all()
     for pulse_id in sorted(pulse_ids):
-        release(session, secret=secret, pulse_id=pulse_id)
+        if release(session, secret=secret, pulse_id=pulse_id):
+            seal(session, pulse_id=pulse_id, now=now)  # its sums follow its answers
     return sorted(pulse_ids)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Subquery, func, or_
 from sqlmodel import col, select
 
 from storage.models import Pulse
-from storage.rollup import question_sums, respondents
+from storage.rollup import question_sums
 
 LOWEST_K = 3  # the config refuses a smaller minimum group size; so does this module
 
@@ -33,7 +33,8 @@ def closed_by(moment: dt.datetime) -> Any:
 
 def reportable_respondents(pulses: Any, *, k: int, now: dt.datetime) -> Subquery:
     """``pulse_id``, ``people`` for the pulses among ``pulses`` (a select of pulse ids) that
-    count. The counting rule every figure inherits, stated once, here:
+    count, read off the pulses' seals (storage.seal). The counting rule every figure
+    inherits, stated once, here:
 
     A team's week is figured from exactly one pulse: its latest pulse of that week (by
     opening time) that had closed by ``now`` with k+ respondents. Earlier pulses of that
@@ -46,11 +47,10 @@ def reportable_respondents(pulses: Any, *, k: int, now: dt.datetime) -> Subquery
     """
     if k < LOWEST_K:
         raise ValueError(f"minimum group size {k} is below {LOWEST_K}")
-    people = respondents(pulses)
     eligible = (
         select(
             col(Pulse.id).label("pulse_id"),
-            func.sum(people.c.people).label("people"),
+            col(Pulse.respondents).label("people"),
             func.row_number()
             .over(
                 partition_by=(col(Pulse.team_id), col(Pulse.period_start)),
@@ -58,10 +58,12 @@ def reportable_respondents(pulses: Any, *, k: int, now: dt.datetime) -> Subquery
             )
             .label("latest"),
         )
-        .join(people, people.c.pulse_id == Pulse.id)
-        .where(closed_by(now))
-        .group_by(col(Pulse.id), col(Pulse.team_id), col(Pulse.period_start), col(Pulse.opened_at))
-        .having(func.sum(people.c.people) >= k)
+        .where(
+            col(Pulse.id).in_(pulses),
+            col(Pulse.sealed_at).is_not(None),
+            col(Pulse.respondents) >= k,
+            closed_by(now),
+        )
         .subquery("eligible")
     )
     return (
@@ -79,4 +81,5 @@ def reportable_pulses(pulses: Any, *, k: int, now: dt.datetime) -> Any:
 def reportable_sums(pulses: Any, *, k: int, now: dt.datetime) -> Subquery:
     """storage.rollup.question_sums of the reportable pulses, cells of k+ answers only."""
     sums = question_sums(reportable_pulses(pulses, k=k, now=now))
-    return select(*sums.c).where(sums.c.n >= k).subquery("reportable_sums")
+    cells: Subquery = select(*sums.c).where(sums.c.n >= k).subquery("reportable_sums")
+    return cells

@@ -1,12 +1,13 @@
 """Answers: one person's own answers, sealed upserts, and SQL aggregates.
 
 Live answers to an open pulse are held (storage.held) and reach `response` at close;
-`record_answer` writes `response` directly, for answers to closed pulses (demo history,
-tests).
+`record_answer` writes `response` directly, for answers to closed pulses (tests), and
+re-seals the pulse.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, literal
@@ -14,28 +15,40 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.held import held_answers, people_so_far
-from storage.models import Delivery, PulseQuestion, Question, Response, random_id
+from storage.models import Delivery, PulseQuestion, Question, Response, random_id, utcnow
 from storage.pseudonym import Respondent
 from storage.rollup import question_means, respondents
+from storage.seal import seal
 
 
 def record_answer(
     session: Session, *, pulse_id: int, question_id: int, respondent: str, value: int
 ) -> None:
-    """Insert or change one answer to a closed pulse; repeating it changes nothing."""
+    """Insert or change one answer to a closed pulse, and seal the pulse again so its figures
+    follow (storage.seal); repeating it changes nothing."""
+    record_answers(session, pulse_id=pulse_id, answers=[(question_id, respondent, value)])
+
+
+def record_answers(
+    session: Session, *, pulse_id: int, answers: Iterable[tuple[int, str, int]]
+) -> None:
+    """record_answer for many (question id, respondent, value) answers: the pulse is sealed
+    once, after the last."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Response).values(
-        id=random_id(),
-        pulse_id=pulse_id,
-        question_id=question_id,
-        respondent=respondent,
-        value=value,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["pulse_id", "question_id", "respondent"], set_={"value": value}
-    )
-    session.exec(stmt)
+    for question_id, respondent, value in answers:
+        stmt = insert(Response).values(
+            id=random_id(),
+            pulse_id=pulse_id,
+            question_id=question_id,
+            respondent=respondent,
+            value=value,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["pulse_id", "question_id", "respondent"], set_={"value": value}
+        )
+        session.exec(stmt)
+    seal(session, pulse_id=pulse_id, now=utcnow())
 
 
 def answers_of(session: Session, *, respondent: Respondent) -> dict[int, int]:
@@ -68,8 +81,8 @@ class PulseAggregate:
 
 
 def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
-    """Counts and means for one pulse, computed by the database (GROUP BY); while the
-    pulse is open only ``respondents`` (people who took part so far) is known."""
+    """Counts and means for one pulse, from its seal (storage.seal); while the pulse is
+    open only ``respondents`` (people who took part so far) is known."""
     invited = session.exec(
         select(func.count()).select_from(Delivery).where(Delivery.pulse_id == pulse_id)
     ).one()

@@ -1,4 +1,5 @@
-"""Imports point down the house: cli → bot → jobs → cx → figures → settings → insights | storage.
+"""Imports point down the house:
+cli → sandbox → bot → jobs → cx → figures → settings → insights | storage.
 
 A package may import itself and the layers below it, never one above it nor its peer on the
 same layer (insights and storage do not know each other); and no two modules import each
@@ -16,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
+    ("sandbox",),  # the local Slack workspace: the demo (cli) uses it, the product never
     ("bot",),
     ("jobs",),
     ("cx",),

@@ -35,6 +35,7 @@ from settings.config import AppConfig
 from storage.db import read_scope, session_scope
 from storage.models import Delivery, Pulse, Response, Team
 from storage.org import Member, upsert_employees
+from storage.seal import seal_pulses
 from tests.bot.test_k_anonymity import (
     HR,
     LATER,
@@ -123,6 +124,9 @@ def change_members(engine: Engine, history: History) -> None:
                 invites = list(s.exec(select(Delivery).where(Delivery.pulse_id == pulse.id)))
                 for delivery in invites[: max(0, min(count, len(invites) - answered))]:
                     s.delete(delivery)
+        s.flush()
+        # the invitations changed the history before its pulses closed: seal them from it
+        seal_pulses(s, pulse_ids=[p for p in s.exec(select(Pulse.id)).all() if p], now=NOW)
 
 
 def _respondents(s: Any, pulse_id: int) -> int:

@@ -51,6 +51,7 @@ from storage.org import Member, ensure_workspace, set_team_members, upsert_emplo
 from storage.pulses import open_pulse
 from storage.questions import sync_questions
 from storage.responses import record_answer
+from storage.seal import seal_pulses
 
 NOW = dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)  # a Thursday: this week's pulses are open
 LATER = NOW + dt.timedelta(days=4)  # the Monday after: every pulse has closed
@@ -254,7 +255,14 @@ def hide_what_must_not_show(engine: Engine, org: Org, *, open_pulses: bool) -> i
                     r.value = v
                     s.add(r)
                 changed += len(cell)
+        _reseal(s)
     return changed
+
+
+def _reseal(s: Any) -> None:
+    """Figures read the pulses' seals (storage.seal): seal them again from the changed rows."""
+    s.flush()
+    seal_pulses(s, pulse_ids=list(s.exec(select(Pulse.id)).all()), now=NOW)
 
 
 def _change_who_answered(
@@ -397,6 +405,7 @@ def test_the_views_do_show_what_k_people_answered(fresh: Any) -> None:
     with session_scope(engine) as s:
         value = col(Response.value)
         s.exec(update(Response).where(value < 5).values(value=value + 1))
+        _reseal(s)
     after = views(engine, org, folder / "after", at=NOW)
     changed = {name for name in before if before[name] != after[name]}
     assert {"report t1 12w", "report t0 12w", "report None 12w", "figures", "home"} <= changed

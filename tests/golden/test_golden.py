@@ -11,7 +11,7 @@ PostgreSQL (TEST_DATABASE_URL), against the same file.
 Entry points into the product, the only ones (when modules move, update the imports in
 worlds.py and charts.py; the golden files must not change):
   building a world  storage.migrate.upgrade, jobs.sync.run, cli.demo_history.seed,
-                    bench.seed.seed, bench.org_model.config_for, bot.commitments.save_commitment,
+                    cli.seed.seed, cli.org_model.config_for, bot.commitments.save_commitment,
                     jobs.pulses.open_now, jobs.delivery.Sender, jobs.pulses.close_now
   surfaces          bot.app.build_app + bot.context.Context, driven in process with requests
                     signed as Slack signs them (`/pulse report`, app_home_opened, button

@@ -32,16 +32,17 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-# ENTRY POINTS — the product functions the golden test calls (update these imports when
-# modules move; the golden files must not change):
-from bench.org_model import config_for  # the seeded org's teams and CX metrics
-from bench.seed import seed as seed_org  # the seeded org's people, pulses, answers, CX
 from bot.app import build_app  # every Slack-facing surface: /pulse report, Home, clicks
 from bot.commitments import save_commitment  # a manager's commitment (the modal's action)
 from bot.context import Context
 from bot.messages import SlackMessages  # the edge's messages, as `pulse worker` passes them
 from cli.demo_history import seed as seed_demo_history  # `pulse demo`'s twelve weeks
 from cli.main import main as pulse_cli  # `pulse export`
+
+# ENTRY POINTS — the product functions the golden test calls (update these imports when
+# modules move; the golden files must not change):
+from cli.org_model import config_for  # the seeded org's teams and CX metrics
+from cli.seed import seed as seed_org  # the seeded org's people, pulses, answers, CX
 from jobs import alerts, digest, sync  # alerts.run, digest.run, sync.run: the worker's jobs
 from jobs.delivery import Sender  # `pulse send-pulse` delivers with it
 from jobs.pulses import close_now, open_now  # `pulse send-pulse`, `pulse close`

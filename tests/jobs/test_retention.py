@@ -1,5 +1,5 @@
-"""After the retention period answers are folded into sums: reports don't change, the
-raw answers and comments are gone, and recent pulses are untouched."""
+"""After the retention period a sealed pulse's raw answers and comments are deleted: reports
+don't change (they read the seal written at close), and recent pulses are untouched."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_folding_keeps_every_figure_and_deletes_the_raw_answers(engine: Engine) 
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(Response)).one() == 0
         assert s.exec(select(func.count()).select_from(Comment)).one() == 0
-        assert s.get(Pulse, old).folded_respondents == 7
+        pulse = s.get(Pulse, old)
+        assert (pulse.respondents, pulse.purged_at) == (7, later)
 
 
 def test_recent_pulses_keep_their_raw_answers(engine: Engine) -> None:

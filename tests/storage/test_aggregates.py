@@ -2,6 +2,7 @@
 
 Only reportable answers count: pulses closed by ``now`` with k+ respondents, and within
 them questions with k+ answers (storage.reportable); k is 3 here, the lowest allowed.
+Pulses are sealed as jobs.closing seals them (storage.seal); the frames read only the seals.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from collections.abc import Iterable
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
 from storage.aggregates import driver_agg, participation
 from storage.models import Delivery, Employee, Pulse, Question, Response, Team, Workspace
+from storage.seal import seal
 
 MONDAY = dt.date(2026, 11, 2)
 MONDAY_UTC = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
@@ -91,6 +93,8 @@ def build(s: Session, answers: Iterable[Answer], invites: Iterable[Invite]) -> i
         for team, week, number, person, status in invites
     )
     s.flush()
+    for pulse in pulses.values():  # as jobs.closing does; reads filter by closing time
+        seal(s, pulse_id=pulse.id or 0, now=LATER)
     return ws.id
 
 
@@ -301,6 +305,8 @@ def test_sql_aggregates_equal_a_python_loop(
     now = MONDAY_UTC + dt.timedelta(hours=hours)
     with Session(engine) as s:
         ws = build(s, answers, invites)
+        s.exec(delete(Response))  # the frames read the seals only, never a raw row
+        s.exec(delete(Delivery))
         agg, part = frames(s, ws, now=now)
         s.rollback()
     want_agg, want_part = expected(answers, invites, now)

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import select
+from sqlalchemy import Engine, insert
+from sqlmodel import col, select
 
 from storage.comments import written_by
 from storage.db import make_engine, session_scope
@@ -60,18 +60,21 @@ def _old_rows(engine: Engine) -> int:
         q = Question(key="q", driver="d", kind="likert5", text="?")
         s.add_all([team, q])
         s.flush()
-        pulse = Pulse(
-            workspace_id=ws.id or 0,
-            team_id=team.id or 0,
-            period_start=NOW.date(),
-            opened_at=NOW,
-            closes_at=NOW + dt.timedelta(hours=72),
-            closed_at=NOW + dt.timedelta(hours=72),
-        )
+        pid = s.exec(  # the columns of 0001 only (the model has more since)
+            insert(Pulse)
+            .values(
+                workspace_id=ws.id or 0,
+                team_id=team.id or 0,
+                period_start=NOW.date(),
+                opened_at=NOW,
+                closes_at=NOW + dt.timedelta(hours=72),
+                closed_at=NOW + dt.timedelta(hours=72),
+            )
+            .returning(col(Pulse.id))
+        ).one()[0]
         people = [Employee(workspace_id=ws.id or 0, slack_user_id=u) for u in ("U1", "U2")]
-        s.add_all([pulse, *people])
+        s.add_all(people)
         s.flush()
-        pid = pulse.id or 0
         for e in people:
             s.add(Delivery(pulse_id=pid, employee_id=e.id or 0, next_attempt_at=NOW))
         for user in ("U1", "U2", "U3"):
