@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Select, case, func
 from sqlmodel import Session, col, select
 
+from storage.commitments import FOLLOW_UP_DRIVER
 from storage.models import Pulse, Question, Team
 from storage.reportable import reportable_respondents, reportable_sums
 
@@ -90,7 +91,8 @@ def driver_agg(
     """Sums per (team, week, driver) for reportable pulses whose week starts in [start, end].
 
     ``favourable`` counts likert answers 4–5; ``promoters`` (9–10) and ``detractors`` (0–6)
-    count 0–10 answers; each is 0 on rows of the other kind, as insights.scores expects.
+    count 0–10 answers; each is 0 on rows of the other kind, as insights.scores expects. A
+    commitment's follow-up question is no driver: its answers are reported with the commitment.
     """
     pulses = _pulse_ids(
         session,
@@ -121,6 +123,7 @@ def driver_agg(
         .join(Question, col(Question.id) == pq.question_id)
         .join(Team, col(Team.id) == Pulse.team_id)
         .where(col(Question.kind).in_(["likert5", "nps10"]))
+        .where(col(Question.driver) != FOLLOW_UP_DRIVER)  # not a driver: its commitment's
         .group_by(*keys)
         .order_by(*keys)
     )

@@ -11,6 +11,8 @@ from storage.models import Commitment, Pulse, Question
 from storage.reportable import closed_by
 from storage.rollup import question_means
 
+FOLLOW_UP_DRIVER = "commitment"  # a follow-up question's driver: reported with its commitment
+
 
 @dataclass(frozen=True)
 class CommitmentStatus:
@@ -77,7 +79,7 @@ def followup_question(session: Session, commitment: Commitment) -> Question:
     if row is None:
         row = Question(
             key=key,
-            driver="commitment",
+            driver=FOLLOW_UP_DRIVER,
             kind="likert5",
             text=f"“{commitment.text}” — this commitment has made a real difference.",
             builtin=False,

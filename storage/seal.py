@@ -75,9 +75,7 @@ def _seal_chunk(session: Session, pulse_ids: Sequence[int], now: dt.datetime) ->
     if not ids:
         return
     session.exec(delete(ResponseRollup).where(col(ResponseRollup.pulse_id).in_(ids)))
-    session.exec(
-        insert(ResponseRollup).from_select(["pulse_id", "question_id", *SUMS], _sums(ids))
-    )
+    session.exec(insert(ResponseRollup).from_select(["pulse_id", "question_id", *SUMS], _sums(ids)))
     people = select(func.count(func.distinct(Response.respondent))).where(
         Response.pulse_id == Pulse.id
     )
