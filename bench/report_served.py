@@ -6,12 +6,13 @@
 
 For each checkout (`--repo DIR` or `--python PATH`, repeatable; default this one) and each
 org size, the checkout's own `pulse seed` org (kept and reused, see bench.targets) is served
-by its own `pulse serve`, and `--reports` commands are sent one after another, each typed by
-the manager the config names for a random team (`/pulse report team-NNN`, the same teams in
-the same order for every checkout). What is timed is what the manager waits for: from
-sending the request, signed as Slack signs it, to receiving the report the app POSTs to the
-command's response URL (bench.served). After the product, the same commands go to a bare
-Bolt app on the same gunicorn setup that posts a fixed tiny reply (the floor).
+by its own `pulse serve`, and `--reports` commands (fewer if `--budget` seconds run out)
+are sent one after another, each typed by the manager the config names for a random team
+(`/pulse report team-NNN`, the same teams in the same order for every checkout). What is
+timed is what the manager waits for: from sending the request, signed as Slack signs it,
+to receiving the report the app POSTs to the command's response URL (bench.served).
+After the product, the same commands go to a bare Bolt app on the same gunicorn setup that
+posts a fixed tiny reply (the floor).
 
 An error is a non-200 ack, no reply, no post within `--wait` seconds, or a post that is not
 the team's report. Targets (issue 14): a team report's p95 ≤ 50 ms at 10,000 people, and
@@ -49,10 +50,16 @@ def team_sequence(teams: int, n: int, seed: int) -> list[int]:
     return [rng.randrange(teams) for _ in range(n)]
 
 
-def serial(driver: Driver, teams: list[int], *, bare: bool, wait: float) -> list[Outcome]:
-    """One `/pulse report team-NNN` at a time, each by that team's manager."""
-    out = []
+def serial(
+    driver: Driver, teams: list[int], *, bare: bool, wait: float, budget: float
+) -> list[Outcome]:
+    """One `/pulse report team-NNN` at a time, each by that team's manager; stops early
+    once `budget` seconds have passed (so a slow checkout still finishes in minutes)."""
+    out: list[Outcome] = []
+    stop_at = time.monotonic() + budget
     for t in teams:
+        if time.monotonic() > stop_at:
+            break
         name = None if bare else f"Team {t}"
         out.append(driver.report(team_manager(t), f"team-{t:03d}", name, wait=wait))
     return out
@@ -81,14 +88,15 @@ def run_one(
     teams: list[int],
     warmup: int,
     wait: float,
+    budget: float,
 ) -> dict[str, Any]:
     """Start a server (`start()`), send warm-up then timed commands, stop it."""
     served = start()
     driver = Driver(served.url + "/slack/events", secret)
     bare = app == "bare"
     try:
-        serial(driver, teams[:warmup], bare=bare, wait=wait)
-        timed = serial(driver, teams[warmup:], bare=bare, wait=wait)
+        serial(driver, teams[:warmup], bare=bare, wait=wait, budget=budget / 5)
+        timed = serial(driver, teams[warmup:], bare=bare, wait=wait, budget=budget)
     finally:
         driver.close()
         served.stop()
@@ -105,6 +113,7 @@ def run(
     wait: float,
     seed: int,
     bare: bool,
+    budget: float = 50.0,
     log: Any = print,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
@@ -128,6 +137,7 @@ def run(
                     teams=teams,
                     warmup=warmup,
                     wait=wait,
+                    budget=budget,
                 )
                 rows.append({"app": t.label, "db": db, "size": size, **row})
                 log("  ".join(f"{k}={v}" for k, v in rows[-1].items()))
@@ -142,6 +152,7 @@ def run(
                 teams=teams,
                 warmup=warmup,
                 wait=wait,
+                budget=budget,
             )
             rows.append({"app": "bare", "db": db, "size": "-", **row})
             log("  ".join(f"{k}={v}" for k, v in rows[-1].items()))
@@ -181,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed reports first")
     parser.add_argument("--wait", type=float, default=10.0, help="seconds to wait for a post")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the team order")
+    parser.add_argument(
+        "--budget", type=float, default=50, help="seconds of timed reports per server at most"
+    )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare Bolt floor")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON at the end")
     args = parser.parse_args(argv)
@@ -206,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         wait=args.wait,
         seed=args.seed,
         bare=not args.no_bare,
+        budget=args.budget,
         log=log,
     )
     for line in verdicts(rows):

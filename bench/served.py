@@ -213,7 +213,6 @@ class Driver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         host_port = events_url.split("//", 1)[1].split("/", 1)[0]
         self.host, self.port = host_port.split(":")[0], int(host_port.split(":")[1])
-        self._local = threading.local()
 
     def close(self) -> None:
         self.server.shutdown()
@@ -238,7 +237,7 @@ class Driver:
         }
         return urlencode(form).encode()
 
-    def report(self, user: str, team: str, team_name: str, *, wait: float = 10.0) -> Outcome:
+    def report(self, user: str, team: str, team_name: str | None, *, wait: float = 10.0) -> Outcome:
         """`/pulse report <team>` by `user`; waits up to `wait` s (from sending) for the post."""
         key = secrets.token_hex(8)
         body = self.command_body(user, f"report {team}", key)
@@ -248,23 +247,18 @@ class Driver:
         }
         t0 = time.perf_counter()
         status, error = 0, None
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        # a new connection per command, as Slack's own requests come: a kept-alive one
+        # would be closed by gunicorn after 5 idle seconds while a slow report is awaited
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=wait)
         try:
-            if conn is None:
-                conn = http.client.HTTPConnection(self.host, self.port, timeout=wait)
             conn.request("POST", "/slack/events", body=body, headers=headers)
             reply = conn.getresponse()
             reply.read()
             status = reply.status
-            if reply.will_close:
-                conn.close()
-                conn = None
         except (OSError, http.client.HTTPException) as exc:
             error = type(exc).__name__
-            if conn is not None:
-                conn.close()
-            conn = None
-        self._local.conn = conn
+        finally:
+            conn.close()
         ack_ms = (time.perf_counter() - t0) * 1000
         if status != 200:
             return Outcome(team, status, ack_ms, None, error or f"HTTP {status}")

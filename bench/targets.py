@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +31,7 @@ PER_DEPARTMENT = 10  # as bench/org_model.py: team t is in department t // 10
 WORKSPACE = "T0SEED"  # the seeded workspace's Slack team id (bench/org_model.py)
 HR_ADMIN = "U0BENCHHR"
 DIGEST_CHANNEL = "C0DIGEST"
+Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class Seeded:
     teams: int
 
 
-def seeded(t: Target, database: str, size: str, *, log=print) -> Seeded:  # type: ignore[no-untyped-def]
+def seeded(t: Target, database: str, size: str, *, log: Log = print) -> Seeded:
     """The target's seeded org of `size` on `database` ("sqlite" or a PostgreSQL URL to an
     existing database, used only to create `bench_*` databases); seeds it once, with
     `pulse seed --employees N --teams T --weeks W --database URL`."""
@@ -173,7 +175,7 @@ def seeded(t: Target, database: str, size: str, *, log=print) -> Seeded:  # type
     return Seeded(url, config, size, teams)
 
 
-def _seed(t: Target, url: str, people: int, teams: int, weeks: int, log) -> None:  # type: ignore[no-untyped-def]
+def _seed(t: Target, url: str, people: int, teams: int, weeks: int, log: Log) -> None:
     command = [*t.pulse, "seed", "--employees", str(people), "--teams", str(teams)]
     command += ["--weeks", str(weeks), "--database", url]
     log(f"# seeding ({t.label}): {' '.join(command)}")
