@@ -17,13 +17,16 @@ For each checkout, on its seeded org (bench.targets) and on a tiny one (60 peopl
 
 `build` = `to post` on the seeded org minus `to post` on the tiny org (medians): the
 digest's own cost as the worker pays it (it imports once, at start), measured from outside.
-Target (issue 14): ≤ 0.5 s for the org digest at 10,000 people.
+`build_cpu_s` = the dry run's CPU seconds (user + system, the process's own accounting) on
+the seeded org minus on the tiny one: the same difference, not inflated by other work on
+the machine. Target (issue 14): ≤ 0.5 s for the org digest at 10,000 people.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import resource
 import secrets
 import statistics
 import subprocess
@@ -37,7 +40,9 @@ from bench.served import operator_env, sandbox
 from bench.targets import SIZES, Seeded, Target, seeded, targets_from
 
 
-def dry_run(t: Target, env: dict[str, str], out: Path) -> float:
+def dry_run(t: Target, env: dict[str, str], out: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of `pulse digest --dry-run` from start to exit."""
+    cpu0 = _children_cpu()
     started = time.perf_counter()
     subprocess.run(
         [*t.pulse, "digest", "--dry-run", "--out", str(out)],
@@ -46,7 +51,12 @@ def dry_run(t: Target, env: dict[str, str], out: Path) -> float:
         stdout=subprocess.DEVNULL,
         check=True,
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def posted(t: Target, env: dict[str, str], slack: Any) -> tuple[float, float]:
@@ -84,17 +94,18 @@ def run(
             for s in (size, "tiny"):
                 for t in targets:
                     env = operator_env(slack, orgs[t.label, s], secret, LOG_LEVEL="WARNING")
-                    dry = dry_run(t, env, out / f"{t.label}-{s}")
+                    dry, dry_cpu = dry_run(t, env, out / f"{t.label}-{s}")
                     to_post, to_exit = posted(t, env, slack)
                     if i == 0:
                         continue
-                    for name, value in (("dry", dry), ("post", to_post), ("exit", to_exit)):
+                    values = (("dry", dry), ("cpu", dry_cpu), ("post", to_post), ("exit", to_exit))
+                    for name, value in values:
                         times.setdefault((t.label, s, name), []).append(value)
         for t in targets:
             med = {
                 (s, n): statistics.median(times[t.label, s, n])
                 for s in (size, "tiny")
-                for n in ("dry", "post", "exit")
+                for n in ("dry", "cpu", "post", "exit")
             }
             row = {
                 "app": t.label,
@@ -102,11 +113,14 @@ def run(
                 "size": size,
                 "runs": runs,
                 "dry_run_s": round(med[size, "dry"], 2),
+                "dry_run_cpu_s": round(med[size, "cpu"], 2),
                 "to_post_s": round(med[size, "post"], 2),
                 "exit_s": round(med[size, "exit"], 2),
                 "tiny_dry_run_s": round(med["tiny", "dry"], 2),
+                "tiny_dry_run_cpu_s": round(med["tiny", "cpu"], 2),
                 "tiny_to_post_s": round(med["tiny", "post"], 2),
                 "build_s": round(med[size, "post"] - med["tiny", "post"], 2),
+                "build_cpu_s": round(med[size, "cpu"] - med["tiny", "cpu"], 2),
                 "spread_to_post_s": _spread(times[t.label, size, "post"]),
             }
             rows.append(row)

@@ -12,7 +12,8 @@ bare Bolt app on the same stack. An error is a non-200 ack, no ack or no post wi
 `--deadline` seconds of sending (Slack's 3 seconds), or a post that is not the report.
 Printed: reports/s (reports posted in time, per second of the run), errors, p50/p99 of the
 reports posted in time, and replies posted at any time per second (capacity, late ones
-included). Targets (issue 14): ≥ 100 reports/s, no error, p50 within 3× bare.
+included), and the web process's CPU time per reply posted.
+Targets (issue 14): ≥ 100 reports/s, no error, p50 within 3× bare.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bench.served import (
     Driver,
     Outcome,
     Served,
+    cpu_seconds,
     operator_env,
     sandbox,
     serve_bare,
@@ -97,6 +99,7 @@ def measure(
         closed_loop(driver, teams=teams, managers=args.managers, seconds=3, deadline=10, bare=bare)
         with driver.inbox.cond:
             driver.inbox.posted.clear()
+        cpu = cpu_seconds(served.proc.pid)
         outcomes, elapsed = closed_loop(
             driver,
             teams=teams,
@@ -107,10 +110,15 @@ def measure(
         )
         with driver.inbox.cond:  # late ones too: what the process got through
             posted = len(driver.inbox.posted)
+        cpu = cpu_seconds(served.proc.pid) - cpu
     finally:
         driver.close()
         served.stop()
-    return {**summary(outcomes, elapsed), "posted_any_time_per_s": round(posted / elapsed, 1)}
+    return {
+        **summary(outcomes, elapsed),
+        "posted_any_time_per_s": round(posted / elapsed, 1),
+        "server_cpu_ms_per_post": round(cpu * 1000 / max(1, posted), 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,9 @@ to receiving the report the app POSTs to the command's response URL (bench.serve
 After the product, the same commands go to a bare Bolt app on the same gunicorn setup that
 posts a fixed tiny reply (the floor).
 
+`server_cpu_ms` is the web process's CPU time (gunicorn and its workers) per report: unlike
+the latencies it is not inflated by other work on the machine.
+
 An error is a non-200 ack, no reply, no post within `--wait` seconds, or a post that is not
 the team's report. Targets (issue 14): a team report's p95 ≤ 50 ms at 10,000 people, and
 p95 at 1,000 and 10,000 people within 20% of each other.
@@ -36,6 +39,7 @@ from bench.load import percentile
 from bench.served import (
     Driver,
     Outcome,
+    cpu_seconds,
     operator_env,
     sandbox,
     serve_bare,
@@ -96,11 +100,13 @@ def run_one(
     bare = app == "bare"
     try:
         serial(driver, teams[:warmup], bare=bare, wait=wait, budget=budget / 5)
+        cpu = cpu_seconds(served.proc.pid)
         timed = serial(driver, teams[warmup:], bare=bare, wait=wait, budget=budget)
+        cpu = cpu_seconds(served.proc.pid) - cpu
     finally:
         driver.close()
         served.stop()
-    return summary(timed)
+    return {**summary(timed), "server_cpu_ms": round(cpu * 1000 / max(1, len(timed)), 1)}
 
 
 def run(
