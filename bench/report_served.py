@@ -6,9 +6,11 @@
 
 For each checkout (`--repo DIR` or `--python PATH`, repeatable; default this one) and each
 org size, the checkout's own `pulse seed` org (kept and reused, see bench.targets) is served
-by its own `pulse serve`, and `--reports` commands (fewer if `--budget` seconds run out)
-are sent one after another, each typed by the manager the config names for a random team
-(`/pulse report team-NNN`, the same teams in the same order for every checkout). What is
+by its own `pulse serve`, all at once, and `--reports` commands (fewer if `--budget` seconds
+per server run out) are sent one at a time to each server in turn, the order rotating, each
+typed by the manager the config names for a random team (`/pulse report team-NNN`, the same
+teams in the same order for every checkout). With two checkouts, `paired_ratio_to_<first>`
+is the median over teams of the second's time over the first's for the same team. What is
 timed is what the manager waits for: from sending the request, signed as Slack signs it,
 to receiving the report the app POSTs to the command's response URL (bench.served).
 After the product, the same commands go to a bare Bolt app on the same gunicorn setup that
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import random
 import secrets
@@ -39,6 +42,7 @@ from bench.load import percentile
 from bench.served import (
     Driver,
     Outcome,
+    Served,
     cpu_seconds,
     operator_env,
     sandbox,
@@ -54,18 +58,22 @@ def team_sequence(teams: int, n: int, seed: int) -> list[int]:
     return [rng.randrange(teams) for _ in range(n)]
 
 
-def serial(
-    driver: Driver, teams: list[int], *, bare: bool, wait: float, budget: float
-) -> list[Outcome]:
-    """One `/pulse report team-NNN` at a time, each by that team's manager; stops early
-    once `budget` seconds have passed (so a slow checkout still finishes in minutes)."""
-    out: list[Outcome] = []
+def alternate(
+    drivers: dict[str, Driver], teams: list[int], *, wait: float, budget: float
+) -> dict[str, list[Outcome]]:
+    """Each `/pulse report team-NNN` (by that team's manager) to every server in turn, one
+    request at a time, the order rotating; stops once `budget` seconds have passed (so a
+    slow checkout still finishes in minutes). Old and new thus meet the same teams under
+    the same machine load, request by request."""
+    out: dict[str, list[Outcome]] = {app: [] for app in drivers}
+    order = list(drivers)
     stop_at = time.monotonic() + budget
-    for t in teams:
+    for i, t in enumerate(teams):
         if time.monotonic() > stop_at:
             break
-        name = None if bare else f"Team {t}"
-        out.append(driver.report(team_manager(t), f"team-{t:03d}", name, wait=wait))
+        for app in order[i % len(order) :] + order[: i % len(order)]:
+            name = None if app == "bare" else f"Team {t}"
+            out[app].append(drivers[app].report(team_manager(t), f"team-{t:03d}", name, wait=wait))
     return out
 
 
@@ -84,29 +92,48 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def run_one(
-    app: str,
-    start: Any,
+def run_together(
+    starts: dict[str, Any],
     *,
     secret: str,
     teams: list[int],
     warmup: int,
     wait: float,
     budget: float,
-) -> dict[str, Any]:
-    """Start a server (`start()`), send warm-up then timed commands, stop it."""
-    served = start()
-    driver = Driver(served.url + "/slack/events", secret)
-    bare = app == "bare"
+) -> dict[str, dict[str, Any]]:
+    """Start every server (`starts[app]()`), warm each up, time them alternately, stop
+    them; a row per app, with the paired ratio of each to the first when there are two+."""
+    served: dict[str, Served] = {}
+    drivers: dict[str, Driver] = {}
     try:
-        serial(driver, teams[:warmup], bare=bare, wait=wait, budget=budget / 5)
-        cpu = cpu_seconds(served.proc.pid)
-        timed = serial(driver, teams[warmup:], bare=bare, wait=wait, budget=budget)
-        cpu = cpu_seconds(served.proc.pid) - cpu
+        for app, start in starts.items():
+            served[app] = start()
+            drivers[app] = Driver(served[app].url + "/slack/events", secret)
+        alternate(drivers, teams[:warmup], wait=wait, budget=budget / 5)
+        cpu = {app: cpu_seconds(s.proc.pid) for app, s in served.items()}
+        timed = alternate(drivers, teams[warmup:], wait=wait, budget=budget * len(starts))
+        cpu = {app: cpu_seconds(s.proc.pid) - cpu[app] for app, s in served.items()}
     finally:
-        driver.close()
-        served.stop()
-    return {**summary(timed), "server_cpu_ms": round(cpu * 1000 / max(1, len(timed)), 1)}
+        for driver in drivers.values():
+            driver.close()
+        for one in served.values():
+            one.stop()
+    rows = {}
+    first = next(iter(starts))
+    for app, outcomes in timed.items():
+        row = {
+            **summary(outcomes),
+            "server_cpu_ms": round(cpu[app] * 1000 / max(1, len(outcomes)), 1),
+        }
+        if app != first:
+            pairs = [
+                b.ms / a.ms
+                for a, b in zip(timed[first], outcomes, strict=False)
+                if a.ms and b.ms and a.error is None and b.error is None
+            ]
+            row[f"paired_ratio_to_{first}"] = round(percentile(pairs, 50), 3)
+        rows[app] = row
+    return rows
 
 
 def run(
@@ -132,34 +159,31 @@ def run(
         }
         for size in sizes:
             teams = team_sequence(SIZES[size][1], warmup + reports, seed)
-            for t in targets:
-                org = orgs[t.label, size]
-                env = operator_env(slack, org, secret)
-                log_path = tmp / f"{t.label}-{size}.log"
-                row = run_one(
-                    t.label,
-                    lambda: serve_target(t, env, log_path),  # noqa: B023 (called at once)
-                    secret=secret,
-                    teams=teams,
-                    warmup=warmup,
-                    wait=wait,
-                    budget=budget,
+            starts = {
+                t.label: functools.partial(
+                    serve_target,
+                    t,
+                    operator_env(slack, orgs[t.label, size], secret),
+                    tmp / f"{t.label}-{size}.log",
                 )
-                rows.append({"app": t.label, "db": db, "size": size, **row})
+                for t in targets
+            }
+            together = run_together(
+                starts, secret=secret, teams=teams, warmup=warmup, wait=wait, budget=budget
+            )
+            for app, row in together.items():
+                rows.append({"app": app, "db": db, "size": size, **row})
                 log("  ".join(f"{k}={v}" for k, v in rows[-1].items()))
         if bare:
             org = orgs[targets[0].label, sizes[0]]
             env = operator_env(slack, org, secret)
             teams = team_sequence(SIZES[sizes[0]][1], warmup + reports, seed)
-            row = run_one(
-                "bare",
-                lambda: serve_bare(env, tmp / "bare.log", workers=web_workers(org.url)),
-                secret=secret,
-                teams=teams,
-                warmup=warmup,
-                wait=wait,
-                budget=budget,
+            start = functools.partial(
+                serve_bare, env, tmp / "bare.log", workers=web_workers(org.url)
             )
+            row = run_together(
+                {"bare": start}, secret=secret, teams=teams, warmup=warmup, wait=wait, budget=budget
+            )["bare"]
             rows.append({"app": "bare", "db": db, "size": "-", **row})
             log("  ".join(f"{k}={v}" for k, v in rows[-1].items()))
     return rows
