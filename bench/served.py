@@ -17,6 +17,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -295,7 +296,8 @@ def _not_a_report(body: bytes, team_name: str | None) -> str | None:
     if team_name is None:  # the bare app's fixed reply
         return None if message.get("text") == "ok" else "unexpected bare reply"
     text = json.dumps(message, ensure_ascii=False)
-    if any(word in text for word in FAILURE_WORDS) or team_name not in text:
+    named = re.search(re.escape(team_name) + r"(?!\d)", text)  # "Team 1", not "Team 10"
+    if any(word in text for word in FAILURE_WORDS) or not named:
         return "reply is not the report: " + str(message.get("text"))[:80]
     if len(message.get("blocks") or []) < 3:
         return "reply is not the report: " + str(message.get("text"))[:80]

@@ -47,5 +47,6 @@ def test_a_refusal_or_another_teams_report_is_not_counted_as_the_report() -> Non
     refusal = {"text": "No team called `team-004` that you can see.", "blocks": [{}] * 3}
     assert _not_a_report(json.dumps(report).encode(), "Team 3") is None
     assert _not_a_report(json.dumps(report).encode(), "Team 4") is not None
+    assert _not_a_report(json.dumps(report).encode().replace(b"3", b"31"), "Team 3") is not None
     assert _not_a_report(json.dumps(refusal).encode(), "Team 4") is not None
     assert _not_a_report(b"not json", "Team 3") is not None
