@@ -56,6 +56,7 @@ class Target:
             if ".venv" not in p.parts and "site-packages" not in p.parts
         )
         files += [self.repo / "bench" / "seed.py", self.repo / "bench" / "org_model.py"]
+        files += [self.repo / "cli" / "seed.py", self.repo / "cli" / "org_model.py"]
         for path in files:
             if path.exists():
                 digest.update(str(path.relative_to(self.repo)).encode() + b"\0")
