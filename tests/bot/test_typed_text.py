@@ -331,7 +331,9 @@ def test_typed_text_is_text_on_every_surface(typed: str) -> None:
             assert text.strip(), surface  # Slack refuses an empty label
         html = _sandbox_html(shape, payload)
         assert "class='mention'" not in html and "<a " not in html, surface
-        assert "<script" not in html and "<b>x" not in html, surface
+        # (no "<b>" check here: the product bolds a question it shows, typed or not; typed
+        # *_~` adding formatting is what the counts below catch)
+        assert "<script" not in html, surface
     # Typed *_~` never adds formatting: no more of them than around a harmless name
     # (a long text may cut some of the product's own, never add).
     for surface, counts in _formatting(rendered).items():
