@@ -28,9 +28,10 @@ from bot.report_args import (
     read_report_args,
     unknown_team,
 )
+from figures import store
 from figures.commitments import followup_outcome
 from figures.links import LINK_WEEKS, MetricLink, team_links
-from figures.pipeline import EXTRA_WEEKS, Window, figures
+from figures.pipeline import EXTRA_WEEKS, Window
 from figures.teams import load_team_figures, team_figures
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
@@ -184,7 +185,9 @@ def _team(
         return [message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
     history = max(weeks + EXTRA_WEEKS, LINK_WEEKS if team_cfg.cx_metrics else 0)
     window = Window.ending(now.date(), weeks=weeks, history=history)
-    figs = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
+    figs = store.read(
+        session, config=config, workspace_id=workspace_id, window=window, closed_by=now, nodes=[key]
+    )
     fig = team_figures(figs, [key])[key]
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:

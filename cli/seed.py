@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, text
 
-from cli.org_model import PER_DEPARTMENT, WORKSPACE, Question, Truth, departments, respondent
+from cli.org_model import (
+    PER_DEPARTMENT,
+    WORKSPACE,
+    Question,
+    Truth,
+    config_for,
+    departments,
+    respondent,
+)
+from figures import store
 from insights.questions import QuestionBank, load_bank
 from insights.rotation import choose_questions
 from storage.cx import upsert_metrics
@@ -208,8 +217,11 @@ def seed(
     until: dt.date | None = None,
     seed: int = 0,
     log: Callable[[str], None] = print,
+    keep_ready: bool = True,
 ) -> int:
     """Fill an empty database; the last week is the one containing ``until`` (default today).
+    Like the running product, it seals every closed pulse and (``keep_ready``) keeps the
+    seeded config's figures ready, as the worker does (figures.store).
 
     Returns the number of answers written.
     """
@@ -239,6 +251,10 @@ def seed(
     metrics = truth.cx_rows(org.team_ids, first, rng)
     with session_scope(engine) as s:
         upsert_metrics(s, workspace_id=org.workspace_id, rows=metrics)
+    if keep_ready:
+        with session_scope(engine) as s:
+            kept = store.refresh(s, config=config_for(teams), workspace_id=org.workspace_id)
+        log(f"kept figures of {kept} weeks ready ({time.monotonic() - started:.0f} s)")
     if bulk.pg:  # what autovacuum does soon after a load this size; SQLite never analyzes
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
