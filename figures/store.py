@@ -71,7 +71,8 @@ def basis(config: AppConfig, engagement: Collection[str]) -> str:
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
 
 
-def _fresh(stored: StoredWeek | None, seals: Seals) -> bool:
+def fresh(stored: StoredWeek | None, seals: Seals) -> bool:
+    """Whether a stored week was built from the week's sealed pulses as they are."""
     return (
         stored is not None
         and stored.sealed == seals.sealed
@@ -147,7 +148,7 @@ def refresh(
     stored = stored_weeks(
         session, workspace_id=workspace_id, basis=key, start=min(seals), end=max(seals)
     )
-    stale = sorted(p for p, s in seals.items() if not _fresh(stored.get(p), s))
+    stale = sorted(p for p, s in seals.items() if not fresh(stored.get(p), s))
     for run in _runs(stale, RUN_WEEKS):
         fig = _computed(
             session,
@@ -196,19 +197,19 @@ def read(
     key, ws = basis(config, drivers), workspace_id
     seals = week_seals(session, workspace_id=ws, start=window.start, end=window.end)
     stored = stored_weeks(session, workspace_id=ws, basis=key, start=window.start, end=window.end)
-    fresh = [p for p, s in seals.items() if _fresh(stored.get(p), s) and s.closed <= closed_by]
-    stale = sorted(set(seals) - set(fresh))
+    kept = [p for p, s in seals.items() if fresh(stored.get(p), s) and s.closed <= closed_by]
+    stale = sorted(set(seals) - set(kept))
     wanted = set(nodes)
     score_parts, driver_parts = [], []
-    cutoffs = {pd.Timestamp(p): w.cutoff for p in fresh if (w := stored[p]).cutoff is not None}
+    cutoffs = {pd.Timestamp(p): w.cutoff for p in kept if (w := stored[p]).cutoff is not None}
     mixes: dict[tuple[str, pd.Timestamp], str] = {}
     owned: set[tuple[str, pd.Timestamp]] = set()
-    if fresh:
-        rows = node_rows(session, workspace_id=ws, basis=key, periods=fresh, nodes=wanted)
+    if kept:
+        rows = node_rows(session, workspace_id=ws, basis=key, periods=kept, nodes=wanted)
         rows["period"] = pd.to_datetime(rows["period"])
         _note_answered(rows, mixes, owned)
         score_parts.append(_typed_scores(rows.drop(columns=["own", "mix"])))
-        cells = driver_rows(session, workspace_id=ws, basis=key, periods=fresh, nodes=wanted)
+        cells = driver_rows(session, workspace_id=ws, basis=key, periods=kept, nodes=wanted)
         driver_parts.append(_typed_drivers(cells))
     for run in _runs(stale, RUN_WEEKS):
         fig = _computed(
@@ -229,7 +230,13 @@ def read(
     scores = _joined(score_parts, _typed_scores(_empty_scores()), ["team", "period"])
     ds = _joined(driver_parts, _typed_drivers(_empty_drivers()), ["team", "period", "driver"])
     small = small_pulses(
-        session, workspace_id=ws, start=window.since, end=window.end, k=_k(config), now=closed_by
+        session,
+        workspace_id=ws,
+        start=window.since,
+        end=window.end,
+        k=_k(config),
+        now=closed_by,
+        teams=None if ORG in wanted else below(config, wanted),
     )
     small = small.assign(period=pd.to_datetime(small["period"]))
     stray = {t for t in wanted | set(small["team"]) if t != ORG and config.team(t) is None}
@@ -259,6 +266,21 @@ def read(
         nodes=frozenset(wanted),
         cutoffs=cutoffs,
     )
+
+
+def below(config: AppConfig, nodes: Collection[str]) -> set[str]:
+    """The nodes and every configured team below them: the teams their figures roll up."""
+    children: dict[str, list[str]] = {}
+    for team in config.teams:
+        if team.parent is not None:
+            children.setdefault(team.parent, []).append(team.key)
+    found, todo = set(nodes), list(nodes)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def _note_answered(

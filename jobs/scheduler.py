@@ -129,7 +129,7 @@ def build_scheduler(
 
     def keep_figures_ready() -> None:
         if (ws := workspace_id()) is not None:
-            kept_figures.run(engine, config=settings.config, workspace_id=ws)
+            kept_figures.run(engine, config=settings.config, workspace_id=ws, now=utc_now())
 
     def alert() -> None:
         if (ws := workspace_id()) is not None:

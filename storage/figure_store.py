@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import case, delete, func, insert
 from sqlmodel import Session, col, select
 
-from storage.models import FigureDriver, FigureNode, FigureWeek, Pulse
+from storage.models import CxMetric, FigureDriver, FigureNode, FigureReport, FigureWeek, Pulse, Team
 
 NODE_COLUMNS = [
     "team",
@@ -190,3 +190,56 @@ def forget_other_bases(session: Session, *, workspace_id: int, basis: str) -> No
         session.execute(
             delete(model).where(col(model.workspace_id) == workspace_id, col(model.basis) != basis)
         )
+
+
+def cx_fingerprint(
+    session: Session, *, workspace_id: int, team_key: str, start: dt.date, end: dt.date
+) -> list[Any]:
+    """What the team's CX values of weeks [start, end] are, in a few numbers per metric:
+    changed by any import that adds, replaces or removes one of them."""
+    query = (
+        select(  # type: ignore[call-overload]
+            col(CxMetric.metric),
+            func.count(),
+            func.sum(CxMetric.value),
+            func.sum(CxMetric.raw_value),
+            func.sum(func.coalesce(CxMetric.sample_size, 0)),
+            func.max(CxMetric.period_start),
+            func.max(CxMetric.scale),
+        )
+        .where(
+            col(CxMetric.team_id)
+            == select(Team.id)
+            .where(Team.workspace_id == workspace_id, Team.key == team_key)
+            .scalar_subquery(),
+            col(CxMetric.period_start) >= start,
+            col(CxMetric.period_start) <= end,
+        )
+        .group_by(col(CxMetric.metric))
+        .order_by(col(CxMetric.metric))
+    )
+    return [[str(v) for v in row] for row in session.exec(query).all()]
+
+
+def kept_report(session: Session, *, workspace_id: int, token: str) -> str | None:
+    query = select(FigureReport.body).where(
+        FigureReport.workspace_id == workspace_id, FigureReport.token == token
+    )
+    return session.exec(query).first()
+
+
+def keep_report(
+    session: Session, *, workspace_id: int, token: str, node: str, made_at: dt.datetime, body: str
+) -> None:
+    session.add(
+        FigureReport(workspace_id=workspace_id, token=token, node=node, made_at=made_at, body=body)
+    )
+    session.flush()
+
+
+def forget_reports(session: Session, *, workspace_id: int, keep: Collection[str]) -> None:
+    """Drop the workspace's kept reports except those named in ``keep``."""
+    query = delete(FigureReport).where(col(FigureReport.workspace_id) == workspace_id)
+    if keep:
+        query = query.where(col(FigureReport.token).not_in(sorted(keep)))
+    session.execute(query)

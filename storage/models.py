@@ -94,7 +94,18 @@ class Pulse(SQLModel, table=True):
     `response_rollup` rows) are what every figure reads; all three are None until then.
     """
 
-    __table_args__ = (UniqueConstraint("team_id", "cycle_date", name="uq_pulse_team_cycle"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "cycle_date", name="uq_pulse_team_cycle"),
+        # what figures.store checks at every report: each week's seals, read off the index
+        Index(
+            "ix_pulse_week_seals",
+            "workspace_id",
+            "period_start",
+            "sealed_at",
+            "closes_at",
+            "closed_at",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
@@ -349,3 +360,16 @@ class FigureDriver(SQLModel, table=True):
     score: float | None = None
     se: float | None = None
     favourable_pct: float | None = None
+
+
+class FigureReport(SQLModel, table=True):
+    """A team report's figures worked out ahead (figures.ready), named by the token of what
+    they rest on; JSON of figures already guarded, nothing finer than a report shows."""
+
+    __tablename__ = "figure_report"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    token: str = Field(primary_key=True, max_length=32)
+    node: str = Field(max_length=64)
+    made_at: dt.datetime = Field(sa_type=UTCDateTime)
+    body: str = Field(sa_type=Text)

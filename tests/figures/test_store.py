@@ -17,7 +17,7 @@ from sqlmodel import col, func, select
 
 from cli.org_model import WORKSPACE, config_for
 from cli.seed import seed
-from figures import store
+from figures import ready, store
 from figures.pipeline import EXTRA_WEEKS, Window, figures
 from figures.teams import TeamFigures, load_team_figures, team_figures
 from jobs import kept_figures
@@ -107,7 +107,9 @@ def test_a_kept_week_gives_the_figures_the_sums_give(engine: Engine) -> None:
     before = _computed(engine, config)
     assert any(f.engagement is not None for f in before.values())
     assert _read(engine, config) == before  # nothing kept yet: every week computed
-    assert kept_figures.run(engine, config=config, workspace_id=_workspace(engine)) == WEEKS
+    assert (
+        kept_figures.run(engine, config=config, workspace_id=_workspace(engine), now=NOW) == WEEKS
+    )
     assert _refresh(engine, config) == 0  # all fresh: nothing to build again
     assert _read(engine, config) == before
     _tamper(engine)
@@ -161,3 +163,40 @@ def test_another_team_tree_or_k_is_another_basis(engine: Engine) -> None:
     with read_scope(engine) as s:
         bases = s.exec(select(func.count(func.distinct(col(FigureWeek.basis))))).one()
     assert bases == 1  # the old basis's weeks are gone
+
+
+def _report(engine: Engine, config: AppConfig, key: str) -> ready.ReportFigures:
+    with read_scope(engine) as s:
+        return ready.team_report_figures(
+            s, config=config, workspace_id=_workspace(engine), key=key, weeks=4, now=NOW
+        )
+
+
+def _warm(engine: Engine, config: AppConfig) -> int:
+    with session_scope(engine) as s:
+        return ready.warm(s, config=config, workspace_id=_workspace(engine), now=NOW, weeks=4)
+
+
+def test_a_report_worked_out_ahead_is_read_until_its_cx_values_change(engine: Engine) -> None:
+    config = _config()
+    key = "team-000"
+    assert config.team(key) is not None and config.team(key).cx_metrics  # type: ignore[union-attr]
+    computed = _report(engine, config, key)
+    assert computed.links and computed.team.engagement is not None
+    _refresh(engine, config)
+    assert _warm(engine, config) == len(config.teams)
+    assert _warm(engine, config) == 0
+    _tamper(engine)
+    assert _report(engine, config, key) == computed, "the report was not read as kept"
+    with session_scope(engine) as s:  # a CX import lowers the team's values
+        s.execute(
+            text(
+                "UPDATE cx_metric SET value = value * 0.9, raw_value = raw_value * 0.9"
+                " WHERE team_id = (SELECT id FROM team WHERE key = :key)"
+            ).bindparams(key=key)
+        )
+    changed = _report(engine, config, key)
+    assert changed.team == computed.team  # weeks still kept
+    assert changed.links != computed.links  # links computed again from the new CX values
+    assert _warm(engine, config) == 1  # only that team's report worked out again
+    assert _report(engine, config, key) == changed

@@ -34,8 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from figures import store
-from storage.db import session_scope
+from jobs import kept_figures
 from tests.conftest import PG_URL, pg_schema
 from tests.golden.surfaces import Surfaces, capture
 from tests.golden.worlds import World, demo_world, seeded_world
@@ -115,10 +114,15 @@ def kept(request: pytest.FixtureRequest, database_url: str) -> bool:
 
 
 def keep_ready(world: World) -> None:
-    """What the worker does after every close and at start (jobs.closing, jobs.scheduler)."""
-    with session_scope(world.engine) as s:
-        built = store.refresh(s, config=world.settings.config, workspace_id=world.workspace_id)
-    assert built > 0
+    """What the worker does after every close and at start (jobs.kept_figures): weeks kept,
+    then every team's default report worked out ahead."""
+    made = kept_figures.run(
+        world.engine,
+        config=world.settings.config,
+        workspace_id=world.workspace_id,
+        now=world.clock.now,
+    )
+    assert made > 0
 
 
 def test_every_surface_of_the_demo_company_shows_the_golden_figures(

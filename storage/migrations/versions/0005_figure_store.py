@@ -3,9 +3,10 @@
 Revision ID: 0005
 Revises: 0004
 
-Adds `figure_week`, `figure_node` and `figure_driver`. They start empty: until the worker
-has built them (it does at start and after every close), every figure is computed from the
-sealed sums as before, so the upgrade changes no figure.
+Adds `figure_week`, `figure_node`, `figure_driver` and `figure_report`, and an index
+on each week's seals (what a report checks). The tables start empty:
+until the worker has built them (it does at start and after every close), every figure is
+computed from the sealed sums as before, so the upgrade changes no figure.
 """
 
 from collections.abc import Sequence
@@ -28,6 +29,12 @@ def _keys() -> list[sa.Column[object]]:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("pulse", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_pulse_week_seals",
+            ["workspace_id", "period_start", "sealed_at", "closes_at", "closed_at"],
+            unique=False,
+        )
     op.create_table(
         "figure_week",
         *_keys(),
@@ -72,7 +79,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("workspace_id", "basis", "node", "period", "driver"),
     )
 
+    op.create_table(
+        "figure_report",
+        *_keys()[:1],
+        sa.Column("token", AutoString(length=32), nullable=False),
+        sa.Column("node", AutoString(length=64), nullable=False),
+        sa.Column("made_at", sa.DateTime(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspace.id"]),
+        sa.PrimaryKeyConstraint("workspace_id", "token"),
+    )
+
 
 def downgrade() -> None:
-    for table in ("figure_driver", "figure_node", "figure_week"):
+    with op.batch_alter_table("pulse", schema=None) as batch_op:
+        batch_op.drop_index("ix_pulse_week_seals")
+    for table in ("figure_report", "figure_driver", "figure_node", "figure_week"):
         op.drop_table(table)
