@@ -189,11 +189,14 @@ def warm(
     weeks: int = DEFAULT_WEEKS,
 ) -> int:
     """Work out every team's default report figures not kept yet; the number worked out.
+    (A team with members of its own: a department's report goes through its teams.)
     Figures named by tokens no longer made (another week, other seals) are forgotten."""
     engagement = bank_engagement()
     keep: dict[str, str] = {}
     made = 0
     for team in config.teams:
+        if team.usergroup is None and team.channel is None:
+            continue  # a department without members: its report lists its teams' figures
         window = window_of(config, team.key, weeks=weeks, now=now)
         named = token(
             session,

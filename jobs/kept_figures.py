@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -16,9 +17,15 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 
-def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetime) -> int:
+@dataclass(frozen=True)
+class Kept:
+    weeks: int  # weeks of guarded figures built (stale or missing)
+    reports: int  # team reports worked out ahead (not kept yet)
+
+
+def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetime) -> Kept:
     """Build the stale weeks, then work out every team's default report not kept yet (new
-    weeks, or new CX values); the number of weeks built. Another worker doing the same at the
+    weeks, or new CX values). Another worker doing the same at the
     same moment makes this run give way (the other does it, or the next run): until then a
     report computes what is missing from the sums, with the same figures."""
     try:
@@ -28,7 +35,7 @@ def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetim
             made = ready.warm(s, config=config, workspace_id=workspace_id, now=now)
     except (IntegrityError, OperationalError) as exc:
         log.info("figures kept ready by another worker this time: %s", type(exc).__name__)
-        return 0
+        return Kept(0, 0)
     if built or made:
         log.info("kept figures of %s weeks and %s team reports ready", built, made)
-    return built
+    return Kept(built, made)

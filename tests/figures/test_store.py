@@ -8,6 +8,7 @@ the old figures came from the store; one that shows the tampered sums was comput
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import col, func, select
 
+from cli.main import main
 from cli.org_model import WORKSPACE, config_for
 from cli.seed import seed
 from figures import ready, store
@@ -71,6 +73,17 @@ def _config() -> AppConfig:
     return config_for(TEAMS)
 
 
+def _toml(config: AppConfig) -> str:
+    lines = []
+    for team in config.teams:
+        lines += ["[[teams]]", f"key = {json.dumps(team.key)}", f"name = {json.dumps(team.name)}"]
+        for field in ("usergroup", "parent"):
+            if getattr(team, field):
+                lines.append(f"{field} = {json.dumps(getattr(team, field))}")
+        lines.append(f"cx_metrics = {json.dumps(list(team.cx_metrics))}")
+    return "\n".join(lines) + "\n"
+
+
 NODES = ["team-000", "team-003", "dept-00"]
 
 
@@ -107,9 +120,8 @@ def test_a_kept_week_gives_the_figures_the_sums_give(engine: Engine) -> None:
     before = _computed(engine, config)
     assert any(f.engagement is not None for f in before.values())
     assert _read(engine, config) == before  # nothing kept yet: every week computed
-    assert (
-        kept_figures.run(engine, config=config, workspace_id=_workspace(engine), now=NOW) == WEEKS
-    )
+    kept = kept_figures.run(engine, config=config, workspace_id=_workspace(engine), now=NOW)
+    assert kept == kept_figures.Kept(weeks=WEEKS, reports=TEAMS)
     assert _refresh(engine, config) == 0  # all fresh: nothing to build again
     assert _read(engine, config) == before
     _tamper(engine)
@@ -184,7 +196,7 @@ def test_a_report_worked_out_ahead_is_read_until_its_cx_values_change(engine: En
     computed = _report(engine, config, key)
     assert computed.links and computed.team.engagement is not None
     _refresh(engine, config)
-    assert _warm(engine, config) == len(config.teams)
+    assert _warm(engine, config) == TEAMS  # every team with members; no department
     assert _warm(engine, config) == 0
     _tamper(engine)
     assert _report(engine, config, key) == computed, "the report was not read as kept"
@@ -200,3 +212,21 @@ def test_a_report_worked_out_ahead_is_read_until_its_cx_values_change(engine: En
     assert changed.links != computed.links  # links computed again from the new CX values
     assert _warm(engine, config) == 1  # only that team's report worked out again
     assert _report(engine, config, key) == changed
+
+
+def test_pulse_figures_keeps_the_figures_ready_from_any_directory(
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "seeded.toml"
+    config.write_text(_toml(_config()), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("PULSE_CONFIG", str(config))
+    assert main(["figures"]) == 0
+    said = capsys.readouterr().out
+    assert f"figures kept ready: {WEEKS} weeks built, {TEAMS} team reports" in said
+    assert main(["figures"]) == 0
+    assert "0 weeks built, 0 team reports" in capsys.readouterr().out
