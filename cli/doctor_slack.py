@@ -8,7 +8,7 @@ managers and HR admins, the digest channel and everyone's time zone.
 from __future__ import annotations
 
 import urllib.error
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,7 +33,7 @@ SCOPES = {
     "files:write": "the weekly digest cannot upload its charts",
 }
 REINSTALL = (
-    "add them under OAuth & Permissions → Bot Token Scopes (or create the app from "
+    "add the missing scopes under OAuth & Permissions → Bot Token Scopes (or create the app from "
     "slack-manifest.yml) and reinstall the app to the workspace"
 )
 INVITE = "in that channel type `/invite @Oxygen Pulse`"
@@ -71,6 +71,7 @@ class Slack:
     team_id: str = ""
     granted: list[str] | None = None
     _users: dict[str, dict[str, Any]] | None = None
+    _members: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def connect(cls, settings: Settings) -> Slack:
@@ -132,12 +133,18 @@ class Slack:
         ]
 
     def members(self, team: TeamConfig) -> list[str]:
-        if team.usergroup is not None:
-            return list(self.client.usergroups_users_list(usergroup=team.usergroup)["users"])
-        ids: list[str] = []
-        for page in self.client.conversations_members(channel=team.channel or "", limit=200):
-            ids.extend(page["members"])
-        return ids
+        """The user ids in the team's user group or channel (read once per team)."""
+        if team.key not in self._members:
+            if team.usergroup is not None:
+                reply = self.client.usergroups_users_list(usergroup=team.usergroup)
+                ids = list(reply["users"])
+            else:
+                ids = []
+                pages = self.client.conversations_members(channel=team.channel or "", limit=200)
+                for page in pages:
+                    ids.extend(page["members"])
+            self._members[team.key] = ids
+        return self._members[team.key]
 
     def team(self, team: TeamConfig) -> Check:
         name = f"team {team.key}"
@@ -228,7 +235,7 @@ class Slack:
         digest = f"digest {hr.digest_day.title()} {hr.digest_time} {hr.digest_timezone}"
         if unknown:
             listed = "; ".join(f"{tz}: {', '.join(sorted(ids))}" for tz, ids in unknown.items())
-            detail = f"unknown here, so pulsed at {config.pulse.local_time} UTC: {listed}"
+            detail = f"zones this machine does not know (their pulses would go by UTC): {listed}"
             fix = "update the tz database this Python uses (`pip install -U tzdata`)"
             return Check("time zones", False, detail, fix)
         detail = f"{len(people)} people in {len(zones)} zones, all known; {digest}"

@@ -105,7 +105,7 @@ def _open_pulses(session: Session, ws_id: int, k: int, now: dt.datetime) -> list
         else:
             took_part = f"participation shows once {k} have answered"
         lines.append(
-            f"  {p.team_key:<{width}}  pulse {p.pulse_id}, {when}; {agg.invited} DMs; {took_part}"
+            f"  {p.team_key:<{width}}  pulse {p.pulse_id}, {when}; {agg.invited} invited; {took_part}"
         )
     return lines
 

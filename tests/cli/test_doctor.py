@@ -142,7 +142,8 @@ BROKEN: dict[str, tuple[Callable[[Install], None], str, str]] = {
     ),
     "unknown time zone": (
         _unknown_zone,
-        "✗ time zones: unknown here, so pulsed at 10:00 UTC: Mars/Olympus_Mons: U0SUP03",
+        "✗ time zones: zones this machine does not know (their pulses would go by UTC): "
+        "Mars/Olympus_Mons: U0SUP03",
         "pip install -U tzdata",
     ),
     "database not migrated": (

@@ -78,7 +78,7 @@ def test_status_reads_pulses_outboxes_schedule_and_digest(engine: Engine) -> Non
     assert "Worker: planner last ran 60 min ago (Tue 24 Nov 2026, 09:00 UTC); it runs every " in out
     assert "is `pulse worker` running?" in out
     assert (
-        f"  support  pulse {pulse_id}, open until Fri 27 Nov 2026, 09:00 UTC; 6 DMs; "
+        f"  support  pulse {pulse_id}, open until Fri 27 Nov 2026, 09:00 UTC; 6 invited; "
         "participation shows once 5 have answered" in out
     )
     assert (
@@ -106,7 +106,8 @@ def test_status_reads_pulses_outboxes_schedule_and_digest(engine: Engine) -> Non
         )
     out = _status(engine, now)
     assert (
-        f"pulse {pulse_id}, open until Fri 27 Nov 2026, 09:00 UTC; 6 DMs; 83% have answered" in out
+        f"pulse {pulse_id}, open until Fri 27 Nov 2026, 09:00 UTC; 6 invited; 83% have answered"
+        in out
     )
     assert (
         "Digest to C0PEOPLE: last posted Mon 23 Nov 2026, 09:01 UTC (the week of 16 Nov); "
@@ -133,7 +134,7 @@ def test_status_over_the_cli_after_a_pulse_went_out(
     out = capsys.readouterr().out
     assert "Worker: its planner has never run here: start `pulse worker`" in out
     assert "  support  pulse 1, open until " in out
-    assert "; 12 DMs; participation shows once 5 have answered" in out
+    assert "; 12 invited; participation shows once 5 have answered" in out
     assert "  0 queued, 0 claimed, 11 sent, 1 failed (messages_tab_disabled 1)" in out
     for team in ("success", "onboarding", "billing", "renewals"):
         assert f"\n  {team:<10}  " in out
@@ -142,4 +143,4 @@ def test_status_over_the_cli_after_a_pulse_went_out(
     _answer(engine, 1, [f"U0SUP{i:02d}" for i in range(2, 7)])  # 5 people: k reached
     engine.dispose()
     assert main(["status"]) == 0
-    assert "; 12 DMs; 42% have answered so far" in capsys.readouterr().out
+    assert "; 12 invited; 42% have answered so far" in capsys.readouterr().out
