@@ -104,9 +104,8 @@ def _open_pulses(session: Session, ws_id: int, k: int, now: dt.datetime) -> list
             took_part = f"{agg.respondents / agg.invited:.0%} have answered so far"
         else:
             took_part = f"participation shows once {k} have answered"
-        lines.append(
-            f"  {p.team_key:<{width}}  pulse {p.pulse_id}, {when}; {agg.invited} invited; {took_part}"
-        )
+        team = f"{p.team_key:<{width}}"
+        lines.append(f"  {team}  pulse {p.pulse_id}, {when}; {agg.invited} invited; {took_part}")
     return lines
 
 

@@ -162,6 +162,11 @@ BROKEN: dict[str, tuple[Callable[[Install], None], str, str]] = {
         "✗ Socket Mode: apps.connections.open refused SLACK_APP_TOKEN (invalid_auth)",
         "App-Level Tokens",
     ),
+    "bot token as app token": (
+        lambda i: i.set("SLACK_APP_TOKEN", i.ws.bot_token),
+        "✗ Socket Mode: apps.connections.open refused SLACK_APP_TOKEN (not_allowed_token_type)",
+        "create an app-level token with connections:write",
+    ),
 }
 
 
