@@ -67,15 +67,21 @@ def run_checks(*, url: str | None, env: dict[str, str] | None = None) -> Iterato
     if engine is not None:
         engine.dispose()
     if not slack.team_id:
-        for name in ("scopes", "teams", "managers and HR admins", "digest channel", "time zones"):
+        for name in ("scopes", "directory", "teams", "managers and HR admins", "digest channel"):
             yield Check(name, None, "not checked: needs a working bot token")
     else:
         yield slack.scopes()
-        for team in sourced:
-            yield slack.team(team)
-        yield slack.people(config)
+        directory = slack.directory()
+        yield directory
+        if directory.ok:
+            for team in sourced:
+                yield slack.team(team)
+            yield slack.people(config)
+            yield slack.time_zones(config, sourced)
+        else:
+            for name in ("teams", "managers and HR admins", "time zones"):
+                yield Check(name, None, "not checked: needs users.list")
         yield slack.digest_channel(config.hr.digest_channel)
-        yield slack.time_zones(config, sourced)
     yield check_secret(settings)
     yield check_web(settings, url)
     yield check_socket_mode(settings)

@@ -75,7 +75,7 @@ class Slack:
 
     @classmethod
     def connect(cls, settings: Settings) -> Slack:
-        client = make_client(settings, retries=False)
+        client = make_client(settings)  # waits out 429s on users.list in large workspaces
         if not settings.slack_bot_token:
             fix = "copy OAuth & Permissions → Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN"
             return cls(client, Check("Slack token", False, "SLACK_BOT_TOKEN is not set", fix))
@@ -119,6 +119,19 @@ class Slack:
                     found[user["id"]] = user
             self._users = found
         return self._users
+
+    def directory(self) -> Check:
+        """users.list: every later check reads people, bots and time zones from it."""
+        try:
+            users = self.users()
+        except SlackApiError as exc:
+            error = error_text(exc)
+            detail = f"users.list failed ({error}), so names and time zones cannot be read"
+            fix = REINSTALL if error == "missing_scope" else "run `pulse doctor` again"
+            return Check("directory", False, detail, fix)
+        return Check(
+            "directory", True, f"{len(self.humans(list(users)))} active people in the workspace"
+        )
 
     def humans(self, user_ids: list[str]) -> list[str]:
         """Of these ids, the active people of this workspace (whom `teams sync` keeps)."""

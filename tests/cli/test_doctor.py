@@ -31,10 +31,11 @@ def test_healthy_install_passes_every_check(
     code, lines = doctor(capsys, "--url", install.web_url)
     assert code == 0, "\n".join(lines)
     marks = [line[0] for line in lines[:-1]]
-    assert set(marks) <= {"✓", "–"} and marks.count("✓") >= 14
+    assert set(marks) <= {"✓", "–"} and marks.count("✓") == 16
     assert "✓ Slack token: bot @oxygen_pulse in workspace Sandbox Co (T0SANDBOX)" in lines
     assert "✓ scopes: all 9 the app manifest asks for are granted" in lines
-    assert "✓ team support: user group S0SUPPORT, 12 people" in lines[5]
+    assert "✓ directory: 61 active people in the workspace" in lines
+    assert "✓ team support: user group S0SUPPORT, 12 people" in lines[6]
     assert "✓ team onboarding: channel C0ONBOARD, 7 people" in lines
     assert "✓ digest channel: #people-team (C0PEOPLE), the bot is in it" in lines
     assert f"✓ web process: {install.web_url} is healthy and answered a signed" in lines[-3]
@@ -161,6 +162,11 @@ BROKEN: dict[str, tuple[Callable[[Install], None], str, str]] = {
         lambda i: i.set("SLACK_APP_TOKEN", "xapp-revoked"),
         "✗ Socket Mode: apps.connections.open refused SLACK_APP_TOKEN (invalid_auth)",
         "App-Level Tokens",
+    ),
+    "users cannot be listed": (
+        lambda i: i.sandbox.inject_fault("users.list", "error:missing_scope", times=None),
+        "✗ directory: users.list failed (missing_scope), so names and time zones cannot be read",
+        "reinstall the app to the workspace",
     ),
     "bot token as app token": (
         lambda i: i.set("SLACK_APP_TOKEN", i.ws.bot_token),
