@@ -225,7 +225,7 @@ def _url_verification(name: str, base: str, signing_secret: str) -> Check:
         return Check(name, False, detail, fix)
     if status != 200 or challenge not in reply:
         detail = f"{base}/slack/events answered {status} to url_verification"
-        return Check(name, False, detail, f"point --url at `pulse serve`; Slack posts to {base}")
+        return Check(name, False, detail, "point --url at the host that runs `pulse serve`")
     return Check(name, True, f"{base} is healthy and answered a signed url_verification")
 
 

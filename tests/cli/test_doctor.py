@@ -84,7 +84,7 @@ def _old_schema(i: Install) -> None:
 
 
 BROKEN: dict[str, tuple[Callable[[Install], None], str, str]] = {
-    # case: (break it, the ✗ line begins, its fix contains)
+    # case: (break it, the ✗ line contains, its fix contains)
     "missing scopes": (
         _scope,
         "✗ scopes: missing usergroups:read (teams whose members come from a user group cannot "
@@ -134,6 +134,11 @@ BROKEN: dict[str, tuple[Callable[[Install], None], str, str]] = {
     "web process unreachable": (
         lambda i: setattr(i, "web_url", "http://127.0.0.1:9"),
         "✗ web process: http://127.0.0.1:9/healthz: cannot connect",
+        "check `pulse serve` is running and this URL reaches it",
+    ),
+    "URL of something else": (
+        lambda i: setattr(i, "web_url", i.sandbox.base),
+        "/healthz answered 404 — fix: ",
         "check `pulse serve` is running and this URL reaches it",
     ),
     "short PULSE_SECRET": (
@@ -186,7 +191,7 @@ def test_each_broken_check_gives_its_line_and_fix(
     failed = [x for x in lines if x.startswith("✗")]
     assert code == 1
     assert len(failed) == 1, "\n".join(lines)
-    assert failed[0].startswith(line), failed[0]
+    assert line in failed[0], failed[0]
     assert " — fix: " in failed[0] and fix in failed[0].split(" — fix: ")[1]
     assert lines[-1].startswith("1 of ") and lines[-1].endswith(" checks failed")
 
