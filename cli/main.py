@@ -133,6 +133,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.set_defaults(handler=cmd_seed)
 
+    p = sub.add_parser("doctor", help="check this installation end to end, with a fix for each")
+    p.add_argument("--url", help="public URL of `pulse serve`, e.g. https://pulse.example.com")
+    p.set_defaults(handler=_lazy("cli.doctor", "cmd_doctor"))
+    p = sub.add_parser("status", help="what the worker is doing: open pulses, DMs, schedule")
+    p.set_defaults(handler=_lazy("cli.status", "cmd_status"))
+
     p = sub.add_parser("run", help="everything for a first try: Slack if configured, else sandbox")
     p.set_defaults(handler=_lazy("cli.demo", "cmd_run"))
     p = sub.add_parser("demo", help="the whole product offline on the sandbox workspace")
@@ -159,6 +165,8 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
     "figures": "pulse figures    # after a restore or a new config.toml",
     "export": "pulse export --out exports --weeks 12",
     "seed": "DATABASE_URL=sqlite:///bench.db pulse seed --employees 1000 --teams 20",
+    "doctor": "pulse doctor --url https://pulse.example.com",
+    "status": "pulse status",
     "run": "pulse run",
     "demo": "pulse demo --keep-running",
 }
