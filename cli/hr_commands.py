@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from bot.blocks.terminal import render
 from bot.messages import SlackMessages
+from cli import console
 from cli.main import CommandError, open_database
 from figures.digest import build_digest
 from figures.export import write_export
@@ -113,7 +114,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
-    with read_scope(engine) as s:
+    with read_scope(engine) as s, console.working(f"exporting {args.weeks} weeks"):
         written = write_export(
             s,
             config=settings.config,

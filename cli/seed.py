@@ -208,10 +208,12 @@ def seed(
     until: dt.date | None = None,
     seed: int = 0,
     log: Callable[[str], None] = print,
+    on_week: Callable[[int], None] | None = None,
 ) -> int:
     """Fill an empty database; the last week is the one containing ``until`` (default today).
 
-    Returns the number of answers written.
+    Returns the number of answers written. ``on_week`` is told each week's answers as it is
+    written (a progress bar); without it every tenth week is logged.
     """
     started = time.monotonic()
     org = _org(engine, employees, teams)
@@ -227,10 +229,13 @@ def seed(
     for w in range(weeks):
         asked = [(rows[k].id or 0, rows[k].driver, rows[k].kind) for k in history[w]]
         monday = first + dt.timedelta(weeks=w)
-        answers += _week(
+        written = _week(
             bulk, rng, truth=truth, org=org, week=w, monday=monday, asked=asked, now=now
         )
-        if (w + 1) % 10 == 0 or w + 1 == weeks:
+        answers += written
+        if on_week is not None:
+            on_week(written)
+        elif (w + 1) % 10 == 0 or w + 1 == weeks:
             log(f"week {w + 1}/{weeks}: {answers:,} answers ({time.monotonic() - started:.0f} s)")
     bulk.close()
     with session_scope(engine) as s:
