@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.blocks.terminal import render
+from bot.blocks.terminal import panel
 from bot.messages import SlackMessages
 from cli import console
 from cli.main import CommandError, open_database
@@ -95,8 +95,9 @@ def _dry_run(
             now=now,
             driver_labels=labels,
         )
+    out = console.console()
     for message in SlackMessages().digest(digest=digest):
-        print(render(message, title=message["text"]))
+        out.print(panel(message, title=message["text"]))
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in digest.charts:
         path = args.out / chart.filename
