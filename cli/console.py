@@ -68,6 +68,7 @@ def bar(*, unit: str, show: bool | None = None, detail: str | None = None) -> Pr
         *columns,
         console=out,
         disable=not (out.is_terminal if show is None else show),
+        redirect_stdout=_stdout_is_terminal(),
     )
 
 
@@ -99,7 +100,9 @@ def working(
     if watch is not None:
         columns += [BarColumn(), TextColumn("{task.fields[size]}"), TransferSpeedColumn()]
     columns.append(TimeElapsedColumn())
-    with Progress(*columns, console=out, disable=not out.is_terminal, transient=False) as shown:
+    with Progress(
+        *columns, console=out, disable=not out.is_terminal, redirect_stdout=_stdout_is_terminal()
+    ) as shown:
         task = shown.add_task(description, total=total, size="")
         stop = threading.Event()
         poll = threading.Thread(target=_watch, args=(watch, stop, shown, task), daemon=True)
@@ -113,6 +116,12 @@ def working(
                 poll.join()
         size = _size(watch) if watch is not None else 1
         shown.update(task, total=total or size or 1, completed=size or 1, size=_bytes(size))
+
+
+def _stdout_is_terminal() -> bool:
+    """Whether what is printed meanwhile goes above the bar: only when both share a screen
+    (`pulse seed > seed.log` keeps its lines in the file)."""
+    return console().is_terminal
 
 
 def _watch(path: Path, stop: threading.Event, shown: Progress, task: TaskID) -> None:

@@ -243,7 +243,7 @@ def _wait(done: Callable[[], bool], timeout: float = 10) -> None:
 
 
 def _step(text: str) -> None:
-    console.console().print(Text(f"\n{text}", style="bold"))
+    console.console().print(Text(f"\n{text}", style="bold"), soft_wrap=True)
 
 
 def _show(message: dict[str, Any], *, title: str) -> None:

@@ -3,7 +3,7 @@
 A message is a rich Panel: a header is a titled rule, a section's fields a two-column
 table, context dim, dividers rules, buttons ``[labels]`` (the chosen one ``[*bold*]``).
 Slack's three entities are shown as the characters they stand for, the product's own
-``*bold*`` and ``_italic_`` as styles. Typed text cannot drive the terminal: no control
+``*bold*``, ``_italic_`` and ```code``` as styles. Typed text cannot drive the terminal: no control
 character (an ANSI escape typed into a comment or a team name) reaches it, and everything
 is a rich Text, never rich markup, so a typed ``[red]`` is shown as typed.
 """
@@ -27,8 +27,8 @@ from bot.blocks.text import clean
 
 WIDTH = 78
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
-_FORMATTING = re.compile(r"(?<!\w)([*_])(\S[^*_]*?)\1(?!\w)")
-_STYLES = {"*": "bold", "_": "italic"}
+_FORMATTING = re.compile(r"(?<!\w)([*_`])(\S[^*_`]*?)\1(?!\w)")
+_STYLES = {"*": "bold", "_": "italic", "`": "bold cyan"}
 
 
 def panel(message: dict[str, Any], *, title: str | None = None) -> RenderableType:
@@ -99,20 +99,29 @@ def _block(block: dict[str, Any]) -> list[RenderableType]:
 
 
 def _bullets(text: Text) -> RenderableType:
-    """``• item`` lines with a hanging indent, so a long item reads as one."""
+    """``• item`` lines with a hanging indent, so a long item reads as one (an indented line
+    right after an item belongs to it)."""
     lines = text.split("\n")
     if not any(line.plain.startswith("• ") for line in lines):
         return text
-    parts: list[RenderableType] = []
+    items: list[Text | list[Text]] = []
     for line in lines:
         if line.plain.startswith("• "):
-            item = Table.grid(padding=(0, 1))
-            item.add_column(width=1)
-            item.add_column()
-            item.add_row(Text("•"), line[2:])
-            parts.append(item)
+            items.append([line[2:]])
+        elif line.plain[:1].isspace() and items and isinstance(items[-1], list):
+            items[-1].append(line[len(line.plain) - len(line.plain.lstrip()) :])
         else:
-            parts.append(line)
+            items.append(line)
+    parts: list[RenderableType] = []
+    for item in items:
+        if isinstance(item, Text):
+            parts.append(item)
+            continue
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=1)
+        grid.add_column()
+        grid.add_row(Text("•"), Text("\n").join(item))
+        parts.append(grid)
     return Group(*parts)
 
 
@@ -130,9 +139,10 @@ def _text(obj: dict[str, Any]) -> Text:
 
 
 def _md(text: str) -> Text:
-    """mrkdwn as styled text: the product's *bold* and _italic_, emoji codes dropped."""
+    """mrkdwn as styled text: the product's *bold*, _italic_ and `code`, emoji codes dropped
+    (typed text reaches here escaped: its look-alikes of these characters are not matched)."""
     text = clean(text, lines=True).replace(":white_check_mark:", "✓")
-    text = re.sub(r":[a-z_]+:", "", text)
+    text = re.sub(r":[a-z_]+: ?", "", text)
     out, last = Text(), 0
     for match in _FORMATTING.finditer(text):
         out.append(_decode(text[last : match.start()]))
