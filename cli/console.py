@@ -25,7 +25,6 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
 from rich.text import Text
 
@@ -36,7 +35,7 @@ def console(*, stderr: bool = False) -> Console:
 
 
 class RateColumn(ProgressColumn):
-    """``1,234 rows/s``: how fast the work goes, once rich has measured it."""
+    """``1,234 rows/s``: how fast the work goes, once rich has measured it (blank before)."""
 
     def __init__(self, unit: str) -> None:
         super().__init__()
@@ -44,7 +43,12 @@ class RateColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        shown = "" if speed is None else f"{speed:,.0f} {self.unit}/s"
+        if speed is None:
+            shown = ""
+        elif self.unit == "B":
+            shown = f"{_bytes(speed)}/s"
+        else:
+            shown = f"{speed:,.0f} {self.unit}/s"
         return Text(shown.rjust(len(self.unit) + 10), style="progress.data.speed")
 
 
@@ -63,7 +67,12 @@ def bar(*, unit: str, show: bool | None = None, detail: str | None = None) -> Pr
     ]
     if detail:
         columns.append(TextColumn(detail))
-    columns += [TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
+    columns += [
+        TimeElapsedColumn(),
+        TextColumn("elapsed,"),
+        TimeRemainingColumn(),
+        TextColumn("left"),
+    ]
     return Progress(
         *columns,
         console=out,
@@ -96,9 +105,12 @@ def working(
     With ``watch``, also the size of that file as it is written and how fast it grows
     (against ``total`` bytes when known)."""
     out = console(stderr=True)
-    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}")]
+    columns: list[ProgressColumn] = [
+        SpinnerColumn(finished_text="✓"),
+        TextColumn("{task.description}"),
+    ]
     if watch is not None:
-        columns += [BarColumn(), TextColumn("{task.fields[size]}"), TransferSpeedColumn()]
+        columns += [BarColumn(), TextColumn("{task.fields[size]}"), RateColumn("B")]
     columns.append(TimeElapsedColumn())
     with Progress(
         *columns, console=out, disable=not out.is_terminal, redirect_stdout=_stdout_is_terminal()

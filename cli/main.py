@@ -249,9 +249,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from cli import console
     from storage.backup import BackupError, restore
 
+    url = Settings.from_env().database_url
     try:
         with console.working(f"restoring from {Path(args.file).name}"):
-            restore(Settings.from_env().database_url, Path(args.file))
+            restore(url, Path(args.file))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"database restored from {args.file}")
@@ -441,6 +442,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
             nonlocal answers
             answers += written
             shown.update(task, advance=1, answers=answers)
+            if shown.finished:
+                shown.stop()  # the bar stays above what seeding prints next
 
         try:
             seed_database(
