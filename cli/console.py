@@ -23,8 +23,6 @@ from rich.progress import (
     TaskID,
     TaskProgressColumn,
     TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.text import Text
 
@@ -49,33 +47,48 @@ class RateColumn(ProgressColumn):
             shown = f"{_bytes(speed)}/s"
         else:
             shown = f"{speed:,.0f} {self.unit}/s"
-        return Text(shown.rjust(len(self.unit) + 10), style="progress.data.speed")
+        return Text(shown.rjust(len(self.unit) + 8), style="progress.data.speed")
+
+
+class TimesColumn(ProgressColumn):
+    """``0:12, 1:30 left`` while it runs, ``done in 1:42`` once finished: short enough that
+    the whole line fits 80 columns."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if task.finished:
+            return Text(f"done in {_clock(elapsed)}", style="progress.elapsed")
+        left = task.time_remaining
+        shown = _clock(elapsed) + ("" if left is None else f", {_clock(left)} left")
+        return Text(shown, style="progress.remaining")
+
+
+def _clock(seconds: float | None) -> str:
+    whole = int(seconds or 0)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def bar(*, unit: str, show: bool | None = None, detail: str | None = None) -> Progress:
-    """A progress bar on stderr with done/total, %, rate, elapsed and time left, in ``unit``.
+    """A progress bar on stderr with done/total, %, rate, time taken and time left, in ``unit``.
 
     ``show`` None: only when stderr is a terminal; True: also elsewhere (one final line).
     ``detail``: one more column, a format of the task's fields (``{task.fields[x]}``)."""
     out = console(stderr=True)
     columns: list[ProgressColumn] = [
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=None),
         TextColumn("{task.completed:,.0f}/{task.total:,.0f} " + unit),
         TaskProgressColumn(),
         RateColumn(unit),
     ]
     if detail:
         columns.append(TextColumn(detail))
-    columns += [
-        TimeElapsedColumn(),
-        TextColumn("elapsed,"),
-        TimeRemainingColumn(),
-        TextColumn("left"),
-    ]
+    columns.append(TimesColumn())
     return Progress(
         *columns,
         console=out,
+        expand=True,  # the bar takes what the numbers leave of the line
         disable=not (out.is_terminal if show is None else show),
         redirect_stdout=_stdout_is_terminal(),
     )
@@ -111,7 +124,7 @@ def working(
     ]
     if watch is not None:
         columns += [BarColumn(), TextColumn("{task.fields[size]}"), RateColumn("B")]
-    columns.append(TimeElapsedColumn())
+    columns.append(TimesColumn())
     with Progress(
         *columns, console=out, disable=not out.is_terminal, redirect_stdout=_stdout_is_terminal()
     ) as shown:
