@@ -44,7 +44,14 @@ def panel(message: dict[str, Any], *, title: str | None = None) -> RenderableTyp
     body: RenderableType = Group(*parts)
     if title:
         heading = Text(_decode(clean(title)), style="bold")
-        body = Panel(body, title=heading, title_align="left", box=box.ROUNDED, padding=(0, 1))
+        body = Panel(
+            body,
+            title=heading,
+            title_align="left",
+            box=box.ROUNDED,
+            border_style="cyan",
+            padding=(0, 1),
+        )
     return Constrain(body, WIDTH)
 
 
@@ -68,7 +75,7 @@ def _block(block: dict[str, Any]) -> list[RenderableType]:
     kind = block.get("type")
     if kind == "header":
         heading = Text(_decode(clean(block["text"]["text"])).upper(), style="bold")
-        return [Text(""), Rule(heading, characters="═", align="left", style="bold")]
+        return [Text(""), Rule(heading, characters="═", align="left", style="bold cyan")]
     if kind == "divider":
         return [Rule(style="dim")]
     if kind == "context":
