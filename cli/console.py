@@ -69,11 +69,13 @@ def _clock(seconds: float | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def bar(*, unit: str, show: bool | None = None, detail: str | None = None) -> Progress:
+@contextmanager
+def bar(*, unit: str, show: bool | None = None, detail: str | None = None) -> Iterator[Progress]:
     """A progress bar on stderr with done/total, %, rate, time taken and time left, in ``unit``.
 
     ``show`` None: only when stderr is a terminal; True: also elsewhere (one final line).
-    ``detail``: one more column, a format of the task's fields (``{task.fields[x]}``)."""
+    ``detail``: one more column, a format of the task's fields (``{task.fields[x]}``).
+    Work that fails leaves no half bar above its one-line reason."""
     out = console(stderr=True)
     columns: list[ProgressColumn] = [
         TextColumn("{task.description}"),
@@ -85,13 +87,20 @@ def bar(*, unit: str, show: bool | None = None, detail: str | None = None) -> Pr
     if detail:
         columns.append(TextColumn(detail))
     columns.append(TimesColumn())
-    return Progress(
+    shown = Progress(
         *columns,
         console=out,
         expand=True,  # the bar takes what the numbers leave of the line
         disable=not (out.is_terminal if show is None else show),
         redirect_stdout=_stdout_is_terminal(),
     )
+    with shown:
+        try:
+            yield shown
+        except BaseException:
+            for task in shown.task_ids:
+                shown.update(task, visible=False)
+            raise
 
 
 class Steps:
@@ -135,6 +144,9 @@ def working(
             poll.start()
         try:
             yield
+        except BaseException:
+            shown.update(task, visible=False)  # the one-line reason says what happened
+            raise
         finally:
             stop.set()
             if poll.is_alive():
