@@ -15,8 +15,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.blocks.terminal import render
+from bot.blocks.terminal import panel
 from bot.messages import SlackMessages
+from cli import console
 from cli.main import CommandError, open_database
 from figures.digest import build_digest
 from figures.export import write_export
@@ -117,8 +118,9 @@ def _dry_run(
             now=now,
             driver_labels=labels,
         )
+    out = console.console()
     for message in SlackMessages().digest(digest=digest):
-        print(render(message, title=message["text"]))
+        out.print(panel(message, title=message["text"]))
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in digest.charts:
         path = args.out / chart.filename
@@ -136,7 +138,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
-    with read_scope(engine) as s:
+    with read_scope(engine) as s, console.working(f"exporting {args.weeks} weeks"):
         written = write_export(
             s,
             config=settings.config,

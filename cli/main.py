@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich_argparse import RawDescriptionRichHelpFormatter
+
 from settings import logs
 from settings.runtime import Settings, SettingsError, normalise_database_url
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 log = logging.getLogger("pulse.cli")
+PROGRESS_FROM_BYTES = 256 * 1024  # `cx import`: smaller files import in a blink, no bar
 
 
 class CommandError(Exception):
@@ -42,7 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pulse",
         description="Oxygen Pulse, the Slack pulse bot.",
-        epilog="first try: pulse demo (offline walk-through), then pulse run",
+        epilog="examples:\n"
+        "  pulse demo                        # the whole product offline, first\n"
+        "  pulse run                         # Slack if configured, else the sandbox\n"
+        "  pulse send-pulse --team support   # open a pulse now and deliver it\n"
+        "  pulse digest --dry-run            # the weekly HR digest, printed here\n"
+        "every command's --help has an example: pulse cx import --help",
+        formatter_class=RawDescriptionRichHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -173,7 +182,8 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
 
 
 def _document(parser: argparse.ArgumentParser, prefix: str = "") -> None:
-    """Give every subcommand's --help its one-line summary as description, and an example."""
+    """Give every subcommand's --help its one-line summary as description, and an example,
+    all drawn by rich-argparse (colour only on a terminal, never with NO_COLOR)."""
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
             continue
@@ -182,7 +192,7 @@ def _document(parser: argparse.ArgumentParser, prefix: str = "") -> None:
             command = action.choices[choice.dest]
             summary = choice.help or ""
             command.description = command.description or f"{summary[:1].upper()}{summary[1:]}."
-            command.formatter_class = argparse.RawDescriptionHelpFormatter
+            command.formatter_class = RawDescriptionRichHelpFormatter
             if name in EXAMPLES:
                 command.epilog = f"example:\n  {EXAMPLES[name]}"
             _document(command, f"{name} ")
@@ -231,12 +241,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from sqlalchemy.engine import make_url
 
+    from cli import console
     from storage.backup import BackupError, backup
 
+    url = Settings.from_env().database_url
+    target = Path(args.file)
+    source = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
+    size = Path(source).stat().st_size if source and Path(source).is_file() else None
     try:
-        backup(Settings.from_env().database_url, Path(args.file))
+        with console.working(f"backing up to {target.name}", watch=target, total=size):
+            backup(url, target)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"backup written to {args.file}")
@@ -244,12 +260,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from cli import console
     from storage.backup import BackupError, restore
 
+    url = Settings.from_env().database_url
     try:
-        restore(Settings.from_env().database_url, Path(args.file))
+        with console.working(f"restoring from {Path(args.file).name}"):
+            restore(url, Path(args.file))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"database restored from {args.file}")
@@ -401,20 +418,25 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
 
 
 def cmd_cx_import(args: argparse.Namespace) -> int:
+    from cli import console
     from cx.importer import import_file, summary
     from cx.validate import CxImportError
 
     settings = Settings.from_env()
-    try:
-        result = import_file(
-            open_database(settings),
-            args.file,
-            config=settings.config,
-            dry_run=args.dry_run,
-            progress=args.progress,
-        )
-    except CxImportError as exc:
-        raise CommandError(str(exc)) from None
+    show = args.progress
+    if show is None and args.file.is_file() and args.file.stat().st_size < PROGRESS_FROM_BYTES:
+        show = False  # a small file imports in a blink: no bar
+    with console.bar(unit="rows", show=show) as shown:
+        try:
+            result = import_file(
+                open_database(settings),
+                args.file,
+                config=settings.config,
+                dry_run=args.dry_run,
+                progress=console.Steps(shown, f"importing {args.file.name}"),
+            )
+        except CxImportError as exc:
+            raise CommandError(str(exc)) from None
     print("\n".join(summary(args.file.name, result, dry_run=args.dry_run)))
     return 0
 
@@ -422,15 +444,32 @@ def cmd_cx_import(args: argparse.Namespace) -> int:
 def cmd_seed(args: argparse.Namespace) -> int:
     if not 1 <= args.teams <= args.employees or args.weeks < 1:
         raise CommandError("need at least 1 week and 1 team, and no more teams than employees")
+    from cli import console
     from cli.seed import SeedError, seed_database
 
     url = normalise_database_url(args.database or os.environ.get("DATABASE_URL", ""))
-    try:
-        seed_database(
-            url, employees=args.employees, teams=args.teams, weeks=args.weeks, seed=args.seed
-        )
-    except SeedError as exc:
-        raise CommandError(str(exc)) from None
+    with console.bar(unit="weeks", detail="{task.fields[answers]:,} answers") as shown:
+        task = shown.add_task("seeding", total=args.weeks, answers=0)
+        answers = 0
+
+        def on_week(written: int) -> None:
+            nonlocal answers
+            answers += written
+            shown.update(task, advance=1, answers=answers)
+            if shown.finished:
+                shown.stop()  # the bar stays above what seeding prints next
+
+        try:
+            seed_database(
+                url,
+                employees=args.employees,
+                teams=args.teams,
+                weeks=args.weeks,
+                seed=args.seed,
+                on_week=None if shown.disable else on_week,
+            )
+        except SeedError as exc:
+            raise CommandError(str(exc)) from None
     return 0
 
 

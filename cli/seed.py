@@ -218,12 +218,14 @@ def seed(
     seed: int = 0,
     log: Callable[[str], None] = print,
     keep_ready: bool = True,
+    on_week: Callable[[int], None] | None = None,
 ) -> int:
     """Fill an empty database; the last week is the one containing ``until`` (default today).
     Like the running product, it seals every closed pulse and (``keep_ready``) keeps the
     seeded config's figures ready, as the worker does (figures.store).
 
-    Returns the number of answers written.
+    Returns the number of answers written. ``on_week`` is told each week's answers as it is
+    written (a progress bar); without it every tenth week is logged.
     """
     started = time.monotonic()
     org = _org(engine, employees, teams)
@@ -239,10 +241,13 @@ def seed(
     for w in range(weeks):
         asked = [(rows[k].id or 0, rows[k].driver, rows[k].kind) for k in history[w]]
         monday = first + dt.timedelta(weeks=w)
-        answers += _week(
+        written = _week(
             bulk, rng, truth=truth, org=org, week=w, monday=monday, asked=asked, now=now
         )
-        if (w + 1) % 10 == 0 or w + 1 == weeks:
+        answers += written
+        if on_week is not None:
+            on_week(written)
+        elif (w + 1) % 10 == 0 or w + 1 == weeks:
             log(f"week {w + 1}/{weeks}: {answers:,} answers ({time.monotonic() - started:.0f} s)")
     bulk.close()
     with session_scope(engine) as s:

@@ -8,13 +8,11 @@ same data twice changes nothing and a corrected value replaces the old one.
 from __future__ import annotations
 
 import csv
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -24,8 +22,6 @@ from settings.config import AppConfig
 from storage.cx import CxRow, stored_scales, upsert_metrics
 from storage.db import session_scope
 from storage.models import Team, Workspace
-
-PROGRESS_FROM_BYTES = 256 * 1024  # smaller files import in a blink: no bar
 
 
 @dataclass(frozen=True)
@@ -110,27 +106,13 @@ def store(
     return Imported(len(rows), changed, dict(Counter(m.label for m in metrics)))
 
 
-class ProgressBar:
-    """`importing cx.csv [#######.....] 58% 23,000/40,000` on one line, redrawn ≤ 10×/s."""
+class Progress(Protocol):
+    """Told how many rows a file holds once it is read, then how many each stored batch held
+    (the CLI draws a bar from this)."""
 
-    def __init__(self, total: int, *, title: str, stream: TextIO, width: int = 30) -> None:
-        self.total, self.title, self.stream, self.width = max(total, 1), title, stream, width
-        self.done, self.drawn_at = 0, 0.0
+    def start(self, total: int) -> None: ...
 
-    def advance(self, count: int) -> None:
-        self.done += count
-        if time.monotonic() - self.drawn_at >= 0.1 or self.done >= self.total:
-            self.drawn_at = time.monotonic()
-            share = min(self.done / self.total, 1.0)
-            bar = "#" * round(share * self.width)
-            self.stream.write(
-                f"\r{self.title} [{bar:.<{self.width}}] {share:4.0%} {self.done:,}/{self.total:,}"
-            )
-            self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+    def advance(self, rows: int) -> None: ...
 
 
 def import_file(
@@ -139,29 +121,22 @@ def import_file(
     *,
     config: AppConfig,
     dry_run: bool = False,
-    progress: bool | None = None,
+    progress: Progress | None = None,
 ) -> Imported:
-    """Import a CSV file all or nothing; ``dry_run`` checks everything, then rolls back.
-
-    ``progress``: True draws a bar on stderr, False never; None draws one for large files
-    when stderr is a terminal.
-    """
+    """Import a CSV file all or nothing; ``dry_run`` checks everything, then rolls back."""
     records, locate = read_csv(path)
-    if progress is None:
-        progress = sys.stderr.isatty() and path.stat().st_size >= PROGRESS_FROM_BYTES
-    bar = ProgressBar(len(records), title=f"importing {path.name}", stream=sys.stderr)
+    if progress is not None:
+        progress.start(len(records))
     with session_scope(engine) as session:
         result = store(
             session,
             records=records,
             config=config,
             locate=locate,
-            on_batch=bar.advance if progress else None,
+            on_batch=progress.advance if progress is not None else None,
         )
         if dry_run:
             session.rollback()
-    if progress:
-        bar.close()
     return result
 
 
