@@ -29,9 +29,9 @@ from cli.org_model import (
     departments,
     respondent,
 )
+from figures import ready, store
 from insights.questions import QuestionBank, load_bank
 from insights.rotation import choose_questions
-from jobs import kept_figures
 from storage.cx import upsert_metrics
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -257,10 +257,13 @@ def seed(
     with session_scope(engine) as s:
         upsert_metrics(s, workspace_id=org.workspace_id, rows=metrics)
     if keep_ready:  # what the worker does after every close (jobs.kept_figures)
-        config = config_for(teams)
-        kept = kept_figures.run(engine, config=config, workspace_id=org.workspace_id, now=now)
+        config, ws = config_for(teams), org.workspace_id
+        with session_scope(engine) as s:
+            weeks_kept = store.refresh(s, config=config, workspace_id=ws)
+        with session_scope(engine) as s:
+            reports = ready.warm(s, config=config, workspace_id=ws, now=now)
         log(
-            f"kept figures of {kept.weeks} weeks and {kept.reports} team reports ready "
+            f"kept figures of {weeks_kept} weeks and {reports} team reports ready "
             f"({time.monotonic() - started:.0f} s)"
         )
     if bulk.pg:  # what autovacuum does soon after a load this size; SQLite never analyzes
