@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from storage.cx import CxRow, cx_frame, stored_scales, upsert_metrics
+from storage.cx import CX_COLUMNS, CxRow, cx_frame, stored_scales, upsert_metrics
 from storage.db import session_scope
 from storage.models import CxMetric
 from tests.factories import org
