@@ -99,7 +99,7 @@ def stored_values(
     for team_id, starts in by_team.items():
         for first in range(0, len(starts), KEYS_BATCH):
             rows = session.exec(
-                select(
+                select(  # type: ignore[call-overload]
                     CxMetric.period_start,
                     CxMetric.raw_value,
                     CxMetric.scale,
