@@ -160,9 +160,10 @@ def _parse(records: Sequence[object], config: AppConfig, locate: Locate) -> list
         try:
             team = _field(record, "team", partial(_team, config=config))
             metric = _field(record, "metric", partial(_metric, team=str(team), config=config))
-            cadence = _field(
-                record, "period", partial(_cadence, metric=str(metric), config=config)
-            ) or config.cx.period_of(str(metric)).period
+            cadence = (
+                _field(record, "period", partial(_cadence, metric=str(metric), config=config))
+                or config.cx.period_of(str(metric)).period
+            )
             week_starts = config.cx.period_of(str(metric)).week_starts
             week = _field(
                 record, "period_start", partial(_start, cadence=cadence, week_starts=week_starts)

@@ -33,6 +33,7 @@ LINK_WEEKS = 52  # one team's link needs history: a year of weeks, however short
 ORG_LINK_WEEKS = 26  # pooled over every team, half a year gives ample pairs (teams × weeks)
 LAGS = range(5)  # CX 0–4 weeks after engagement
 ALPHA = 0.05  # a link is reliable when its Holm-adjusted p (and CI alike) says so at this level
+LINK_PERIODS = {"monthly": 24, "quarterly": 12}  # a team's link over a monthly/quarterly series
 _PSEUDO = pd.Timestamp("1970-01-05")  # a Monday: period index i is written as this + i weeks
 
 
@@ -158,6 +159,18 @@ def _short(metric: str, scale: str) -> str:
     return label(metric, scale).split(" (")[0]
 
 
+def _shown(fig: Figures, units: list[str], first: pd.Timestamp) -> tuple[pd.DataFrame, ...]:
+    """Shown engagement (``team, period, score``) and shown driver cells of ``units`` since
+    ``first``."""
+    scores = fig.shown_scores
+    scores = scores[scores["team"].isin(units) & (scores["period"] >= first)]
+    ex = scores.dropna(subset=["engagement"])[["team", "period", "engagement"]]
+    ex = ex.rename(columns={"engagement": "score"}).reset_index(drop=True)
+    shown = fig.shown_drivers
+    shown = shown[shown["team"].isin(units) & (shown["period"] >= first)]
+    return ex, shown
+
+
 def _link(
     metric: str,
     *,
@@ -168,14 +181,13 @@ def _link(
     pooled: bool,
 ) -> MetricLink:
     """One metric's link: lagged_correlations for a team, pooled within team for the org."""
-    scores = fig.shown_scores
-    scores = scores[scores["team"].isin(units) & (scores["period"] >= first)]
-    ex = scores.dropna(subset=["engagement"])[["team", "period", "engagement"]]
-    ex = ex.rename(columns={"engagement": "score"}).reset_index(drop=True)
-    shown = fig.shown_drivers
-    shown = shown[shown["team"].isin(units) & (shown["period"] >= first)]
+    ex, shown = _shown(fig, units, first)
     mine = cx[cx["metric"] == metric]
     cadence = _cadence(mine)
+    if cadence != "weekly" and not pooled:  # as many periods as a weekly link has weeks, nearly
+        back = cx_periods.shifted(fig.window.end, cadence, 1 - LINK_PERIODS[cadence])
+        first = max(pd.Timestamp(back), pd.Timestamp(fig.window.start))
+        ex, shown = _shown(fig, units, first)
     mine = _cx(fig, mine, first, cadence)
     name = _short(metric, mine["scale"].iloc[-1]) if len(mine) else metric.upper()
     scales = tuple(sorted({label(metric, s) for s in mine["scale"]}))

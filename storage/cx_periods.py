@@ -78,3 +78,13 @@ def engagement_period(monday: dt.date, cadence: str, week_starts: str = "mon") -
     split across two months counts once, in the month with four or more of its days; for a
     week starting on another weekday, the CX week sharing four or more days with it."""
     return period_start(monday + dt.timedelta(days=3), cadence, week_starts)
+
+
+def shifted(day: dt.date, cadence: str, periods: int) -> dt.date:
+    """The first day of the period ``periods`` after (negative: before) the one holding ``day``."""
+    if cadence == "weekly":
+        return day + dt.timedelta(weeks=periods)
+    months = 1 if cadence == "monthly" else 3
+    first = period_start(day, cadence)
+    count = first.year * 12 + first.month - 1 + periods * months
+    return dt.date(count // 12, count % 12 + 1, 1)

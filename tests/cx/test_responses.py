@@ -118,8 +118,15 @@ def test_responses_cannot_join_an_aggregated_value(synced: Engine, config: AppCo
     from storage.db import session_scope
 
     with session_scope(synced) as s:
-        records = [{"team": "support", "metric": "csat", "period_start": "2026-11-16",
-                    "value": "80", "scale": "0-100"}]
+        records = [
+            {
+                "team": "support",
+                "metric": "csat",
+                "period_start": "2026-11-16",
+                "value": "80",
+                "scale": "0-100",
+            }
+        ]
         store(s, records=records, config=config, locate=lambda i, f: f"row {i}")
     with pytest.raises(CxDataError) as caught:
         run(synced, config, "helpdesk.csv", "helpdesk")
