@@ -106,7 +106,7 @@ class Reading:
     rows: int = 0
     not_rated: int = 0
     unmapped: Counter[str] = field(default_factory=Counter)
-    unmapped_line: dict[str, int] = field(default_factory=dict)
+    unmapped_at: dict[str, str] = field(default_factory=dict)  # first place each was seen
 
     def problem(self, text: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -116,7 +116,7 @@ class Reading:
 
     def unmapped_lines(self) -> list[str]:
         return [
-            f"{self.name} line {self.unmapped_line[group]}: team value {group!r} "
+            f"{self.unmapped_at[group]}: team value {group!r} "
             f"({count} row{'s' if count > 1 else ''}) is not mapped to a team"
             for group, count in self.unmapped.most_common()
         ]
@@ -203,7 +203,8 @@ class Parser:
         team = source.teams.get(group)
         if team is None:
             reading.unmapped[group] += 1
-            reading.unmapped_line.setdefault(group, line)
+            if group not in reading.unmapped_at:
+                reading.unmapped_at[group] = where(source.team_column)
             return None
         try:
             column = source.score_column

@@ -49,8 +49,10 @@ def test_nps_exports_without_ids_are_monthly_and_deduplicated_by_row(
 ) -> None:
     first = run(synced, config, "nps-oct-nov.csv", "nps-survey")
     assert first.unmapped == [
-        "nps-oct-nov.csv line 5: team value 'APAC' (1 row) is not mapped to a team",
-        "nps-oct-nov.csv line 8: team value 'LATAM' (1 row) is not mapped to a team",
+        "nps-oct-nov.csv line 5, column 'Région': team value 'APAC' (1 row) is not mapped to a "
+        "team",
+        "nps-oct-nov.csv line 8, column 'Région': team value 'LATAM' (1 row) is not mapped to "
+        "a team",
     ]
     second = run(synced, config, "nps-nov-dec.csv", "nps-survey")
     assert (second.counted, second.repeated) == (3, 2)
@@ -84,7 +86,7 @@ def test_every_problem_names_file_line_and_column_and_nothing_is_stored(
         f"{name} line 5, column 'Rating': '4.5' is not a whole number from 1 to 5",
         f"{name} line 6, column 'Response ID': the response id is empty",
         f"{name} line 7: 4 fields, expected 5",
-        f"{name} line 8: team value 'sales-chat' (1 row) is not mapped to a team "
+        f"{name} line 8, column 'Queue': team value 'sales-chat' (1 row) is not mapped to a team "
         '(map it in [[cx.sources]] teams, or set unmapped = "skip")',
     ]
     assert stored(synced) == {} and seen(synced) == 0
