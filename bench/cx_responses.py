@@ -93,7 +93,12 @@ def main(responses: int = 1_000_000, url: str | None = None) -> None:
         for t in range(TEAMS):
             key = f"team-{t:02d}"
             upsert_team(
-                s, workspace_id=ws.id or 0, key=key, name=key, usergroup=None, channel=None,
+                s,
+                workspace_id=ws.id or 0,
+                key=key,
+                name=key,
+                usergroup=None,
+                channel=None,
                 parent_id=None,
             )
     engine.dispose()
@@ -105,7 +110,8 @@ def main(responses: int = 1_000_000, url: str | None = None) -> None:
             raise SystemExit(f"{run} failed: {done.stderr.strip()[-500:]}")
         fields = dict(part.split("=") for part in result[0].split()[1:])
         rate = responses / max(float(fields["seconds"]), 1e-9)
-        print(f"{run}: {fields['seconds']} s ({rate:,.0f} rows/s), peak RSS {fields['peak_rss_mb']} MB")
+        peak = fields["peak_rss_mb"]
+        print(f"{run}: {fields['seconds']} s ({rate:,.0f} rows/s), peak RSS {peak} MB")
         summary = [line for line in done.stdout.splitlines() if "responses counted" in line]
         print("  " + (summary[0] if summary else done.stdout.splitlines()[0]))
 

@@ -65,16 +65,16 @@ def _body(environ: dict[str, Any], timeout: float) -> dict[str, Any]:
         if exc.status == 413:
             raise _Refused(413, f"{exc.error}: send fewer metrics at a time") from None
         raise _Refused(exc.status, exc.error) from None
-    shape = 'body must be a JSON object {"metrics": [...]} or {"source": "...", "responses": [...]}'
-    if not isinstance(body, dict):
-        raise _Refused(400, shape)
-    keys = {"source", "responses"} if "responses" in body else {"metrics"}
+    if isinstance(body, dict) and "responses" in body:
+        keys, shape = {"source", "responses"}, '{"source": "...", "responses": [...]}'
+    else:
+        keys, shape = {"metrics"}, '{"metrics": [...]}'
+    if not isinstance(body, dict) or not isinstance(body.get(max(keys, key=len)), list):
+        raise _Refused(400, f"body must be a JSON object {shape}")
     if set(body) - keys:
         unknown = ", ".join(ascii(k) for k in sorted(set(body) - keys))
-        accepted = " and ".join(repr(k) for k in sorted(keys))
-        raise _Refused(400, f"unknown top-level field(s) {unknown}: only {accepted} accepted")
-    if not isinstance(body.get("responses" if "responses" in body else "metrics"), list):
-        raise _Refused(400, shape)
+        accepted = "only 'metrics' is" if len(keys) == 1 else "only 'source' and 'responses' are"
+        raise _Refused(400, f"unknown top-level field(s) {unknown}: {accepted} accepted")
     if "responses" in body and not isinstance(body.get("source"), str):
         raise _Refused(400, "'source' must name a [[cx.sources]] entry of config.toml")
     return body

@@ -229,6 +229,7 @@ def _progress(path: Path, counting: _Counting, show: bool) -> Iterator[Callable[
     if not show:
         yield lambda: None
         return
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -238,7 +239,7 @@ def _progress(path: Path, counting: _Counting, show: bool) -> Iterator[Callable[
     )
 
     columns = (TextColumn("importing {task.description}"), BarColumn(), DownloadColumn())
-    with Progress(*columns, TimeRemainingColumn(), transient=False) as bar:
+    with Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True)) as bar:
         task = bar.add_task(path.name, total=path.stat().st_size)
         yield lambda: bar.update(task, completed=counting.done)
 

@@ -84,7 +84,7 @@ def test_aggregated_rows_carry_their_period(synced: Engine, config: AppConfig) -
         "row 1.period: 'weekly', but config.toml [cx.metrics.nps] says monthly",
     ]
     with pytest.raises(
-        CxDataError, match="row 0.period: weekly, but team 'support' fcr is quarterly"
+        CxDataError, match=r"row 0\.period: weekly, but team 'support' fcr is quarterly"
     ):
         push(
             synced,
