@@ -1,6 +1,7 @@
 """Import a large per-response CX export and print its time and peak memory:
-`python -m bench.cx_responses [RESPONSES] [DATABASE_URL]` (default 1,000,000, a temporary
-SQLite file).
+`python -m bench.cx_responses [RESPONSES] [DATABASE_URL] [--no-ids]` (default 1,000,000, a
+temporary SQLite file; ``--no-ids`` configures no id column, so responses are known by row
+hashes, the costlier case).
 
 Writes a ticket-satisfaction export (BOM, quoted subjects, UTC and offset timestamps, 40 groups
 of which 36 map to 12 teams, ~10% not rated, ~2% tickets repeated) over two years, then runs
@@ -24,7 +25,7 @@ TEAMS = 12
 GROUPS = 40  # groups 36–39 are unmapped (skipped, reported)
 
 
-def config_toml() -> str:
+def config_toml(ids: bool = True) -> str:
     teams = "".join(
         f'[[teams]]\nkey = "team-{t:02d}"\nname = "Team {t}"\nusergroup = "S0T{t:02d}"\n'
         'cx_metrics = ["csat"]\n\n'
@@ -34,7 +35,8 @@ def config_toml() -> str:
     return teams + (
         '[[cx.sources]]\nname = "helpdesk"\npreset = "ticket_satisfaction"\n'
         'date_column = "Rated at"\ntimezone = "Europe/Paris"\nscore_column = "Satisfaction"\n'
-        'id_column = "Ticket ID"\nteam_column = "Group"\nunmapped = "skip"\n'
+        + ('id_column = "Ticket ID"\n' if ids else "")
+        + 'team_column = "Group"\nunmapped = "skip"\n'
         f"teams = {{ {mapping} }}\n"
     )
 
@@ -72,7 +74,7 @@ def child(path: str, url: str, config: str) -> None:
     print(f"RESULT exit={code} seconds={took:.1f} peak_rss_mb={peak_mb:.0f}", flush=True)
 
 
-def main(responses: int = 1_000_000, url: str | None = None) -> None:
+def main(responses: int = 1_000_000, url: str | None = None, ids: bool = True) -> None:
     from storage.db import make_engine, session_scope
     from storage.migrate import upgrade
     from storage.org import ensure_workspace, upsert_team
@@ -80,7 +82,7 @@ def main(responses: int = 1_000_000, url: str | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="cx-bench-"))
     url = url or f"sqlite:///{work / 'pulse.db'}"
     config = work / "config.toml"
-    config.write_text(config_toml(), encoding="utf-8")
+    config.write_text(config_toml(ids), encoding="utf-8")
     export = work / "helpdesk.csv"
     began = time.perf_counter()
     write_export(export, responses)
@@ -120,4 +122,6 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child(*sys.argv[2:5])
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000, *sys.argv[2:3])
+        flags = [a for a in sys.argv[1:] if a.startswith("--")]
+        args = [a for a in sys.argv[1:] if not a.startswith("--")]
+        main(int(args[0]) if args else 1_000_000, *args[1:2], ids="--no-ids" not in flags)

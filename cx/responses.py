@@ -186,6 +186,10 @@ class Parser:
         self.day_of = _day_reader(source)
         self.cadence, self.week_starts = period.period, period.week_starts
         self.starts: dict[dt.date, dt.date] = {}
+        # Without ids, identical rows are distinct responses (two 10s from EMEA on one day):
+        # the k-th copy of a row is keyed with k, so the same copies in an overlapping export
+        # match and only copies beyond them count. One small int per distinct row.
+        self.copies: dict[int, int] = {}
 
     def one(
         self,
@@ -224,7 +228,10 @@ class Parser:
                 return None
             key = key_of(ident)
         else:
-            key = key_of(whole())
+            row = key_of(whole())
+            seen = self.copies.get(row, 0)
+            self.copies[row] = seen + 1
+            key = row if not seen else key_of(f"{whole()}\x1f#{seen}")
         start = self.starts.get(day)
         if start is None:
             start = self.starts[day] = period_start(day, self.cadence, self.week_starts)

@@ -55,12 +55,15 @@ def test_nps_exports_without_ids_are_monthly_and_deduplicated_by_row(
         "a team",
     ]
     second = run(synced, config, "nps-nov-dec.csv", "nps-survey")
-    assert (second.counted, second.repeated) == (3, 2)
-    # NPS −100…100 shown as 0–100: Oct (+100 +100 −100)/3 = 33.3 → 66.67; Dec 0 → 50.
+    # two identical rows (two customers, same day, same 10) are two responses; the rows the
+    # first export already held are not
+    assert (second.counted, second.repeated) == (4, 2)
+    assert run(synced, config, "nps-nov-dec.csv", "nps-survey").counted == 0
+    # NPS −100…100 shown as 0–100: Oct (+100 +100 −100)/3 = 33.3 → 66.67; Dec 33.3 → 66.67.
     assert stored(synced) == {
         ("success", "nps", "2026-10-01"): (66.67, 3, "monthly"),
         ("success", "nps", "2026-11-01"): (66.67, 3, "monthly"),
-        ("success", "nps", "2026-12-01"): (50.0, 2, "monthly"),
+        ("success", "nps", "2026-12-01"): (66.67, 3, "monthly"),
     }
 
 
