@@ -146,7 +146,8 @@ def _in_periods(sentence: str, cadence: str, periods: int | None = None) -> str:
 
     said = _UNITS.sub(counted, sentence)
     said = said.replace("the same week", f"the same {unit}").replace(" a week", f" a {unit}")
-    said = said.replace("consecutive weeks", f"consecutive {unit}s")
+    for plural in ("consecutive weeks", "few weeks"):
+        said = said.replace(plural, plural.replace("weeks", f"{unit}s"))
     if periods is None:
         return said
     data = f"{periods} {unit}{'' if periods == 1 else 's'} of data"

@@ -122,8 +122,14 @@ def _figures(months: int, hidden: set[pd.Timestamp]) -> Figures:
             "cadence": "monthly",
         }
     )
-    drivers = pd.DataFrame(
-        {"team": "t", "period": weeks, "driver": "energy", "score": engagement, "shown": True}
+    drivers = pd.concat(
+        [
+            pd.DataFrame(
+                {"team": "t", "period": weeks, "driver": driver, "score": score, "shown": True}
+            )
+            for driver, score in (("energy", engagement), ("perception", 80.0))
+        ],
+        ignore_index=True,
     )
     window = Window.ending(END, weeks=12, history=len(weeks))
     return Figures(5, window, None, ("energy",), scores, drivers, None, cx, {}, pd.DataFrame())  # type: ignore[arg-type]
@@ -150,3 +156,12 @@ def test_a_hidden_week_never_enters_its_month() -> None:
     assert shown[0].best_lag == 1
     r = with_hidden[0].lags.set_index("lag")["r"]
     assert r[1] > 0.9, r
+
+
+def test_the_perception_gap_is_per_month_for_a_monthly_metric() -> None:
+    (link,) = team_links(_figures(16, set()), "t", ["nps"])
+    gap = link.perception_gap
+    # the window's 12 weeks touch three months, each with shown weeks and an NPS value
+    assert list(gap["period"].dt.strftime("%Y-%m-%d")) == ["2026-09-01", "2026-10-01", "2026-11-01"]
+    assert (gap["perceived"] == 80.0).all()
+    assert "week" not in " ".join(gap["sentence"])
