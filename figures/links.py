@@ -90,9 +90,9 @@ def _on_engagement_weeks(cx: pd.DataFrame) -> pd.DataFrame:
     """A weekly series starting on another weekday, dated by the Monday of the engagement week
     sharing four or more of its days (its Thursday's week); Monday series are unchanged."""
     days = pd.to_datetime(cx["period"])
-    if (days.dt.weekday == 0).all():
+    if (days.dt.day_of_week == 0).all():
         return cx
-    thursday = days + pd.to_timedelta((3 - days.dt.weekday) % 7, unit="D")
+    thursday = days + pd.to_timedelta((3 - days.dt.day_of_week) % 7, unit="D")
     return cx.assign(period=thursday - pd.Timedelta(days=3))
 
 

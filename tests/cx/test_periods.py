@@ -165,3 +165,34 @@ def test_the_perception_gap_is_per_month_for_a_monthly_metric() -> None:
     assert list(gap["period"].dt.strftime("%Y-%m-%d")) == ["2026-09-01", "2026-10-01", "2026-11-01"]
     assert (gap["perceived"] == 80.0).all()
     assert "week" not in " ".join(gap["sentence"])
+
+
+def test_a_weekly_series_may_start_its_weeks_on_sunday(synced: Engine, config: AppConfig) -> None:
+    row = {"team": "onboarding", "metric": "ces", "value": "2.5"}
+    push(synced, config, [row | {"period_start": "2026-11-15"}])
+    assert stored(synced) == {("onboarding", "ces", "2026-11-15"): (75.0, None, "weekly")}
+    with pytest.raises(CxDataError) as caught:
+        push(synced, config, [row | {"period_start": "2026-11-16"}])
+    assert caught.value.problems == [
+        "row 0.period_start: 2026-11-16 is a Monday: period_start must be the Sunday a week "
+        "starts on (the week containing 2026-11-16 starts on 2026-11-15)"
+    ]
+
+
+def test_sunday_weeks_meet_the_engagement_week_they_mostly_cover() -> None:
+    fig = _figures(16, set())
+    weekly = fig.scores[["team", "period", "engagement"]].rename(columns={"engagement": "value"})
+    cx = weekly.assign(  # each Sunday week's CX is the engagement of the Monday after
+        period=weekly["period"] - pd.Timedelta(days=1),
+        metric="ces",
+        value=weekly["value"] / 2 + 20,
+        sample_size=50,
+        scale="1-7",
+        cadence="weekly",
+    )
+    sunday = Figures(**{**fig.__dict__, "cx": cx})
+    (link,) = team_links(sunday, "t", ["ces"])
+    assert link.best_lag == 0 and link.cadence == "weekly"
+    assert link.sentence.startswith(
+        "Engagement tends to move with Customer effort in the same week (r = 1.00"
+    )
