@@ -106,7 +106,8 @@ def store_responses(
     totals: dict[tuple[str, dt.date], Total] = {}
     repeated = 0
     for chunk in chunks:
-        if reading.problems or problems:
+        doomed = source.unmapped == "refuse" and reading.unmapped
+        if reading.problems or problems or doomed:
             continue  # keep reading to report every problem; nothing will be stored
         new = claim_responses(
             session, workspace_id=workspace_id, source=source.name, keys=[r.key for r in chunk]
