@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import time
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
@@ -41,6 +42,28 @@ def _workspace_id(settings: Settings, engine: Engine) -> int:
     if not found:
         raise CommandError("this workspace has not been synced: run `pulse teams sync`")
     return found[0]
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    """`pulse figures`: what the worker does after every close, now (after a restore, a new
+    config.toml, or a CX import you want reports to show at once)."""
+    from jobs import kept_figures
+
+    settings = Settings.from_env()
+    engine = open_database(settings)
+    started = time.monotonic()
+    kept = kept_figures.run(
+        engine,
+        config=settings.config,
+        workspace_id=_workspace_id(settings, engine),
+        now=dt.datetime.now(dt.UTC),
+    )
+    took = time.monotonic() - started
+    print(
+        f"figures kept ready: {kept.weeks} weeks built, {kept.reports} team reports "
+        f"worked out ahead ({took:.1f} s)"
+    )
+    return 0
 
 
 def cmd_digest(args: argparse.Namespace) -> int:

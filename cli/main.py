@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="post even if this week's was posted")
     p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_digest"))
 
+    p = sub.add_parser(
+        "figures", help="keep figures ready now, as the worker does after every close"
+    )
+    p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_figures"))
+
     p = sub.add_parser("export", help="write CSVs of team, driver and CX aggregates (k-guarded)")
     p.add_argument("--out", type=Path, default=Path("out"), help="directory for the CSV files")
     p.add_argument("--weeks", type=int, default=52, help="completed weeks to export")
@@ -157,6 +162,7 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
     "cx": "pulse cx import cx.csv --dry-run",
     "cx import": "pulse cx import cx.csv --dry-run",
     "digest": "pulse digest --dry-run --out charts",
+    "figures": "pulse figures    # after a restore or a new config.toml",
     "export": "pulse export --out exports --weeks 12",
     "seed": "DATABASE_URL=sqlite:///bench.db pulse seed --employees 1000 --teams 20",
     "run": "pulse run",

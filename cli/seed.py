@@ -20,9 +20,18 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, text
 
-from cli.org_model import PER_DEPARTMENT, WORKSPACE, Question, Truth, departments, respondent
+from cli.org_model import (
+    PER_DEPARTMENT,
+    WORKSPACE,
+    Question,
+    Truth,
+    config_for,
+    departments,
+    respondent,
+)
 from insights.questions import QuestionBank, load_bank
 from insights.rotation import choose_questions
+from jobs import kept_figures
 from storage.cx import upsert_metrics
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -208,8 +217,11 @@ def seed(
     until: dt.date | None = None,
     seed: int = 0,
     log: Callable[[str], None] = print,
+    keep_ready: bool = True,
 ) -> int:
     """Fill an empty database; the last week is the one containing ``until`` (default today).
+    Like the running product, it seals every closed pulse and (``keep_ready``) keeps the
+    seeded config's figures ready, as the worker does (figures.store).
 
     Returns the number of answers written.
     """
@@ -239,6 +251,13 @@ def seed(
     metrics = truth.cx_rows(org.team_ids, first, rng)
     with session_scope(engine) as s:
         upsert_metrics(s, workspace_id=org.workspace_id, rows=metrics)
+    if keep_ready:  # what the worker does after every close (jobs.kept_figures)
+        config = config_for(teams)
+        kept = kept_figures.run(engine, config=config, workspace_id=org.workspace_id, now=now)
+        log(
+            f"kept figures of {kept.weeks} weeks and {kept.reports} team reports ready "
+            f"({time.monotonic() - started:.0f} s)"
+        )
     if bulk.pg:  # what autovacuum does soon after a load this size; SQLite never analyzes
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
