@@ -1,7 +1,7 @@
 """cx periods and raw responses: `cx_metric.cadence` and the `cx_response_seen` key hashes
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 A CX series is weekly, monthly or quarterly; every row stored before was weekly. Raw
 per-response imports remember which responses they counted, by a 64-bit hash only.
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
