@@ -139,6 +139,17 @@ def _walkthrough(
     procs.run("teams", "sync")
     answers = _history(env)
     print(f"   + 12 weeks of history for the demo company: {answers} answers and weekly CX metrics")
+    import datetime as dt
+
+    from cli.demo_history import helpdesk_export
+
+    export = workdir / "helpdesk-export.csv"
+    tickets = helpdesk_export(export, now=dt.datetime.now(dt.UTC))
+    _step(
+        f"1b. CSAT from the helpdesk's export ({tickets} rated tickets, one row each): "
+        f"pulse cx import --responses {export.name} --source helpdesk"
+    )
+    procs.run("cx", "import", "--responses", str(export), "--source", "helpdesk", "--no-progress")
     _step("2. Open a pulse for Customer Support and deliver it: pulse send-pulse --team support")
     procs.run("send-pulse", "--team", "support")
     members = company.team_members("support")
@@ -192,6 +203,7 @@ def _history(env: dict[str, str]) -> int:
             slack_team_id="T0SANDBOX",
             secret=settings.secret(),
             now=dt.datetime.now(dt.UTC),
+            skip_metrics=frozenset({"csat"}),  # imported from the helpdesk export instead
         )
     engine.dispose()
     return stored

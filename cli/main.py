@@ -108,8 +108,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cx", help="CX metrics")
     cx = p.add_subparsers(dest="cx_command", required=True, metavar="ACTION")
-    p = cx.add_parser("import", help="import team,metric,period_start,value,sample_size[,scale]")
-    p.add_argument("file", type=Path, help="CSV file")
+    p = cx.add_parser(
+        "import",
+        help="import team,metric,period_start,value,sample_size[,scale][,period] rows, "
+        "or a CX tool's per-response export (--responses FILE --source NAME)",
+    )
+    p.add_argument("file", type=Path, nargs="?", help="CSV file of aggregated rows")
+    p.add_argument("--responses", type=Path, help="a per-response export to aggregate")
+    p.add_argument("--source", help="its [[cx.sources]] name in config.toml")
     p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     p.add_argument(
         "--progress",
@@ -422,7 +428,13 @@ def cmd_cx_import(args: argparse.Namespace) -> int:
     from cx.importer import import_file, summary
     from cx.validate import CxImportError
 
+    if (args.file is None) == (args.responses is None):
+        raise CommandError("give either FILE (aggregated rows) or --responses FILE --source NAME")
+    if (args.responses is None) != (args.source is None):
+        raise CommandError("--responses FILE and --source NAME go together")
     settings = Settings.from_env()
+    if args.responses is not None:
+        return _cx_import_responses(args, settings)
     show = args.progress
     if show is None and args.file.is_file() and args.file.stat().st_size < PROGRESS_FROM_BYTES:
         show = False  # a small file imports in a blink: no bar
@@ -438,6 +450,30 @@ def cmd_cx_import(args: argparse.Namespace) -> int:
         except CxImportError as exc:
             raise CommandError(str(exc)) from None
     print("\n".join(summary(args.file.name, result, dry_run=args.dry_run)))
+    return 0
+
+
+def _cx_import_responses(args: argparse.Namespace, settings: Settings) -> int:
+    from cx.response_import import import_responses, summary
+    from cx.validate import CxDataError, CxImportError
+
+    try:
+        result = import_responses(
+            open_database(settings),
+            args.responses,
+            config=settings.config,
+            source=args.source,
+            dry_run=args.dry_run,
+            progress=args.progress,
+        )
+    except CxDataError as exc:
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        count = f"{len(exc.problems)} problem{'s' if len(exc.problems) > 1 else ''}"
+        raise CommandError(f"{count} in {args.responses.name} (listed above)") from None
+    except CxImportError as exc:
+        raise CommandError(str(exc)) from None
+    print("\n".join(summary(args.responses.name, result, dry_run=args.dry_run)))
     return 0
 
 

@@ -17,9 +17,9 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from cx.validate import COLUMNS, FIELDS, CxDataError, CxImportError, Locate, validate
+from cx.validate import COLUMNS, FIELDS, CxDataError, CxImportError, Locate, Metric, validate
 from settings.config import AppConfig
-from storage.cx import CxRow, stored_scales, upsert_metrics
+from storage.cx import CxRow, stored_scales, stored_series, upsert_metrics
 from storage.db import session_scope
 from storage.models import Team, Workspace
 
@@ -57,7 +57,7 @@ def read_csv(path: Path) -> tuple[list[dict[str, str]], Locate]:
         if cols
     ]
     if wrong:
-        expected = f"{','.join(COLUMNS)}[,scale]"
+        expected = f"{','.join(COLUMNS)}[,scale][,period]"
         problem = f"{name} line 1 (header): {'; '.join(wrong)}; expected {expected}"
         raise CxDataError([problem])
     rows, numbers, problems = [], [], []
@@ -98,12 +98,39 @@ def store(
     unsynced = sorted({m.team for m in metrics} - set(ids))
     if unsynced:
         raise CxImportError(f"team {unsynced[0]!r} has not been synced yet: run `pulse teams sync`")
+    _check_cadences(metrics, stored_series(session, workspace_id=workspace_id), locate)
     rows = [
-        CxRow(ids[m.team], m.metric, m.period_start, m.value, m.raw_value, m.scale, m.sample_size)
+        CxRow(
+            ids[m.team],
+            m.metric,
+            m.period_start,
+            m.value,
+            m.raw_value,
+            m.scale,
+            m.sample_size,
+            m.cadence,
+        )
         for m in metrics
     ]
     changed = upsert_metrics(session, workspace_id=workspace_id, rows=rows, on_batch=on_batch)
     return Imported(len(rows), changed, dict(Counter(m.label for m in metrics)))
+
+
+def _check_cadences(
+    metrics: Sequence[Metric], stored: dict[tuple[str, str], str], locate: Locate
+) -> None:
+    """One series, one cadence: a monthly row cannot join a weekly series, stored or sent."""
+    seen = dict(stored)
+    problems = []
+    for i, m in enumerate(metrics):
+        cadence = seen.setdefault((m.team, m.metric), m.cadence)
+        if cadence != m.cadence:
+            problems.append(
+                f"{locate(i, 'period')}: {m.cadence}, but team {m.team!r} {m.metric} is "
+                f"{cadence} (one series has one period)"
+            )
+    if problems:
+        raise CxDataError(problems)
 
 
 class Progress(Protocol):

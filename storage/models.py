@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Index,
+    LargeBinary,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -210,6 +218,19 @@ class CxMetric(SQLModel, table=True):
     raw_value: float
     scale: str = Field(default="", max_length=20)
     sample_size: int | None = None
+    cadence: str = Field(default="weekly", max_length=10)  # weekly, monthly or quarterly
+
+
+class CxResponseSeen(SQLModel, table=True):
+    """A raw CX response already counted, known only by a 64-bit hash of its id (or row), so
+    overlapping exports count each response once; nothing of the response itself is kept."""
+
+    __tablename__ = "cx_response_seen"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    source: str = Field(primary_key=True, max_length=63)
+    key: int = Field(primary_key=True, sa_type=BigInteger)
 
 
 class SchedulerState(SQLModel, table=True):
