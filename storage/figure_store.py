@@ -206,6 +206,7 @@ def cx_fingerprint(
             func.sum(func.coalesce(CxMetric.sample_size, 0)),
             func.max(CxMetric.period_start),
             func.max(CxMetric.scale),
+            func.max(CxMetric.cadence),
         )
         .where(
             col(CxMetric.team_id)
