@@ -248,6 +248,15 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
     )
 
 
+def _period(start: dt.date, cadence: str) -> str:
+    """A CX period as a report names it: week of 02 Nov, November 2026, quarter from Oct 2026."""
+    if cadence == "monthly":
+        return f"{start:%B %Y}"
+    if cadence == "quarterly":
+        return f"quarter from {start:%b %Y}"
+    return f"week of {start:%d %b}"
+
+
 def _links(links: tuple[ready.LinkSummary, ...]) -> list[report.LinkLine]:
     """Per linked CX metric: its link sentence and the latest perception gap of the window."""
     out = []
@@ -255,7 +264,8 @@ def _links(links: tuple[ready.LinkSummary, ...]) -> list[report.LinkLine]:
         said = None
         if link.gap_period is not None and link.gap_sentence is not None:
             sentence = link.gap_sentence
-            said = f"Perception gap, week of {link.gap_period:%d %b}: {sentence[:1].lower()}"
+            said = f"Perception gap, {_period(link.gap_period, link.cadence)}: "
+            said += f"{sentence[:1].lower()}"
             said += f"{sentence[1:]}."
         out.append(report.LinkLine(metric=link.name, link=link.sentence, gap=said))
     return out

@@ -27,7 +27,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from figures import store
-from figures.links import LINK_WEEKS, team_links
+from figures.links import LINK_PERIODS, LINK_WEEKS, MetricLink, team_links
 from figures.pipeline import EXTRA_WEEKS, Window, bank_engagement
 from figures.teams import DriverFigure, TeamFigures, team_figures
 from insights.alerts import RedFlag
@@ -43,6 +43,7 @@ from storage.figure_store import (
 from storage.left_out import small_pulses
 
 DEFAULT_WEEKS = 12  # `/pulse report` without a number of weeks
+WEEKS_IN = {"monthly": 5, "quarterly": 14}  # weeks loaded per month or quarter (enough)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class LinkSummary:
     sentence: str
     gap_period: dt.date | None = None
     gap_sentence: str | None = None
+    cadence: str = "weekly"  # the CX series' periods: a gap row is a week, month or quarter
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,14 @@ class ReportFigures:
 
 
 def window_of(config: AppConfig, key: str, *, weeks: int, now: dt.datetime) -> Window:
-    """The weeks a team report loads: its own, the trend's, and a year for CX links."""
-    team = config.team(key)
-    linked = bool(team and team.cx_metrics)
-    history = max(weeks + EXTRA_WEEKS, LINK_WEEKS if linked else 0)
+    """The weeks a team report loads: its own, the trend's, and what its CX links look back
+    over: a year of weeks, or LINK_PERIODS months or quarters for a series config.toml
+    declares monthly or quarterly."""
+    history = weeks + EXTRA_WEEKS
+    for metric in _metrics(config, key):
+        period = config.cx.period_of(metric).period
+        back = LINK_WEEKS if period == "weekly" else LINK_PERIODS[period] * WEEKS_IN[period]
+        history = max(history, back)
     return Window.ending(now.date(), weeks=weeks, history=history)
 
 
@@ -127,12 +133,14 @@ def compute(
     return ReportFigures(team_figures(figs, [key])[key], links)
 
 
-def _summary(link: Any) -> LinkSummary:
-    gap = link.perception_gap
+def _summary(link: MetricLink) -> LinkSummary:
+    gap, cadence = link.perception_gap, str(link.cadence)
     if not len(gap):
-        return LinkSummary(link.name, link.sentence)
+        return LinkSummary(link.name, link.sentence, cadence=cadence)
     last = gap.iloc[-1]
-    return LinkSummary(link.name, link.sentence, last["period"].date(), str(last["sentence"]))
+    return LinkSummary(
+        link.name, link.sentence, last["period"].date(), str(last["sentence"]), cadence
+    )
 
 
 def team_report_figures(
@@ -262,7 +270,13 @@ def encode(figures: ReportFigures) -> str:
         ],
         "perceived": [[p.isoformat(), s, n] for p, s, n in t.perceived],
         "links": [
-            [x.name, x.sentence, x.gap_period.isoformat() if x.gap_period else None, x.gap_sentence]
+            [
+                x.name,
+                x.sentence,
+                x.gap_period.isoformat() if x.gap_period else None,
+                x.gap_sentence,
+                x.cadence,
+            ]
             for x in figures.links
         ],
     }
@@ -305,7 +319,7 @@ def decode(body: str, *, left_out: int) -> ReportFigures:
         left_out=left_out,
     )
     links = tuple(
-        LinkSummary(name, sentence, _day(p) if p else None, gap)
-        for name, sentence, p, gap in b["links"]
+        LinkSummary(name, sentence, _day(p) if p else None, gap, cadence)
+        for name, sentence, p, gap, cadence in b["links"]
     )
     return ReportFigures(team, links)
