@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,56 +79,61 @@ def _metrics(config: AppConfig, key: str) -> tuple[str, ...]:
     return tuple(team.cx_metrics) if team else ()
 
 
-def token(
-    session: Session,
-    *,
-    config: AppConfig,
-    workspace_id: int,
-    key: str,
-    window: Window,
-    closed_by: dt.datetime,
-    engagement: Collection[str],
-) -> str | None:
+@dataclass(frozen=True)
+class Asked:
+    """One team's report at a moment: what names its figures and what computes them."""
+
+    config: AppConfig
+    workspace_id: int
+    key: str
+    window: Window
+    closed_by: dt.datetime
+    engagement: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, config: AppConfig, workspace_id: int, key: str, *, weeks: int, now: dt.datetime
+    ) -> Asked:
+        window = window_of(config, key, weeks=weeks, now=now)
+        return cls(config, workspace_id, key, window, now, bank_engagement())
+
+
+def token(session: Session, asked: Asked) -> str | None:
     """The name of the report's figures, or None when a week is not kept fresh for them."""
-    basis = store.basis(config, engagement)
-    ws, start, end = workspace_id, window.start, window.end
+    basis = store.basis(asked.config, asked.engagement)
+    ws, window = asked.workspace_id, asked.window
+    start, end = window.start, window.end
     seals = week_seals(session, workspace_id=ws, start=start, end=end)
     stored = stored_weeks(session, workspace_id=ws, basis=basis, start=start, end=end)
-    if any(not store.fresh(stored.get(p), s) or s.closed > closed_by for p, s in seals.items()):
+    if any(
+        not store.fresh(stored.get(p), s) or s.closed > asked.closed_by for p, s in seals.items()
+    ):
         return None
     cx_end = end + dt.timedelta(weeks=window.cx_after, days=6)
     named = {
         "basis": basis,
-        "node": key,
+        "node": asked.key,
         "window": [str(window.end), window.weeks, window.history, window.cx_after],
-        "metrics": _metrics(config, key),
+        "metrics": _metrics(asked.config, asked.key),
         "weeks": sorted((str(p), s.sealed, s.last_sealed.isoformat()) for p, s in seals.items()),
-        "cx": cx_fingerprint(session, workspace_id=ws, team_key=key, start=start, end=cx_end),
+        "cx": cx_fingerprint(session, workspace_id=ws, team_key=asked.key, start=start, end=cx_end),
     }
     return hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def compute(
-    session: Session,
-    *,
-    config: AppConfig,
-    workspace_id: int,
-    key: str,
-    window: Window,
-    closed_by: dt.datetime,
-    engagement: Collection[str],
-) -> ReportFigures:
+def compute(session: Session, asked: Asked) -> ReportFigures:
     """The team's figures and links from figures.store (kept weeks, or the sums)."""
     figs = store.read(
         session,
-        config=config,
-        workspace_id=workspace_id,
-        window=window,
-        closed_by=closed_by,
-        nodes=[key],
-        engagement=engagement,
+        config=asked.config,
+        workspace_id=asked.workspace_id,
+        window=asked.window,
+        closed_by=asked.closed_by,
+        nodes=[asked.key],
+        engagement=asked.engagement,
     )
-    links = tuple(_summary(link) for link in team_links(figs, key, _metrics(config, key)))
+    key = asked.key
+    links = tuple(_summary(link) for link in team_links(figs, key, _metrics(asked.config, key)))
     return ReportFigures(team_figures(figs, [key])[key], links)
 
 
@@ -154,33 +158,16 @@ def team_report_figures(
 ) -> ReportFigures:
     """What `/pulse report KEY WEEKS` shows at ``now``: kept when the worker has worked it
     out for these weeks, else computed; pulses left out below k counted now."""
-    engagement = bank_engagement()
-    window = window_of(config, key, weeks=weeks, now=now)
-    named = token(
-        session,
-        config=config,
-        workspace_id=workspace_id,
-        key=key,
-        window=window,
-        closed_by=now,
-        engagement=engagement,
-    )
+    asked = Asked.of(config, workspace_id, key, weeks=weeks, now=now)
+    named = token(session, asked)
     body = kept_report(session, workspace_id=workspace_id, token=named) if named else None
     if body is None:
-        return compute(
-            session,
-            config=config,
-            workspace_id=workspace_id,
-            key=key,
-            window=window,
-            closed_by=now,
-            engagement=engagement,
-        )
+        return compute(session, asked)
     small = small_pulses(
         session,
         workspace_id=workspace_id,
-        start=window.since,
-        end=window.end,
+        start=asked.window.since,
+        end=asked.window.end,
         k=config.privacy.min_group_size,
         now=now,
         teams=store.below(config, [key]),
@@ -199,46 +186,24 @@ def warm(
     """Work out every team's default report figures not kept yet; the number worked out.
     (A team with members of its own: a department's report goes through its teams.)
     Figures named by tokens no longer made (another week, other seals) are forgotten."""
-    engagement = bank_engagement()
-    keep: dict[str, str] = {}
+    keep: set[str] = set()
     made = 0
     for team in config.teams:
         if team.usergroup is None and team.channel is None:
             continue  # a department without members: its report lists its teams' figures
-        window = window_of(config, team.key, weeks=weeks, now=now)
-        named = token(
-            session,
-            config=config,
-            workspace_id=workspace_id,
-            key=team.key,
-            window=window,
-            closed_by=now,
-            engagement=engagement,
-        )
+        asked = Asked.of(config, workspace_id, team.key, weeks=weeks, now=now)
+        named = token(session, asked)
         if named is None:
             continue
-        keep[named] = team.key
+        keep.add(named)
         if kept_report(session, workspace_id=workspace_id, token=named) is not None:
             continue
-        figures = compute(
-            session,
-            config=config,
-            workspace_id=workspace_id,
-            key=team.key,
-            window=window,
-            closed_by=now,
-            engagement=engagement,
-        )
+        body = encode(compute(session, asked))
         keep_report(
-            session,
-            workspace_id=workspace_id,
-            token=named,
-            node=team.key,
-            made_at=now,
-            body=encode(figures),
+            session, workspace_id=workspace_id, token=named, node=team.key, made_at=now, body=body
         )
         made += 1
-    forget_reports(session, workspace_id=workspace_id, keep=set(keep))
+    forget_reports(session, workspace_id=workspace_id, keep=keep)
     return made
 
 

@@ -114,16 +114,7 @@ def node_rows(
     nodes: Collection[str] | None,
 ) -> pd.DataFrame:
     """Stored node-weeks of ``periods`` (for ``nodes``, or all), ordered by node and week."""
-    table = FigureNode.__table__  # type: ignore[attr-defined]
-    query = (
-        select(*(table.c[c if c != "team" else "node"] for c in NODE_COLUMNS))
-        .where(table.c.workspace_id == workspace_id, table.c.basis == basis)
-        .where(_in(table.c.period, periods))
-        .order_by(table.c.node, table.c.period)
-    )
-    if nodes is not None:
-        query = query.where(_in(table.c.node, nodes))
-    return pd.DataFrame(list(session.exec(query).all()), columns=NODE_COLUMNS)
+    return _rows(session, FigureNode, NODE_COLUMNS, workspace_id, basis, periods, nodes)
 
 
 def driver_rows(
@@ -135,16 +126,30 @@ def driver_rows(
     nodes: Collection[str] | None,
 ) -> pd.DataFrame:
     """Stored driver cells of ``periods`` (for ``nodes``, or all), by node, week and driver."""
-    table = FigureDriver.__table__  # type: ignore[attr-defined]
+    return _rows(session, FigureDriver, DRIVER_COLUMNS, workspace_id, basis, periods, nodes)
+
+
+def _rows(
+    session: Session,
+    model: type[FigureNode] | type[FigureDriver],
+    columns: list[str],
+    workspace_id: int,
+    basis: str,
+    periods: Collection[dt.date],
+    nodes: Collection[str] | None,
+) -> pd.DataFrame:
+    """A figure table's rows as a frame (``node`` as ``team``, as Figures names it)."""
+    table = model.__table__  # type: ignore[union-attr]
+    keys = [c for c in ("node", "period", "driver") if c in table.c]
     query = (
-        select(*(table.c[c if c != "team" else "node"] for c in DRIVER_COLUMNS))
+        select(*(table.c[c if c != "team" else "node"] for c in columns))
         .where(table.c.workspace_id == workspace_id, table.c.basis == basis)
         .where(_in(table.c.period, periods))
-        .order_by(table.c.node, table.c.period, table.c.driver)
+        .order_by(*(table.c[c] for c in keys))
     )
     if nodes is not None:
         query = query.where(_in(table.c.node, nodes))
-    return pd.DataFrame(list(session.exec(query).all()), columns=DRIVER_COLUMNS)
+    return pd.DataFrame(list(session.exec(query).all()), columns=columns)
 
 
 def replace_weeks(
