@@ -94,18 +94,20 @@ def _runs(weeks: Sequence[dt.date], longest: int) -> Iterator[list[dt.date]]:
 
 def _computed(
     session: Session,
-    *,
     config: AppConfig,
     workspace_id: int,
     weeks: list[dt.date],
     closed_by: dt.datetime,
     engagement: tuple[str, ...],
-) -> Figures:
-    """The pipeline over a run of consecutive weeks, as any surface would compute it."""
+) -> tuple[Figures, pd.Series]:
+    """The pipeline over a run of consecutive weeks, as any surface would compute it, and
+    each week's red-flag cutoff over its shown leaf cells."""
     window = Window(end=weeks[-1], weeks=len(weeks), history=len(weeks))
     k = config.privacy.min_group_size
     sums = load(session, workspace_id=workspace_id, window=window, k=k, closed_by=closed_by)
-    return guarded(sums, config=config, k=k, engagement=engagement)
+    fig = guarded(sums, config=config, k=k, engagement=engagement)
+    leaves = fig.shown_drivers[fig.shown_drivers["team"].isin(fig.tree.leaves)]
+    return fig, decile_cutoffs(leaves, engagement)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -150,16 +152,7 @@ def refresh(
     )
     stale = sorted(p for p, s in seals.items() if not fresh(stored.get(p), s))
     for run in _runs(stale, RUN_WEEKS):
-        fig = _computed(
-            session,
-            config=config,
-            workspace_id=workspace_id,
-            weeks=run,
-            closed_by=EVER,
-            engagement=drivers,
-        )
-        leaves = fig.shown_drivers[fig.shown_drivers["team"].isin(fig.tree.leaves)]
-        cutoffs = decile_cutoffs(leaves, drivers)
+        fig, cutoffs = _computed(session, config, workspace_id, run, EVER, drivers)
         weeks = {
             p: StoredWeek(
                 seals[p].sealed,
@@ -212,16 +205,8 @@ def read(
         cells = driver_rows(session, workspace_id=ws, basis=key, periods=kept, nodes=wanted)
         driver_parts.append(_typed_drivers(cells))
     for run in _runs(stale, RUN_WEEKS):
-        fig = _computed(
-            session,
-            config=config,
-            workspace_id=ws,
-            weeks=run,
-            closed_by=closed_by,
-            engagement=drivers,
-        )
-        leaves = fig.shown_drivers[fig.shown_drivers["team"].isin(fig.tree.leaves)]
-        cutoffs.update(decile_cutoffs(leaves, drivers).to_dict())
+        fig, found = _computed(session, config, ws, run, closed_by, drivers)
+        cutoffs.update(found.to_dict())
         mine = _node_frame(fig)
         mine = mine[mine["team"].isin(wanted)]
         _note_answered(mine, mixes, owned)
