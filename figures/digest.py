@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlmodel import Session
 
+from figures import store
 from figures.commitments import CommitmentLine, commitment_lines
 from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
 from figures.links import ORG_LINK_WEEKS
 from figures.org import OrgView, org_view
-from figures.pipeline import EXTRA_WEEKS, Window, figures
+from figures.pipeline import EXTRA_WEEKS, Window
 from insights.alerts import RedFlag
 from insights.privacy import visible
 from settings.config import AppConfig
@@ -107,8 +108,9 @@ def build_digest(
 ) -> Digest:
     """Load and assemble the digest of the week before ``now`` (run it in read_scope)."""
     labels = dict(driver_labels or {})
-    fig = figures(
+    fig = store.read(
         session,
+        nodes=None,
         config=config,
         workspace_id=workspace_id,
         window=digest_window(now, config, weeks),

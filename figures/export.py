@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 from sqlmodel import Session
 
+from figures import store
 from figures.digest import report_now
-from figures.pipeline import Figures, Window, figures
+from figures.pipeline import Figures, Window
 from insights.scores import ORG
 from settings.config import AppConfig
 
@@ -76,7 +77,14 @@ def write_export(
 ) -> dict[Path, int]:
     """Write the three CSVs for the last ``weeks`` completed weeks; returns path -> rows."""
     window = Window.ending(report_now(now, config.hr.digest_timezone).date(), weeks=weeks)
-    fig = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
+    fig = store.read(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        window=window,
+        closed_by=now,
+        nodes=None,
+    )
     frames = export_frames(fig, config=config)
     out.mkdir(parents=True, exist_ok=True)
     written = {}

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -181,18 +182,19 @@ def read(
     workspace_id: int,
     window: Window,
     closed_by: dt.datetime,
-    nodes: Collection[str],
+    nodes: Collection[str] | None,
     engagement: Collection[str] | None = None,
 ) -> Figures:
-    """``nodes``' figures over ``window`` from pulses closed by ``closed_by``: stored weeks
-    where fresh, the others computed from the sealed sums; the same figures either way."""
+    """``nodes``' figures (None: every node's, as figures.pipeline.figures gives them) over
+    ``window`` from pulses closed by ``closed_by``: stored weeks where fresh, the others
+    computed from the sealed sums; the same figures either way."""
     drivers = tuple(engagement) if engagement is not None else bank_engagement()
     key, ws = basis(config, drivers), workspace_id
     seals = week_seals(session, workspace_id=ws, start=window.start, end=window.end)
     stored = stored_weeks(session, workspace_id=ws, basis=key, start=window.start, end=window.end)
     kept = [p for p, s in seals.items() if fresh(stored.get(p), s) and s.closed <= closed_by]
     stale = sorted(set(seals) - set(kept))
-    wanted = set(nodes)
+    wanted = None if nodes is None else set(nodes)
     score_parts, driver_parts = [], []
     cutoffs = {pd.Timestamp(p): w.cutoff for p in kept if (w := stored[p]).cutoff is not None}
     mixes: dict[tuple[str, pd.Timestamp], str] = {}
@@ -207,13 +209,15 @@ def read(
     for run in _runs(stale, RUN_WEEKS):
         fig, found = _computed(session, config, ws, run, closed_by, drivers)
         cutoffs.update(found.to_dict())
-        mine = _node_frame(fig)
-        mine = mine[mine["team"].isin(wanted)]
+        mine, cells = _node_frame(fig), fig.drivers
+        if wanted is not None:
+            mine, cells = mine[mine["team"].isin(wanted)], cells[cells["team"].isin(wanted)]
         _note_answered(mine, mixes, owned)
         score_parts.append(mine.drop(columns=["own", "mix"]))
-        driver_parts.append(fig.drivers[fig.drivers["team"].isin(wanted)])
+        driver_parts.append(cells)
     scores = _joined(score_parts, _typed_scores(_empty_scores()), ["team", "period"])
     ds = _joined(driver_parts, _typed_drivers(_empty_drivers()), ["team", "period", "driver"])
+    everything = wanted is None or ORG in wanted
     small = small_pulses(
         session,
         workspace_id=ws,
@@ -221,23 +225,22 @@ def read(
         end=window.end,
         k=_k(config),
         now=closed_by,
-        teams=None if ORG in wanted else below(config, wanted),
+        teams=None if everything or wanted is None else below(config, wanted),
     )
     small = small.assign(period=pd.to_datetime(small["period"]))
-    stray = {t for t in wanted | set(small["team"]) if t != ORG and config.team(t) is None}
+    seen = set(scores["team"]) if wanted is None else wanted
+    stray = {t for t in seen | set(small["team"]) if t != ORG and config.team(t) is None}
     tree = Tree.of(config, sorted(stray))
     cx_end = window.end + dt.timedelta(weeks=window.cx_after, days=6)
-    cx = (
-        pd.concat(
-            [
-                cx_frame(session, workspace_id=ws, start=window.start, end=cx_end, team_key=t)
-                for t in sorted(wanted)
-            ]
-        )
+    cx = pd.concat(
+        [
+            cx_frame(session, workspace_id=ws, start=window.start, end=cx_end, team_key=t)
+            for t in sorted(wanted)
+        ]
         if wanted
-        else cx_frame(session, workspace_id=ws, start=window.start, end=cx_end)
+        else [cx_frame(session, workspace_id=ws, start=window.start, end=cx_end)]
     )
-    return Figures(
+    figures = Figures(
         k=_k(config),
         window=window,
         tree=tree,
@@ -246,11 +249,16 @@ def read(
         drivers=ds,
         answered=Mixes(mixes, frozenset(owned)),
         cx=cx.reset_index(drop=True),
-        left_out={n: c for n, c in left_out(small, tree).items() if n in wanted},
+        left_out=left_out(small, tree),
         small=small,
-        nodes=frozenset(wanted),
+        nodes=None if wanted is None else frozenset(wanted),
         cutoffs=cutoffs,
     )
+    if wanted is not None:
+        kept_left = {n: c for n, c in figures.left_out.items() if n in wanted}
+        return replace(figures, left_out=kept_left)
+    answered = pd.DataFrame(sorted(owned), columns=["team", "period"])
+    return replace(figures, answered=Answered.of(answered, tree), cutoffs=None)
 
 
 def below(config: AppConfig, nodes: Collection[str]) -> set[str]:

@@ -25,9 +25,10 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from figures import store
 from figures.digest import safe_flags
 from figures.org import org_view
-from figures.pipeline import EXTRA_WEEKS, Window, figures
+from figures.pipeline import EXTRA_WEEKS, Window
 from insights.alerts import RedFlag
 from jobs.messages import Messages
 from settings.config import AppConfig
@@ -73,7 +74,9 @@ def run(
         return 0
     with read_scope(engine) as s:
         window = Window.ending(now.date(), weeks=WEEKS, history=WEEKS + EXTRA_WEEKS)
-        fig = figures(s, config=config, workspace_id=workspace_id, window=window, closed_by=now)
+        fig = store.read(
+            s, config=config, workspace_id=workspace_id, window=window, closed_by=now, nodes=None
+        )
         org = org_view(fig, config=config, links=False)
         ids = _team_ids(s, workspace_id=workspace_id)
         still_open = _open_weeks(s, workspace_id=workspace_id)
