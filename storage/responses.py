@@ -15,10 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.held import held_answers, people_so_far
-from storage.models import Delivery, PulseQuestion, Question, Response, random_id, utcnow
+from storage.models import Delivery, Pulse, PulseQuestion, Question, Response, random_id, utcnow
 from storage.pseudonym import Respondent
 from storage.rollup import question_means, respondents
-from storage.seal import seal
+from storage.seal import NOT_INVITED, seal
 
 
 def record_answer(
@@ -82,10 +82,16 @@ class PulseAggregate:
 
 def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
     """Counts and means for one pulse, from its seal (storage.seal); while the pulse is
-    open only ``respondents`` (people who took part so far) is known."""
-    invited = session.exec(
-        select(func.count()).select_from(Delivery).where(Delivery.pulse_id == pulse_id)
-    ).one()
+    open only ``respondents`` (people who took part so far) is known. ``invited`` is the
+    seal's (DMs posted: neither failed nor skipped), counted the same way before it, so the
+    latest pulse's participation is the one its week's figures show."""
+    invited = session.exec(select(Pulse.invited).where(Pulse.id == pulse_id)).first()
+    if invited is None:  # not sealed yet: the DMs posted so far, counted as the seal counts
+        invited = session.exec(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.pulse_id == pulse_id, col(Delivery.status).not_in(NOT_INVITED))
+        ).one()
     one = select(literal(pulse_id))
     people = session.exec(select(func.sum(respondents(one).c.people))).one()
     per_question = question_means(one)

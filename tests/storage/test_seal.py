@@ -23,6 +23,7 @@ from storage.held import hold_answer
 from storage.models import ClosedDm, Comment, Delivery, Held, Pulse, Response, ResponseRollup
 from storage.pseudonym import Respondent
 from storage.pulses import pulse_view
+from storage.responses import pulse_aggregate
 from storage.seal import purge, seal
 from tests import factories
 from tests.conftest import REPO
@@ -222,3 +223,20 @@ def test_a_crash_during_the_close_leaves_the_pulse_open_and_unsealed(
     monkeypatch.undo()
     assert _close(engine) == [pulse_id]
     assert [(r["invited"], r["respondents"]) for r in _frames(engine, ids)[1]] == [(7, 6)]
+
+
+def test_the_latest_pulse_counts_invited_as_its_week_does(engine: Engine) -> None:
+    """A report's latest-pulse line and the week's figures show one participation: DMs that
+    failed or were skipped invited nobody, before the close and after it."""
+    ids = factories.org(engine, people=9)
+    pulse_id = _answered(engine, ids, people=6)
+    _statuses(engine, pulse_id, {"sent": 6, "failed": 2, "skipped": 1})
+    with session_scope(engine) as s:
+        assert pulse_aggregate(s, pulse_id=pulse_id).invited == 6  # open: 9 DMs, 6 posted
+    _close(engine)
+    with session_scope(engine) as s:
+        latest = pulse_aggregate(s, pulse_id=pulse_id)
+    _, part = _frames(engine, ids)
+    assert [(r["invited"], r["respondents"]) for r in part] == [
+        (latest.invited, latest.respondents)
+    ]
