@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
+
+import pytest
 
 from sandbox import company
 from tests.acceptance.conftest import Stack, wait_for
@@ -34,16 +35,23 @@ def _home(stack: Stack, user: str) -> dict:
     return next(v for v in stack.ws.views(user) if v["type"] == "home")
 
 
-def test_the_report_is_for_managers_and_hr_only(stack: Stack, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def answered(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """Support's week: FCR imported, a pulse sent, six of twelve answer, the pulse closed
+    (once for the module: each test reads it, none needs another's doing)."""
     monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
-    csv = tmp_path / "cx.csv"
+    csv = tmp_path_factory.mktemp("cx") / "cx.csv"
     csv.write_text(f"team,metric,period_start,value,sample_size\nsupport,fcr,{monday},60,90\n")
     assert stack.pulse("teams", "sync").returncode == 0
     assert stack.pulse("cx", "import", str(csv)).returncode == 0
     assert stack.pulse("send-pulse", "--team", "support").returncode == 0
     _everyone_answers(stack, SUPPORT[:6])
     stack.close_pulses()
+    return stack
 
+
+def test_the_report_is_for_managers_and_hr_only(answered: Stack) -> None:
+    stack = answered
     report = _text(stack.reply_to("U0MANAGER", "report"))
     for part in (
         "Customer Support · pulse report",
@@ -75,7 +83,8 @@ def test_the_report_is_for_managers_and_hr_only(stack: Stack, tmp_path: Path) ->
     assert "All teams ·" in _text(stack.reply_to("U0HRLEAD", "report all"))
 
 
-def test_the_home_dashboard_is_for_managers_only(stack: Stack) -> None:
+def test_the_home_dashboard_is_for_managers_only(answered: Stack) -> None:
+    stack = answered
     home = _home(stack, "U0MANAGER")
     text = _text(home)
     assert "Your teams · last 12 weeks" in text and "*Customer Support* · week of" in text
