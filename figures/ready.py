@@ -42,6 +42,7 @@ from storage.figure_store import (
 from storage.left_out import small_pulses
 
 DEFAULT_WEEKS = 12  # `/pulse report` without a number of weeks
+FORMAT = 2  # of a kept report's JSON: bump with encode/decode, so no older body is read
 WEEKS_IN = {"monthly": 5, "quarterly": 14}  # weeks loaded per month or quarter (enough)
 
 
@@ -111,6 +112,7 @@ def token(session: Session, asked: Asked) -> str | None:
         return None
     cx_end = end + dt.timedelta(weeks=window.cx_after, days=6)
     named = {
+        "format": FORMAT,
         "basis": basis,
         "node": asked.key,
         "window": [str(window.end), window.weeks, window.history, window.cx_after],

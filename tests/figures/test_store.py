@@ -7,6 +7,7 @@ the old figures came from the store; one that shows the tampered sums was comput
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -230,3 +231,26 @@ def test_pulse_figures_keeps_the_figures_ready_from_any_directory(
     assert f"figures kept ready: {WEEKS} weeks built, {TEAMS} team reports" in said
     assert main(["figures"]) == 0
     assert "0 weeks built, 0 team reports" in capsys.readouterr().out
+
+
+def test_a_report_kept_by_an_older_version_is_never_read(engine: Engine) -> None:
+    """After an upgrade the kept reports' JSON may be another shape: its token is another."""
+    config = _config()
+    _refresh(engine, config)
+    _warm(engine, config)
+    computed = _report(engine, config, "team-000")
+    with session_scope(engine) as s:  # what an older version kept, in its own shape
+        s.execute(text("UPDATE figure_report SET body = '{\"old\": true}'"))
+    with monkeypatched_format(ready.FORMAT + 1):  # this version's shape is another
+        assert _report(engine, config, "team-000") == computed  # not read: another token
+        assert _warm(engine, config) == TEAMS
+
+
+@contextlib.contextmanager
+def monkeypatched_format(value: int) -> Iterator[None]:
+    was = ready.FORMAT
+    ready.FORMAT = value
+    try:
+        yield
+    finally:
+        ready.FORMAT = was
