@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot import ids
 from sandbox import company
 from tests.acceptance.conftest import Stack, wait_for
+
+pytestmark = pytest.mark.transports("http", "socket")
 
 SUPPORT = company.team_members("support")
 

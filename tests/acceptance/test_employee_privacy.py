@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import select
 
@@ -15,6 +16,8 @@ from storage.db import session_scope
 from storage.models import Comment, Held, Response
 from storage.pseudonym import Respondent
 from tests.acceptance.conftest import SECRET, Stack, wait_for
+
+pytestmark = pytest.mark.transports("http", "socket")
 
 SUCCESS = company.team_members("success")
 
@@ -172,6 +175,7 @@ def test_comments_reach_the_manager_only_from_k_respondents(stack: Stack) -> Non
     assert "U0SUC" not in shown  # no author, no respondent ids
 
 
+@pytest.mark.transports("http")  # signatures and raw bodies: HTTP only
 def test_logs_hold_no_secrets_and_no_answers(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[4]

@@ -6,8 +6,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from sandbox import company
 from tests.acceptance.conftest import Stack, wait_for
+
+pytestmark = pytest.mark.transports("http", "socket")
 
 SUPPORT = company.team_members("support")
 

@@ -7,6 +7,7 @@ import json
 import time
 from statistics import mean
 
+import pytest
 from sqlmodel import select, update
 
 from sandbox import company
@@ -14,6 +15,8 @@ from sandbox.sender import sign
 from storage.db import session_scope
 from storage.models import Pulse
 from tests.acceptance.conftest import Stack, wait_for
+
+pytestmark = pytest.mark.transports("http", "socket")
 
 SUPPORT = company.team_members("support")
 
@@ -142,6 +145,7 @@ def test_a_click_on_a_closed_pulse_gets_a_friendly_reply(stack: Stack) -> None:
     assert stack.answers(pulse_id) == []
 
 
+@pytest.mark.transports("http")  # signatures and raw bodies: HTTP only
 def test_bad_signatures_and_stale_requests_get_401_and_change_nothing(stack: Stack) -> None:
     body = b"command=%2Fpulse&text=report&user_id=U0MANAGER&team_id=T0SANDBOX"
     before = len(stack.ws.response_url_posts())
