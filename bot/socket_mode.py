@@ -46,6 +46,7 @@ def run_socket_mode(settings: Settings) -> int:
     handler = SocketModeHandler(
         app,
         settings.slack_app_token,
+        logger=logging.getLogger("pulse.socket_mode.client"),
         web_client=client,
         ping_interval=PING_SECONDS,
         concurrency=ACK_THREADS,  # envelopes dispatched at once, as the HTTP server's threads
@@ -57,7 +58,11 @@ def run_socket_mode(settings: Settings) -> int:
 
 
 def connect(handler: SocketModeHandler) -> None:
-    """Open the first connection; raises AppTokenRefused with Slack's reason."""
+    """Open the first connection; raises AppTokenRefused with Slack's reason (and the client
+    does not log it too: the reason is the one line the operator reads)."""
+    quiet = handler.client.logger
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     try:
         handler.connect()
     except SlackApiError as error:
@@ -67,3 +72,5 @@ def connect(handler: SocketModeHandler) -> None:
     except (URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise AppTokenRefused(f"cannot open a Socket Mode connection: {reason}") from None
+    finally:
+        quiet.setLevel(level)

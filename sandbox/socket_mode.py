@@ -69,6 +69,8 @@ class SocketHub:
         self._changed = threading.Condition(self.lock)
         self._pending: dict[str, _Pending] = {}
         self._acked: list[str] = []  # envelope ids in ack order (tests count them)
+        self._swallow = 0  # acks still to lose in transit (a fault)
+        self.resent = 0  # envelopes sent again because their connection dropped unacked
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -183,6 +185,10 @@ class SocketHub:
                     return Ack(envelope["envelope_id"], pending.ack, attempts)
                 if pending.lost.is_set():
                     pending.lost.clear()
+                    envelope["retry_attempt"] = envelope.get("retry_attempt", 0) + 1
+                    envelope["retry_reason"] = "connection_lost"
+                    with self.lock:
+                        self.resent += 1
                     continue
                 if retries == 0:
                     return None
@@ -192,6 +198,11 @@ class SocketHub:
         finally:
             with self.lock:
                 self._pending.pop(envelope["envelope_id"], None)
+
+    def swallow_acks(self, times: int = 1) -> None:
+        """Lose the next `times` acks in transit: Slack never hears them (a fault)."""
+        with self.lock:
+            self._swallow += times
 
     def drop(self) -> int:
         """Reset every connection (TCP RST, no closing handshake), as a failing network or
@@ -267,6 +278,9 @@ class SocketHub:
             pending = self._pending.get(envelope_id)
             if pending is None or pending.done.is_set():
                 return  # an ack for an envelope Slack already gave up on: ignored
+            if self._swallow > 0:
+                self._swallow -= 1
+                return
             payload = message.get("payload")
             accepted = pending.envelope["accepts_response_payload"]
             pending.ack = payload if accepted and isinstance(payload, dict) else None

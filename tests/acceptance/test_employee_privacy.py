@@ -17,8 +17,6 @@ from storage.models import Comment, Held, Response
 from storage.pseudonym import Respondent
 from tests.acceptance.conftest import SECRET, Stack, wait_for
 
-pytestmark = pytest.mark.transports("http", "socket")
-
 SUCCESS = company.team_members("success")
 
 
@@ -41,6 +39,7 @@ def _latest_modal(stack: Stack, user: str) -> dict:
     return modals[-1]
 
 
+@pytest.mark.transports("http", "socket")
 def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[0]
@@ -68,6 +67,7 @@ def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     assert sealed and not [b for b in sealed if said.encode() in b]
 
 
+@pytest.mark.transports("http", "socket")
 def test_home_shows_my_answers_and_lets_me_pause(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[1]
@@ -92,6 +92,7 @@ def test_home_shows_my_answers_and_lets_me_pause(stack: Stack) -> None:
     )
 
 
+@pytest.mark.transports("http", "socket")
 def test_my_data_download_and_erase(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[2]
@@ -175,7 +176,6 @@ def test_comments_reach_the_manager_only_from_k_respondents(stack: Stack) -> Non
     assert "U0SUC" not in shown  # no author, no respondent ids
 
 
-@pytest.mark.transports("http")  # signatures and raw bodies: HTTP only
 def test_logs_hold_no_secrets_and_no_answers(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[4]

@@ -11,8 +11,6 @@ import pytest
 from sandbox import company
 from tests.acceptance.conftest import Stack, wait_for
 
-pytestmark = pytest.mark.transports("http", "socket")
-
 SUPPORT = company.team_members("support")
 
 
@@ -38,6 +36,7 @@ def _home(stack: Stack, user: str) -> dict:
     return next(v for v in stack.ws.views(user) if v["type"] == "home")
 
 
+@pytest.mark.transports("http", "socket")
 def test_the_report_is_for_managers_and_hr_only(stack: Stack, tmp_path: Path) -> None:
     monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
     csv = tmp_path / "cx.csv"

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from sandbox import company
 from tests.acceptance.conftest import Stack
-
-pytestmark = pytest.mark.transports("http", "socket")
 
 ONBOARDING = company.team_members("onboarding")
 

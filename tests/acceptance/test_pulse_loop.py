@@ -16,8 +16,6 @@ from storage.db import session_scope
 from storage.models import Pulse
 from tests.acceptance.conftest import Stack, wait_for
 
-pytestmark = pytest.mark.transports("http", "socket")
-
 SUPPORT = company.team_members("support")
 
 
@@ -38,6 +36,7 @@ def _report_text(reply: dict) -> str:
     return json.dumps(reply, ensure_ascii=False)
 
 
+@pytest.mark.transports("http", "socket")
 def test_sync_send_answer_and_report(stack: Stack) -> None:
     sync = stack.pulse("teams", "sync")
     assert sync.returncode == 0, sync.stderr
@@ -145,7 +144,6 @@ def test_a_click_on_a_closed_pulse_gets_a_friendly_reply(stack: Stack) -> None:
     assert stack.answers(pulse_id) == []
 
 
-@pytest.mark.transports("http")  # signatures and raw bodies: HTTP only
 def test_bad_signatures_and_stale_requests_get_401_and_change_nothing(stack: Stack) -> None:
     body = b"command=%2Fpulse&text=report&user_id=U0MANAGER&team_id=T0SANDBOX"
     before = len(stack.ws.response_url_posts())

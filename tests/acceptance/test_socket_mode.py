@@ -1,0 +1,119 @@
+"""Socket Mode when the connection misbehaves: dropped, refreshed, acks lost, token wrong.
+
+Every click here must be stored exactly once whatever happens to the socket: the sandbox
+sends an envelope again on the new connection when its ack never came back, and the app
+must neither lose nor double it. Slack would fail a click while no socket is open; the
+sender here waits for the app to come back, so that the one property tested is the app's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlmodel import select
+
+from sandbox import company
+from sandbox.socket_sender import SocketSender
+from storage.db import session_scope
+from storage.models import Pulse
+from tests.acceptance.conftest import Stack, wait_for
+
+pytestmark = pytest.mark.transports("socket")
+
+ONBOARDING = company.team_members("onboarding")
+PATIENT = 20.0  # seconds a click waits for its ack: through a reconnect (bot PING_SECONDS × 5)
+
+
+def _fresh_pulse(stack: Stack) -> int:
+    assert stack.pulse("teams", "sync").returncode == 0
+    stack.close_pulses()  # one pulse open per team at a time: an earlier test's closes
+    assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
+    with session_scope(stack.engine) as s:
+        pulse_id = s.exec(select(Pulse.id).order_by(Pulse.id.desc())).first()
+    assert pulse_id is not None
+    return pulse_id
+
+
+def _row(stack: Stack, user: str, row: int) -> list[dict]:
+    rows = [b["elements"] for b in stack.latest_dm(user)["blocks"] if b["type"] == "actions"]
+    return rows[row]
+
+
+def _click(sender: SocketSender, stack: Stack, user: str, button: dict) -> int:
+    reply = sender.click(
+        user, stack.latest_dm(user), action_id=button["action_id"], value=button["value"]
+    )
+    return reply.status
+
+
+def _answer(button: dict) -> tuple[int, int]:
+    """(question id, value) of an answer button (`pulse:question:value`)."""
+    _, question, value = button["value"].split(":")
+    return int(question), int(value)
+
+
+def test_an_envelope_sent_again_is_acknowledged_and_stored_once(stack: Stack) -> None:
+    pulse_id = _fresh_pulse(stack)
+    hub, user = stack.sandbox.socket_mode, ONBOARDING[0]
+    button = _row(stack, user, 0)[2]
+    opened, resent = hub.opened, hub.resent
+    hub.swallow_acks(1)  # the app stores the answer and acks; the ack is lost in transit
+    sender = SocketSender(stack.sandbox, timeout=PATIENT)
+    statuses: list[int] = []
+    clicking = threading.Thread(target=lambda: statuses.append(_click(sender, stack, user, button)))
+    clicking.start()
+    wait_for(lambda: "Recorded" in json.dumps(stack.latest_dm(user)["blocks"]))
+    hub.drop()  # so the envelope goes again, on the connection the app opens next
+    clicking.join(PATIENT + 5)
+    assert statuses == [200]
+    assert hub.resent == resent + 1 and hub.opened == opened + 1
+    # And Slack's own retry of the same click (retry_attempt 1) is acknowledged too.
+    first = stack.slack.click(
+        user, stack.latest_dm(user), action_id=button["action_id"], value=button["value"]
+    )
+    assert stack.slack.resend(first).status == 200
+    assert stack.answers(pulse_id) == [_answer(button)]
+
+
+def test_a_drop_and_a_refresh_mid_burst_lose_no_answer_and_store_none_twice(
+    stack: Stack,
+) -> None:
+    pulse_id = _fresh_pulse(stack)
+    hub = stack.sandbox.socket_mode
+    sender = SocketSender(stack.sandbox, timeout=PATIENT)
+    expected: list[tuple[int, int]] = []
+    for row, fault in ((0, hub.drop), (1, lambda: hub.disconnect("refresh_requested"))):
+        opened, acked = hub.opened, len(hub.acked())
+        buttons = {user: _row(stack, user, row)[(i + row) % 5] for i, user in enumerate(ONBOARDING)}
+        with ThreadPoolExecutor(len(buttons)) as pool:
+            clicks = [pool.submit(_click, sender, stack, u, b) for u, b in buttons.items()]
+            wait_for(lambda acked=acked: len(hub.acked()) >= acked + 2)  # mid-burst
+            fault()
+            statuses = [c.result(PATIENT + 5) for c in clicks]
+        assert statuses == [200] * len(buttons)
+        assert hub.wait_connected(PATIENT, opened=opened + 1), "the app did not reconnect"
+        expected += [_answer(b) for b in buttons.values()]
+    assert stack.answers(pulse_id) == sorted(expected)
+    wait_for(lambda: len(hub.connections()) == 1)  # the refreshed-away socket was closed
+
+
+def test_a_wrong_app_token_stops_the_start_with_a_one_line_reason(stack: Stack) -> None:
+    env = {**os.environ, **stack.env, "SLACK_APP_TOKEN": "xapp-1-A0SANDBOX-1-wrong"}
+    started = subprocess.run(
+        [sys.executable, "-m", "cli.main", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode != 0
+    assert started.stderr.strip().splitlines() == [
+        "pulse: Slack refused SLACK_APP_TOKEN (invalid_auth): it is not a valid app-level token"
+    ]
