@@ -191,6 +191,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if not sandbox.sleep(fault.delay):
                 return self.send_json(200, {"ok": False, "error": "request_timeout"})
             return None
+        result: dict[str, Any]
         try:
             if method == CONNECTIONS_OPEN:
                 result = {"ok": True, "url": sandbox.socket_mode.issue_url()}
