@@ -32,6 +32,8 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 log = logging.getLogger("sandbox.socket_mode")
+_WS_LOG = logging.getLogger("sandbox.socket_mode.websockets")  # its connection chatter
+_WS_LOG.setLevel(logging.WARNING)
 
 ACK_TIMEOUT = 3.0  # Slack waits 3 s for an acknowledgement
 EVENT_RETRIES = 3  # then retries an event three times; interactions are not retried
@@ -85,6 +87,7 @@ class SocketHub:
             compression=None,
             ping_interval=None,  # the app pings; Slack answers
             server_header="SlackSandbox/1.0",
+            logger=_WS_LOG,
         )
         self.port = int(self._server.socket.getsockname()[1])
         self._thread = threading.Thread(

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from sandbox import company
+from sandbox.server import SandboxServer
 from sandbox.socket_sender import SocketSender
+from sandbox.workspace import Workspace
 from storage.db import session_scope
 from storage.models import Pulse
 from tests.acceptance.conftest import Stack, wait_for
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.transports("socket")
 
@@ -99,6 +105,9 @@ def test_a_drop_and_a_refresh_mid_burst_lose_no_answer_and_store_none_twice(
         assert statuses == [200] * len(buttons)
         assert hub.wait_connected(PATIENT, opened=opened + 1), "the app did not reconnect"
         expected += [_answer(b) for b in buttons.values()]
+    # Acks go out before the work behind them: wait for it, then make sure nothing more comes.
+    wait_for(lambda: len(stack.answers(pulse_id)) >= len(expected))
+    time.sleep(0.5)
     assert stack.answers(pulse_id) == sorted(expected)
     wait_for(lambda: len(hub.connections()) == 1)  # the refreshed-away socket was closed
 
@@ -117,3 +126,49 @@ def test_a_wrong_app_token_stops_the_start_with_a_one_line_reason(stack: Stack) 
     assert started.stderr.strip().splitlines() == [
         "pulse: Slack refused SLACK_APP_TOKEN (invalid_auth): it is not a valid app-level token"
     ]
+
+
+def test_the_socket_mode_setup_steps_work_as_written(tmp_path: Path) -> None:
+    """NOTES-socket.md → "Slack app setup, Socket Mode", steps 3-5, with the sandbox standing
+    in for Slack (SLACK_API_URL): no signing secret, no port, no DATABASE_URL (the default
+    SQLite file in the working directory)."""
+    unset = ("SLACK_SIGNING_SECRET", "PORT", "DATABASE_URL", "PULSE_CONFIG")
+    base = {k: v for k, v in os.environ.items() if k not in unset}
+    shutil.copy(REPO / "config.toml", tmp_path / "config.toml")
+    with SandboxServer(company.seed(Workspace())) as sandbox:
+        env = {
+            **base,
+            "SLACK_API_URL": sandbox.url,
+            "SLACK_BOT_TOKEN": sandbox.workspace.bot_token,
+            "SLACK_APP_TOKEN": sandbox.workspace.app_token,
+            "PULSE_SECRET": "setup-steps-pseudonymisation-key",
+        }
+
+        def pulse(*args: str) -> str:
+            done = subprocess.run(
+                [sys.executable, "-m", "cli.main", *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        pulse("db", "upgrade")
+        assert "support: 12 members" in pulse("teams", "sync")
+        serve = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=tmp_path, env=env)
+        try:
+            deadline = time.monotonic() + 30
+            while not sandbox.socket_mode.wait_connected(0.1):
+                assert serve.poll() is None and time.monotonic() < deadline, "no connection"
+            ws, user = sandbox.workspace, company.team_members("support")[0]
+            slack = SocketSender(sandbox)
+            assert slack.slash_command(user, "help").status == 200
+            wait_for(lambda: any("/pulse" in str(p["body"]) for p in ws.response_url_posts()))
+        finally:
+            serve.terminate()
+            serve.wait(timeout=30)
+        assert (tmp_path / "pulse.db").exists()
