@@ -102,7 +102,7 @@ def _serve_bare(port: int, workers: int, threads: int) -> int:
     """`bare_wsgi` behind bot.server.serve's own gunicorn setup (its app swapped out)."""
     from bot import server
 
-    server.PulseWSGI = lambda _ctx: bare_wsgi()  # type: ignore[assignment,misc,return-value]
+    server.PulseWSGI = lambda _ctx, **_: bare_wsgi()  # type: ignore[assignment,misc,return-value]
     server.serve(lambda: None, host="127.0.0.1", port=port, workers=workers, threads=threads)  # type: ignore[arg-type,return-value]
     return 0
 

@@ -113,7 +113,7 @@ def wait_for(done: Any, timeout: float = 10.0) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "stack" in metafunc.fixturenames:
+    if "stack" in metafunc.fixturenames and "transport" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("transports")
         transports = marker.args if marker else ("http",)
         metafunc.parametrize("transport", transports, indirect=True, scope="module")
@@ -146,10 +146,11 @@ def stack(
             url = cleanup.enter_context(pg_schema())
         else:
             pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
-        yield from _serve(url, tmp, socket_mode=transport == "socket")
+        yield from serve_stack(url, tmp, socket_mode=transport == "socket")
 
 
-def _serve(url: str, tmp: Path, *, socket_mode: bool = False) -> Iterator[Stack]:
+def serve_stack(url: str, tmp: Path, *, socket_mode: bool = False) -> Iterator[Stack]:
+    """Sandbox, migrated database at `url` and the web process, over HTTP or Socket Mode."""
     engine = make_engine(url)
     upgrade(engine)
     signing_secret = secrets.token_hex(16)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,13 +28,19 @@ from sandbox.socket_sender import SocketSender
 from sandbox.workspace import Workspace
 from storage.db import session_scope
 from storage.models import Pulse
-from tests.acceptance.conftest import Stack, wait_for
+from tests.acceptance.conftest import Stack, serve_stack, wait_for
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.transports("socket")
 
 ONBOARDING = company.team_members("onboarding")
 PATIENT = 20.0  # seconds a click waits for its ack: through a reconnect (bot PING_SECONDS × 5)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Over Socket Mode, on SQLite only: what is tested here is the transport; that a
+    repeated click is stored once on PostgreSQL too is test_pulse_loop's retried click."""
+    tmp = tmp_path_factory.mktemp("socket")
+    yield from serve_stack(f"sqlite:///{tmp / 'socket.db'}", tmp, socket_mode=True)
 
 
 def _fresh_pulse(stack: Stack) -> int:
