@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+import cli.main as cli
 from sandbox import company
 from sandbox.server import SandboxServer
 from sandbox.socket_sender import SocketSender
@@ -179,3 +180,17 @@ def test_the_socket_mode_setup_steps_work_as_written(tmp_path: Path) -> None:
             serve.terminate()
             serve.wait(timeout=30)
         assert (tmp_path / "pulse.db").exists()
+
+
+def test_the_socket_mode_flag_is_for_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With real Slack credentials, Socket Mode is SLACK_APP_TOKEN's to choose, not a flag's."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "real-secret")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "")
+    monkeypatch.setenv("PULSE_CONFIG", str(REPO / "config.toml"))
+    assert cli.main(["run", "--socket-mode"]) != 0
+    assert capsys.readouterr().err == (
+        "pulse: --socket-mode is for the sandbox; on Slack, set SLACK_APP_TOKEN\n"
+    )
