@@ -21,6 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 from sandbox import SandboxServer
 from sandbox.socket_mode import EVENT_RETRIES, SocketHub
 from sandbox.socket_sender import SocketSender
+from tests.sandbox.test_sandbox_control import call
 from tests.sandbox.test_web_actions import act
 
 ME = "U0CAROL"
@@ -115,13 +116,20 @@ def test_disconnect_says_why_and_a_dropped_envelope_goes_again(
     server: SandboxServer, app_socket: ClientConnection
 ) -> None:
     hub = server.socket_mode
-    assert hub.disconnect("link_disabled") == 1
-    assert json.loads(app_socket.recv(timeout=5))["reason"] == "link_disabled"
+    assert call(server, "/_sandbox/socket_disconnect", {"reason": "link_disabled"})["told"] == 1
+    assert json.loads(app_socket.recv(timeout=5)) == {
+        "type": "disconnect",
+        "reason": "link_disabled",
+        "debug_info": {"host": "sandbox-applink"},
+    }
+    with pytest.raises(ValueError):
+        hub.disconnect("bored")
     thread, got = _deliver_in_background(
         hub, kind="interactive", payload={"type": "block_actions"}, accepts_response_payload=False
     )
     first = json.loads(app_socket.recv(timeout=5))
-    hub.drop()  # before the ack: the envelope must reach the app's next connection
+    # Before the ack: the envelope must reach the app's next connection.
+    assert call(server, "/_sandbox/socket_drop", {})["dropped"] == 1
     with _open(server) as again_socket:
         again = json.loads(again_socket.recv(timeout=5))
         assert again["envelope_id"] == first["envelope_id"]
