@@ -7,7 +7,9 @@ after that slack_sdk's built-in client reconnects by itself (dropped socket, `di
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import threading
 from urllib.error import URLError
 
@@ -39,7 +41,7 @@ class AppTokenRefused(Exception):
 
 
 def run_socket_mode(settings: Settings) -> int:
-    """Connect, then serve until the process is stopped."""
+    """Connect, then serve until SIGTERM or Ctrl-C; work already acknowledged is finished."""
     ctx = Context(settings=settings, engine=make_engine(settings.database_url))
     client = make_client(settings)
     app = build_app(ctx, client, socket_mode=True)
@@ -51,9 +53,16 @@ def run_socket_mode(settings: Settings) -> int:
         ping_interval=PING_SECONDS,
         concurrency=ACK_THREADS,  # envelopes dispatched at once, as the HTTP server's threads
     )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     connect(handler)
     log.info("connected to Slack over Socket Mode")
-    threading.Event().wait()
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    # Stop taking envelopes, then let the listeners finish what they acked: Slack will not
+    # send an acknowledged envelope again. The listener pool's threads are joined at exit.
+    handler.close()
+    log.info("Socket Mode connection closed; finishing acknowledged work")
     return 0
 
 

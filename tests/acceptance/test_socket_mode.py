@@ -194,3 +194,26 @@ def test_the_socket_mode_flag_is_for_the_sandbox(
     assert capsys.readouterr().err == (
         "pulse: --socket-mode is for the sandbox; on Slack, set SLACK_APP_TOKEN\n"
     )
+
+
+def test_sigterm_finishes_the_work_behind_every_ack(stack: Stack) -> None:
+    """A deploy stops `pulse serve` right after it acknowledged clicks: Slack will not send
+    them again, so the answers must be stored before the process exits."""
+    pulse_id = _fresh_pulse(stack)
+    hub = stack.sandbox.socket_mode
+    opened = hub.opened
+    second = subprocess.Popen(
+        [sys.executable, "-m", "bot"], env={**os.environ, **stack.env}, cwd=stack.log_path.parent
+    )
+    try:  # envelopes go to the newest connection: this process's
+        assert hub.wait_connected(30, opened=opened + 1)
+        buttons = {user: _row(stack, user, 0)[1] for user in ONBOARDING}
+        with ThreadPoolExecutor(len(buttons)) as pool:
+            statuses = list(pool.map(lambda ub: _click(stack.slack, stack, *ub), buttons.items()))
+        second.terminate()  # at once, while the work behind those acks is under way
+        assert second.wait(timeout=30) == 0
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert statuses == [200] * len(buttons)
+    assert stack.answers(pulse_id) == sorted(_answer(b) for b in buttons.values())
