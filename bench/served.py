@@ -145,8 +145,25 @@ def _wait_healthy(served: Served, timeout: float = 60) -> None:
 
 
 def serve_target(t: Target, env: dict[str, str], log_path: Path) -> Served:
-    """The checkout's `pulse serve` (the Procfile's web process)."""
+    """The checkout's `pulse serve` (the Procfile's web process), after what its worker
+    would have done beside it by then (keep_ready)."""
+    keep_ready(t, env)
     return _start([*t.pulse, "serve", "--host", "127.0.0.1"], env, t.repo, log_path)
+
+
+def keep_ready(t: Target, env: dict[str, str]) -> None:
+    """`pulse figures` where the checkout has it: the worker keeps figures ready after every
+    close and every 10 minutes, so a running install serves reports from them. (Checkouts
+    before figures.store have no such command and nothing to keep.)"""
+    probe = subprocess.run(
+        [*t.pulse, "figures", "--help"], env=env, cwd=t.repo, capture_output=True
+    )
+    if probe.returncode != 0:
+        return
+    done = subprocess.run(
+        [*t.pulse, "figures"], env=env, cwd=t.repo, capture_output=True, text=True, check=True
+    )
+    print(f"# {t.label}: {done.stdout.strip()}", file=sys.stderr, flush=True)
 
 
 def serve_bare(env: dict[str, str], log_path: Path, *, workers: int) -> Served:

@@ -9,6 +9,15 @@ Infinity, no duplicate keys, no lone surrogates, at most 16 levels deep) and arr
 PULSE_BODY_TIMEOUT. Replies: 200 ``{"ok": true, "imported": N, "changed": M}``, 400, 401, 405,
 408 (body too slow), 409 (nothing synced yet), 411 (no Content-Length), 413 (over 1 MB), 503
 (PULSE_CX_TOKEN unset). Every refusal writes nothing.
+
+Rows may carry ``"period": "monthly"`` (or weekly, quarterly; default the metric's in
+config.toml). Raw responses go as ``{"source": "helpdesk", "responses": [{"Ticket ID": "4021",
+"Group": "Support - Tier 1", "Satisfaction": "good", "Rated at": "2026-11-16T09:12:33Z"}]}``:
+objects keyed by that ``[[cx.sources]]`` source's column names, read and counted exactly as
+``pulse cx import --responses`` reads a file (each response once, by id or row hash); problems
+name ``responses[3].Satisfaction``. Reply: ``{"ok": true, "counted": N, "repeated": M,
+"not_rated": K, "unmapped": [...], "periods": [{"team", "metric", "period_start", "cadence",
+"value", "sample_size"}]}``.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from bot import request_body
 from bot.context import Context
 from bot.request_body import BodyError, strict_json
 from cx.importer import store
+from cx.response_import import ResponsesImported, source_of, store_responses
+from cx.responses import Reading, read_records
 from cx.validate import CxDataError, CxImportError
 from storage.db import session_scope
 
@@ -47,19 +58,62 @@ def _authorise(ctx: Context, environ: dict[str, Any]) -> None:
         raise _Refused(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
 
 
-def _metrics(environ: dict[str, Any], timeout: float) -> list[Any]:
+def _body(environ: dict[str, Any], timeout: float) -> dict[str, Any]:
     try:
         body = strict_json(request_body.read(environ, limit=MAX_BODY, timeout=timeout))
     except BodyError as exc:
         if exc.status == 413:
             raise _Refused(413, f"{exc.error}: send fewer metrics at a time") from None
         raise _Refused(exc.status, exc.error) from None
-    if not isinstance(body, dict) or not isinstance(body.get("metrics"), list):
-        raise _Refused(400, 'body must be a JSON object {"metrics": [...]}')
-    if set(body) != {"metrics"}:
-        unknown = ", ".join(ascii(k) for k in sorted(set(body) - {"metrics"}))
-        raise _Refused(400, f"unknown top-level field(s) {unknown}: only 'metrics' is accepted")
-    return body["metrics"]
+    if isinstance(body, dict) and "responses" in body:
+        keys, shape = {"source", "responses"}, '{"source": "...", "responses": [...]}'
+    else:
+        keys, shape = {"metrics"}, '{"metrics": [...]}'
+    if not isinstance(body, dict) or not isinstance(body.get(max(keys, key=len)), list):
+        raise _Refused(400, f"body must be a JSON object {shape}")
+    if set(body) - keys:
+        unknown = ", ".join(ascii(k) for k in sorted(set(body) - keys))
+        accepted = "only 'metrics' is" if len(keys) == 1 else "only 'source' and 'responses' are"
+        raise _Refused(400, f"unknown top-level field(s) {unknown}: {accepted} accepted")
+    if "responses" in body and not isinstance(body.get("source"), str):
+        raise _Refused(400, "'source' must name a [[cx.sources]] entry of config.toml")
+    return body
+
+
+def _responses(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    config = ctx.settings.config
+    source = source_of(config, body["source"])
+    reading = Reading("responses")
+    responses = read_records(body["responses"], source=source, cx=config.cx, reading=reading)
+    with session_scope(ctx.engine) as session:
+        result = store_responses(
+            session, chunks=[responses], reading=reading, source=source, config=config
+        )
+    log.info(
+        "cx-metrics: %d responses from %s, %d counted", result.rows, source.name, result.counted
+    )
+    return {"ok": True, **_counts(result)}
+
+
+def _counts(result: ResponsesImported) -> dict[str, Any]:
+    periods = [
+        {
+            "team": a.team,
+            "metric": a.metric,
+            "period_start": a.period_start.isoformat(),
+            "cadence": a.cadence,
+            "value": round(a.raw_value, 4),
+            "sample_size": a.sample_size,
+        }
+        for a in result.aggregates
+    ]
+    return {
+        "counted": result.counted,
+        "repeated": result.repeated,
+        "not_rated": result.not_rated,
+        "unmapped": result.unmapped,
+        "periods": periods,
+    }
 
 
 def handle(
@@ -74,7 +128,10 @@ def handle(
         if environ.get("REQUEST_METHOD") != "POST":
             raise _Refused(405, "use POST")
         _authorise(ctx, environ)
-        metrics = _metrics(environ, body_timeout)
+        body = _body(environ, body_timeout)
+        if "responses" in body:
+            return _reply(start_response, 200, _responses(ctx, body))
+        metrics = body["metrics"]
         with session_scope(ctx.engine) as session:
             result = store(
                 session,

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from bot.access import is_hr_admin, viewable_teams
 from bot.blocks.text import escape
+from figures.ready import DEFAULT_WEEKS
 from insights.scores import ORG
 from settings.config import AppConfig
 
-DEFAULT_WEEKS, MAX_WEEKS = 12, 52
+MAX_WEEKS = 52
 ORG_WORDS = ("all", "org", "everyone")  # HR's org-wide report
 _NUMBER = re.compile(r"[-+]?\d+w?|\d*\.\d+w?", re.IGNORECASE)
 _WEEKS = re.compile(r"(\d{1,3})w?", re.IGNORECASE)

@@ -28,10 +28,9 @@ from bot.report_args import (
     read_report_args,
     unknown_team,
 )
+from figures import ready
 from figures.commitments import followup_outcome
-from figures.links import LINK_WEEKS, MetricLink, team_links
-from figures.pipeline import EXTRA_WEEKS, Window, figures
-from figures.teams import load_team_figures, team_figures
+from figures.teams import load_team_figures
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
 from jobs.calendar import local_label
@@ -182,10 +181,10 @@ def _team(
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
         return [message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
-    history = max(weeks + EXTRA_WEEKS, LINK_WEEKS if team_cfg.cx_metrics else 0)
-    window = Window.ending(now.date(), weeks=weeks, history=history)
-    figs = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
-    fig = team_figures(figs, [key])[key]
+    kept = ready.team_report_figures(
+        session, config=config, workspace_id=workspace_id, key=key, weeks=weeks, now=now
+    )
+    fig = kept.team
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
         head = f"*{escape(team_cfg.name, limit=300)}* · latest pulse, {latest.label}"
@@ -196,7 +195,7 @@ def _team(
         fig=fig,
         k=k,
         pulse=latest,
-        links=_links(team_links(figs, key, team_cfg.cx_metrics)),
+        links=_links(kept.links),
         driver_labels=labels,
         extra=commitment_blocks.report_section(
             [
@@ -249,15 +248,24 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
     )
 
 
-def _links(links: list[MetricLink]) -> list[report.LinkLine]:
+def _period(start: dt.date, cadence: str) -> str:
+    """A CX period as a report names it: week of 02 Nov, November 2026, quarter from Oct 2026."""
+    if cadence == "monthly":
+        return f"{start:%B %Y}"
+    if cadence == "quarterly":
+        return f"quarter from {start:%b %Y}"
+    return f"week of {start:%d %b}"
+
+
+def _links(links: tuple[ready.LinkSummary, ...]) -> list[report.LinkLine]:
     """Per linked CX metric: its link sentence and the latest perception gap of the window."""
     out = []
     for link in links:
         said = None
-        if len(link.perception_gap):
-            last = link.perception_gap.iloc[-1]
-            sentence = str(last["sentence"])
-            said = f"Perception gap, week of {last['period']:%d %b}: {sentence[:1].lower()}"
+        if link.gap_period is not None and link.gap_sentence is not None:
+            sentence = link.gap_sentence
+            said = f"Perception gap, {_period(link.gap_period, link.cadence)}: "
+            said += f"{sentence[:1].lower()}"
             said += f"{sentence[1:]}."
         out.append(report.LinkLine(metric=link.name, link=link.sentence, gap=said))
     return out

@@ -22,7 +22,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.blocks.terminal import render
+from rich.text import Text
+
+from bot.blocks.terminal import panel
+from cli import console
 from cli.main import CommandError
 from cli.processes import ChildFailed, Supervisor
 from settings.runtime import Settings, config_path
@@ -161,11 +164,22 @@ def _walkthrough(
     procs.run("teams", "sync")
     answers = _history(env)
     print(f"   + 12 weeks of history for the demo company: {answers} answers and weekly CX metrics")
+    import datetime as dt
+
+    from cli.demo_history import helpdesk_export
+
+    export = workdir / "helpdesk-export.csv"
+    tickets = helpdesk_export(export, now=dt.datetime.now(dt.UTC))
+    _step(
+        f"1b. CSAT from the helpdesk's export ({tickets} rated tickets, one row each): "
+        f"pulse cx import --responses {export.name} --source helpdesk"
+    )
+    procs.run("cx", "import", "--responses", str(export), "--source", "helpdesk", "--no-progress")
     _step("2. Open a pulse for Customer Support and deliver it: pulse send-pulse --team support")
     procs.run("send-pulse", "--team", "support")
     members = company.team_members("support")
     first = members[0]
-    print(render(ws.dm_messages(first)[-1], title=f"DM to {first}, as Slack shows it"))
+    _show(ws.dm_messages(first)[-1], title=f"DM to {first}, as Slack shows it")
 
     _step("3. Employees answer with buttons (simulated: 9 of 12 answer)")
     rng = random.Random(7)
@@ -179,20 +193,15 @@ def _walkthrough(
                 uid, ws.dm_messages(uid)[-1], action_id=button["action_id"], value=button["value"]
             )
             _wait(partial(_answered_more, ws, uid, before))
-    print(render(ws.dm_messages(first)[-1], title=f"The same DM after {first} answered"))
+    _show(ws.dm_messages(first)[-1], title=f"The same DM after {first} answered")
 
     _step("4. The Support manager types /pulse report while the pulse is still open")
-    print(render(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER"))
+    _show(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER")
     _step("5. The pulse closes (after 72 hours; the demo closes it now) and the report shows it")
     _close_open_pulses(env)
-    print(render(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER"))
+    _show(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER")
     _step("6. Someone who does not manage Support asks for its report")
-    print(
-        render(
-            _reply(slack, ws, members[1], "report support"),
-            title=f"Ephemeral reply to {members[1]}",
-        )
-    )
+    _show(_reply(slack, ws, members[1], "report support"), title=f"Ephemeral reply to {members[1]}")
     _step("7. HR's weekly digest: posted to #people-team (pulse digest), charts saved (--dry-run)")
     procs.run("digest", "--force")
     procs.run("digest", "--dry-run", "--out", str(workdir))
@@ -219,6 +228,7 @@ def _history(env: dict[str, str]) -> int:
             slack_team_id="T0SANDBOX",
             secret=settings.secret(),
             now=dt.datetime.now(dt.UTC),
+            skip_metrics=frozenset({"csat"}),  # imported from the helpdesk export instead
         )
     engine.dispose()
     return stored
@@ -270,8 +280,12 @@ def _wait(done: Callable[[], bool], timeout: float = 10) -> None:
 
 
 def _step(text: str) -> None:
-    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
-    print(f"\n{bold}{text}{plain}", flush=True)
+    console.console().print(Text(f"\n{text}", style="bold"), soft_wrap=True)
+
+
+def _show(message: dict[str, Any], *, title: str) -> None:
+    """A Slack message as Slack would show it, drawn by rich (in colour on a terminal)."""
+    console.console().print(panel(message, title=title))
 
 
 def _next_steps(workdir: Path) -> None:

@@ -5,12 +5,17 @@ its engagement sliding; Success recovered after a reorganisation; the rest hold 
 CX metrics follow each team's engagement two weeks later, plus noise, so the EX↔CX link
 in reports and the digest has something true to find. Answers are stored under the real
 pseudonymous keys, so employees' own history (App Home, `/pulse my-data`) shows them.
+
+`pulse demo` takes CSAT the way a real company would: ``helpdesk_export`` writes the
+helpdesk's per-ticket satisfaction export (good/bad by support group), and the demo imports
+it through the ``ticket_satisfaction`` preset (`pulse cx import --responses`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 from sqlmodel import Session, col, select, update
 
@@ -49,8 +54,10 @@ def seed(
     slack_team_id: str,
     secret: bytes,
     now: dt.datetime,
+    skip_metrics: frozenset[str] = frozenset(),
 ) -> int:
-    """Write the history; returns how many answers it stored."""
+    """Write the history; returns how many answers it stored. Metrics in ``skip_metrics``
+    get no CX values here (the demo imports them from an export)."""
     rng = random.Random(2026)
     this_monday = now.date() - dt.timedelta(days=now.weekday())
     stored = 0
@@ -90,7 +97,8 @@ def seed(
             stored += _answers(
                 session, rng, made.pulse_id, members, mood[week], slack_team_id, secret
             )
-        _cx(session, rng, workspace_id, team.id, team_cfg.cx_metrics, mood, this_monday)
+        metrics = [m for m in team_cfg.cx_metrics if m not in skip_metrics]
+        _cx(session, rng, workspace_id, team.id, metrics, mood, this_monday)
     return stored
 
 
@@ -137,3 +145,38 @@ def _cx(session, rng, workspace_id, team_id, metrics, mood, this_monday) -> None
                 CxRow(team_id, metric, monday, value, round(raw, 1), scale, rng.randint(40, 160))
             )
     upsert_metrics(session, workspace_id=workspace_id, rows=rows)
+
+
+HELPDESK_GROUPS = {"support": ("Support - Tier 1", "Support - Tier 2"), "billing": ("Billing",)}
+
+
+def helpdesk_export(path: Path, *, now: dt.datetime, seed: int = 11) -> int:
+    """The helpdesk's ticket satisfaction export of the last twelve weeks (what an admin
+    downloads): one row per ticket, rated good or bad about as often as the team's mood two
+    weeks earlier predicts, some only offered a survey, and a Sales group no team maps."""
+    rng = random.Random(seed)
+    this_monday = now.date() - dt.timedelta(days=now.weekday())
+    rows = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        out.write("Ticket ID,Subject,Group,Satisfaction,Rated at\r\n")
+        for week in range(WEEKS):
+            monday = this_monday - dt.timedelta(weeks=WEEKS - week)
+            groups = [(key, g) for key, names in HELPDESK_GROUPS.items() for g in names]
+            for key, group in [*groups, ("sales", "Sales")]:
+                lead = MOOD.get(key, [3.8] * WEEKS)[max(0, week - 2)]
+                good = min(0.98, max(0.05, (20 + (lead - 1) * 18) / 100))
+                for _ in range(rng.randint(30, 80)):
+                    rows += 1
+                    when = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC) + dt.timedelta(
+                        seconds=rng.randrange(7 * 86400)
+                    )
+                    rating = (
+                        "offered"
+                        if rng.random() < 0.15
+                        else ("good" if rng.random() < good else "bad")
+                    )
+                    out.write(
+                        f'{50000 + rows},"Ticket {rows}, follow-up",{group},{rating},'
+                        f"{when:%Y-%m-%dT%H:%M:%SZ}\r\n"
+                    )
+    return rows

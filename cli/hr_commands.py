@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import time
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.blocks.terminal import render
+from bot.blocks.terminal import panel
 from bot.messages import SlackMessages
+from cli import console
 from cli.main import CommandError, open_database
 from figures.digest import build_digest
 from figures.export import write_export
@@ -41,6 +43,28 @@ def _workspace_id(settings: Settings, engine: Engine) -> int:
     if not found:
         raise CommandError("this workspace has not been synced: run `pulse teams sync`")
     return found[0]
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    """`pulse figures`: what the worker does after every close, now (after a restore, a new
+    config.toml, or a CX import you want reports to show at once)."""
+    from jobs import kept_figures
+
+    settings = Settings.from_env()
+    engine = open_database(settings)
+    started = time.monotonic()
+    kept = kept_figures.run(
+        engine,
+        config=settings.config,
+        workspace_id=_workspace_id(settings, engine),
+        now=dt.datetime.now(dt.UTC),
+    )
+    took = time.monotonic() - started
+    print(
+        f"figures kept ready: {kept.weeks} weeks built, {kept.reports} team reports "
+        f"worked out ahead ({took:.1f} s)"
+    )
+    return 0
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -94,8 +118,9 @@ def _dry_run(
             now=now,
             driver_labels=labels,
         )
+    out = console.console()
     for message in SlackMessages().digest(digest=digest):
-        print(render(message, title=message["text"]))
+        out.print(panel(message, title=message["text"]))
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in digest.charts:
         path = args.out / chart.filename
@@ -113,7 +138,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
-    with read_scope(engine) as s:
+    with read_scope(engine) as s, console.working(f"exporting {args.weeks} weeks"):
         written = write_export(
             s,
             config=settings.config,

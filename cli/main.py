@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich_argparse import RawDescriptionRichHelpFormatter
+
 from settings import logs
 from settings.runtime import Settings, SettingsError, normalise_database_url
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 log = logging.getLogger("pulse.cli")
+PROGRESS_FROM_BYTES = 256 * 1024  # `cx import`: smaller files import in a blink, no bar
 
 
 class CommandError(Exception):
@@ -42,7 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pulse",
         description="Oxygen Pulse, the Slack pulse bot.",
-        epilog="first try: pulse demo (offline walk-through), then pulse run",
+        epilog="examples:\n"
+        "  pulse demo                        # the whole product offline, first\n"
+        "  pulse run                         # Slack if configured, else the sandbox\n"
+        "  pulse send-pulse --team support   # open a pulse now and deliver it\n"
+        "  pulse digest --dry-run            # the weekly HR digest, printed here\n"
+        "every command's --help has an example: pulse cx import --help",
+        formatter_class=RawDescriptionRichHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -99,8 +108,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cx", help="CX metrics")
     cx = p.add_subparsers(dest="cx_command", required=True, metavar="ACTION")
-    p = cx.add_parser("import", help="import team,metric,period_start,value,sample_size[,scale]")
-    p.add_argument("file", type=Path, help="CSV file")
+    p = cx.add_parser(
+        "import",
+        help="import team,metric,period_start,value,sample_size[,scale][,period] rows, "
+        "or a CX tool's per-response export (--responses FILE --source NAME)",
+    )
+    p.add_argument("file", type=Path, nargs="?", help="CSV file of aggregated rows")
+    p.add_argument("--responses", type=Path, help="a per-response export to aggregate")
+    p.add_argument("--source", help="its [[cx.sources]] name in config.toml")
     p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     p.add_argument(
         "--progress",
@@ -115,6 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="post even if this week's was posted")
     p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_digest"))
 
+    p = sub.add_parser(
+        "figures", help="keep figures ready now, as the worker does after every close"
+    )
+    p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_figures"))
+
     p = sub.add_parser("export", help="write CSVs of team, driver and CX aggregates (k-guarded)")
     p.add_argument("--out", type=Path, default=Path("out"), help="directory for the CSV files")
     p.add_argument("--weeks", type=int, default=52, help="completed weeks to export")
@@ -127,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database", help="database URL (default: DATABASE_URL)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.set_defaults(handler=cmd_seed)
+
+    p = sub.add_parser("doctor", help="check this installation end to end, with a fix for each")
+    p.add_argument("--url", help="public URL of `pulse serve`, e.g. https://pulse.example.com")
+    p.set_defaults(handler=_lazy("cli.doctor", "cmd_doctor"))
+    p = sub.add_parser("status", help="what the worker is doing: open pulses, DMs, schedule")
+    p.set_defaults(handler=_lazy("cli.status", "cmd_status"))
 
     p = sub.add_parser("run", help="everything for a first try: Slack if configured, else sandbox")
     p.add_argument("--socket-mode", action="store_true", help=SOCKET_MODE_HELP)
@@ -155,15 +181,19 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
     "cx": "pulse cx import cx.csv --dry-run",
     "cx import": "pulse cx import cx.csv --dry-run",
     "digest": "pulse digest --dry-run --out charts",
+    "figures": "pulse figures    # after a restore or a new config.toml",
     "export": "pulse export --out exports --weeks 12",
     "seed": "DATABASE_URL=sqlite:///bench.db pulse seed --employees 1000 --teams 20",
+    "doctor": "pulse doctor --url https://pulse.example.com",
+    "status": "pulse status",
     "run": "pulse run",
     "demo": "pulse demo --keep-running",
 }
 
 
 def _document(parser: argparse.ArgumentParser, prefix: str = "") -> None:
-    """Give every subcommand's --help its one-line summary as description, and an example."""
+    """Give every subcommand's --help its one-line summary as description, and an example,
+    all drawn by rich-argparse (colour only on a terminal, never with NO_COLOR)."""
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
             continue
@@ -172,7 +202,7 @@ def _document(parser: argparse.ArgumentParser, prefix: str = "") -> None:
             command = action.choices[choice.dest]
             summary = choice.help or ""
             command.description = command.description or f"{summary[:1].upper()}{summary[1:]}."
-            command.formatter_class = argparse.RawDescriptionHelpFormatter
+            command.formatter_class = RawDescriptionRichHelpFormatter
             if name in EXAMPLES:
                 command.epilog = f"example:\n  {EXAMPLES[name]}"
             _document(command, f"{name} ")
@@ -221,12 +251,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from sqlalchemy.engine import make_url
 
+    from cli import console
     from storage.backup import BackupError, backup
 
+    url = Settings.from_env().database_url
+    target = Path(args.file)
+    source = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
+    size = Path(source).stat().st_size if source and Path(source).is_file() else None
     try:
-        backup(Settings.from_env().database_url, Path(args.file))
+        with console.working(f"backing up to {target.name}", watch=target, total=size):
+            backup(url, target)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"backup written to {args.file}")
@@ -234,12 +270,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from cli import console
     from storage.backup import BackupError, restore
 
+    url = Settings.from_env().database_url
     try:
-        restore(Settings.from_env().database_url, Path(args.file))
+        with console.working(f"restoring from {Path(args.file).name}"):
+            restore(url, Path(args.file))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"database restored from {args.file}")
@@ -391,36 +428,88 @@ def cmd_send_pulse(args: argparse.Namespace) -> int:
 
 
 def cmd_cx_import(args: argparse.Namespace) -> int:
+    from cli import console
     from cx.importer import import_file, summary
     from cx.validate import CxImportError
 
+    if (args.file is None) == (args.responses is None):
+        raise CommandError("give either FILE (aggregated rows) or --responses FILE --source NAME")
+    if (args.responses is None) != (args.source is None):
+        raise CommandError("--responses FILE and --source NAME go together")
     settings = Settings.from_env()
+    if args.responses is not None:
+        return _cx_import_responses(args, settings)
+    show = args.progress
+    if show is None and args.file.is_file() and args.file.stat().st_size < PROGRESS_FROM_BYTES:
+        show = False  # a small file imports in a blink: no bar
+    with console.bar(unit="rows", show=show) as shown:
+        try:
+            result = import_file(
+                open_database(settings),
+                args.file,
+                config=settings.config,
+                dry_run=args.dry_run,
+                progress=console.Steps(shown, f"importing {args.file.name}"),
+            )
+        except CxImportError as exc:
+            raise CommandError(str(exc)) from None
+    print("\n".join(summary(args.file.name, result, dry_run=args.dry_run)))
+    return 0
+
+
+def _cx_import_responses(args: argparse.Namespace, settings: Settings) -> int:
+    from cx.response_import import import_responses, summary
+    from cx.validate import CxDataError, CxImportError
+
     try:
-        result = import_file(
+        result = import_responses(
             open_database(settings),
-            args.file,
+            args.responses,
             config=settings.config,
+            source=args.source,
             dry_run=args.dry_run,
             progress=args.progress,
         )
+    except CxDataError as exc:
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        count = f"{len(exc.problems)} problem{'s' if len(exc.problems) > 1 else ''}"
+        raise CommandError(f"{count} in {args.responses.name} (listed above)") from None
     except CxImportError as exc:
         raise CommandError(str(exc)) from None
-    print("\n".join(summary(args.file.name, result, dry_run=args.dry_run)))
+    print("\n".join(summary(args.responses.name, result, dry_run=args.dry_run)))
     return 0
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
     if not 1 <= args.teams <= args.employees or args.weeks < 1:
         raise CommandError("need at least 1 week and 1 team, and no more teams than employees")
+    from cli import console
     from cli.seed import SeedError, seed_database
 
     url = normalise_database_url(args.database or os.environ.get("DATABASE_URL", ""))
-    try:
-        seed_database(
-            url, employees=args.employees, teams=args.teams, weeks=args.weeks, seed=args.seed
-        )
-    except SeedError as exc:
-        raise CommandError(str(exc)) from None
+    with console.bar(unit="weeks", detail="{task.fields[answers]:,} answers") as shown:
+        task = shown.add_task("seeding", total=args.weeks, answers=0)
+        answers = 0
+
+        def on_week(written: int) -> None:
+            nonlocal answers
+            answers += written
+            shown.update(task, advance=1, answers=answers)
+            if shown.finished:
+                shown.stop()  # the bar stays above what seeding prints next
+
+        try:
+            seed_database(
+                url,
+                employees=args.employees,
+                teams=args.teams,
+                weeks=args.weeks,
+                seed=args.seed,
+                on_week=None if shown.disable else on_week,
+            )
+        except SeedError as exc:
+            raise CommandError(str(exc)) from None
     return 0
 
 

@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, text
 
-from cli.org_model import PER_DEPARTMENT, WORKSPACE, Question, Truth, departments, respondent
+from cli.org_model import (
+    PER_DEPARTMENT,
+    WORKSPACE,
+    Question,
+    Truth,
+    config_for,
+    departments,
+    respondent,
+)
+from figures import ready, store
 from insights.questions import QuestionBank, load_bank
 from insights.rotation import choose_questions
 from storage.cx import upsert_metrics
@@ -208,10 +217,15 @@ def seed(
     until: dt.date | None = None,
     seed: int = 0,
     log: Callable[[str], None] = print,
+    keep_ready: bool = True,
+    on_week: Callable[[int], None] | None = None,
 ) -> int:
     """Fill an empty database; the last week is the one containing ``until`` (default today).
+    Like the running product, it seals every closed pulse and (``keep_ready``) keeps the
+    seeded config's figures ready, as the worker does (figures.store).
 
-    Returns the number of answers written.
+    Returns the number of answers written. ``on_week`` is told each week's answers as it is
+    written (a progress bar); without it every tenth week is logged.
     """
     started = time.monotonic()
     org = _org(engine, employees, teams)
@@ -227,10 +241,13 @@ def seed(
     for w in range(weeks):
         asked = [(rows[k].id or 0, rows[k].driver, rows[k].kind) for k in history[w]]
         monday = first + dt.timedelta(weeks=w)
-        answers += _week(
+        written = _week(
             bulk, rng, truth=truth, org=org, week=w, monday=monday, asked=asked, now=now
         )
-        if (w + 1) % 10 == 0 or w + 1 == weeks:
+        answers += written
+        if on_week is not None:
+            on_week(written)
+        elif (w + 1) % 10 == 0 or w + 1 == weeks:
             log(f"week {w + 1}/{weeks}: {answers:,} answers ({time.monotonic() - started:.0f} s)")
     bulk.close()
     with session_scope(engine) as s:
@@ -239,6 +256,16 @@ def seed(
     metrics = truth.cx_rows(org.team_ids, first, rng)
     with session_scope(engine) as s:
         upsert_metrics(s, workspace_id=org.workspace_id, rows=metrics)
+    if keep_ready:  # what the worker does after every close (jobs.kept_figures)
+        config, ws = config_for(teams), org.workspace_id
+        with session_scope(engine) as s:
+            weeks_kept = store.refresh(s, config=config, workspace_id=ws)
+        with session_scope(engine) as s:
+            reports = ready.warm(s, config=config, workspace_id=ws, now=now)
+        log(
+            f"kept figures of {weeks_kept} weeks and {reports} team reports ready "
+            f"({time.monotonic() - started:.0f} s)"
+        )
     if bulk.pg:  # what autovacuum does soon after a load this size; SQLite never analyzes
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))

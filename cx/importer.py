@@ -8,24 +8,20 @@ same data twice changes nothing and a corrected value replaces the old one.
 from __future__ import annotations
 
 import csv
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from cx.validate import COLUMNS, FIELDS, CxDataError, CxImportError, Locate, validate
+from cx.validate import COLUMNS, FIELDS, CxDataError, CxImportError, Locate, Metric, validate
 from settings.config import AppConfig
-from storage.cx import CxRow, stored_scales, upsert_metrics
+from storage.cx import CxRow, stored_scales, stored_series, upsert_metrics
 from storage.db import session_scope
 from storage.models import Team, Workspace
-
-PROGRESS_FROM_BYTES = 256 * 1024  # smaller files import in a blink: no bar
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ def read_csv(path: Path) -> tuple[list[dict[str, str]], Locate]:
         if cols
     ]
     if wrong:
-        expected = f"{','.join(COLUMNS)}[,scale]"
+        expected = f"{','.join(COLUMNS)}[,scale][,period]"
         problem = f"{name} line 1 (header): {'; '.join(wrong)}; expected {expected}"
         raise CxDataError([problem])
     rows, numbers, problems = [], [], []
@@ -102,35 +98,48 @@ def store(
     unsynced = sorted({m.team for m in metrics} - set(ids))
     if unsynced:
         raise CxImportError(f"team {unsynced[0]!r} has not been synced yet: run `pulse teams sync`")
+    _check_cadences(metrics, stored_series(session, workspace_id=workspace_id), locate)
     rows = [
-        CxRow(ids[m.team], m.metric, m.period_start, m.value, m.raw_value, m.scale, m.sample_size)
+        CxRow(
+            ids[m.team],
+            m.metric,
+            m.period_start,
+            m.value,
+            m.raw_value,
+            m.scale,
+            m.sample_size,
+            m.cadence,
+        )
         for m in metrics
     ]
     changed = upsert_metrics(session, workspace_id=workspace_id, rows=rows, on_batch=on_batch)
     return Imported(len(rows), changed, dict(Counter(m.label for m in metrics)))
 
 
-class ProgressBar:
-    """`importing cx.csv [#######.....] 58% 23,000/40,000` on one line, redrawn ≤ 10×/s."""
-
-    def __init__(self, total: int, *, title: str, stream: TextIO, width: int = 30) -> None:
-        self.total, self.title, self.stream, self.width = max(total, 1), title, stream, width
-        self.done, self.drawn_at = 0, 0.0
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        if time.monotonic() - self.drawn_at >= 0.1 or self.done >= self.total:
-            self.drawn_at = time.monotonic()
-            share = min(self.done / self.total, 1.0)
-            bar = "#" * round(share * self.width)
-            self.stream.write(
-                f"\r{self.title} [{bar:.<{self.width}}] {share:4.0%} {self.done:,}/{self.total:,}"
+def _check_cadences(
+    metrics: Sequence[Metric], stored: dict[tuple[str, str], str], locate: Locate
+) -> None:
+    """One series, one cadence: a monthly row cannot join a weekly series, stored or sent."""
+    seen = dict(stored)
+    problems = []
+    for i, m in enumerate(metrics):
+        cadence = seen.setdefault((m.team, m.metric), m.cadence)
+        if cadence != m.cadence:
+            problems.append(
+                f"{locate(i, 'period')}: {m.cadence}, but team {m.team!r} {m.metric} is "
+                f"{cadence} (one series has one period)"
             )
-            self.stream.flush()
+    if problems:
+        raise CxDataError(problems)
 
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+
+class Progress(Protocol):
+    """Told how many rows a file holds once it is read, then how many each stored batch held
+    (the CLI draws a bar from this)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
 
 
 def import_file(
@@ -139,29 +148,22 @@ def import_file(
     *,
     config: AppConfig,
     dry_run: bool = False,
-    progress: bool | None = None,
+    progress: Progress | None = None,
 ) -> Imported:
-    """Import a CSV file all or nothing; ``dry_run`` checks everything, then rolls back.
-
-    ``progress``: True draws a bar on stderr, False never; None draws one for large files
-    when stderr is a terminal.
-    """
+    """Import a CSV file all or nothing; ``dry_run`` checks everything, then rolls back."""
     records, locate = read_csv(path)
-    if progress is None:
-        progress = sys.stderr.isatty() and path.stat().st_size >= PROGRESS_FROM_BYTES
-    bar = ProgressBar(len(records), title=f"importing {path.name}", stream=sys.stderr)
+    if progress is not None:
+        progress.start(len(records))
     with session_scope(engine) as session:
         result = store(
             session,
             records=records,
             config=config,
             locate=locate,
-            on_batch=bar.advance if progress else None,
+            on_batch=progress.advance if progress is not None else None,
         )
         if dry_run:
             session.rollback()
-    if progress:
-        bar.close()
     return result
 
 

@@ -18,9 +18,11 @@ from typing import TypeVar
 
 from insights.cxscales import infer_scale, label, normalise
 from settings.config import AppConfig
+from storage.cx_periods import cadence_name, start_problem
 
 COLUMNS = ("team", "metric", "period_start", "value", "sample_size")
-FIELDS = (*COLUMNS, "scale")  # scale is optional: inferred per team and metric when absent
+FIELDS = (*COLUMNS, "scale", "period")  # optional: scale inferred per series when absent;
+# period (weekly, monthly, quarterly) defaults to the metric's in config.toml [cx.metrics]
 REQUIRED = ("team", "metric", "period_start", "value")  # sample_size may be left empty
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 Locate = Callable[[int, str | None], str]  # (record index, field or None) -> where, for errors
@@ -53,6 +55,7 @@ class Metric:
     scale: str
     label: str
     sample_size: int | None
+    cadence: str = "weekly"
 
 
 def _number(raw: object) -> float:
@@ -76,22 +79,29 @@ def _count(raw: object) -> int:
     return int(text)
 
 
-def _week(raw: object) -> dt.date:
-    """Weeks start on Monday; another day is refused, not moved, since a source whose weeks
-    start on Sunday would otherwise land a whole week early without anyone noticing."""
+def _start(raw: object, *, cadence: str, week_starts: str) -> dt.date:
+    """The first day of a period (a week's declared weekday, Monday by default; a month's or a
+    quarter's 1st); another day is refused, not moved (storage.cx_periods.start_problem)."""
     if not isinstance(raw, str) or not ISO_DATE.fullmatch(raw):
         raise ValueError(f"{raw!r} is not an ISO date (YYYY-MM-DD)")
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValueError(f"{raw!r} is not a calendar date") from None
-    if day.weekday():
-        monday = day - dt.timedelta(days=day.weekday())
-        raise ValueError(
-            f"{raw} is a {day:%A}: period_start must be the Monday a week starts on "
-            f"(the week containing {raw} starts on {monday})"
-        )
+    problem = start_problem(day, cadence, week_starts)
+    if problem:
+        raise ValueError(problem)
     return day
+
+
+def _cadence(raw: object, *, metric: str, config: AppConfig) -> str:
+    if not isinstance(raw, str):
+        raise ValueError(f"{raw!r} is not a period: use weekly, monthly or quarterly")
+    name = cadence_name(raw)
+    declared = config.cx.metrics.get(metric)
+    if declared is not None and declared.period != name:
+        raise ValueError(f"{raw!r}, but config.toml [cx.metrics.{metric}] says {declared.period}")
+    return name
 
 
 def _team(raw: object, *, config: AppConfig) -> str:
@@ -135,7 +145,7 @@ def _field(record: Mapping[str, object], name: str, parse: Callable[[object], T]
         raise _Bad(name, str(exc)) from None
 
 
-Parsed = tuple[int, str, str, dt.date, float, int | None, str | None]
+Parsed = tuple[int, str, str, dt.date, float, int | None, str | None, str]
 
 
 def _parse(records: Sequence[object], config: AppConfig, locate: Locate) -> list[Parsed]:
@@ -150,7 +160,14 @@ def _parse(records: Sequence[object], config: AppConfig, locate: Locate) -> list
         try:
             team = _field(record, "team", partial(_team, config=config))
             metric = _field(record, "metric", partial(_metric, team=str(team), config=config))
-            week = _field(record, "period_start", _week)
+            cadence = (
+                _field(record, "period", partial(_cadence, metric=str(metric), config=config))
+                or config.cx.period_of(str(metric)).period
+            )
+            week_starts = config.cx.period_of(str(metric)).week_starts
+            week = _field(
+                record, "period_start", partial(_start, cadence=cadence, week_starts=week_starts)
+            )
             raw = _field(record, "value", _number)
             size = _field(record, "sample_size", _count)
             scale = _field(record, "scale", partial(_scale, metric=str(metric)))
@@ -162,7 +179,7 @@ def _parse(records: Sequence[object], config: AppConfig, locate: Locate) -> list
             again = locate(first[team, metric, week], None)
             problems.append(f"{locate(i, None)}: same team, metric and period_start as {again}")
         first.setdefault((team, metric, week), i)
-        parsed.append((i, team, metric, week, raw, size, scale))
+        parsed.append((i, team, metric, week, raw, size, scale, cadence))
     if problems:
         raise CxDataError(problems)
     return parsed
@@ -174,7 +191,7 @@ def _series_scales(
     """Per (team, metric) without an explicit scale: the stored one if every value fits it,
     else the one inferred from the whole series; the error for a metric nobody can read."""
     series: dict[tuple[str, str], list[float]] = {}
-    for _, team, metric, _, raw, _, scale in parsed:
+    for _, team, metric, _, raw, _, scale, _ in parsed:
         if scale is None:
             series.setdefault((team, metric), []).append(raw)
     chosen: dict[tuple[str, str], str | ValueError] = {}
@@ -213,7 +230,7 @@ def validate(
     parsed = _parse(records, config, locate)
     scales = _series_scales(parsed, known_scales or {})
     problems, out = [], []
-    for i, team, metric, week, raw, size, scale in parsed:
+    for i, team, metric, week, raw, size, scale, cadence in parsed:
         name = scale or scales[team, metric]
         if isinstance(name, ValueError):
             problems.append(f"{locate(i, 'metric')}: {name}")
@@ -223,7 +240,7 @@ def validate(
         except ValueError as exc:
             problems.append(f"{locate(i, 'value')}: {exc} (read as {name})")
             continue
-        out.append(Metric(team, metric, week, raw, value, name, text, size))
+        out.append(Metric(team, metric, week, raw, value, name, text, size, cadence))
     if problems:
         raise CxDataError(problems)
     return out

@@ -5,11 +5,19 @@ node-weeks the one rule shows, driver cells it shows). A team's link correlates 
 (rolled-up) weekly engagement with its metric at lags 0–4 (insights.linkage); the org's
 pools the teams within team (leaves, so no answer counts twice). CX values are customers'
 figures, used as stored for the window's weeks.
+
+A CX series has its own periods (storage.cx_periods): a weekly series starting on another
+weekday is matched to the engagement week sharing four or more of its days; a monthly or
+quarterly one is compared with engagement averaged over the shown weeks of each period (a
+hidden week's NaN stays out), lags count in those periods and the sentence says so. For the
+statistics, period i is written as week i (``_PSEUDO``), so insights.linkage's lags, pairs and
+drift adjustment work in periods unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -19,11 +27,14 @@ from figures.pipeline import Figures
 from insights.cxscales import label
 from insights.linkage import best_link, lagged_correlations, pooled_within_team, summarise_link
 from insights.perception import driver_importance, perception_gap, pooled_driver_importance
+from storage import cx_periods
 
 LINK_WEEKS = 52  # one team's link needs history: a year of weeks, however short the report
 ORG_LINK_WEEKS = 26  # pooled over every team, half a year gives ample pairs (teams × weeks)
 LAGS = range(5)  # CX 0–4 weeks after engagement
 ALPHA = 0.05  # a link is reliable when its Holm-adjusted p (and CI alike) says so at this level
+LINK_PERIODS = {"monthly": 24, "quarterly": 12}  # a team's link over a monthly/quarterly series
+_PSEUDO = pd.Timestamp("1970-01-05")  # a Monday: period index i is written as this + i weeks
 
 
 @dataclass(frozen=True)
@@ -38,14 +49,16 @@ class MetricLink:
     best_lag: int | None  # the lag with the smallest p, when any lag could be tested
     perception_gap: pd.DataFrame  # insights.perception.perception_gap, shown weeks only
     drivers: pd.DataFrame  # driver importance at best_lag, once the link is reliable (else empty)
+    cadence: str = "weekly"  # the CX series' periods: lags and gap periods count in them
 
 
 def team_links(fig: Figures, team: str, metrics: Collection[str]) -> list[MetricLink]:
     """One team's (with every team below it) link to each of its metrics, last LINK_WEEKS."""
     first = pd.Timestamp(fig.window.end - dt.timedelta(weeks=LINK_WEEKS - 1))
-    cx = _cx(fig, first)
     return [
-        _link(m, fig=fig, units=[team], cx=cx[cx["team"] == team], first=first, pooled=False)
+        _link(
+            m, fig=fig, units=[team], cx=fig.cx[fig.cx["team"] == team], first=first, pooled=False
+        )
         for m in metrics
     ]
 
@@ -56,19 +69,107 @@ def org_links(
     """Each metric pooled within team over every team linked to it, the last ``weeks``."""
     first = pd.Timestamp(fig.window.end - dt.timedelta(weeks=weeks - 1))
     units = sorted(fig.tree.leaves)
-    return [
-        _link(m, fig=fig, units=units, cx=_cx(fig, first), first=first, pooled=True)
-        for m in metrics
-    ]
+    return [_link(m, fig=fig, units=units, cx=fig.cx, first=first, pooled=True) for m in metrics]
 
 
-def _cx(fig: Figures, first: pd.Timestamp) -> pd.DataFrame:
+def _cx(fig: Figures, cx: pd.DataFrame, first: pd.Timestamp, cadence: str) -> pd.DataFrame:
+    """The metric's values whose period overlaps the link's weeks."""
     last = pd.Timestamp(fig.window.end + dt.timedelta(days=6))
-    return fig.cx[(fig.cx["period"] >= first) & (fig.cx["period"] <= last)]
+    if cadence != "weekly":
+        first = pd.Timestamp(cx_periods.period_start(first.date(), cadence))
+    return cx[(cx["period"] >= first) & (cx["period"] <= last)]
+
+
+def _cadence(cx: pd.DataFrame) -> str:
+    if "cadence" not in cx or cx.empty:
+        return "weekly"
+    return str(cx["cadence"].iloc[-1])
+
+
+def _on_engagement_weeks(cx: pd.DataFrame) -> pd.DataFrame:
+    """A weekly series starting on another weekday, dated by the Monday of the engagement week
+    sharing four or more of its days (its Thursday's week); Monday series are unchanged."""
+    days = pd.to_datetime(cx["period"])
+    if (days.dt.day_of_week == 0).all():
+        return cx
+    thursday = days + pd.to_timedelta((3 - days.dt.day_of_week) % 7, unit="D")
+    return cx.assign(period=thursday - pd.Timedelta(days=3))
+
+
+def _index(periods: pd.Series, cadence: str) -> pd.Series:
+    return pd.Series(
+        [cx_periods.index(p.date(), cadence) for p in pd.to_datetime(periods)], index=periods.index
+    )
+
+
+def _pseudo(periods: pd.Series, cadence: str) -> pd.Series:
+    """Period i as week i from _PSEUDO, so consecutive periods are consecutive 'weeks'."""
+    return _PSEUDO + pd.to_timedelta(7 * _index(periods, cadence), unit="D")
+
+
+def _real(pseudo: pd.Series, cadence: str) -> pd.Series:
+    """Back from _pseudo to each period's first day."""
+    index = ((pd.to_datetime(pseudo) - _PSEUDO).dt.days // 7).astype(int)
+    if cadence == "monthly":
+        starts = [dt.date(i // 12, i % 12 + 1, 1) for i in index]
+    else:
+        starts = [dt.date(i // 4, i % 4 * 3 + 1, 1) for i in index]
+    return pd.Series(pd.to_datetime(starts), index=pseudo.index)
+
+
+def _per_period(weekly: pd.DataFrame, by: list[str], cadence: str) -> pd.DataFrame:
+    """Weekly ``score`` rows (shown weeks only; NaN kept out) averaged into each CX period,
+    summing ``n`` when present; ``period`` written as _pseudo."""
+    weekly = weekly.dropna(subset=["score"])
+    if weekly.empty:
+        return weekly
+    starts = [cx_periods.engagement_period(day.date(), cadence) for day in weekly["period"]]
+    grouped = weekly.assign(period=pd.to_datetime(starts)).groupby(
+        [*by, "period"], as_index=False, sort=True
+    )
+    sums = {"score": "mean", **({"n": "sum"} if "n" in weekly else {})}
+    out = grouped.agg(sums)
+    return out.assign(period=_pseudo(out["period"], cadence))
+
+
+_UNITS = re.compile(r"(\d+)( more)? weeks?\b")
+
+
+def _in_periods(sentence: str, cadence: str, periods: int | None = None) -> str:
+    """A weekly sentence from insights said in the series' own periods, with how many periods
+    of data it rests on: "… tends to lead NPS by 1 month (…, 14 months of data)."."""
+    unit = cx_periods.UNITS[cadence]
+
+    def counted(match: re.Match[str]) -> str:
+        k = int(match.group(1))
+        return f"{k}{match.group(2) or ''} {unit}{'' if k == 1 else 's'}"
+
+    said = _UNITS.sub(counted, sentence)
+    said = said.replace("the same week", f"the same {unit}").replace(" a week", f" a {unit}")
+    for plural in ("consecutive weeks", "few weeks"):
+        said = said.replace(plural, plural.replace("weeks", f"{unit}s"))
+    if periods is None:
+        return said
+    data = f"{periods} {unit}{'' if periods == 1 else 's'} of data"
+    if said.endswith(")."):
+        return f"{said[:-2]}, {data})."
+    return f"{said.removesuffix('.')} ({data})."
 
 
 def _short(metric: str, scale: str) -> str:
     return label(metric, scale).split(" (")[0]
+
+
+def _shown(fig: Figures, units: list[str], first: pd.Timestamp) -> tuple[pd.DataFrame, ...]:
+    """Shown engagement (``team, period, score``) and shown driver cells of ``units`` since
+    ``first``."""
+    scores = fig.shown_scores
+    scores = scores[scores["team"].isin(units) & (scores["period"] >= first)]
+    ex = scores.dropna(subset=["engagement"])[["team", "period", "engagement"]]
+    ex = ex.rename(columns={"engagement": "score"}).reset_index(drop=True)
+    shown = fig.shown_drivers
+    shown = shown[shown["team"].isin(units) & (shown["period"] >= first)]
+    return ex, shown
 
 
 def _link(
@@ -81,15 +182,32 @@ def _link(
     pooled: bool,
 ) -> MetricLink:
     """One metric's link: lagged_correlations for a team, pooled within team for the org."""
-    scores = fig.shown_scores
-    scores = scores[scores["team"].isin(units) & (scores["period"] >= first)]
-    ex = scores.dropna(subset=["engagement"])[["team", "period", "engagement"]]
-    ex = ex.rename(columns={"engagement": "score"}).reset_index(drop=True)
-    shown = fig.shown_drivers
-    shown = shown[shown["team"].isin(units) & (shown["period"] >= first)]
+    ex, shown = _shown(fig, units, first)
     mine = cx[cx["metric"] == metric]
+    cadence = _cadence(mine)
+    if cadence != "weekly" and not pooled:  # as many periods as a weekly link has weeks, nearly
+        back = cx_periods.shifted(fig.window.end, cadence, 1 - LINK_PERIODS[cadence])
+        first = max(pd.Timestamp(back), pd.Timestamp(fig.window.start))
+        ex, shown = _shown(fig, units, first)
+    mine = _cx(fig, mine, first, cadence)
     name = _short(metric, mine["scale"].iloc[-1]) if len(mine) else metric.upper()
     scales = tuple(sorted({label(metric, s) for s in mine["scale"]}))
+    since = pd.Timestamp(fig.window.since)
+    perceived = shown[shown["driver"] == "perception"]
+    perceived = perceived[perceived["period"] >= since]
+    engagement = shown[shown["driver"].isin(list(fig.engagement))]
+    if cadence == "weekly":
+        mine = _on_engagement_weeks(mine)
+        recent = mine[mine["period"] >= since]
+    else:
+        since = pd.Timestamp(cx_periods.period_start(since.date(), cadence))
+        recent = mine[mine["period"] >= since].assign(
+            period=lambda d: _pseudo(d["period"], cadence)
+        )
+        mine = mine.assign(period=_pseudo(mine["period"], cadence))
+        ex = _per_period(ex, ["team"], cadence)
+        perceived = _per_period(perceived, ["team", "driver"], cadence)
+        engagement = _per_period(engagement, ["team", "driver"], cadence)
     if pooled:
         lags = pooled_within_team(ex, mine, lags=LAGS)
     else:
@@ -101,12 +219,21 @@ def _link(
     sentence = summarise_link(lags, metric_label=name, alpha=ALPHA)
     if mine.empty:
         sentence = f"No {name} values have been imported for this period yet."
-    since = pd.Timestamp(fig.window.since)
-    perceived = shown[shown["driver"] == "perception"]
-    gap = perception_gap(perceived[perceived["period"] >= since], mine[mine["period"] >= since])
-    engagement = shown[shown["driver"].isin(list(fig.engagement))]
+    gap = perception_gap(perceived, recent)
     drivers = pd.DataFrame()
     if sure and best is not None:  # drivers explain a link once there is one, as said
         importance = pooled_driver_importance if pooled else driver_importance
         drivers = importance(engagement, mine, lag=best)
-    return MetricLink(metric, name, scales, lags, sentence, best, gap, drivers)
+    if cadence != "weekly":
+        both = set(zip(ex["team"], ex["period"], strict=True)) & set(
+            zip(mine["team"], mine["period"], strict=True)
+        )
+        periods = len({period for _, period in both})
+        if not mine.empty:
+            sentence = _in_periods(sentence, cadence, periods)
+        if len(gap):
+            gap = gap.assign(
+                period=_real(gap["period"], cadence),
+                sentence=[_in_periods(str(t), cadence) for t in gap["sentence"]],
+            )
+    return MetricLink(metric, name, scales, lags, sentence, best, gap, drivers, cadence)

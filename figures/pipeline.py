@@ -23,6 +23,7 @@ first one shown, a link a year of weeks).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -101,6 +102,38 @@ class Answered:
         teams = self.by_week.get(period, NONE)
         return teams & self.below.get(node, NONE) if teams else NONE
 
+    def same(self, node: str, period: pd.Timestamp, other: pd.Timestamp) -> bool:
+        """Whether the same stored teams make up the node's two weeks."""
+        return self.get(node, period) == self.get(node, other)
+
+    def own(self, node: str, period: pd.Timestamp) -> bool:
+        """Whether the node's own members (not only teams below it) answered that week."""
+        return node in self.get(node, period)
+
+    def mix(self, node: str, period: pd.Timestamp) -> str:
+        """A fingerprint of ``get``: equal for two weeks exactly when ``same`` is true."""
+        joined = "\n".join(sorted(self.get(node, period)))
+        return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Mixes:
+    """``Answered`` as kept ready (figures.store) for a few nodes: each node-week's fingerprint
+    of the teams that made it up, and whether its own members answered."""
+
+    mixes: Mapping[tuple[str, pd.Timestamp], str]
+    owned: frozenset[tuple[str, pd.Timestamp]]
+
+    @property
+    def by_week(self) -> Mapping[pd.Timestamp, frozenset[str]]:
+        raise TypeError("figures read for a few nodes do not know every team's weeks")
+
+    def same(self, node: str, period: pd.Timestamp, other: pd.Timestamp) -> bool:
+        return self.mixes.get((node, period), "") == self.mixes.get((node, other), "")
+
+    def own(self, node: str, period: pd.Timestamp) -> bool:
+        return (node, period) in self.owned
+
 
 @dataclass(frozen=True)
 class Sums:
@@ -146,10 +179,14 @@ class Figures:
     engagement: tuple[str, ...]  # the bank's engagement drivers
     scores: pd.DataFrame
     drivers: pd.DataFrame
-    answered: Answered
+    answered: Answered | Mixes
     cx: pd.DataFrame
     left_out: Mapping[str, int]  # node -> pulses in the shown weeks closed below k
     small: pd.DataFrame  # storage.left_out.small_pulses rows (stored teams), shown weeks
+    # Read for a few nodes (figures.store): only their rows, and the red flags' bottom-decile
+    # cutoff of each week kept ready; None: every node, cutoffs from the leaves' rows.
+    nodes: frozenset[str] | None = None
+    cutoffs: Mapping[pd.Timestamp, float] | None = None
 
     @property
     def shown_scores(self) -> pd.DataFrame:
@@ -165,7 +202,7 @@ class Figures:
 
     def own(self, node: str, period: pd.Timestamp) -> bool:
         """Whether the node's own members (not only teams below it) answered that week."""
-        return node in self.answered.get(node, period)
+        return self.answered.own(node, period)
 
 
 def bank_engagement() -> tuple[str, ...]:
@@ -195,7 +232,6 @@ def guarded(
     drivers = tuple(engagement) if engagement is not None else bank_engagement()
     raw_agg, raw_part, small = (_dated(f) for f in (sums.agg, sums.part, sums.small))
     tree = Tree.of(config, sorted({*raw_agg["team"], *raw_part["team"], *small["team"]}))
-    left = rolled(small, tree, [], ["pulses"]).set_index("team")["pulses"]
     answered = Answered.of(raw_part, tree)
     part = rolled(raw_part, tree, ["period"], ["invited", "respondents"])
     agg = rolled(raw_agg, tree, ["period", "driver"], SUMMED)
@@ -227,9 +263,15 @@ def guarded(
         drivers=ds,
         answered=answered,
         cx=sums.cx,
-        left_out={str(t): int(n) for t, n in left.items()},
+        left_out=left_out(small, tree),
         small=small,
     )
+
+
+def left_out(small: pd.DataFrame, tree: Tree) -> dict[str, int]:
+    """Node -> pulses below k of the teams it rolls up (storage.left_out.small_pulses rows)."""
+    left = rolled(small, tree, [], ["pulses"]).set_index("team")["pulses"]
+    return {str(t): int(n) for t, n in left.items()}
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:

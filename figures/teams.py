@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlmodel import Session
 
-from figures.pipeline import EXTRA_WEEKS, Answered, Figures, Window, figures
+from figures import store
+from figures.pipeline import EXTRA_WEEKS, Answered, Figures, Mixes, Window
 from insights.alerts import RedFlag, red_flags
 from insights.scores import trend
 from settings.config import AppConfig
@@ -64,6 +65,7 @@ class TeamFigures:
 
 def team_figures(fig: Figures, teams: Sequence[str]) -> dict[str, TeamFigures]:
     """Figures for ``teams`` over the window's shown weeks (trends look back EXTRA_WEEKS)."""
+    assert fig.nodes is None or set(teams) <= fig.nodes, "figures read for other nodes"
     window, first = fig.window, fig.window.first()
     since = pd.Timestamp(window.since)
     empty = {
@@ -132,13 +134,18 @@ def load_team_figures(
 ) -> dict[str, TeamFigures]:
     """``teams``' figures over the ``weeks`` weeks up to ``now``'s, from pulses closed by then."""
     window = Window.ending(now.date(), weeks=weeks, history=weeks + EXTRA_WEEKS)
-    loaded = figures(
-        session, config=config, workspace_id=workspace_id, window=window, closed_by=now
+    loaded = store.read(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        window=window,
+        closed_by=now,
+        nodes=teams,
     )
     return team_figures(loaded, teams)
 
 
-def like_for_like(trended: pd.DataFrame, answered: Answered) -> pd.DataFrame:
+def like_for_like(trended: pd.DataFrame, answered: Answered | Mixes) -> pd.DataFrame:
     """A week is compared with the one before only when the same teams answered both.
 
     A department's (or the org's) week adds up the teams that answered that week; with
@@ -149,7 +156,7 @@ def like_for_like(trended: pd.DataFrame, answered: Answered) -> pd.DataFrame:
     if trended.empty:
         return trended
     same = [
-        pd.isna(prev) or answered.get(team, period) == answered.get(team, prev)
+        pd.isna(prev) or answered.same(team, period, prev)
         for team, period, prev in zip(
             trended["team"], trended["period"], trended["prev_period"], strict=True
         )
@@ -228,6 +235,10 @@ def team_flags(
     latest = recent.groupby("team")["period"].max()
     latest = latest[[fig.own(team, p) for team, p in latest.items()]]
     leaves = ds[ds["team"].isin(fig.tree.leaves)]
+    cutoffs = None
+    if fig.cutoffs is not None:  # kept ready (figures.store): ds holds only the asked nodes
+        first = fig.window.first()  # as team_figures' ds
+        cutoffs = pd.Series({p: c for p, c in fig.cutoffs.items() if p >= first}, dtype=float)
     out: dict[str, list[RedFlag]] = {}
     for week, group in latest.groupby(latest):
         found = red_flags(
@@ -235,6 +246,7 @@ def team_flags(
             leaves,
             period=week,
             engagement_drivers=fig.engagement,
+            cutoffs=cutoffs,
         )
         for flag in found:
             if flag.team in group.index:

@@ -50,6 +50,7 @@ def red_flags(
     enps_floor: float = -10,
     participation_floor: float = 0.5,
     bottom_decile_runs: int = 3,
+    cutoffs: pd.Series | None = None,
 ) -> list[RedFlag]:
     """Flags for one period (``None`` → the latest in ``scores``), ordered by team, then kind.
 
@@ -60,6 +61,8 @@ def red_flags(
     - ``driver_bottom_decile``: an engagement driver in the bottom 10% of all team × driver
       scores for each of the last ``bottom_decile_runs`` periods (periods with at least
       ``MIN_DECILE_CELLS`` scores); ``engagement_drivers`` come from the question bank.
+      The deciles are of ``driver_scores`` unless ``cutoffs`` (decile_cutoffs of every
+      team, kept ready) are given; then ``driver_scores`` need only the teams to flag.
     """
     scores = scores.assign(period=pd.to_datetime(scores["period"]))
     when = pd.Timestamp(period) if period is not None else scores["period"].max()
@@ -92,8 +95,26 @@ def red_flags(
             flags.append(
                 RedFlag(row.team, when, "low_participation", reason, _count(row.respondents))
             )
-    flags += _bottom_decile(driver_scores, scores, when, bottom_decile_runs, engagement_drivers)
+    if cutoffs is None:
+        cutoffs = decile_cutoffs(driver_scores, engagement_drivers)
+    flags += _bottom_decile(
+        driver_scores, scores, when, bottom_decile_runs, engagement_drivers, cutoffs
+    )
     return sorted(flags, key=lambda f: (f.team, KINDS.index(f.kind), f.driver or ""))
+
+
+def decile_cutoffs(driver_scores: pd.DataFrame, engagement_drivers: Collection[str]) -> pd.Series:
+    """Per period, the bottom-decile cutoff of every team × engagement-driver score (-1 when
+    the period has fewer than ``MIN_DECILE_CELLS`` scores: nothing is in its bottom 10%)."""
+    ds = _engaged(driver_scores, engagement_drivers)
+    return ds.groupby("period")["score"].agg(
+        lambda s: s.quantile(0.1) if len(s) >= MIN_DECILE_CELLS else -1
+    )
+
+
+def _engaged(driver_scores: pd.DataFrame, engagement_drivers: Collection[str]) -> pd.DataFrame:
+    ds = driver_scores.assign(period=pd.to_datetime(driver_scores["period"]))
+    return ds[ds["driver"].isin(list(engagement_drivers)) & ds["score"].notna()]
 
 
 def _bottom_decile(
@@ -102,17 +123,15 @@ def _bottom_decile(
     when: pd.Timestamp,
     runs: int,
     engagement_drivers: Collection[str],
+    cutoffs: pd.Series,
 ) -> list[RedFlag]:
-    ds = driver_scores.assign(period=pd.to_datetime(driver_scores["period"]))
-    ds = ds[ds["driver"].isin(list(engagement_drivers)) & ds["score"].notna()]
+    ds = _engaged(driver_scores, engagement_drivers)
     ds = ds[ds["period"] <= when]
-    periods = sorted(ds["period"].unique())[-runs:]
+    periods = sorted(p for p in cutoffs.index if p <= when)[-runs:]
     if len(periods) < runs or periods[-1] != when:
         return []
     recent = ds[ds["period"].isin(periods)]
-    cells = recent.groupby("period")["score"]
-    cutoff = cells.transform(lambda s: s.quantile(0.1) if len(s) >= MIN_DECILE_CELLS else -1)
-    low = recent[recent["score"] <= cutoff]
+    low = recent[recent["score"] <= recent["period"].map(cutoffs)]
     streak = low.groupby(["team", "driver"])["period"].nunique()
     latest = low[low["period"] == when].set_index(["team", "driver"])["score"]
     who = scores[scores["period"] == when].set_index("team")["respondents"]

@@ -157,8 +157,8 @@ def trend(scores: pd.DataFrame, *, baseline_periods: int = 4, z: float = 1.96) -
     out["prev_period"] = g["period"].shift()
     out["change_prev"] = out["engagement"] - g["engagement"].shift()
     se2 = out["engagement_se"] ** 2
-    base = g["engagement"].transform(lambda s: s.shift().rolling(k, min_periods=k).mean())
-    base_var = se2.groupby(out["team"]).transform(lambda s: s.shift().rolling(k).sum()) / k**2
+    base = _rolling(g["engagement"].shift(), out["team"], k, "mean")
+    base_var = _rolling(se2.groupby(out["team"]).shift(), out["team"], k, "sum") / k**2
     out["baseline"] = base
     out["change_baseline"] = out["engagement"] - base
     for col, var in (("change_prev", se2 + prev_se**2), ("change_baseline", se2 + base_var)):
@@ -175,6 +175,14 @@ def trend(scores: pd.DataFrame, *, baseline_periods: int = 4, z: float = 1.96) -
         )
     ]
     return out
+
+
+def _rolling(values: pd.Series, teams: pd.Series, k: int, how: str) -> pd.Series:
+    """``how`` ("mean", "sum") over each team's last ``k`` rows of a frame sorted by team: one
+    pass for all teams (pandas restarts its window sums at each team's first row)."""
+    window = values.groupby(teams, sort=False).rolling(k, min_periods=k)
+    rolled: pd.Series = getattr(window, how)()
+    return rolled.reset_index(level=0, drop=True)
 
 
 def _plural(count: float, word: str) -> str:

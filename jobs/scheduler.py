@@ -17,7 +17,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
-from jobs import alerts, closing, digest, pulses, reminders, retention, sync
+from jobs import alerts, closing, digest, kept_figures, pulses, reminders, retention, sync
 from jobs.delivery import Sender
 from jobs.messages import Messages
 from settings.runtime import Settings
@@ -119,12 +119,17 @@ def build_scheduler(
             closed = closing.run(s, now=utc_now(), secret=settings.secret())
         if closed:
             log.info("closed pulses %s", closed)
+            keep_figures_ready()  # before anyone asks for the week's figures
             alert()  # a closed week is final: its red flags go out now, not within the hour
 
     def workspace_id() -> int | None:
         with read_scope(engine) as s:
             ws = workspace_by_slack_id(s, slack_team_id=team_id)
             return None if ws is None else ws.id
+
+    def keep_figures_ready() -> None:
+        if (ws := workspace_id()) is not None:
+            kept_figures.run(engine, config=settings.config, workspace_id=ws, now=utc_now())
 
     def alert() -> None:
         if (ws := workspace_id()) is not None:
@@ -159,6 +164,7 @@ def build_scheduler(
         (plan, "plan", {"minutes": 5}),
         (remind, "remind", {"minutes": 5}),
         (close, "close", {"minutes": 1}),
+        (keep_figures_ready, "figures", {"minutes": 10}),
         (alert, "alerts", {"hours": 1}),
         (post_digest, "digest", {"minutes": 10}),
         (fold_old_answers, "retention", {"hours": 6}),

@@ -113,7 +113,7 @@ def seed(workspace: Workspace) -> Workspace:
     workspace.add_channel(
         "C0RENEWALS", "renewals", [*(u for u, _, _ in teams["renewals"]), "U0RENEWLEAD"]
     )
-    workspace.add_channel("C0PEOPLE", "people-team", ["U0HRLEAD"])
+    workspace.add_channel("C0PEOPLE", "people-team", ["U0HRLEAD", workspace.bot_user_id])
     return workspace
 
 

@@ -10,9 +10,22 @@ import copy
 import re
 import threading
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox.errors import ApiError
+
+# What the app manifest asks for (slack-manifest.yml); tests narrow `scopes` to break it.
+MANIFEST_SCOPES = (
+    "chat:write",
+    "im:write",
+    "im:history",
+    "commands",
+    "users:read",
+    "usergroups:read",
+    "channels:read",
+    "groups:read",
+    "files:write",
+)
 
 
 class Directory:
@@ -26,6 +39,8 @@ class Directory:
         self.bot_token = bot_token
         self.bot_user_id = bot_user_id
         self.bot_id = "B0SANDBOX"
+        self.app_token = "xapp-sandbox"  # app-level token: only for apps.connections.open
+        self.scopes: list[str] = list(MANIFEST_SCOPES)  # sent as the x-oauth-scopes header
         self.app_id = "A0SANDBOX"
         self._users: dict[str, dict] = {}
         self._usergroups: dict[str, dict] = {}
@@ -50,7 +65,10 @@ class Directory:
         email: str | None = None,
     ) -> dict:
         """Add (or replace) a member; returns it in `users.info` shape."""
-        now = datetime.now(ZoneInfo(tz))
+        try:
+            now = datetime.now(ZoneInfo(tz))
+        except (ZoneInfoNotFoundError, ValueError):  # a zone this machine does not know
+            now = datetime.now(ZoneInfo("UTC"))
         offset = now.utcoffset() or timedelta(0)
         real = real_name or name
         member = {
@@ -171,6 +189,22 @@ class Directory:
             if channel_id in self._channels:
                 return self._channels[channel_id]["name"]
             return "directmessage"
+
+    def channel_info(self, channel_id: str) -> dict:
+        """A channel as `conversations.info` shows it to the bot (`is_member` included)."""
+        with self.lock:
+            channel = self._channels.get(channel_id)
+            if channel is None:
+                raise ApiError("channel_not_found")
+            return {
+                "id": channel_id,
+                "name": channel["name"],
+                "is_channel": True,
+                "is_private": False,
+                "is_archived": False,
+                "is_member": self.bot_user_id in channel["members"],
+                "num_members": len(channel["members"]),
+            }
 
     def channel_members(self, channel_id: str) -> list[str]:
         with self.lock:

@@ -162,13 +162,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 raise ApiError("unknown_method")
             if not token:
                 raise ApiError("not_authed")
-            if method == CONNECTIONS_OPEN:  # Socket Mode: the app-level token, and only it
-                if token == ws.bot_token:
-                    raise ApiError("not_allowed_token_type")
-                if token != ws.app_token:
-                    raise ApiError("invalid_auth")
-            elif token != ws.bot_token:
-                raise ApiError("invalid_auth")
+            if token != (ws.app_token if method.startswith("apps.") else ws.bot_token):
+                known = token in (ws.bot_token, ws.app_token)
+                raise ApiError("not_allowed_token_type" if known else "invalid_auth")
         except ApiError as error:
             ws.record_call(method, params, 200, error=error.code)
             return self.send_json(200, error.body())
@@ -202,7 +198,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         ws.record_call(method, params, 200, error=result.get("error"), fault=kind)
         if fault is not None and kind == "timeout_after" and sandbox.sleep(fault.delay):
             return None  # stopping: drop the connection, as a vanished Slack would
-        return self.send_json(200, result)
+        return self.send_json(200, result, {"x-oauth-scopes": ",".join(ws.scopes)})
 
 
 def _bearer(header: str | None) -> str | None:

@@ -35,10 +35,8 @@ class Workspace(Surfaces, CallLog, Directory):
         team_name: str = "Sandbox Co",
         bot_token: str = "xoxb-sandbox",
         bot_user_id: str = "U0PULSEBOT",
-        app_token: str = "xapp-1-A0SANDBOX-1-sandbox",
     ) -> None:
         Directory.__init__(self, team_id, team_name, bot_token, bot_user_id)
-        self.app_token = app_token  # app-level token: only `apps.connections.open` takes it
         Surfaces.__init__(self)
         CallLog.__init__(self)
         self._seq = itertools.count(1)

@@ -125,6 +125,57 @@ class TeamConfig(_Strict):
     schedule: ScheduleOverride | None = None
 
 
+Period = Literal["weekly", "monthly", "quarterly"]
+CxWeekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Preset = Literal["ticket_satisfaction", "nps_survey", "csat_survey"]
+PRESET_METRIC = {"ticket_satisfaction": "csat", "nps_survey": "nps", "csat_survey": "csat"}
+
+
+class CxMetricConfig(_Strict):
+    """How one CX metric's series is cut: weekly (weeks starting ``week_starts``), monthly or
+    quarterly. A metric not declared is weekly from Monday, as before periods existed."""
+
+    period: Period = "weekly"
+    week_starts: CxWeekday = "mon"
+
+
+class CxSourceConfig(_Strict):
+    """A CX tool's per-response export, aggregated on import (``pulse cx import --responses``).
+
+    ``preset`` fixes how a score is read (cx.responses.PRESETS); the columns name the file's
+    header cells; ``teams`` maps the team column's values (a queue, group, region) to team keys.
+    """
+
+    name: Annotated[str, Field(pattern=TEAM_KEY)]
+    preset: Preset
+    metric: Annotated[str, Field(pattern=METRIC)] | None = None  # default: the preset's
+    date_column: Annotated[str, Field(min_length=1)]
+    date_format: str | None = None  # strptime format; default ISO 8601 (date or timestamp)
+    timezone: str = "UTC"  # naive timestamps are read in it, and days are cut in it
+    score_column: Annotated[str, Field(min_length=1)]
+    id_column: str | None = None  # without it, a response is known by a hash of its row
+    team_column: Annotated[str, Field(min_length=1)]
+    teams: dict[str, Annotated[str, Field(pattern=TEAM_KEY)]]
+    unmapped: Literal["refuse", "skip"] = "refuse"  # rows of a group not in ``teams``
+
+    _zone = field_validator("timezone")(_check_timezone)
+
+    @property
+    def metric_name(self) -> str:
+        return self.metric or PRESET_METRIC[self.preset]
+
+
+class CxConfig(_Strict):
+    metrics: dict[Annotated[str, Field(pattern=METRIC)], CxMetricConfig] = {}
+    sources: list[CxSourceConfig] = []
+
+    def period_of(self, metric: str) -> CxMetricConfig:
+        return self.metrics.get(metric, CxMetricConfig())
+
+    def source(self, name: str) -> CxSourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
 class AppConfig(_Strict):
     privacy: PrivacyConfig = PrivacyConfig()
     hr: HRConfig = HRConfig()
@@ -132,6 +183,7 @@ class AppConfig(_Strict):
     delivery: DeliveryConfig = DeliveryConfig()
     questions: QuestionsConfig = QuestionsConfig()
     teams: list[TeamConfig] = []
+    cx: CxConfig = CxConfig()
 
     def team(self, key: str) -> TeamConfig | None:
         return next((t for t in self.teams if t.key == key), None)
@@ -154,6 +206,7 @@ def parse_config(data: dict[str, Any], *, source: str = "config.toml") -> AppCon
         raise ConfigError(_describe(exc, data, source)) from None
     _check_team_tree(config, source)
     _check_reminders(config, source)
+    _check_cx_sources(config, source)
     return config
 
 
@@ -255,3 +308,25 @@ def _check_reminders(config: AppConfig, source: str) -> None:
                 f"{source}: 'teams[{i}] ({team.key!r})': reminder_hours ({reminder}) must be "
                 f"less than open_hours ({open_hours}), or 0 for no reminder"
             )
+
+
+def _check_cx_sources(config: AppConfig, source: str) -> None:
+    """Source names unique; every mapped team exists and is linked to the source's metric."""
+    names: set[str] = set()
+    for i, cx_source in enumerate(config.cx.sources):
+        where = f"{source}: 'cx.sources[{i}] ({cx_source.name!r})"
+        if cx_source.name in names:
+            raise ConfigError(f"{where}.name': duplicate source name")
+        names.add(cx_source.name)
+        if not cx_source.teams:
+            raise ConfigError(f"{where}.teams': map at least one value to a team key")
+        metric = cx_source.metric_name
+        for value, key in cx_source.teams.items():
+            team = config.team(key)
+            if team is None:
+                raise ConfigError(f"{where}.teams.{value}': no team has key {key!r}")
+            if metric not in team.cx_metrics:
+                raise ConfigError(
+                    f"{where}.teams.{value}': team {key!r} is not linked to {metric!r} "
+                    "(add it to the team's cx_metrics)"
+                )

@@ -1,6 +1,7 @@
 """CX metrics: idempotent upserts keyed by (team, metric, period), and the ``cx`` frame.
 
-A metric row is one team's value for one week (``period_start`` is that week's Monday), kept
+A metric row is one team's value for one period (``period_start`` is its first day, ``cadence``
+weekly, monthly or quarterly, see storage.cx_periods), kept
 both normalised to 0–100 (``value``, what insights use) and as sent (``raw_value``, ``scale``).
 """
 
@@ -15,11 +16,12 @@ from sqlalchemy import func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import CxMetric, Team
+from storage.models import CxMetric, CxResponseSeen, Team
 
 BATCH = 1000  # rows per executemany (one compiled statement, sent in multi-row VALUES)
 CX_COLUMNS = ["team", "period", "metric", "value", "sample_size"]
-UPDATED = ("value", "raw_value", "scale", "sample_size")
+UPDATED = ("value", "raw_value", "scale", "sample_size", "cadence")
+KEYS_BATCH = 1000  # response key hashes per statement
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class CxRow:
     raw_value: float
     scale: str
     sample_size: int | None
+    cadence: str = "weekly"
 
 
 def upsert_metrics(
@@ -64,6 +67,77 @@ def upsert_metrics(
     return changed
 
 
+def stored_series(session: Session, *, workspace_id: int) -> dict[tuple[str, str], str]:
+    """(team key, metric) -> the cadence its stored values have (one per series)."""
+    rows = session.exec(
+        select(Team.key, CxMetric.metric, CxMetric.cadence)
+        .join(Team, col(Team.id) == CxMetric.team_id)
+        .where(CxMetric.workspace_id == workspace_id)
+        .distinct()
+    ).all()
+    return {(team, metric): cadence for team, metric, cadence in rows}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a period already holds, so newly counted responses can be added to it."""
+
+    raw_value: float
+    scale: str
+    sample_size: int | None
+    cadence: str
+
+
+def stored_values(
+    session: Session, *, workspace_id: int, metric: str, periods: Sequence[tuple[int, dt.date]]
+) -> dict[tuple[int, dt.date], Stored]:
+    """(team id, period_start) -> its stored row, for the given periods of one metric."""
+    out: dict[tuple[int, dt.date], Stored] = {}
+    by_team: dict[int, list[dt.date]] = {}
+    for team_id, start in periods:
+        by_team.setdefault(team_id, []).append(start)
+    for team_id, starts in by_team.items():
+        for first in range(0, len(starts), KEYS_BATCH):
+            rows = session.exec(
+                select(  # type: ignore[call-overload]
+                    CxMetric.period_start,
+                    CxMetric.raw_value,
+                    CxMetric.scale,
+                    CxMetric.sample_size,
+                    CxMetric.cadence,
+                ).where(
+                    CxMetric.workspace_id == workspace_id,
+                    CxMetric.team_id == team_id,
+                    CxMetric.metric == metric,
+                    col(CxMetric.period_start).in_(starts[first : first + KEYS_BATCH]),
+                )
+            ).all()
+            for start, raw, scale, size, cadence in rows:
+                out[team_id, start] = Stored(raw, scale, size, cadence)
+    return out
+
+
+def claim_responses(
+    session: Session, *, workspace_id: int, source: str, keys: Sequence[int]
+) -> set[int]:
+    """Record response key hashes; returns those not recorded before (the ones to count).
+
+    Within the caller's transaction, so a failed or dry-run import forgets its claims; a key
+    repeated in ``keys`` is returned once at most."""
+    table = CxResponseSeen.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.key)
+    unique = list(dict.fromkeys(keys))
+    new: set[int] = set()
+    for first in range(0, len(unique), KEYS_BATCH):
+        batch = [
+            {"workspace_id": workspace_id, "source": source, "key": key}
+            for key in unique[first : first + KEYS_BATCH]
+        ]
+        new.update(row[0] for row in session.connection().execute(stmt, batch))
+    return new
+
+
 def stored_scales(session: Session, *, workspace_id: int) -> dict[tuple[str, str], str]:
     """(team key, metric) -> the scale its latest stored value was sent on."""
     latest = func.max(CxMetric.period_start)
@@ -86,9 +160,10 @@ def cx_frame(
     team_key: str | None = None,
     metric: str | None = None,
 ) -> pd.DataFrame:
-    """``team`` (key), ``period``, ``metric``, ``value`` (0–100), ``sample_size``, ``scale``.
+    """``team`` (key), ``period``, ``metric``, ``value`` (0–100), ``sample_size``, ``scale``,
+    ``cadence`` (weekly, monthly, quarterly; ``period`` is the period's first day).
 
-    Weeks from ``start`` to ``end`` inclusive, for one team (default: every team of the
+    Periods starting from ``start`` to ``end`` inclusive, for one team (default: every team of the
     workspace) and one metric (default: all), ordered by team, metric and period.
     """
     query = (
@@ -99,6 +174,7 @@ def cx_frame(
             CxMetric.value,
             CxMetric.sample_size,
             CxMetric.scale,
+            CxMetric.cadence,
         )
         .join(Team, col(Team.id) == CxMetric.team_id)
         .where(
@@ -112,7 +188,7 @@ def cx_frame(
         query = query.where(Team.key == team_key)
     if metric is not None:
         query = query.where(CxMetric.metric == metric)
-    frame = pd.DataFrame(session.exec(query).all(), columns=[*CX_COLUMNS, "scale"])
+    frame = pd.DataFrame(session.exec(query).all(), columns=[*CX_COLUMNS, "scale", "cadence"])
     frame["period"] = pd.to_datetime(frame["period"])
     frame["sample_size"] = frame["sample_size"].astype("Int64")
     return frame

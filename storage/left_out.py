@@ -4,6 +4,7 @@ answers were left out, but never summed into any figure (storage.reportable)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import pandas as pd
 from sqlalchemy import func
@@ -15,9 +16,17 @@ from storage.rollup import respondents
 
 
 def small_pulses(
-    session: Session, *, workspace_id: int, start: dt.date, end: dt.date, k: int, now: dt.datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    k: int,
+    now: dt.datetime,
+    teams: Collection[str] | None = None,
 ) -> pd.DataFrame:
-    """``team``, ``period``, ``pulses``: closed pulses of weeks [start, end] below k respondents.
+    """``team``, ``period``, ``pulses``: closed pulses of weeks [start, end] below k respondents
+    (of the teams keyed ``teams``, or all).
 
     Unanswered pulses count too, so the figure says nothing about how many fewer than k.
     """
@@ -27,6 +36,11 @@ def small_pulses(
         col(Pulse.period_start) <= end,
         closed_by(now),
     )
+    if teams is not None:
+        keyed = select(Team.id).where(
+            Team.workspace_id == workspace_id, col(Team.key).in_(sorted(teams))
+        )
+        scope = scope.where(col(Pulse.team_id).in_(keyed))
     people = respondents(scope)
     per_pulse = (
         select(

@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Index,
+    LargeBinary,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -94,7 +102,18 @@ class Pulse(SQLModel, table=True):
     `response_rollup` rows) are what every figure reads; all three are None until then.
     """
 
-    __table_args__ = (UniqueConstraint("team_id", "cycle_date", name="uq_pulse_team_cycle"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "cycle_date", name="uq_pulse_team_cycle"),
+        # what figures.store checks at every report: each week's seals, read off the index
+        Index(
+            "ix_pulse_week_seals",
+            "workspace_id",
+            "period_start",
+            "sealed_at",
+            "closes_at",
+            "closed_at",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
@@ -199,6 +218,19 @@ class CxMetric(SQLModel, table=True):
     raw_value: float
     scale: str = Field(default="", max_length=20)
     sample_size: int | None = None
+    cadence: str = Field(default="weekly", max_length=10)  # weekly, monthly or quarterly
+
+
+class CxResponseSeen(SQLModel, table=True):
+    """A raw CX response already counted, known only by a 64-bit hash of its id (or row), so
+    overlapping exports count each response once; nothing of the response itself is kept."""
+
+    __tablename__ = "cx_response_seen"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    source: str = Field(primary_key=True, max_length=63)
+    key: int = Field(primary_key=True, sa_type=BigInteger)
 
 
 class SchedulerState(SQLModel, table=True):
@@ -287,3 +319,78 @@ class ClosedDm(SQLModel, table=True):
     claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
+
+
+class FigureWeek(SQLModel, table=True):
+    """One week of guarded figures kept ready (figures.store), for one basis (tree, k, drivers).
+
+    ``sealed`` and ``last_sealed`` are the week's sealed pulses when the figures were built:
+    a reader uses the week only while they still match, so a pulse sealed later makes the
+    week's figures stale until the worker builds them again. ``cutoff`` is the red flags'
+    bottom-decile cutoff over the week's shown leaf engagement-driver cells (None: no cell).
+    """
+
+    __tablename__ = "figure_week"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    basis: str = Field(primary_key=True, max_length=16)
+    period: dt.date = Field(primary_key=True)
+    sealed: int
+    last_sealed: dt.datetime = Field(sa_type=UTCDateTime)
+    cutoff: float | None = None
+
+
+class FigureNode(SQLModel, table=True):
+    """A node's (team, department or org) guarded week: figures.pipeline.Figures.scores.
+
+    Figures the one rule hides are stored as NULL, as the pipeline leaves them NaN; ``own``
+    says the node's own members answered that week and ``mix`` fingerprints which stored
+    teams below it answered (a change is only compared like for like)."""
+
+    __tablename__ = "figure_node"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    basis: str = Field(primary_key=True, max_length=16)
+    node: str = Field(primary_key=True, max_length=64)
+    period: dt.date = Field(primary_key=True)
+    shown: bool
+    own: bool
+    mix: str = Field(max_length=16)
+    respondents: int | None = None
+    invited: int | None = None
+    participation: float | None = None
+    engagement: float | None = None
+    engagement_se: float | None = None
+    favourable_pct: float | None = None
+    enps: float | None = None
+    enps_n: int = 0
+
+
+class FigureDriver(SQLModel, table=True):
+    """A node's guarded driver cell of one week: figures.pipeline.Figures.drivers."""
+
+    __tablename__ = "figure_driver"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    basis: str = Field(primary_key=True, max_length=16)
+    node: str = Field(primary_key=True, max_length=64)
+    period: dt.date = Field(primary_key=True)
+    driver: str = Field(primary_key=True, max_length=40)
+    shown: bool
+    n: int
+    score: float | None = None
+    se: float | None = None
+    favourable_pct: float | None = None
+
+
+class FigureReport(SQLModel, table=True):
+    """A team report's figures worked out ahead (figures.ready), named by the token of what
+    they rest on; JSON of figures already guarded, nothing finer than a report shows."""
+
+    __tablename__ = "figure_report"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    token: str = Field(primary_key=True, max_length=32)
+    node: str = Field(max_length=64)
+    made_at: dt.datetime = Field(sa_type=UTCDateTime)
+    body: str = Field(sa_type=Text)

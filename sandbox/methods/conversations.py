@@ -29,6 +29,11 @@ def open_conversation(call: Call) -> dict:
     return {"no_op": already_open, "already_open": already_open, "channel": {"id": dm}}
 
 
+@method("conversations.info")
+def info(call: Call) -> dict:
+    return {"channel": call.workspace.channel_info(call.require("channel", "channel_not_found"))}
+
+
 @method("conversations.members")
 def members(call: Call) -> dict:
     channel = call.require("channel", "channel_not_found")

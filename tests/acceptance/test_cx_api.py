@@ -91,7 +91,7 @@ def test_a_bad_payload_names_the_field_and_writes_nothing(stack: Stack) -> None:
     status, reply, _ = push(stack, body)
     assert status == 400 and reply["problems"] == [
         "metrics[1]: unknown field 'comment' (team, metric, period_start, value, sample_size, "
-        "scale)",
+        "scale, period)",
         "metrics[1].period_start: 2026-11-03 is a Tuesday: period_start must be the Monday a "
         "week starts on (the week containing 2026-11-03 starts on 2026-11-02)",
     ]

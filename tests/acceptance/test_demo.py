@@ -30,6 +30,10 @@ def test_demo_walks_through_the_product_in_under_a_minute(tmp_path: Path) -> Non
     assert elapsed < 60
     out = done.stdout
     assert "12 weeks of history" in out
+    # CSAT arrives through the ticket_satisfaction preset, Sales' tickets listed, not counted
+    assert "helpdesk-export.csv (source helpdesk): " in out
+    assert "team value 'Sales'" in out and "is not mapped to a team" in out
+    assert " support csat " in out and " billing csat " in out
     assert "sent 12 DMs, 0 failed" in out
     assert "✓ Recorded" in out  # the DM updated in place after the simulated clicks
     assert "have answered so far" in out  # the report while the pulse is open

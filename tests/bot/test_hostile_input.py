@@ -591,7 +591,7 @@ def test_any_cx_csv_is_imported_whole_or_refused_without_a_write(
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     before = _cx_rows(world.engine)
     try:
-        result = import_file(world.engine, path, config=world.settings.config, progress=False)
+        result = import_file(world.engine, path, config=world.settings.config)
         event("imported")
     except CxImportError as error:
         event("refused")

@@ -34,9 +34,10 @@ from pathlib import Path
 
 import pytest
 
+from jobs import kept_figures
 from tests.conftest import PG_URL, pg_schema
 from tests.golden.surfaces import Surfaces, capture
-from tests.golden.worlds import demo_world, seeded_world
+from tests.golden.worlds import World, demo_world, seeded_world
 
 DATA = Path(__file__).with_name("data")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -102,19 +103,45 @@ def check(world: str, actual: Surfaces) -> None:
         pytest.fail(f"{world}: figures changed\n{problem}", pytrace=False)
 
 
+@pytest.fixture(params=["computed", "kept"])
+def kept(request: pytest.FixtureRequest, database_url: str) -> bool:
+    """Whether the worker has built the figures kept ready (figures.store) before anyone
+    looks: "computed" reads every week from the sealed sums, "kept" the stored weeks. Both
+    on SQLite; PostgreSQL runs the one production runs (kept)."""
+    if request.param == "computed" and not database_url.startswith("sqlite"):
+        pytest.skip("computed weeks are checked on SQLite; PostgreSQL checks the kept ones")
+    return bool(request.param == "kept")
+
+
+def keep_ready(world: World) -> None:
+    """What the worker does after every close and at start (jobs.kept_figures): weeks kept,
+    then every team's default report worked out ahead."""
+    made = kept_figures.run(
+        world.engine,
+        config=world.settings.config,
+        workspace_id=world.workspace_id,
+        now=world.clock.now,
+    )
+    assert made.weeks > 0 and made.reports > 0
+
+
 def test_every_surface_of_the_demo_company_shows_the_golden_figures(
-    database_url: str, tmp_path: Path
+    database_url: str, kept: bool, tmp_path: Path
 ) -> None:
     with demo_world(database_url, tmp_path) as world:
+        if kept:
+            keep_ready(world)
         surfaces = capture(world)
     covered(surfaces, "demo")
     check("demo", surfaces)
 
 
 def test_every_surface_of_the_seeded_org_shows_the_golden_figures(
-    database_url: str, tmp_path: Path
+    database_url: str, kept: bool, tmp_path: Path
 ) -> None:
     with seeded_world(database_url, tmp_path) as world:
+        if kept:
+            keep_ready(world)
         surfaces = capture(world)
     covered(surfaces, "seeded")
     check("seeded", surfaces)

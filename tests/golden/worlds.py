@@ -401,7 +401,7 @@ def seeded_world(url: str, tmp: Path) -> Iterator[World]:
     engine = make_engine(url)
     upgrade(engine)
     with freeze_time(SEED_NOW):
-        seed_org(engine, **SEED_SIZE, until=SEED_UNTIL, log=lambda _: None)  # type: ignore[arg-type]
+        seed_org(engine, **SEED_SIZE, until=SEED_UNTIL, log=lambda _: None, keep_ready=False)  # type: ignore[arg-type]
     text, managers = seeded_config()
     config = tmp / "seeded.toml"
     config.write_text(text, encoding="utf-8")

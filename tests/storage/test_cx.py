@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from storage.cx import CxRow, cx_frame, stored_scales, upsert_metrics
+from storage.cx import CX_COLUMNS, CxRow, cx_frame, stored_scales, upsert_metrics
 from storage.db import session_scope
 from storage.models import CxMetric
 from tests.factories import org
@@ -75,7 +75,7 @@ def test_the_cx_frame_and_the_scale_each_series_was_stored_on(engine: Engine) ->
         )
         everyone = cx_frame(s, workspace_id=ids["workspace"], start=MONDAY, end=MONDAY)
     assert scales == {("support", "csat"): "0-100", ("success", "csat"): "1-5"}
-    assert frame.columns.tolist() == ["team", "period", "metric", "value", "sample_size", "scale"]
+    assert frame.columns.tolist() == [*CX_COLUMNS, "scale", "cadence"]
     assert frame[["team", "value", "sample_size"]].values.tolist() == [
         ["support", 82.0, 101],
         ["support", 84.0, 102],

@@ -1,0 +1,41 @@
+"""Keep guarded figures ready (figures.store): after every close, and every few minutes for
+pulses closed another way (`pulse close`), a new config.toml or a fresh database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from figures import ready, store
+from settings.config import AppConfig
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kept:
+    weeks: int  # weeks of guarded figures built (stale or missing)
+    reports: int  # team reports worked out ahead (not kept yet)
+
+
+def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetime) -> Kept:
+    """Build the stale weeks, then work out every team's default report not kept yet (new
+    weeks, or new CX values). Another worker doing the same at the
+    same moment makes this run give way (the other does it, or the next run): until then a
+    report computes what is missing from the sums, with the same figures."""
+    try:
+        with session_scope(engine) as s:
+            built = store.refresh(s, config=config, workspace_id=workspace_id)
+        with session_scope(engine) as s:
+            made = ready.warm(s, config=config, workspace_id=workspace_id, now=now)
+    except (IntegrityError, OperationalError) as exc:
+        log.info("figures kept ready by another worker this time: %s", type(exc).__name__)
+        return Kept(0, 0)
+    if built or made:
+        log.info("kept figures of %s weeks and %s team reports ready", built, made)
+    return Kept(built, made)

@@ -1,0 +1,251 @@
+"""The tables of figures kept ready (figure_week, figure_node, figure_driver): read and write.
+
+What the rows mean, when they are fresh and who writes them is figures.store's business;
+this module only moves rows, one query per call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import case, delete, func, insert
+from sqlmodel import Session, col, select
+
+from storage.models import CxMetric, FigureDriver, FigureNode, FigureReport, FigureWeek, Pulse, Team
+
+NODE_COLUMNS = [
+    "team",
+    "period",
+    "shown",
+    "own",
+    "mix",
+    "respondents",
+    "invited",
+    "participation",
+    "engagement",
+    "engagement_se",
+    "favourable_pct",
+    "enps",
+    "enps_n",
+]
+DRIVER_COLUMNS = ["team", "period", "driver", "shown", "n", "score", "se", "favourable_pct"]
+
+
+@dataclass(frozen=True)
+class Seals:
+    """A week's sealed pulses: how many, the latest seal, the latest close among them."""
+
+    sealed: int
+    last_sealed: dt.datetime
+    closed: dt.datetime
+
+
+@dataclass(frozen=True)
+class StoredWeek:
+    sealed: int
+    last_sealed: dt.datetime
+    cutoff: float | None
+
+
+def week_seals(
+    session: Session, *, workspace_id: int, start: dt.date, end: dt.date
+) -> dict[dt.date, Seals]:
+    """Per week in [start, end] with a sealed pulse: count, latest seal and latest close."""
+    closed = case(
+        (col(Pulse.closed_at) < col(Pulse.closes_at), col(Pulse.closed_at)),
+        else_=col(Pulse.closes_at),
+    )
+    query = (
+        select(
+            col(Pulse.period_start),
+            func.count(),
+            func.max(Pulse.sealed_at),
+            func.max(closed),
+        )
+        .where(
+            Pulse.workspace_id == workspace_id,
+            col(Pulse.period_start) >= start,
+            col(Pulse.period_start) <= end,
+            col(Pulse.sealed_at).is_not(None),
+        )
+        .group_by(col(Pulse.period_start))
+    )
+    return {
+        period: Seals(int(count), _aware(last), _aware(close))
+        for period, count, last, close in session.exec(query).all()
+    }
+
+
+def _aware(value: Any) -> dt.datetime:
+    """A CASE over UTC columns comes back naive (SQLite: as text); it is UTC."""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, dt.datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def stored_weeks(
+    session: Session, *, workspace_id: int, basis: str, start: dt.date, end: dt.date
+) -> dict[dt.date, StoredWeek]:
+    query = select(FigureWeek).where(
+        FigureWeek.workspace_id == workspace_id,
+        FigureWeek.basis == basis,
+        col(FigureWeek.period) >= start,
+        col(FigureWeek.period) <= end,
+    )
+    return {
+        w.period: StoredWeek(w.sealed, w.last_sealed, w.cutoff) for w in session.exec(query).all()
+    }
+
+
+def _in(column: Any, values: Collection[Any]) -> Any:
+    return col(column).in_(sorted(values))
+
+
+def node_rows(
+    session: Session,
+    *,
+    workspace_id: int,
+    basis: str,
+    periods: Collection[dt.date],
+    nodes: Collection[str] | None,
+) -> pd.DataFrame:
+    """Stored node-weeks of ``periods`` (for ``nodes``, or all), ordered by node and week."""
+    return _rows(session, FigureNode, NODE_COLUMNS, workspace_id, basis, periods, nodes)
+
+
+def driver_rows(
+    session: Session,
+    *,
+    workspace_id: int,
+    basis: str,
+    periods: Collection[dt.date],
+    nodes: Collection[str] | None,
+) -> pd.DataFrame:
+    """Stored driver cells of ``periods`` (for ``nodes``, or all), by node, week and driver."""
+    return _rows(session, FigureDriver, DRIVER_COLUMNS, workspace_id, basis, periods, nodes)
+
+
+def _rows(
+    session: Session,
+    model: type[FigureNode] | type[FigureDriver],
+    columns: list[str],
+    workspace_id: int,
+    basis: str,
+    periods: Collection[dt.date],
+    nodes: Collection[str] | None,
+) -> pd.DataFrame:
+    """A figure table's rows as a frame (``node`` as ``team``, as Figures names it)."""
+    table = model.__table__  # type: ignore[union-attr]
+    keys = [c for c in ("node", "period", "driver") if c in table.c]
+    query = (
+        select(*(table.c[c if c != "team" else "node"] for c in columns))
+        .where(table.c.workspace_id == workspace_id, table.c.basis == basis)
+        .where(_in(table.c.period, periods))
+        .order_by(*(table.c[c] for c in keys))
+    )
+    if nodes is not None:
+        query = query.where(_in(table.c.node, nodes))
+    return pd.DataFrame(list(session.exec(query).all()), columns=columns)
+
+
+def replace_weeks(
+    session: Session,
+    *,
+    workspace_id: int,
+    basis: str,
+    weeks: Mapping[dt.date, StoredWeek],
+    nodes: Sequence[Mapping[str, Any]],
+    drivers: Sequence[Mapping[str, Any]],
+) -> None:
+    """Write ``weeks`` afresh (their rows of any other basis go too); rows keyed as stored."""
+    periods = sorted(weeks)
+    for model in (FigureWeek, FigureNode, FigureDriver):
+        session.execute(
+            delete(model).where(
+                col(model.workspace_id) == workspace_id,
+                col(model.period).in_(periods),
+            )
+        )
+    keys = {"workspace_id": workspace_id, "basis": basis}
+    session.execute(
+        insert(FigureWeek),
+        [
+            {
+                **keys,
+                "period": p,
+                "sealed": w.sealed,
+                "last_sealed": w.last_sealed,
+                "cutoff": w.cutoff,
+            }
+            for p, w in weeks.items()
+        ],
+    )
+    for model, rows in ((FigureNode, nodes), (FigureDriver, drivers)):
+        if rows:
+            session.execute(insert(model), [{**keys, **row} for row in rows])
+
+
+def forget_other_bases(session: Session, *, workspace_id: int, basis: str) -> None:
+    """Drop weeks kept for another team tree, k or set of drivers: no reader asks for them."""
+    for model in (FigureDriver, FigureNode, FigureWeek):
+        session.execute(
+            delete(model).where(col(model.workspace_id) == workspace_id, col(model.basis) != basis)
+        )
+
+
+def cx_fingerprint(
+    session: Session, *, workspace_id: int, team_key: str, start: dt.date, end: dt.date
+) -> list[Any]:
+    """What the team's CX values of weeks [start, end] are, in a few numbers per metric:
+    changed by any import that adds, replaces or removes one of them."""
+    query = (
+        select(  # type: ignore[call-overload]
+            col(CxMetric.metric),
+            func.count(),
+            func.sum(CxMetric.value),
+            func.sum(CxMetric.raw_value),
+            func.sum(func.coalesce(CxMetric.sample_size, 0)),
+            func.max(CxMetric.period_start),
+            func.max(CxMetric.scale),
+            func.max(CxMetric.cadence),
+        )
+        .where(
+            col(CxMetric.team_id)
+            == select(Team.id)
+            .where(Team.workspace_id == workspace_id, Team.key == team_key)
+            .scalar_subquery(),
+            col(CxMetric.period_start) >= start,
+            col(CxMetric.period_start) <= end,
+        )
+        .group_by(col(CxMetric.metric))
+        .order_by(col(CxMetric.metric))
+    )
+    return [[str(v) for v in row] for row in session.exec(query).all()]
+
+
+def kept_report(session: Session, *, workspace_id: int, token: str) -> str | None:
+    query = select(FigureReport.body).where(
+        FigureReport.workspace_id == workspace_id, FigureReport.token == token
+    )
+    return session.exec(query).first()
+
+
+def keep_report(
+    session: Session, *, workspace_id: int, token: str, node: str, made_at: dt.datetime, body: str
+) -> None:
+    session.add(
+        FigureReport(workspace_id=workspace_id, token=token, node=node, made_at=made_at, body=body)
+    )
+    session.flush()
+
+
+def forget_reports(session: Session, *, workspace_id: int, keep: Collection[str]) -> None:
+    """Drop the workspace's kept reports except those named in ``keep``."""
+    query = delete(FigureReport).where(col(FigureReport.workspace_id) == workspace_id)
+    if keep:
+        query = query.where(col(FigureReport.token).not_in(sorted(keep)))
+    session.execute(query)
