@@ -51,11 +51,14 @@ class Ack:
 
 @dataclass
 class _Pending:
+    """One envelope awaiting its ack; its flags change under the hub's lock, then `wake`."""
+
     envelope: dict
-    done: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)
     sent_on: ServerConnection | None = None
+    done: bool = False  # acked
     ack: dict | None = None
-    lost: threading.Event = field(default_factory=threading.Event)  # its connection dropped
+    lost: bool = False  # its connection dropped before the ack
 
 
 class SocketHub:
@@ -107,7 +110,8 @@ class SocketHub:
             self._thread.join(2)
         with self.lock:
             for pending in self._pending.values():
-                pending.lost.set()
+                pending.lost = True
+                pending.wake.set()
             self._changed.notify_all()
 
     # -- what Web API methods and tests ask of it ----------------------------------------------
@@ -178,26 +182,22 @@ class SocketHub:
                 attempts += 1
                 if not self._send(pending, timeout):
                     return None
-                deadline = time.monotonic() + timeout
-                while not pending.done.wait(0.01):
-                    if pending.lost.is_set():  # the socket went: send again on a live one
-                        break
-                    if time.monotonic() > deadline:
-                        break
-                if pending.done.is_set():
-                    return Ack(envelope["envelope_id"], pending.ack, attempts)
-                if pending.lost.is_set():
-                    pending.lost.clear()
-                    envelope["retry_attempt"] = envelope.get("retry_attempt", 0) + 1
-                    envelope["retry_reason"] = "connection_lost"
-                    with self.lock:
+                pending.wake.wait(timeout)
+                with self.lock:
+                    if pending.done:
+                        return Ack(envelope["envelope_id"], pending.ack, attempts)
+                    pending.wake.clear()
+                    if pending.lost:  # the socket went: send again on a live one
+                        pending.lost = False
+                        reason = "connection_lost"
                         self.resent += 1
-                    continue
-                if retries == 0:
-                    return None
-                retries -= 1
-                envelope["retry_attempt"] = envelope.get("retry_attempt", 0) + 1
-                envelope["retry_reason"] = "timeout"
+                    elif retries == 0:
+                        return None
+                    else:
+                        retries -= 1
+                        reason = "timeout"
+                    envelope["retry_attempt"] = envelope.get("retry_attempt", 0) + 1
+                    envelope["retry_reason"] = reason
         finally:
             with self.lock:
                 self._pending.pop(envelope["envelope_id"], None)
@@ -264,8 +264,9 @@ class SocketHub:
                 if conn in self._connections:
                     self._connections.remove(conn)
                 for pending in self._pending.values():
-                    if pending.sent_on is conn and not pending.done.is_set():
-                        pending.lost.set()
+                    if pending.sent_on is conn and not pending.done:
+                        pending.lost = True
+                        pending.wake.set()
                 self._changed.notify_all()
 
     def _receive(self, raw: str | bytes) -> None:
@@ -279,7 +280,7 @@ class SocketHub:
             return
         with self.lock:
             pending = self._pending.get(envelope_id)
-            if pending is None or pending.done.is_set():
+            if pending is None or pending.done:
                 return  # an ack for an envelope Slack already gave up on: ignored
             if self._swallow > 0:
                 self._swallow -= 1
@@ -288,7 +289,8 @@ class SocketHub:
             accepted = pending.envelope["accepts_response_payload"]
             pending.ack = payload if accepted and isinstance(payload, dict) else None
             self._acked.append(envelope_id)
-            pending.done.set()
+            pending.done = True
+            pending.wake.set()
 
     def _send(self, pending: _Pending, timeout: float) -> bool:
         """Send on a live connection (the newest); wait up to `timeout` for one."""
