@@ -1,4 +1,5 @@
-"""Socket Mode when the connection misbehaves: dropped, refreshed, acks lost, token wrong.
+"""Socket Mode when the connection misbehaves: dropped, refreshed, acks lost, token wrong,
+the process stopped mid-work; and the setup steps as the README gives them.
 
 Every click here must be stored exactly once whatever happens to the socket: the sandbox
 sends an envelope again on the new connection when its ack never came back, and the app
