@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.ack_latency                     # SQLite
     .venv/bin/python -m bench.ack_latency --database postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.ack_latency --transport socket  # Socket Mode (bench.socket_ack)
 
 Slack waits 3 seconds for an app's acknowledgement. What is timed here is that wait: from
 sending a request signed exactly as Slack signs it to reading the whole HTTP reply, by a
@@ -40,6 +41,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bench import socket_ack
 from bench.load import (
     Recorder,
     Sent,
@@ -100,7 +102,7 @@ def _serve_bare(port: int, workers: int, threads: int) -> int:
     """`bare_wsgi` behind bot.server.serve's own gunicorn setup (its app swapped out)."""
     from bot import server
 
-    server.PulseWSGI = lambda _ctx: bare_wsgi()  # type: ignore[assignment,misc,return-value]
+    server.PulseWSGI = lambda _ctx, **_: bare_wsgi()  # type: ignore[assignment,misc,return-value]
     server.serve(lambda: None, host="127.0.0.1", port=port, workers=workers, threads=threads)  # type: ignore[arg-type,return-value]
     return 0
 
@@ -187,6 +189,7 @@ def run(
     requests: int,
     warmup: int,
     concurrency: int,
+    socket: bool = False,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     per_kind = (warmup + requests) * len(shapes)
@@ -201,17 +204,28 @@ def run(
         }
         pg = not w.url.startswith("sqlite")
         workers = int(os.environ.get("WEB_CONCURRENCY") or (2 if pg else 1))  # pulse serve's
-        bare = serve_bare(w, workers=workers)
+        other = socket_ack.empty_sandbox().start() if socket else None
+        bare: Any = socket_ack.connect_bare(w, other) if other else serve_bare(w, workers=workers)
         try:
-            pulse = serve_pulse(w, w.tmp / "web.log", WEB_CONCURRENCY=str(workers))
+            pulse: Any = (
+                socket_ack.connect_pulse(w)
+                if socket
+                else serve_pulse(w, w.tmp / "web.log", WEB_CONCURRENCY=str(workers))
+            )
         except BaseException:
             bare.stop()
             raise
         try:
-            targets = {
+            work = _work_done(w.sandbox.workspace)
+            targets: dict[str, Any] = {
                 "bare": Target(bare, w.signing_secret, None),
-                "pulse": Target(pulse, w.signing_secret, _work_done(w.sandbox.workspace)),
+                "pulse": Target(pulse, w.signing_secret, work),
             }
+            if other is not None:
+                targets = {
+                    "bare": socket_ack.SocketTarget(other.socket_mode, None),
+                    "pulse": socket_ack.SocketTarget(w.sandbox.socket_mode, work),
+                }
             size = warmup + requests
             for kind, reqs in requests_of.items():
                 for i, shape in enumerate(shapes):
@@ -231,6 +245,8 @@ def run(
         finally:
             pulse.stop()
             bare.stop()
+            if other is not None:
+                other.stop()
         rows.append(
             {
                 "answers_stored": f"{len(w.stored_answers())}/{min(len(clicks), per_kind)}",
@@ -256,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=100, help="untimed requests first")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight")
     parser.add_argument("--people", type=int, help="people in the pulse (default: enough)")
+    parser.add_argument(
+        "--transport", choices=["http", "socket"], default="http", help="how Slack reaches the apps"
+    )
     args = parser.parse_args(argv)
     shapes = list(SHAPES) if args.shape == "both" else [args.shape]
     people = args.people or -(-(args.requests + args.warmup) * len(shapes) // 4)
@@ -267,9 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         requests=args.requests,
         warmup=args.warmup,
         concurrency=args.concurrency,
+        socket=args.transport == "socket",
     )
     db = "sqlite" if args.database == "sqlite" else "postgresql"
-    print(f"# ack latency on {db}, {args.concurrency} concurrent, {started:%Y-%m-%d %H:%M} UTC")
+    print(
+        f"# ack latency over {args.transport} on {db}, {args.concurrency} concurrent,"
+        f" {started:%Y-%m-%d %H:%M} UTC"
+    )
     for row in rows:
         print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
     by = {(r["shape"], r["kind"], r["app"]): r for r in rows if "app" in r}

@@ -33,9 +33,12 @@ def run(*, host: str) -> int:
     finally:
         engine.dispose()
     if settings.slack_app_token:
-        from bot.socket_mode import run_socket_mode
+        from bot.socket_mode import AppTokenRefused, run_socket_mode
 
-        return run_socket_mode(settings)
+        try:
+            return run_socket_mode(settings)
+        except AppTokenRefused as exc:
+            raise StartError(str(exc)) from None
     sqlite = settings.database_url.startswith("sqlite")
     workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if sqlite else 2))
     # Every listener thread may hold a connection; two spare for /healthz and the CX API.

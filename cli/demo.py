@@ -38,15 +38,25 @@ DEMO_CONFIG = Path(__file__).with_name("demo_config.toml")  # package data: the 
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    socket_mode = bool(getattr(args, "socket_mode", False))
     if _bundled() and not Settings.from_env(_demo_env()).has_slack_credentials:
-        return _sandbox(keep_running=True, workdir=Path("pulse-demo"), database="sandbox.db")
+        return _sandbox(
+            keep_running=True,
+            workdir=Path("pulse-demo"),
+            database="sandbox.db",
+            socket_mode=socket_mode,
+        )
     settings = Settings.from_env()  # Slack credentials without a config.toml: says it is missing
     if not settings.has_slack_credentials:
         print(
             "No Slack credentials in the environment (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET,"
             " or SLACK_APP_TOKEN): starting on the local sandbox workspace instead.\n"
         )
-        return _sandbox(keep_running=True, workdir=Path("."), database="sandbox.db")
+        return _sandbox(
+            keep_running=True, workdir=Path("."), database="sandbox.db", socket_mode=socket_mode
+        )
+    if socket_mode and not settings.slack_app_token:
+        raise CommandError("--socket-mode is for the sandbox; on Slack, set SLACK_APP_TOKEN")
     settings.secret()
     upgrade(make_engine(settings.database_url))
     procs = Supervisor({})
@@ -63,7 +73,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     workdir = Path("pulse-demo" if _bundled() else "out")
-    return _sandbox(keep_running=args.keep_running, workdir=workdir, database="demo.db")
+    return _sandbox(
+        keep_running=args.keep_running,
+        workdir=workdir,
+        database="demo.db",
+        socket_mode=bool(getattr(args, "socket_mode", False)),
+    )
 
 
 def _bundled() -> bool:
@@ -75,11 +90,13 @@ def _demo_env() -> dict[str, str]:
     return {**os.environ, "PULSE_CONFIG": str(DEMO_CONFIG)}
 
 
-def _sandbox(*, keep_running: bool, workdir: Path, database: str) -> int:
-    """Everything this writes (database, charts) goes under `workdir`, which it prints."""
+def _sandbox(*, keep_running: bool, workdir: Path, database: str, socket_mode: bool = False) -> int:
+    """Everything this writes (database, charts) goes under `workdir`, which it prints.
+    With `socket_mode` the app connects to the sandbox over Socket Mode (no HTTP server)."""
     from sandbox import company
     from sandbox.sender import SlackSender
     from sandbox.server import SandboxServer
+    from sandbox.socket_sender import SocketSender
     from sandbox.workspace import Workspace
 
     config = DEMO_CONFIG if _bundled() else config_path(os.environ).resolve()
@@ -97,8 +114,8 @@ def _sandbox(*, keep_running: bool, workdir: Path, database: str) -> int:
         env = {
             "SLACK_API_URL": sandbox.url,
             "SLACK_BOT_TOKEN": sandbox.workspace.bot_token,
-            "SLACK_SIGNING_SECRET": signing_secret,
-            "SLACK_APP_TOKEN": "",
+            "SLACK_SIGNING_SECRET": "" if socket_mode else signing_secret,
+            "SLACK_APP_TOKEN": sandbox.workspace.app_token if socket_mode else "",
             "PULSE_SECRET": SANDBOX_SECRET,
             "PULSE_CONFIG": str(config),
             "DATABASE_URL": f"sqlite:///{workdir / database}",
@@ -112,15 +129,23 @@ def _sandbox(*, keep_running: bool, workdir: Path, database: str) -> int:
         procs = Supervisor(env, cwd=workdir)
         try:
             procs.start("serve", "serve")
-            procs.wait_healthy(f"http://127.0.0.1:{port}/healthz")
-            sandbox.connect_app(f"http://127.0.0.1:{port}/slack/events", signing_secret)
-            slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", signing_secret, sandbox)
+            slack: SlackSender
+            if socket_mode:  # the page drives the app over its socket once it is connected
+                _wait_connected(procs, sandbox.socket_mode)
+                slack = SocketSender(sandbox)
+                print("The app connected to the sandbox over Socket Mode (no HTTP endpoint).")
+            else:
+                procs.wait_healthy(f"http://127.0.0.1:{port}/healthz")
+                sandbox.connect_app(f"http://127.0.0.1:{port}/slack/events", signing_secret)
+                slack = SlackSender(
+                    f"http://127.0.0.1:{port}/slack/events", signing_secret, sandbox
+                )
             _walkthrough(procs, slack, sandbox.workspace, env, workdir)
             if not keep_running:
                 _next_steps(workdir)
                 return 0
             procs.start("worker", "worker")
-            _what_to_try(env, sandbox.base, port)
+            _what_to_try(env, sandbox.base, None if socket_mode else port)
             return procs.wait_any()
         except KeyboardInterrupt:
             return 0
@@ -293,8 +318,24 @@ def _pulse_command() -> str:
     return str(script)
 
 
-def _what_to_try(env: dict[str, str], sandbox_url: str, port: int) -> None:
+def _wait_connected(procs: Supervisor, hub: Any, timeout: float = 30) -> None:
+    """Wait for the web process's Socket Mode connection to the sandbox."""
+    deadline = time.monotonic() + timeout
+    while not hub.wait_connected(0.1):
+        for name, child in procs.children.items():
+            if child.poll() is not None:
+                raise ChildFailed(f"`pulse {name}` exited with status {child.returncode}")
+        if time.monotonic() > deadline:
+            raise ChildFailed(f"the app did not connect over Socket Mode within {timeout:.0f} s")
+
+
+def _what_to_try(env: dict[str, str], sandbox_url: str, port: int | None) -> None:
     exports = " ".join(f"{k}={v}" for k, v in env.items() if k not in ("HOST", "WEB_CONCURRENCY"))
+    endpoint = (
+        f"http://127.0.0.1:{port}/slack/events (healthz: /healthz)"
+        if port
+        else "none: the app is connected over Socket Mode"
+    )
     print(
         f"""
 Oxygen Pulse is running on the sandbox workspace (Ctrl-C stops everything).
@@ -304,7 +345,7 @@ Open the workspace in a browser and use it as any person in it would use Slack:
   • {sandbox_url}/?as=U0SUP01&view=home   Alex's App Home tab (pause, opt out, history)
   • {sandbox_url}/?as=U0MANAGER           Maya (Support manager): type /pulse report
   Pick anyone from "Viewing as"; type /pulse help in the box at the bottom of a DM.
-The app's endpoint: http://127.0.0.1:{port}/slack/events (healthz: /healthz)
+The app's endpoint: {endpoint}
 To send another pulse, in another terminal of this folder:
   {exports} {_pulse_command()} send-pulse --team support
 To use a real Slack workspace instead, see README.md → Slack app setup.

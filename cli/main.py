@@ -155,13 +155,17 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_lazy("cli.status", "cmd_status"))
 
     p = sub.add_parser("run", help="everything for a first try: Slack if configured, else sandbox")
+    p.add_argument("--socket-mode", action="store_true", help=SOCKET_MODE_HELP)
     p.set_defaults(handler=_lazy("cli.demo", "cmd_run"))
     p = sub.add_parser("demo", help="the whole product offline on the sandbox workspace")
     p.add_argument("--keep-running", action="store_true", help="stay up after the walk-through")
+    p.add_argument("--socket-mode", action="store_true", help=SOCKET_MODE_HELP)
     p.set_defaults(handler=_lazy("cli.demo", "cmd_demo"))
     _document(parser)
     return parser
 
+
+SOCKET_MODE_HELP = "on the sandbox: the app connects over Socket Mode instead of serving HTTP"
 
 EXAMPLES = {  # shown under each command's --help; keep one per command
     "serve": "PORT=3000 pulse serve --host 127.0.0.1",

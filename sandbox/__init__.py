@@ -2,7 +2,8 @@
 
 `Workspace` holds the state, `SandboxServer` serves it as Slack's Web API over
 real HTTP (429s and injected faults included), and `SlackSender` sends the app
-requests signed exactly as Slack signs them::
+requests signed exactly as Slack signs them (`sandbox.socket_sender.SocketSender` sends
+the same requests as Socket Mode envelopes to an app connected over its WebSocket)::
 
     with SandboxServer(company.seed(Workspace())) as server:
         client = WebClient(token=server.workspace.bot_token, base_url=server.url)

@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     with SandboxServer(workspace, port=args.port, default_rate=args.rate) as server:
         print(f"Sandbox Slack Web API: {server.url}", flush=True)
         print(f"Conversations: {server.base}/   bot token: {workspace.bot_token}", flush=True)
+        print(f"Socket Mode: SLACK_APP_TOKEN={workspace.app_token}", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sandbox.errors import ApiError
 from sandbox.limits import MAX_VIEW_BLOCKS, check_blocks
 from sandbox.sender import SenderResponse, SlackSender
+from sandbox.socket_sender import SocketSender
 
 if TYPE_CHECKING:
     from sandbox.contracts import Responder, Sandbox
@@ -89,6 +90,8 @@ def perform(server: Sandbox, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sender(server: Sandbox) -> SlackSender:
+    if server.app is None and server.socket_mode.connections():
+        return SocketSender(server, timeout=3)  # Socket Mode: 3 s for the ack, as over HTTP
     if server.app is None:
         raise ActError(409, "No app connected: the page is read-only.")
     # Slack waits 3 s for an app to acknowledge, then gives up (operation_timeout).

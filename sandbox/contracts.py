@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sandbox.faults import FaultInjector
 from sandbox.ratelimit import RateLimiter
+from sandbox.socket_mode import SocketHub
 from sandbox.web.state import AppLink, ClientState
 from sandbox.workspace import Workspace
 
@@ -25,6 +26,7 @@ class Sandbox(Protocol):
     client_state: ClientState
     limiter: RateLimiter
     faults: FaultInjector
+    socket_mode: SocketHub
 
     @property
     def base(self) -> str: ...

@@ -2,7 +2,9 @@
 
 GET `state`; POST `rate_limit` {method, per_second} (method "*" sets the default),
 `fault` {method, kind, times, probability, seed, delay}, `clear_faults`, `reset_calls`,
-`connect_app` {app_url, signing_secret} (where the page's clicks and commands go).
+`connect_app` {app_url, signing_secret} (where the page's clicks and commands go),
+`socket_drop` (reset the Socket Mode connections), `socket_disconnect` {reason} (Slack's
+`disconnect` message: "refresh_requested" by default, or "link_disabled").
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def handle(handler: Responder, verb: str, name: str, body: bytes) -> None:
             sandbox.workspace.reset_calls()
         elif name == "connect_app":
             sandbox.connect_app(str(args["app_url"]), str(args["signing_secret"]))
+        elif name == "socket_drop":
+            return handler.send_json(200, {"ok": True, "dropped": sandbox.socket_mode.drop()})
+        elif name == "socket_disconnect":
+            reason = str(args.get("reason") or "refresh_requested")
+            told = sandbox.socket_mode.disconnect(reason)
+            return handler.send_json(200, {"ok": True, "told": told})
         else:
             return handler.send_json(404, {"ok": False, "error": "not_found"})
     except (KeyError, TypeError, ValueError) as error:

@@ -30,6 +30,7 @@ log = logging.getLogger("sandbox")
 _JSON_ARGS = {"blocks": "invalid_blocks_format", "attachments": "invalid_attachments"}
 _JSON_ARGS |= {"metadata": "invalid_metadata_format", "view": "invalid_arguments"}
 _JSON_ARGS |= {"files": "invalid_arguments", "user_auth_blocks": "invalid_blocks_format"}
+CONNECTIONS_OPEN = "apps.connections.open"  # served by sandbox.socket_mode, not METHODS
 _SERVER_ERROR = {500: "internal_error", 503: "service_unavailable"}
 
 
@@ -157,7 +158,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.headers.get("Content-Type", ""), body, urlsplit(self.path).query
             )
             token = _bearer(self.headers.get("Authorization")) or params.pop("token", None)
-            if method not in METHODS:
+            if method not in METHODS and method != CONNECTIONS_OPEN:
                 raise ApiError("unknown_method")
             if not token:
                 raise ApiError("not_authed")
@@ -186,8 +187,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if not sandbox.sleep(fault.delay):
                 return self.send_json(200, {"ok": False, "error": "request_timeout"})
             return None
+        result: dict[str, Any]
         try:
-            result = {"ok": True, **METHODS[method](Call(ws, params, sandbox.base))}
+            if method == CONNECTIONS_OPEN:
+                result = {"ok": True, "url": sandbox.socket_mode.issue_url()}
+            else:
+                result = {"ok": True, **METHODS[method](Call(ws, params, sandbox.base))}
         except ApiError as error:
             result = error.body()
         ws.record_call(method, params, 200, error=result.get("error"), fault=kind)

@@ -37,7 +37,8 @@ def render_page(server: Sandbox, query: str = "") -> str:
     view = params.get("view", "messages")
     view = view if view in ("messages", "home", *channels) else "messages"
     names = {u["id"]: u["real_name"] for u in ws.all_users()} | channels
-    ctx = Context(names=names, live=server.app is not None)
+    live = server.app is not None or bool(server.socket_mode.connections())
+    ctx = Context(names=names, live=live)
     bot = ws.user(ws.bot_user_id)["real_name"]
     if view == "home":
         home = [v for v in ws.views(me["id"]) if v["type"] == "home"]
@@ -122,6 +123,8 @@ def _nav(me: str, view: str, bot: str, channels: dict[str, str]) -> str:
 
 
 def _connection(server: Sandbox) -> str:
+    if server.app is None and server.socket_mode.connections():
+        return "Connected app: <code>Socket Mode</code> (over its WebSocket)"
     if server.app is None:
         return (
             "<b>Read-only</b>: no app connected, so buttons and commands are off. "

@@ -21,6 +21,7 @@ from typing import Any
 from sandbox.faults import Fault, FaultInjector
 from sandbox.handler import SandboxHandler
 from sandbox.ratelimit import RateLimiter
+from sandbox.socket_mode import SocketHub
 from sandbox.web.state import AppLink, ClientState
 from sandbox.workspace import Workspace
 
@@ -89,6 +90,7 @@ class SandboxServer:
         self.host, self.port = host, port
         self.limiter = RateLimiter(self.workspace.lock, rate_limits, default_rate)
         self.faults = FaultInjector(self.workspace.lock)
+        self.socket_mode = SocketHub(app_id=self.workspace.app_id, host=self.host)
         self.app: AppLink | None = None  # where the page's clicks and commands go
         self.client_state = ClientState()  # open modals, drafts: what Slack's client keeps
         self._stopping = threading.Event()
@@ -102,6 +104,7 @@ class SandboxServer:
         if self._httpd is not None:
             raise RuntimeError("SandboxServer already started")
         self._stopping.clear()
+        self.socket_mode.start()
         self._httpd = _HTTPServer((self.host, self.port), self)
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
@@ -119,6 +122,7 @@ class SandboxServer:
         if httpd is None:
             return
         self._stopping.set()
+        self.socket_mode.stop()
         closer = threading.Thread(target=httpd.shutdown, name="sandbox-shutdown", daemon=True)
         closer.start()
         while closer.is_alive():  # poke the listener so serve_forever sees the flag at once
@@ -202,6 +206,7 @@ class SandboxServer:
             "rate_limits": self.limiter.limits(),
             "faults": self.faults.faults(),
             "app_url": self.app.url if self.app else None,
+            "socket_mode_connections": len(self.socket_mode.connections()),
         }
 
 

@@ -1,6 +1,9 @@
-"""The served app (`python -m bot`, gunicorn) over real HTTP against the sandbox workspace.
+"""The served app (`python -m bot`) against the sandbox workspace, over real HTTP (gunicorn)
+or over Socket Mode (the app's WebSocket to the sandbox).
 
-One stack per database backend per module: sandbox Slack, migrated database, web process.
+One stack per database backend and transport per module: sandbox Slack, migrated database,
+web process. A module runs over HTTP only unless it says `pytest.mark.transports("http",
+"socket")`; a test in it that is about HTTP itself narrows that with its own mark.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlmodel import col, select, update
 from sandbox import company
 from sandbox.sender import SlackSender
 from sandbox.server import SandboxServer
+from sandbox.socket_sender import SocketSender
 from sandbox.workspace import Workspace
 from storage.db import make_engine, session_scope
 from storage.held import unseal
@@ -108,6 +112,19 @@ def wait_for(done: Any, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "stack" in metafunc.fixturenames and "transport" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("transports")
+        transports = marker.args if marker else ("http",)
+        metafunc.parametrize("transport", transports, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def transport(request: pytest.FixtureRequest) -> str:
+    """How Slack reaches the app: "http" (signed POSTs) or "socket" (Socket Mode)."""
+    return str(request.param)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -119,7 +136,7 @@ def _free_port() -> int:
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
 )
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, transport: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
     with ExitStack() as cleanup:
@@ -129,10 +146,11 @@ def stack(
             url = cleanup.enter_context(pg_schema())
         else:
             pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
-        yield from _serve(url, tmp)
+        yield from serve_stack(url, tmp, socket_mode=transport == "socket")
 
 
-def _serve(url: str, tmp: Path) -> Iterator[Stack]:
+def serve_stack(url: str, tmp: Path, *, socket_mode: bool = False) -> Iterator[Stack]:
+    """Sandbox, migrated database at `url` and the web process, over HTTP or Socket Mode."""
     engine = make_engine(url)
     upgrade(engine)
     signing_secret = secrets.token_hex(16)
@@ -141,8 +159,9 @@ def _serve(url: str, tmp: Path) -> Iterator[Stack]:
         env = {
             "SLACK_API_URL": sandbox.url,
             "SLACK_BOT_TOKEN": sandbox.workspace.bot_token,
-            "SLACK_SIGNING_SECRET": signing_secret,
-            "SLACK_APP_TOKEN": "",
+            # Socket Mode needs no signing secret: the app token authenticates the socket.
+            "SLACK_SIGNING_SECRET": "" if socket_mode else signing_secret,
+            "SLACK_APP_TOKEN": sandbox.workspace.app_token if socket_mode else "",
             "PULSE_SECRET": SECRET,
             "PULSE_CX_TOKEN": "acceptance-cx-token",
             "PULSE_CONFIG": str(REPO / "config.toml"),
@@ -161,10 +180,15 @@ def _serve(url: str, tmp: Path) -> Iterator[Stack]:
         )
         app_url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(app_url + "/healthz", web)
+            if socket_mode:
+                _wait_connected(sandbox, web)
+                slack: SlackSender = SocketSender(sandbox)
+            else:
+                _wait_healthy(app_url + "/healthz", web)
+                slack = SlackSender(app_url + "/slack/events", signing_secret, sandbox)
             yield Stack(
                 sandbox=sandbox,
-                slack=SlackSender(app_url + "/slack/events", signing_secret, sandbox),
+                slack=slack,
                 engine=engine,
                 env=env,
                 app_url=app_url,
@@ -175,6 +199,13 @@ def _serve(url: str, tmp: Path) -> Iterator[Stack]:
             web.wait(timeout=30)
             log_file.close()
             engine.dispose()
+
+
+def _wait_connected(sandbox: SandboxServer, web: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while not sandbox.socket_mode.wait_connected(0.1):
+        assert web.poll() is None, f"the web process exited with {web.returncode}"
+        assert time.monotonic() < deadline, "the app never opened its Socket Mode connection"
 
 
 def _wait_healthy(url: str, web: subprocess.Popen[bytes]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import select
 
@@ -38,6 +39,7 @@ def _latest_modal(stack: Stack, user: str) -> dict:
     return modals[-1]
 
 
+@pytest.mark.transports("http", "socket")
 def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[0]
@@ -65,6 +67,7 @@ def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     assert sealed and not [b for b in sealed if said.encode() in b]
 
 
+@pytest.mark.transports("http", "socket")
 def test_home_shows_my_answers_and_lets_me_pause(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[1]
@@ -89,6 +92,7 @@ def test_home_shows_my_answers_and_lets_me_pause(stack: Stack) -> None:
     )
 
 
+@pytest.mark.transports("http", "socket")
 def test_my_data_download_and_erase(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[2]

@@ -19,7 +19,7 @@ from sqlmodel import select
 from bot.request_body import DEFAULT_TIMEOUT, timeout_from_env
 from storage.db import session_scope
 from storage.models import CxMetric
-from tests.acceptance.conftest import Stack, _serve
+from tests.acceptance.conftest import Stack, serve_stack
 
 BODY_TIMEOUT = 2.0
 THREADS = 4
@@ -33,7 +33,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PULSE_BODY_TIMEOUT", str(BODY_TIMEOUT))
         env.setenv("WEB_THREADS", str(THREADS))
-        stacks = _serve(f"sqlite:///{tmp / 'hostile.db'}", tmp)
+        stacks = serve_stack(f"sqlite:///{tmp / 'hostile.db'}", tmp)
         stack = next(stacks)
         assert stack.pulse("teams", "sync").returncode == 0
         yield stack

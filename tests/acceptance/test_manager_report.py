@@ -50,6 +50,7 @@ def answered(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Stack:
     return stack
 
 
+@pytest.mark.transports("http", "socket")
 def test_the_report_is_for_managers_and_hr_only(answered: Stack) -> None:
     stack = answered
     report = _text(stack.reply_to("U0MANAGER", "report"))

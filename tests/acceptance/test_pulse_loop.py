@@ -7,6 +7,7 @@ import json
 import time
 from statistics import mean
 
+import pytest
 from sqlmodel import select, update
 
 from sandbox import company
@@ -35,6 +36,7 @@ def _report_text(reply: dict) -> str:
     return json.dumps(reply, ensure_ascii=False)
 
 
+@pytest.mark.transports("http", "socket")
 def test_sync_send_answer_and_report(stack: Stack) -> None:
     sync = stack.pulse("teams", "sync")
     assert sync.returncode == 0, sync.stderr
