@@ -138,7 +138,7 @@ def test_a_wrong_app_token_stops_the_start_with_a_one_line_reason(stack: Stack) 
 
 
 def test_the_socket_mode_setup_steps_work_as_written(tmp_path: Path) -> None:
-    """NOTES-socket.md → "Slack app setup, Socket Mode", steps 3-5, with the sandbox standing
+    """README → Slack app setup → "Socket Mode (no public URL)", steps 3-5, with the sandbox standing
     in for Slack (SLACK_API_URL): no signing secret, no port, no DATABASE_URL (the default
     SQLite file in the working directory)."""
     unset = ("SLACK_SIGNING_SECRET", "PORT", "DATABASE_URL", "PULSE_CONFIG")
