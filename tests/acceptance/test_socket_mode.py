@@ -138,9 +138,9 @@ def test_a_wrong_app_token_stops_the_start_with_a_one_line_reason(stack: Stack) 
 
 
 def test_the_socket_mode_setup_steps_work_as_written(tmp_path: Path) -> None:
-    """README → Slack app setup → "Socket Mode (no public URL)", steps 3-5, with the sandbox standing
-    in for Slack (SLACK_API_URL): no signing secret, no port, no DATABASE_URL (the default
-    SQLite file in the working directory)."""
+    """README → Slack app setup → "Socket Mode (no public URL)", steps 3-5, with the sandbox
+    standing in for Slack (SLACK_API_URL): no signing secret, no port, no DATABASE_URL (the
+    default SQLite file in the working directory)."""
     unset = ("SLACK_SIGNING_SECRET", "PORT", "DATABASE_URL", "PULSE_CONFIG")
     base = {k: v for k, v in os.environ.items() if k not in unset}
     shutil.copy(REPO / "config.toml", tmp_path / "config.toml")
