@@ -274,9 +274,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from storage.backup import BackupError, restore
 
     url = Settings.from_env().database_url
+    unit = "pages" if url.startswith("sqlite") else "items"
     try:
-        with console.working(f"restoring from {Path(args.file).name}"):
-            restore(url, Path(args.file))
+        with console.bar(unit=unit) as shown:
+            steps = console.Steps(shown, f"restoring from {Path(args.file).name}")
+            restore(url, Path(args.file), progress=steps)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"database restored from {args.file}")

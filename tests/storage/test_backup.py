@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
+from storage.backup import backup, restore
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Response
@@ -86,3 +87,33 @@ def test_restore_of_a_missing_file_fails_with_one_line(tmp_path: Path) -> None:
     done = _pulse("restore", str(tmp_path / "nope.backup"), url=f"sqlite:///{tmp_path / 'x.db'}")
     assert done.returncode == 2
     assert done.stderr.strip() == f"pulse: {tmp_path / 'nope.backup'}: no such backup file"
+
+
+class _Seen:
+    """A progress sink, as the CLI's bar: the total once, then each step."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def advance(self, count: int) -> None:
+        self.done += count
+
+
+def test_a_restore_tells_how_far_it_is(database_url: str, tmp_path: Path) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    factories.pulse(engine, factories.org(engine, people=6))
+    engine.dispose()
+    target = tmp_path / "pulse.backup"
+    backup(database_url, target)
+    seen = _Seen()
+    restore(database_url, target, progress=seen)
+    assert seen.total is not None and seen.total > 0
+    if database_url.startswith("sqlite"):
+        assert seen.done == seen.total  # pages
+    else:
+        assert 0 < seen.done <= seen.total  # archive items (tables, their data, indexes, …)
