@@ -217,7 +217,6 @@ def read(
         driver_parts.append(cells)
     scores = _joined(score_parts, _typed_scores(_empty_scores()), ["team", "period"])
     ds = _joined(driver_parts, _typed_drivers(_empty_drivers()), ["team", "period", "driver"])
-    everything = wanted is None or ORG in wanted
     small = small_pulses(
         session,
         workspace_id=ws,
@@ -225,7 +224,7 @@ def read(
         end=window.end,
         k=_k(config),
         now=closed_by,
-        teams=None if everything or wanted is None else below(config, wanted),
+        teams=None if wanted is None or ORG in wanted else below(config, wanted),
     )
     small = small.assign(period=pd.to_datetime(small["period"]))
     seen = set(scores["team"]) if wanted is None else wanted

@@ -34,7 +34,9 @@ def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetim
         with session_scope(engine) as s:
             made = ready.warm(s, config=config, workspace_id=workspace_id, now=now)
     except (IntegrityError, OperationalError) as exc:
-        log.info("figures kept ready by another worker this time: %s", type(exc).__name__)
+        log.warning(
+            "figures not kept ready this time (another worker?): %s", str(exc.orig).splitlines()[0]
+        )
         return Kept(0, 0)
     if built or made:
         log.info("kept figures of %s weeks and %s team reports ready", built, made)

@@ -125,26 +125,18 @@ def keep_ready(world: World) -> None:
     assert made.weeks > 0 and made.reports > 0
 
 
-def test_every_surface_of_the_demo_company_shows_the_golden_figures(
-    database_url: str, kept: bool, tmp_path: Path
+@pytest.mark.parametrize("world_name", ["demo", "seeded"])
+def test_every_surface_shows_the_golden_figures(
+    world_name: str, database_url: str, kept: bool, tmp_path: Path
 ) -> None:
-    with demo_world(database_url, tmp_path) as world:
+    """The demo company and the seeded org, each against its golden file."""
+    build = demo_world if world_name == "demo" else seeded_world
+    with build(database_url, tmp_path) as world:
         if kept:
             keep_ready(world)
         surfaces = capture(world)
-    covered(surfaces, "demo")
-    check("demo", surfaces)
-
-
-def test_every_surface_of_the_seeded_org_shows_the_golden_figures(
-    database_url: str, kept: bool, tmp_path: Path
-) -> None:
-    with seeded_world(database_url, tmp_path) as world:
-        if kept:
-            keep_ready(world)
-        surfaces = capture(world)
-    covered(surfaces, "seeded")
-    check("seeded", surfaces)
+    covered(surfaces, world_name)
+    check(world_name, surfaces)
 
 
 def covered(surfaces: Surfaces, world: str) -> None:
