@@ -20,6 +20,7 @@ from figures.charts import Panel, heatmap_chart, link_chart
 from figures.links import ALPHA, LAGS, MetricLink
 from figures.pipeline import Figures
 from settings.config import AppConfig
+from storage import cx_periods
 
 if TYPE_CHECKING:
     from figures.org import OrgView
@@ -62,14 +63,16 @@ def charts(
     return out
 
 
-def weeks(n: int) -> str:
-    """'1 week', '12 weeks'."""
-    return f"{n} week{'' if n == 1 else 's'}"
+def weeks(n: int, unit: str = "week") -> str:
+    """'1 week', '12 weeks', '2 months'."""
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
-def later(lag: int) -> str:
-    """'in the same week', '1 week later', '2 weeks later'."""
-    return "in the same week" if lag == 0 else f"{weeks(lag)} later"
+def later(lag: int, cadence: str = "weekly") -> str:
+    """'in the same week', '1 week later', '2 months later': a lag counts in the CX series'
+    own periods (a monthly metric's lag of 1 is a month)."""
+    unit = cx_periods.UNITS[cadence]
+    return f"in the same {unit}" if lag == 0 else f"{weeks(lag, unit)} later"
 
 
 def _reliable(link: MetricLink) -> tuple[bool, float | None]:
@@ -86,19 +89,22 @@ Point = tuple[dt.date, float]
 def link_panels(
     engagement: list[Point], series: Mapping[str, list[Point]], links: Sequence[MetricLink]
 ) -> list[tuple[Panel, MetricLink]]:
-    """One panel per linked metric with values: each value moved back by the link's best lag
-    to the engagement week it follows, within the chart's weeks."""
+    """One panel per linked metric with values: each value moved back by the link's best lag,
+    counted in the metric's own periods (weeks, months, quarters), to the engagement it
+    follows, within the chart's weeks."""
     start, end = min(d for d, _ in engagement), max(d for d, _ in engagement)
     out = []
     for link in links:
         lag = link.best_lag or 0
-        moved = [(d - dt.timedelta(weeks=lag), v) for d, v in series.get(link.name, [])]
+        moved = [
+            (cx_periods.shifted(d, link.cadence, -lag), v) for d, v in series.get(link.name, [])
+        ]
         moved = [(d, v) for d, v in moved if start <= d <= end]
         if not moved:
             continue
         reliable, r = _reliable(link)
         note = f"linked, r = {r:.2f}" if reliable else ""  # the takeaway says when none is
-        panel = Panel(link.name, later(lag), sorted(moved), note.replace("-", "−"))
+        panel = Panel(link.name, later(lag, link.cadence), sorted(moved), note.replace("-", "−"))
         out.append((panel, link))
     return out
 

@@ -113,10 +113,19 @@ def wait_for(done: Any, timeout: float = 10.0) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every flow over HTTP on SQLite and PostgreSQL; a flow marked for Socket Mode also over
+    Socket Mode, on SQLite only: the transport is the Slack edge (envelopes, acks, retries)
+    and never reaches storage, which the HTTP runs already cover on both databases."""
     if "stack" in metafunc.fixturenames and "transport" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("transports")
         transports = marker.args if marker else ("http",)
-        metafunc.parametrize("transport", transports, indirect=True, scope="module")
+        pg = pytest.mark.postgres
+        combos = [
+            pytest.param(t, db, id=f"{t}-{db}", marks=[pg] if db == "postgresql" else [])
+            for t in transports
+            for db in (("sqlite", "postgresql") if t == "http" else ("sqlite",))
+        ]
+        metafunc.parametrize(["transport", "stack"], combos, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +140,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
+@pytest.fixture(scope="module")
 def stack(
     request: pytest.FixtureRequest, transport: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import struct
@@ -173,3 +174,18 @@ def test_takeaways_say_only_what_the_charts_show() -> None:
     assert weak[0][0].note == "" and link_takeaway(engagement, weak).endswith(
         "but no customer metric reliably follows engagement yet."
     )
+
+
+def test_a_monthly_metric_is_moved_back_by_months_and_said_in_months() -> None:
+    """A monthly CSAT whose best lag is 1 follows engagement by a month, not a week: its
+    October value is drawn at September, and the panel says "1 month later"."""
+    engagement = [(dt.date(2026, 8, 31) + dt.timedelta(weeks=i), 70.0) for i in range(13)]
+    series = {"CSAT": [(dt.date(2026, m, 1), float(60 + m)) for m in (9, 10, 11, 12)]}
+    link = dataclasses.replace(_link("CSAT", 1, 0.7, 0.01), cadence="monthly")
+    [(panel, _)] = link_panels(engagement, series, [link])
+    assert panel.when == "1 month later"
+    assert panel.points == [
+        (dt.date(2026, 9, 1), 70.0),
+        (dt.date(2026, 10, 1), 71.0),
+        (dt.date(2026, 11, 1), 72.0),
+    ]
