@@ -19,7 +19,7 @@ from sqlmodel import Session
 from figures import store
 from figures.commitments import CommitmentLine, commitment_lines
 from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
-from figures.links import ORG_LINK_WEEKS
+from figures.links import ORG_LINK_PERIODS, ORG_LINK_WEEKS, WEEKS_IN
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
 from insights.alerts import RedFlag
@@ -89,9 +89,14 @@ def safe_flags(org: OrgView) -> list[RedFlag]:
 
 def digest_window(now: dt.datetime, config: AppConfig, weeks: int) -> Window:
     """The digest's weeks: ``weeks`` up to the last completed one, with the pooled links' half
-    year, the heatmap's weeks and the CX a chart shows after engagement."""
+    year (ORG_LINK_PERIODS months or quarters for a metric config.toml declares monthly or
+    quarterly), the heatmap's weeks and the CX a chart shows after engagement."""
     when = report_now(now, config.hr.digest_timezone)
     history = max(weeks + EXTRA_WEEKS, ORG_LINK_WEEKS, HEATMAP_WEEKS)
+    for metric in {m for t in config.teams for m in t.cx_metrics}:
+        period = config.cx.period_of(metric).period
+        if period != "weekly":
+            history = max(history, ORG_LINK_PERIODS[period] * WEEKS_IN[period])
     return Window.ending(when.date(), weeks=weeks, history=history, cx_after=MAX_LAG_WEEKS)
 
 

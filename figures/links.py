@@ -34,6 +34,10 @@ ORG_LINK_WEEKS = 26  # pooled over every team, half a year gives ample pairs (te
 LAGS = range(5)  # CX 0–4 weeks after engagement
 ALPHA = 0.05  # a link is reliable when its Holm-adjusted p (and CI alike) says so at this level
 LINK_PERIODS = {"monthly": 24, "quarterly": 12}  # a team's link over a monthly/quarterly series
+# pooled over every team: a year of months, two years of quarters (26 weeks would leave six
+# months, too few pairs per team once a lag of up to four periods is taken off)
+ORG_LINK_PERIODS = {"monthly": 12, "quarterly": 8}
+WEEKS_IN = {"monthly": 5, "quarterly": 14}  # weeks loaded per month or quarter (enough)
 _PSEUDO = pd.Timestamp("1970-01-05")  # a Monday: period index i is written as this + i weeks
 
 
@@ -185,8 +189,9 @@ def _link(
     ex, shown = _shown(fig, units, first)
     mine = cx[cx["metric"] == metric]
     cadence = _cadence(mine)
-    if cadence != "weekly" and not pooled:  # as many periods as a weekly link has weeks, nearly
-        back = cx_periods.shifted(fig.window.end, cadence, 1 - LINK_PERIODS[cadence])
+    if cadence != "weekly":  # periods enough for a link, however few weeks that is
+        periods = (ORG_LINK_PERIODS if pooled else LINK_PERIODS)[cadence]
+        back = cx_periods.shifted(fig.window.end, cadence, 1 - periods)
         first = max(pd.Timestamp(back), pd.Timestamp(fig.window.start))
         ex, shown = _shown(fig, units, first)
     mine = _cx(fig, mine, first, cadence)

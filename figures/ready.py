@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +27,12 @@ import pandas as pd
 from sqlmodel import Session
 
 from figures import store
-from figures.links import LINK_PERIODS, LINK_WEEKS, MetricLink, team_links
+from figures.links import LINK_PERIODS, LINK_WEEKS, WEEKS_IN, MetricLink, team_links
 from figures.pipeline import EXTRA_WEEKS, Window, bank_engagement
 from figures.teams import DriverFigure, TeamFigures, team_figures
 from insights.alerts import RedFlag
 from settings.config import AppConfig
+from storage.cx import team_cadences
 from storage.figure_store import (
     cx_fingerprint,
     forget_reports,
@@ -43,7 +45,6 @@ from storage.left_out import small_pulses
 
 DEFAULT_WEEKS = 12  # `/pulse report` without a number of weeks
 FORMAT = 2  # of a kept report's JSON: bump with encode/decode, so no older body is read
-WEEKS_IN = {"monthly": 5, "quarterly": 14}  # weeks loaded per month or quarter (enough)
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,22 @@ class ReportFigures:
     links: tuple[LinkSummary, ...]
 
 
-def window_of(config: AppConfig, key: str, *, weeks: int, now: dt.datetime) -> Window:
+def window_of(
+    config: AppConfig,
+    key: str,
+    *,
+    weeks: int,
+    now: dt.datetime,
+    stored: Mapping[str, str] | None = None,
+) -> Window:
     """The weeks a team report loads: its own, the trend's, and what its CX links look back
-    over: a year of weeks, or LINK_PERIODS months or quarters for a series config.toml
-    declares monthly or quarterly."""
+    over: a year of weeks, or LINK_PERIODS months or quarters for a monthly or quarterly
+    series (as config.toml declares it, else as ``stored``: metric -> stored cadence)."""
     history = weeks + EXTRA_WEEKS
     for metric in _metrics(config, key):
-        period = config.cx.period_of(metric).period
+        period: str = config.cx.period_of(metric).period
+        if metric not in config.cx.metrics and stored:
+            period = stored.get(metric, period)
         back = LINK_WEEKS if period == "weekly" else LINK_PERIODS[period] * WEEKS_IN[period]
         history = max(history, back)
     return Window.ending(now.date(), weeks=weeks, history=history)
@@ -93,9 +103,17 @@ class Asked:
 
     @classmethod
     def of(
-        cls, config: AppConfig, workspace_id: int, key: str, *, weeks: int, now: dt.datetime
+        cls,
+        session: Session,
+        config: AppConfig,
+        workspace_id: int,
+        key: str,
+        *,
+        weeks: int,
+        now: dt.datetime,
     ) -> Asked:
-        window = window_of(config, key, weeks=weeks, now=now)
+        stored = team_cadences(session, workspace_id=workspace_id, team_key=key)
+        window = window_of(config, key, weeks=weeks, now=now, stored=stored)
         return cls(config, workspace_id, key, window, now, bank_engagement())
 
 
@@ -160,7 +178,7 @@ def team_report_figures(
 ) -> ReportFigures:
     """What `/pulse report KEY WEEKS` shows at ``now``: kept when the worker has worked it
     out for these weeks, else computed; pulses left out below k counted now."""
-    asked = Asked.of(config, workspace_id, key, weeks=weeks, now=now)
+    asked = Asked.of(session, config, workspace_id, key, weeks=weeks, now=now)
     named = token(session, asked)
     body = kept_report(session, workspace_id=workspace_id, token=named) if named else None
     if body is None:
@@ -193,7 +211,7 @@ def warm(
     for team in config.teams:
         if team.usergroup is None and team.channel is None:
             continue  # a department without members: its report lists its teams' figures
-        asked = Asked.of(config, workspace_id, team.key, weeks=weeks, now=now)
+        asked = Asked.of(session, config, workspace_id, team.key, weeks=weeks, now=now)
         named = token(session, asked)
         if named is None:
             continue

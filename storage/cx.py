@@ -78,6 +78,19 @@ def stored_series(session: Session, *, workspace_id: int) -> dict[tuple[str, str
     return {(team, metric): cadence for team, metric, cadence in rows}
 
 
+def team_cadences(session: Session, *, workspace_id: int, team_key: str) -> dict[str, str]:
+    """metric -> the cadence of one team's stored values (one per series), read off the
+    (team, metric, period) unique index: a series config.toml does not declare has the
+    period its rows were imported or pushed with."""
+    rows = session.exec(
+        select(CxMetric.metric, CxMetric.cadence)
+        .join(Team, col(Team.id) == CxMetric.team_id)
+        .where(CxMetric.workspace_id == workspace_id, Team.key == team_key)
+        .distinct()
+    ).all()
+    return dict(rows)
+
+
 @dataclass(frozen=True)
 class Stored:
     """What a period already holds, so newly counted responses can be added to it."""

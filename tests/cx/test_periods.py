@@ -3,20 +3,26 @@ monthly engagement (shown weeks only) with a monthly metric, counting lags in mo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from cx.importer import store
 from cx.validate import CxDataError
-from figures.links import team_links
+from figures.guard import Tree
+from figures.links import org_links, team_links
 from figures.pipeline import Figures, Window
+from figures.ready import Asked
+from insights.scores import ORG
 from settings.config import AppConfig
 from storage.cx_periods import engagement_period, period_start, start_problem
 from storage.db import session_scope
+from storage.models import Workspace
 from tests.cx.conftest import stored
 
 END = dt.date(2026, 11, 23)  # a Monday: the window's last week
@@ -62,6 +68,12 @@ def test_aggregated_rows_carry_their_period(synced: Engine, config: AppConfig) -
         ("success", "nps", "2026-10-01"): (60.0, None, "monthly"),
         ("support", "fcr", "2026-10-01"): (80.0, None, "quarterly"),
     }
+    # Support's report looks back over 12 quarters of its FCR, which config.toml never declared
+    now = dt.datetime(2026, 12, 3, 9, tzinfo=dt.UTC)
+    with session_scope(synced) as s:
+        ws = s.exec(select(Workspace.id)).one()
+        asked = Asked.of(s, config, ws, "support", weeks=12, now=now)
+    assert "fcr" not in config.cx.metrics and asked.window.history * 7 >= 12 * 92
     with pytest.raises(CxDataError) as caught:
         push(
             synced,
@@ -141,6 +153,16 @@ def test_monthly_engagement_leads_monthly_nps_by_one_month() -> None:
     assert link.sentence.startswith("Engagement tends to lead NPS by 1 month (r = ")
     assert link.sentence.endswith(" months of data).")
     assert "week" not in link.sentence
+
+
+def test_the_org_link_of_a_monthly_metric_rests_on_a_year_of_months() -> None:
+    """Pooled over the org, a monthly NPS is judged over twelve months, not the weekly link's
+    half year (six months, two pairs per team left at a lag of four)."""
+    fig = _figures(16, set())
+    tree = Tree(lineage={"t": ["t", ORG]}, parents={"t": ORG, ORG: None}, leaves=frozenset("t"))
+    (link,) = org_links(dataclasses.replace(fig, tree=tree), ["nps"])
+    assert link.cadence == "monthly" and link.best_lag == 1
+    assert link.sentence.endswith(" 12 months of data)."), link.sentence
 
 
 def test_a_hidden_week_never_enters_its_month() -> None:
