@@ -18,7 +18,7 @@ import sandbox.actions as actions
 import sandbox.control as control
 from sandbox.errors import ApiError
 from sandbox.limits import MAX_MESSAGE_BLOCKS, check_blocks
-from sandbox.methods import METHODS, Call
+from sandbox.methods import METHODS, Call, check_scopes
 from sandbox.web import routes
 
 if TYPE_CHECKING:
@@ -192,6 +192,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if method == CONNECTIONS_OPEN:
                 result = {"ok": True, "url": sandbox.socket_mode.issue_url()}
             else:
+                check_scopes(method, ws.scopes)
                 result = {"ok": True, **METHODS[method](Call(ws, params, sandbox.base))}
         except ApiError as error:
             result = error.body()

@@ -17,16 +17,29 @@ from sandbox.workspace import Workspace
 
 Handler = Callable[["Call"], dict]
 METHODS: dict[str, Handler] = {}
+# method -> the bot scopes of which it needs one, as Slack's method pages list them; a
+# token without any of them gets `missing_scope`, with `needed` and `provided`
+NEEDS: dict[str, tuple[str, ...]] = {}
 
 
-def method(name: str) -> Callable[[Handler], Handler]:
-    """Register a handler under its Slack method name (e.g. "chat.postMessage")."""
+def method(name: str, *needs: str) -> Callable[[Handler], Handler]:
+    """Register a handler under its Slack method name (e.g. "chat.postMessage"), with the
+    scopes of which a token needs one to call it (none: any bot token may)."""
 
     def register(handler: Handler) -> Handler:
         METHODS[name] = handler
+        if needs:
+            NEEDS[name] = needs
         return handler
 
     return register
+
+
+def check_scopes(name: str, granted: list[str]) -> None:
+    """Refuse as Slack does when the token holds none of the scopes the method needs."""
+    needs = NEEDS.get(name, ())
+    if needs and not set(needs) & set(granted):
+        raise ApiError("missing_scope", needed=",".join(needs), provided=",".join(granted))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def _channel(call: Call) -> str:
     return call.workspace.resolve_channel(call.require("channel", "channel_not_found"))
 
 
-@method("chat.postMessage")
+@method("chat.postMessage", "chat:write")
 def post_message(call: Call) -> dict:
     ws = call.workspace
     with ws.lock:
@@ -48,7 +48,7 @@ def post_message(call: Call) -> dict:
     return {"channel": channel, "ts": message["ts"], "message": slack_message(message)}
 
 
-@method("chat.update")
+@method("chat.update", "chat:write")
 def update(call: Call) -> dict:
     ws = call.workspace
     with ws.lock:
@@ -72,7 +72,7 @@ def update(call: Call) -> dict:
     }
 
 
-@method("chat.postEphemeral")
+@method("chat.postEphemeral", "chat:write")
 def post_ephemeral(call: Call) -> dict:
     ws = call.workspace
     with ws.lock:
@@ -87,7 +87,7 @@ def post_ephemeral(call: Call) -> dict:
     return {"message_ts": record["ts"]}
 
 
-@method("chat.delete")
+@method("chat.delete", "chat:write")
 def delete(call: Call) -> dict:
     channel = _channel(call)
     ts = call.require("ts", "message_not_found")

@@ -9,7 +9,7 @@ from sandbox.errors import ApiError
 from sandbox.methods.base import Call, method, paginate
 
 
-@method("conversations.open")
+@method("conversations.open", "im:write", "mpim:write")
 def open_conversation(call: Call) -> dict:
     """Only 1:1 DMs with the bot are modelled; group DMs answer `invalid_arguments`."""
     ws = call.workspace
@@ -29,12 +29,12 @@ def open_conversation(call: Call) -> dict:
     return {"no_op": already_open, "already_open": already_open, "channel": {"id": dm}}
 
 
-@method("conversations.info")
+@method("conversations.info", "channels:read", "groups:read", "im:read", "mpim:read")
 def info(call: Call) -> dict:
     return {"channel": call.workspace.channel_info(call.require("channel", "channel_not_found"))}
 
 
-@method("conversations.members")
+@method("conversations.members", "channels:read", "groups:read", "im:read", "mpim:read")
 def members(call: Call) -> dict:
     channel = call.require("channel", "channel_not_found")
     page, next_cursor = paginate(call, call.workspace.channel_members(channel), default_limit=100)
@@ -48,7 +48,7 @@ def _ts(call: Call, name: str, default: str) -> Decimal:
         raise ApiError("invalid_ts_" + name) from None
 
 
-@method("conversations.history")
+@method("conversations.history", "channels:history", "groups:history", "im:history", "mpim:history")
 def history(call: Call) -> dict:
     """Newest first; `oldest`/`latest` exclusive unless `inclusive`; metadata only if asked."""
     ws = call.workspace

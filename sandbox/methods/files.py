@@ -11,7 +11,7 @@ from sandbox.errors import ApiError
 from sandbox.methods.base import Call, method
 
 
-@method("files.getUploadURLExternal")
+@method("files.getUploadURLExternal", "files:write")
 def get_upload_url(call: Call) -> dict:
     filename = call.require("filename")
     length = call.integer("length", 0)
@@ -21,7 +21,7 @@ def get_upload_url(call: Call) -> dict:
     return {"upload_url": f"{call.base}/upload/{file_id}", "file_id": file_id}
 
 
-@method("files.completeUploadExternal")
+@method("files.completeUploadExternal", "files:write")
 def complete_upload(call: Call) -> dict:
     ws = call.workspace
     specs = call.require("files")

@@ -22,7 +22,7 @@ def auth_test(call: Call) -> dict:
     }
 
 
-@method("users.list")
+@method("users.list", "users:read")
 def users_list(call: Call) -> dict:
     """Every member, bots and deactivated users included, as Slack lists them."""
     page, next_cursor = paginate(call, call.workspace.all_users(), default_limit=200)
@@ -33,14 +33,14 @@ def users_list(call: Call) -> dict:
     }
 
 
-@method("users.info")
+@method("users.info", "users:read")
 def users_info(call: Call) -> dict:
     ws = call.workspace
     with ws.lock:
         return {"user": copy.deepcopy(ws.user(call.require("user", "user_not_found")))}
 
 
-@method("usergroups.users.list")
+@method("usergroups.users.list", "usergroups:read")
 def usergroup_users(call: Call) -> dict:
     usergroup = call.require("usergroup", "no_such_subteam")
     return {"users": call.workspace.usergroup_members(usergroup)}

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
-from cli.doctor_slack import SCOPES
+from cli.doctor_slack import REINSTALL, SCOPES
 from cli.main import main
 from sandbox.directory import MANIFEST_SCOPES
+from settings.config import load_config
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Workspace as WorkspaceRow
@@ -54,7 +55,6 @@ def test_socket_mode_token_checked_when_set(
 
 def _scope(i: Install) -> None:
     i.ws.scopes.remove("files:write")
-    i.ws.scopes.remove("usergroups:read")
 
 
 def _digest_channel_without_bot(i: Install) -> None:
@@ -87,8 +87,7 @@ BROKEN: dict[str, tuple[Callable[[Install], None], str, str]] = {
     # case: (break it, the ✗ line contains, its fix contains)
     "missing scopes": (
         _scope,
-        "✗ scopes: missing usergroups:read (teams whose members come from a user group cannot "
-        "be synced); files:write (the weekly digest cannot upload its charts)",
+        "✗ scopes: missing files:write (the weekly digest cannot upload its charts)",
         "reinstall the app to the workspace",
     ),
     "unknown user group": (
@@ -179,6 +178,28 @@ BROKEN: dict[str, tuple[Callable[[Install], None], str, str]] = {
         "create an app-level token with connections:write",
     ),
 }
+
+
+def test_a_missing_scope_names_every_team_it_breaks(
+    install: Install, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without usergroups:read the sandbox refuses usergroups.users.list as Slack does: the
+    scopes line says what breaks, and each user-group team says it cannot be read; teams
+    from channels still resolve."""
+    install.ws.scopes.remove("usergroups:read")
+    code, lines = doctor(capsys)
+    failed = [x for x in lines if x.startswith("✗")]
+    assert code == 1
+    assert failed[0].startswith(
+        "✗ scopes: missing usergroups:read (teams whose members come from a user group cannot "
+        "be synced)"
+    )
+    groups = {t.key: t.usergroup for t in load_config(REPO / "config.toml").teams if t.usergroup}
+    assert sorted(failed[1:]) == sorted(
+        f"✗ team {key}: user group {group}: missing scope usergroups:read — fix: " + REINSTALL
+        for key, group in groups.items()
+    )
+    assert any(x.startswith("✓ team renewals: channel C0RENEWALS") for x in lines)
 
 
 @pytest.mark.parametrize("case", list(BROKEN))

@@ -57,3 +57,20 @@ def test_usergroup_members(client: WebClient) -> None:
     assert users == ["U0ALICE", "U0BOB", "U0CAROL", "U0DAN"]
     with pytest.raises(SlackApiError, match="no_such_subteam"):
         client.usergroups_users_list(usergroup="S0NOPE")
+
+
+def test_a_method_refuses_a_token_without_its_scope_as_slack_does(
+    client: WebClient, workspace: Workspace
+) -> None:
+    """A reinstall that dropped a scope breaks what needs it, and only that: Slack answers
+    `missing_scope` with the scopes needed and those the token holds."""
+    workspace.scopes.remove("chat:write")
+    dm = client.conversations_open(users="U0ALICE")["channel"]["id"]  # im:write: still fine
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel=dm, text="hello")
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "chat:write"
+    assert "chat:write" not in refused.value.response["provided"].split(",")
+    assert "im:write" in refused.value.response["provided"].split(",")
+    assert refused.value.response.headers["x-oauth-scopes"] == ",".join(workspace.scopes)
+    assert workspace.history(dm, with_metadata=False) == []  # nothing was posted
