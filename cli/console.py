@@ -104,7 +104,7 @@ def bar(*, unit: str, show: bool | None = None, detail: str | None = None) -> It
 
 
 class Steps:
-    """One task on a bar, told its total once known, then advanced (cx.importer.Progress)."""
+    """One task on a bar, told its total once known, then advanced (storage.progress.Progress)."""
 
     def __init__(self, shown: Progress, description: str) -> None:
         self.shown, self.description = shown, description

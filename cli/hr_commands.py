@@ -138,7 +138,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = open_database(settings)
     workspace_id = _workspace_id(settings, engine)
-    with read_scope(engine) as s, console.working(f"exporting {args.weeks} weeks"):
+    with read_scope(engine) as s, console.bar(unit="weeks") as shown:
         written = write_export(
             s,
             config=settings.config,
@@ -146,6 +146,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             out=args.out,
             weeks=args.weeks,
             now=dt.datetime.now(dt.UTC),
+            progress=console.Steps(shown, f"exporting {args.weeks} weeks"),
         )
     for path, rows in written.items():
         print(f"{path}: {rows} rows")

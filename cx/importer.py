@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -22,6 +21,7 @@ from settings.config import AppConfig
 from storage.cx import CxRow, stored_scales, stored_series, upsert_metrics
 from storage.db import session_scope
 from storage.models import Team, Workspace
+from storage.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -131,15 +131,6 @@ def _check_cadences(
             )
     if problems:
         raise CxDataError(problems)
-
-
-class Progress(Protocol):
-    """Told how many rows a file holds once it is read, then how many each stored batch held
-    (the CLI draws a bar from this)."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, rows: int) -> None: ...
 
 
 def import_file(

@@ -22,6 +22,7 @@ from figures.digest import report_now
 from figures.pipeline import Figures, Window
 from insights.scores import ORG
 from settings.config import AppConfig
+from storage.progress import Progress
 
 TEAMS = ["team", "name", "parent", "week", "respondents", "participation_pct", "engagement", "enps"]
 DRIVERS = ["team", "name", "week", "driver", "answers", "score", "favourable_pct"]
@@ -74,8 +75,10 @@ def write_export(
     out: Path,
     weeks: int,
     now: dt.datetime,
+    progress: Progress | None = None,
 ) -> dict[Path, int]:
-    """Write the three CSVs for the last ``weeks`` completed weeks; returns path -> rows."""
+    """Write the three CSVs for the last ``weeks`` completed weeks; returns path -> rows.
+    ``progress`` is told the weeks with pulses, and each read or computed (figures.store)."""
     window = Window.ending(report_now(now, config.hr.digest_timezone).date(), weeks=weeks)
     fig = store.read(
         session,
@@ -84,6 +87,7 @@ def write_export(
         window=window,
         closed_by=now,
         nodes=None,
+        progress=progress,
     )
     frames = export_frames(fig, config=config)
     out.mkdir(parents=True, exist_ok=True)

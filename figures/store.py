@@ -55,6 +55,7 @@ from storage.figure_store import (
     week_seals,
 )
 from storage.left_out import small_pulses
+from storage.progress import Progress
 
 VERSION = 1  # bump when what a stored row means changes: every basis changes with it
 EVER = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)  # the store holds every sealed pulse
@@ -184,10 +185,12 @@ def read(
     closed_by: dt.datetime,
     nodes: Collection[str] | None,
     engagement: Collection[str] | None = None,
+    progress: Progress | None = None,
 ) -> Figures:
     """``nodes``' figures (None: every node's, as figures.pipeline.figures gives them) over
     ``window`` from pulses closed by ``closed_by``: stored weeks where fresh, the others
-    computed from the sealed sums; the same figures either way."""
+    computed from the sealed sums; the same figures either way. ``progress`` is told the
+    weeks with pulses, then the kept ones read and each run of weeks computed."""
     drivers = tuple(engagement) if engagement is not None else bank_engagement()
     key, ws = basis(config, drivers), workspace_id
     seals = week_seals(session, workspace_id=ws, start=window.start, end=window.end)
@@ -195,6 +198,8 @@ def read(
     kept = [p for p, s in seals.items() if fresh(stored.get(p), s) and s.closed <= closed_by]
     stale = sorted(set(seals) - set(kept))
     wanted = None if nodes is None else set(nodes)
+    if progress is not None:
+        progress.start(len(seals))
     score_parts, driver_parts = [], []
     cutoffs = {pd.Timestamp(p): w.cutoff for p in kept if (w := stored[p]).cutoff is not None}
     mixes: dict[tuple[str, pd.Timestamp], str] = {}
@@ -206,6 +211,8 @@ def read(
         score_parts.append(_typed_scores(rows.drop(columns=["own", "mix"])))
         cells = driver_rows(session, workspace_id=ws, basis=key, periods=kept, nodes=wanted)
         driver_parts.append(_typed_drivers(cells))
+        if progress is not None:
+            progress.advance(len(kept))
     for run in _runs(stale, RUN_WEEKS):
         fig, found = _computed(session, config, ws, run, closed_by, drivers)
         cutoffs.update(found.to_dict())
@@ -215,6 +222,8 @@ def read(
         _note_answered(mine, mixes, owned)
         score_parts.append(mine.drop(columns=["own", "mix"]))
         driver_parts.append(cells)
+        if progress is not None:
+            progress.advance(len(run))
     scores = _joined(score_parts, _typed_scores(_empty_scores()), ["team", "period"])
     ds = _joined(driver_parts, _typed_drivers(_empty_drivers()), ["team", "period", "driver"])
     small = small_pulses(

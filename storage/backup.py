@@ -11,21 +11,14 @@ import sqlite3
 import subprocess
 from collections import deque
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.engine import make_url
+
+from storage.progress import Progress
 
 
 class BackupError(RuntimeError):
     """A backup or restore could not be done; the message says why."""
-
-
-class Progress(Protocol):
-    """Told how much a restore has to do once known, then each step done (a CLI bar)."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, count: int) -> None: ...
 
 
 PAGES_PER_STEP = 256  # a restore copies SQLite pages in steps, to report them

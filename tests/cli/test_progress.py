@@ -1,10 +1,11 @@
 """Long work shows a rich progress bar (done/total, %, rate, time) on a terminal only:
-`cx import`, `seed` and `restore`, bytes written for `backup`, a spinner with the time taken
-for `export`.
+`cx import`, `seed`, `restore` and `export` (its weeks read or computed), bytes written for
+`backup`.
 Through a pipe they print what they always printed, and nothing on stderr."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,44 @@ def test_backup_shows_its_bytes_and_restore_its_pages_on_a_terminal_only(
     assert capsys.readouterr().err == ""
     assert main(["restore", str(tmp_path / "missing.db")]) == 2
     assert capsys.readouterr().err == f"pulse: {tmp_path / 'missing.db'}: no such backup file\n"
+
+
+SEEDED_TOML = """
+[[teams]]
+key = "dept-00"
+name = "Department 0"
+
+[[teams]]
+key = "team-000"
+name = "Team 0"
+usergroup = "S000000"
+parent = "dept-00"
+
+[[teams]]
+key = "team-001"
+name = "Team 1"
+usergroup = "S000001"
+parent = "dept-00"
+"""
+
+
+def test_export_shows_its_weeks_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The weeks with pulses are read (kept ready by `pulse seed`) or computed, on a bar."""
+    url = f"sqlite:///{tmp_path / 'seed.db'}"
+    assert (
+        main(["seed", "--employees", "12", "--teams", "2", "--weeks", "3", "--database", url]) == 0
+    )
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PULSE_CONFIG", str(write(tmp_path, SEEDED_TOML, "config.toml")))
+    capsys.readouterr()
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert main(["export", "--out", str(tmp_path / "out"), "--weeks", "6"]) == 0
+    out, err = capsys.readouterr()
+    assert "teams.csv: " in out and "exporting 6 weeks" in err and "100%" in err
+    done = re.findall(r"(\d+)/(\d+) weeks", err)[-1]
+    assert done[0] == done[1] and int(done[0]) >= 2, err
+    monkeypatch.delenv("FORCE_COLOR")
+    assert main(["export", "--out", str(tmp_path / "out"), "--weeks", "6"]) == 0
+    assert capsys.readouterr().err == ""
