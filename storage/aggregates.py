@@ -21,6 +21,7 @@ from sqlalchemy import Select, case, func
 from sqlmodel import Session, col, select
 
 from storage.commitments import FOLLOW_UP_DRIVER
+from storage.frames import rows_frame
 from storage.models import Pulse, Question, Team
 from storage.reportable import reportable_respondents, reportable_sums
 
@@ -69,7 +70,7 @@ def _pulse_ids(
 
 def _frame(rows: list[Any], columns: list[str], label: str | None) -> pd.DataFrame:
     """Rows as a frame with int64 counts (PostgreSQL sums come back as Decimal)."""
-    frame = pd.DataFrame(rows, columns=columns if label is None else columns[1:])
+    frame = rows_frame(rows, columns if label is None else columns[1:])
     if label is not None:
         frame.insert(0, "team", label)
     frame["period"] = pd.to_datetime(frame["period"])

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.frames import rows_frame
 from storage.models import CxMetric, CxResponseSeen, Team
 
 BATCH = 1000  # rows per executemany (one compiled statement, sent in multi-row VALUES)
@@ -201,7 +202,7 @@ def cx_frame(
         query = query.where(Team.key == team_key)
     if metric is not None:
         query = query.where(CxMetric.metric == metric)
-    frame = pd.DataFrame(session.exec(query).all(), columns=[*CX_COLUMNS, "scale", "cadence"])
+    frame = rows_frame(session.exec(query).all(), [*CX_COLUMNS, "scale", "cadence"])
     frame["period"] = pd.to_datetime(frame["period"])
     frame["sample_size"] = frame["sample_size"].astype("Int64")
     return frame

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import case, delete, func, insert
 from sqlmodel import Session, col, select
 
+from storage.frames import rows_frame
 from storage.models import CxMetric, FigureDriver, FigureNode, FigureReport, FigureWeek, Pulse, Team
 
 NODE_COLUMNS = [
@@ -149,7 +150,7 @@ def _rows(
     )
     if nodes is not None:
         query = query.where(_in(table.c.node, nodes))
-    return pd.DataFrame(list(session.exec(query).all()), columns=columns)
+    return rows_frame(session.exec(query).all(), columns)
 
 
 def replace_weeks(

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.frames import rows_frame
 from storage.models import Pulse, Team
 from storage.reportable import closed_by
 from storage.rollup import respondents
@@ -60,6 +61,6 @@ def small_pulses(
         .where(per_pulse.c.people < k)
         .group_by(col(Team.key), per_pulse.c.period)
     )
-    frame = pd.DataFrame(list(session.exec(query).all()), columns=["team", "period", "pulses"])
+    frame = rows_frame(session.exec(query).all(), ["team", "period", "pulses"])
     frame["period"] = pd.to_datetime(frame["period"])
     return frame.astype({"pulses": "int64"})
