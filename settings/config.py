@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from settings.i18n import DEFAULT, LANGUAGES
+
 USER_ID = r"^[UW][A-Z0-9]{2,}$"
 CHANNEL_ID = r"^[CG][A-Z0-9]{2,}$"
 USERGROUP_ID = r"^S[A-Z0-9]{2,}$"
@@ -55,6 +57,9 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+Language = Literal[tuple(lang for lang in LANGUAGES if lang != DEFAULT)]  # type: ignore[valid-type]
+
+
 class HRConfig(_Strict):
     admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
     digest_channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
@@ -62,6 +67,7 @@ class HRConfig(_Strict):
     digest_time: str = "09:00"  # ... at this local time ...
     digest_timezone: str = "UTC"  # ... in this IANA time zone
     alerts: bool = True  # DM red flags to the team's managers and HR, once per flag
+    locale: Literal[tuple(LANGUAGES)] = DEFAULT  # type: ignore[valid-type]  # digest and alerts
 
     _clock = field_validator("digest_time")(_check_clock)
     _zone = field_validator("digest_timezone")(_check_timezone)
@@ -101,12 +107,21 @@ class DeliveryConfig(_Strict):
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
 
 
+class QuestionTranslation(_Strict):
+    """A custom question in another language: its text, and its scale when it has its own."""
+
+    text: Annotated[str, Field(min_length=3, max_length=150)]
+    scale: list[str] | None = None
+
+
 class CustomQuestion(_Strict):
     key: str
     driver: str
     text: Annotated[str, Field(min_length=3, max_length=150)]
     kind: Literal["likert5", "nps10", "text"] = "likert5"
     scale: list[str] | None = None
+    # [questions.custom.translations.fr] text = "..."; a language left out reads English
+    translations: dict[Language, QuestionTranslation] = {}
 
 
 class QuestionsConfig(_Strict):
