@@ -177,7 +177,9 @@ class QuestionBank:
         ``languages`` (English excepted): what reads in English to those readers."""
         missing = []
         for question in self.active():
-            absent = [lang for lang in languages if lang != "en" and lang not in question.translations]
+            absent = [
+                lang for lang in languages if lang != "en" and lang not in question.translations
+            ]
             if absent:
                 missing.append(f"{question.key}: {', '.join(absent)}")
         return missing

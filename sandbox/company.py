@@ -84,6 +84,21 @@ RENEWALS = [
 ]
 
 
+# Demo people who read Slack in French, German or Spanish (everyone else: en-US).
+LOCALES = {
+    "U0SUP01": "fr-FR",  # Alex Moreau, Paris
+    "U0SUP04": "de-DE",  # Dmitri Ivanov, Berlin
+    "U0SUP12": "de-AT",  # Lena Fischer, Vienna
+    "U0SUC06": "es-ES",  # Rosa Jimenez
+    "U0ONB04": "fr-FR",  # Xavier Dupont, Brussels
+    "U0BIL03": "de-DE",  # Clara Weber, Berlin
+    "U0REN03": "fr-FR",  # Quentin Moreau, Paris
+    "U0REN07": "de-DE",  # Ursula Meyer, Zurich
+    "U0MANAGER": "de-DE",  # Maya Lindqvist, the support team's manager
+    "U0RENEWLEAD": "es-ES",  # Carmen Vidal, Madrid
+}
+
+
 def _people(prefix: str, people: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return [(f"U0{prefix}{i:02d}", name, tz) for i, (name, tz) in enumerate(people, start=1)]
 
@@ -91,7 +106,8 @@ def _people(prefix: str, people: list[tuple[str, str]]) -> list[tuple[str, str, 
 def seed(workspace: Workspace) -> Workspace:
     """Fill `workspace` with the demo company (idempotent for a fresh workspace)."""
     for uid, (name, tz) in LEADS.items():
-        workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz)
+        locale = LOCALES.get(uid, "en-US")
+        workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz, locale=locale)
     teams = {
         "support": _people("SUP", SUPPORT),
         "success": _people("SUC", SUCCESS),
@@ -101,7 +117,8 @@ def seed(workspace: Workspace) -> Workspace:
     }
     for members in teams.values():
         for uid, name, tz in members:
-            workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz)
+            locale = LOCALES.get(uid, "en-US")
+            workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz, locale=locale)
     workspace.add_user("U0HELPERBOT", "helperbot", real_name="Helper Bot", is_bot=True)
     workspace.add_user("U0FORMER", "former", real_name="Former Agent", deleted=True)
     support_ids = [u for u, _, _ in teams["support"]]

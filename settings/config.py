@@ -57,7 +57,10 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-Language = Literal[tuple(lang for lang in LANGUAGES if lang != DEFAULT)]  # type: ignore[valid-type]
+def _check_language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"expected one of the languages {', '.join(LANGUAGES)}")
+    return value
 
 
 class HRConfig(_Strict):
@@ -67,10 +70,11 @@ class HRConfig(_Strict):
     digest_time: str = "09:00"  # ... at this local time ...
     digest_timezone: str = "UTC"  # ... in this IANA time zone
     alerts: bool = True  # DM red flags to the team's managers and HR, once per flag
-    locale: Literal[tuple(LANGUAGES)] = DEFAULT  # type: ignore[valid-type]  # digest and alerts
+    locale: str = DEFAULT  # the language of the digest and alerts: one of settings.i18n's
 
     _clock = field_validator("digest_time")(_check_clock)
     _zone = field_validator("digest_timezone")(_check_timezone)
+    _locale = field_validator("locale")(_check_language)
 
 
 class ScheduleOverride(_Strict):
@@ -121,7 +125,16 @@ class CustomQuestion(_Strict):
     kind: Literal["likert5", "nps10", "text"] = "likert5"
     scale: list[str] | None = None
     # [questions.custom.translations.fr] text = "..."; a language left out reads English
-    translations: dict[Language, QuestionTranslation] = {}
+    translations: dict[str, QuestionTranslation] = {}
+
+    @field_validator("translations")
+    @classmethod
+    def _languages(cls, value: dict[str, QuestionTranslation]) -> dict[str, QuestionTranslation]:
+        for lang in value:
+            if lang == DEFAULT:
+                raise ValueError("the question's own text is its English text")
+            _check_language(lang)
+        return value
 
 
 class QuestionsConfig(_Strict):

@@ -114,7 +114,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's name for a marker)
+def N_(message: str) -> str:
     """Marks a constant for the catalogs; it is translated where it is shown, with ``_``."""
     return message
 

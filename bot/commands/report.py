@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands.registry import Audience, Call, Command, Help, Replies
 from bot.reporting import report_command
+from settings.i18n import N_
 from storage.db import read_scope
 
 
@@ -26,14 +27,18 @@ COMMAND = Command(
     who=Audience.MANAGER,
     help=(
         Help(
-            "`/pulse report [team] [weeks]` — a team's engagement, trend, drivers, red flags, "
-            "comments and link to customer metrics over the last 1–52 weeks (default 12); "
-            "managers and HR. A team is its key, its name or their first letters (`support`, "
-            "`Customer Support`, `sup`); name none to pick from your teams"
+            N_(
+                "`/pulse report [team] [weeks]` — a team's engagement, trend, drivers, red flags, "
+                "comments and link to customer metrics over the last 1–52 weeks (default 12); "
+                "managers and HR. A team is its key, its name or their first letters (`support`, "
+                "`Customer Support`, `sup`); name none to pick from your teams"
+            )
         ),
         Help(
-            "`/pulse report all [weeks]` — the whole organisation: its figures, then every "
-            "team, those with a red flag first",
+            N_(
+                "`/pulse report all [weeks]` — the whole organisation: its figures, then every "
+                "team, those with a red flag first"
+            ),
             who=Audience.HR,
         ),
     ),

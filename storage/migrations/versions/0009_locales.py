@@ -23,9 +23,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("locale_override", AutoString(length=16), nullable=True))
     with op.batch_alter_table("question", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("translations", sa.Text(), nullable=False, server_default="")
-        )
+        batch_op.add_column(sa.Column("translations", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
