@@ -84,18 +84,15 @@ RENEWALS = [
 ]
 
 
-# Demo people who read Slack in French, German or Spanish (everyone else: en-US).
+# Demo people who read Slack in another language than English (everyone else: en-US). Some
+# read it in a language without a catalog, and so read the bot in English.
 LOCALES = {
-    "U0SUP01": "fr-FR",  # Alex Moreau, Paris
-    "U0SUP04": "de-DE",  # Dmitri Ivanov, Berlin
-    "U0SUP12": "de-AT",  # Lena Fischer, Vienna
-    "U0SUC06": "es-ES",  # Rosa Jimenez
-    "U0ONB04": "fr-FR",  # Xavier Dupont, Brussels
+    "U0SUC06": "es-MX",  # Rosa Jimenez, Mexico City
     "U0BIL03": "de-DE",  # Clara Weber, Berlin
+    "U0BIL12": "it-IT",  # Lucia Romano, Rome: no Italian catalog, so English
+    "U0REN02": "pt-PT",  # Pedro Alves, Lisbon: no Portuguese catalog, so English
     "U0REN03": "fr-FR",  # Quentin Moreau, Paris
-    "U0REN07": "de-DE",  # Ursula Meyer, Zurich
-    "U0MANAGER": "de-DE",  # Maya Lindqvist, the support team's manager
-    "U0RENEWLEAD": "es-ES",  # Carmen Vidal, Madrid
+    "U0REN07": "de-CH",  # Ursula Meyer, Zurich
 }
 
 
