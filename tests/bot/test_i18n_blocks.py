@@ -1,0 +1,170 @@
+"""Every message of the employee path, in every language, stays within Slack's limits.
+
+Rendered with the worst a reader can get: the longest questions and scale labels of the bank
+in that language, the longest team name config allows, every state of the DM and the Home.
+A label that only fits because it was cut short (ending in "…") is a failure too: it is a
+translation too long for its button."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.blocks import modal
+from bot.blocks.home import PastPulse, home_view, role_line
+from bot.blocks.mydata import erased_text, my_data
+from bot.blocks.pulse import (
+    QuestionItem,
+    closed_notice,
+    closed_pulse_message,
+    not_yours_notice,
+    pulse_message,
+    reminder_message,
+)
+from bot.blocks.text import ELLIPSIS
+from bot.blocks.validate import check_message, check_view
+from bot.commands import COMMANDS
+from bot.commands.registry import Audience
+from bot.commands.usage import usage
+from insights.questions import load_bank
+from settings.i18n import LANGUAGES, language, using
+
+TEAM = "T" * 80  # the longest team name config.toml allows
+WHEN = "Do., 26. Nov., 10:00 CEST"
+LOCALES = {"en": "en-US", "fr": "fr-FR", "de": "de-DE", "es": "es-ES"}
+assert set(LOCALES) == set(LANGUAGES)
+
+
+def _questions(lang: str) -> list[QuestionItem]:
+    """The five longest questions of the bank in ``lang``, one of each kind among them."""
+    bank = load_bank()
+    items = []
+    for n, spec in enumerate(bank.active(), start=1):
+        text, scale = spec.translations.get(lang, (spec.text, spec.scale))
+        items.append(QuestionItem(n, text, spec.kind, scale or spec.scale))
+    kinds = {
+        kind: max((q for q in items if q.kind == kind), key=lambda q: len(q.text))
+        for kind in ("likert5", "nps10", "text")
+    }
+    longest = sorted(items, key=lambda q: len(q.text), reverse=True)
+    return list({q.question_id: q for q in [*kinds.values(), *longest]}.values())[:5]
+
+
+def _labels(rendered: Any) -> list[str]:
+    """Every button and option label in a message or view."""
+    found: list[str] = []
+    if isinstance(rendered, dict):
+        if rendered.get("type") == "button" or ("value" in rendered and "text" in rendered):
+            text = rendered.get("text")
+            if isinstance(text, dict):
+                found.append(text["text"])
+        for value in rendered.values():
+            found += _labels(value)
+    elif isinstance(rendered, list):
+        for value in rendered:
+            found += _labels(value)
+    return found
+
+
+def _fits(rendered: dict[str, Any], *, view: bool = False) -> None:
+    (check_view if view else check_message)(rendered)
+    for label in _labels(rendered):
+        assert len(label) <= 75 and not label.endswith(ELLIPSIS), label
+
+
+@pytest.fixture(params=list(LOCALES.values()))
+def locale(request: pytest.FixtureRequest) -> Any:
+    with using(request.param):
+        yield request.param
+
+
+def test_every_pulse_dm_state_fits(locale: str) -> None:
+    questions = _questions(language(locale))
+    base: dict[str, Any] = dict(
+        pulse_id=7, team_name=TEAM, questions=questions, closes_label=WHEN, min_group_size=5
+    )
+    fresh = pulse_message(**base, answers={}, commitments=("C" * 300,))
+    answered = pulse_message(
+        **base,
+        answers={q.question_id: 5 for q in questions if q.kind != "text"},
+        written=frozenset(q.question_id for q in questions if q.kind == "text"),
+        commented=True,
+    )
+    closed = pulse_message(**base, answers={}, closed=True)
+    for message in (fresh, answered, closed):
+        _fits(message)
+    others = [
+        closed_pulse_message(
+            team_name=TEAM,
+            questions=[q.text for q in questions],
+            closed_label=WHEN,
+            respondents=12,
+            min_group_size=5,
+        ),
+        reminder_message(team_name=TEAM, closes_label=WHEN),
+        closed_notice(),
+        not_yours_notice(),
+    ]
+    for message in others:
+        _fits(message)
+    for question in questions:
+        view = modal.text_answer_modal(
+            question_text=question.text, initial=None, private_metadata="7:1:D1:1.0"
+        )
+        _fits(view, view=True)
+    _fits(
+        modal.text_answer_modal(question_text=None, initial="x", private_metadata="7:0:D:1"),
+        view=True,
+    )
+    if language(locale) != "en":  # it is really in the reader's language
+        english = json.dumps(_english(base), ensure_ascii=False)
+        assert json.dumps(fresh, ensure_ascii=False) != english
+        assert modal.text_error("  ") != _english_error()
+
+
+def _english(base: dict[str, Any]) -> dict[str, Any]:
+    with using("en"):
+        return pulse_message(**base, answers={}, commitments=("C" * 300,))
+
+
+def _english_error() -> str | None:
+    with using("en"):
+        return modal.text_error("  ")
+
+
+def test_every_home_state_and_reply_fits(locale: str) -> None:
+    lines = [(q.text, "x" * 200) for q in _questions(language(locale))]
+    pulses = [
+        PastPulse(1, TEAM, "Di., 24. Nov.", "open until " + WHEN, lines, comment="c" * 2000),
+        PastPulse(2, TEAM, "Di., 17. Nov.", "closed", []),
+    ]
+    for paused, opted_out in ((None, False), ("Di., 8. Dez.", False), (None, True)):
+        view = home_view(
+            pulses=pulses,
+            paused_until=paused,
+            opted_out=opted_out,
+            enrolled=True,
+            k=5,
+            manager_of=[TEAM] * 3,
+            hr=False,
+            manages=[TEAM, TEAM],
+            picker=True,
+            chosen="de",
+        )
+        _fits(view, view=True)
+    assert role_line(enrolled=False, hr=True, manages=(), k=5)
+    record = {
+        "name": "N" * 200,
+        "time_zone": "America/Argentina/ComodRivadavia",
+        "teams": [TEAM] * 10,
+        "opted_out": False,
+        "paused_until": "Di., 8. Dez.",
+        "pulses": [{"answers": [1], "written": []}] * 40,
+    }
+    _fits(my_data(record))
+    assert erased_text(deleted=3, unlinked=12)
+    for audience in Audience:
+        help_text = usage(COMMANDS, audience)
+        assert len(help_text) < 3000 and "/pulse" in help_text
