@@ -111,6 +111,7 @@ def run(
                 reasons=[new[key].reason for key in keys],
                 k=org.k,
                 why=why,
+                locale=config.hr.locale,
             )
             try:
                 client.chat_postMessage(channel=user, **message)

@@ -29,7 +29,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 DOMAIN = "pulse"
@@ -157,6 +157,27 @@ def day_label(day: dt.date) -> str:
     if current_language() == DEFAULT:
         return f"{day:%a %d %b}"
     return format_skeleton("MMMEd", day, locale=babel_locale())
+
+
+def short_date(day: dt.date) -> str:
+    """``26 Nov`` in the reader's language (``26 nov.``, ``26. Nov.``)."""
+    if current_language() == DEFAULT:
+        return f"{day:%d %b}"
+    return format_skeleton("MMMd", day, locale=babel_locale())
+
+
+def long_date(day: dt.date) -> str:
+    """``24 Nov 2026`` in the reader's language (``24 nov. 2026``, ``24. Nov. 2026``)."""
+    if current_language() == DEFAULT:
+        return f"{day:%d %b %Y}"
+    return format_skeleton("yMMMd", day, locale=babel_locale())
+
+
+def percent(share: float) -> str:
+    """``50%`` in the reader's language (``50 %`` in French and German)."""
+    if current_language() == DEFAULT:
+        return f"{share:.0%}"
+    return format_percent(share, locale=babel_locale())
 
 
 def when_label(when: dt.datetime, tz: str) -> str:

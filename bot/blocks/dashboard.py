@@ -14,6 +14,7 @@ from typing import Any
 from bot.blocks.pages import sections
 from bot.blocks.text import clean, escape, md, plain
 from figures.teams import TeamFigures
+from settings.i18n import _, ngettext, percent, short_date
 
 LEVELS = "▁▂▃▄▅▆▇█"
 GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers
@@ -61,45 +62,59 @@ def last_weeks(weeks: int) -> str:
 
 
 def week_of(day: dt.date) -> str:
-    return f"week of {day:%d %b}"
+    return _("week of {day}").format(day=short_date(day))
 
 
 def headline(fig: TeamFigures) -> str:
     """'Engagement *68* · up 4 points from last week — within noise for 9 respondents'."""
     if fig.engagement is None:
-        return (
-            f"Engagement not measured in the {week_of(fig.period)} "  # type: ignore[arg-type]
-            f"({fig.respondents} respondents)"
+        return _("Engagement not measured in the {week} ({n} respondents)").format(
+            week=week_of(fig.period),  # type: ignore[arg-type]
+            n=fig.respondents,
         )
     sentence = escape(fig.sentence[:1].lower() + fig.sentence[1:], limit=1000)
-    return f"Engagement *{fig.engagement:.0f}* · {sentence}"
+    return _("Engagement *{score}* · {sentence}").format(
+        score=f"{fig.engagement:.0f}", sentence=sentence
+    )
 
 
 def participation(fig: TeamFigures) -> str:
     share = fig.participation
     if share is None:
-        return f"{fig.respondents} respondents"
-    return f"participation {share:.0%} ({fig.respondents} of {fig.invited} invited)"
+        return ngettext("{n} respondent", "{n} respondents", fig.respondents).format(
+            n=fig.respondents
+        )
+    return _("participation {share} ({n} of {invited} invited)").format(
+        share=percent(share), n=fig.respondents, invited=fig.invited
+    )
 
 
 def enps(fig: TeamFigures) -> str:
     if fig.enps is None:
-        return "eNPS not asked in these weeks"
-    return f"eNPS *{signed(fig.enps)}* ({fig.enps_n} answers)"
+        return _("eNPS not asked in these weeks")
+    return ngettext(
+        "eNPS *{score}* ({n} answer)", "eNPS *{score}* ({n} answers)", fig.enps_n
+    ).format(score=signed(fig.enps), n=fig.enps_n)
 
 
 def card(name: str, fig: TeamFigures, *, k: int) -> str:
     """A team in three or four lines: headline, participation · eNPS · sparkline, top flag."""
     name = escape(name, limit=300)
     if fig.period is None:
-        return f"*{name}* — no week with {k}+ respondents in the last {last_weeks(fig.weeks)}."
+        return ngettext(
+            "*{name}* — no week with {k}+ respondents in the last week.",
+            "*{name}* — no week with {k}+ respondents in the last {n} weeks.",
+            fig.weeks,
+        ).format(name=name, k=k, n=fig.weeks)
     lines = [
         f"*{name}* · {week_of(fig.period)}",
         headline(fig),
         f"{participation(fig)} · {enps(fig)} · {trend_text(fig)}",
     ]
     if fig.flags:
-        more = f" (+{len(fig.flags) - 1} more)" if len(fig.flags) > 1 else ""
+        more = (
+            " (" + _("+{n} more").format(n=len(fig.flags) - 1) + ")" if len(fig.flags) > 1 else ""
+        )
         lines.append(f":warning: {escape(fig.flags[0].reason, limit=1000)}{more}")
     return "\n".join(lines)
 
@@ -144,7 +159,15 @@ def dashboard_blocks(
     """
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
-        {"type": "header", "text": plain(f"{title} · last {last_weeks(weeks)}")},
+        {
+            "type": "header",
+            "text": plain(
+                ngettext("{title} · last week", "{title} · last {n} weeks", weeks).format(
+                    title=title, n=weeks
+                ),
+                limit=150,
+            ),
+        },
     ]
     if chart_file_id:
         names = ", ".join(clean(name) for name in charted)
@@ -160,11 +183,19 @@ def dashboard_blocks(
         )
     for name, fig in cards:
         blocks += sections(card(name, fig, k=k))
-    hint = (
-        f"Figures come only from pulses and questions with {k}+ answers. "
+    hint = _(
+        "Figures come only from pulses and questions with {k}+ answers. "
         "`/pulse report &lt;team&gt;` shows drivers, comments and the link to customer metrics."
-    )
+    ).format(k=k)
     if more:
-        hint = f"*{more} more teams* are not shown here: use `/pulse report &lt;team&gt;`. " + hint
+        hint = (
+            ngettext(
+                "*{n} more team* is not shown here: use `/pulse report &lt;team&gt;`.",
+                "*{n} more teams* are not shown here: use `/pulse report &lt;team&gt;`.",
+                more,
+            ).format(n=more)
+            + " "
+            + hint
+        )
     blocks.append({"type": "context", "elements": [md(hint)]})
     return blocks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.registry import Audience, Call, Command, Help, Replies
 from bot.reporting import report_command
-from settings.i18n import N_
+from settings.i18n import N_, current_language
 from storage.db import read_scope
 
 
@@ -18,7 +18,9 @@ def handle(call: Call) -> Replies:
             user_id=call.user_id,
             args=call.args,
             now=ctx.clock(),
-            driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
+            driver_labels={
+                k: d.label_in(current_language()) for k, d in ctx.settings.bank.drivers.items()
+            },
         )
 
 
