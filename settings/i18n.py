@@ -78,6 +78,13 @@ def using(locale: Reader) -> Iterator[None]:
         _reader.reset(token)
 
 
+def set_reader(locale: Reader) -> None:
+    """Like ``using``, for the rest of the current context: a Bolt middleware sets the
+    sender's locale this way, since Bolt runs the listener after the middleware returns.
+    Every request sets it again (None: English), so none reads another's language."""
+    _reader.set(_Once(locale) if callable(locale) else locale)
+
+
 class _Once:
     def __init__(self, find: Callable[[], str | None]) -> None:
         self._find: Callable[[], str | None] | None = find
