@@ -17,18 +17,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("employee", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("locale", AutoString(length=16), nullable=False, server_default="")
-        )
-        batch_op.add_column(sa.Column("locale_override", AutoString(length=16), nullable=True))
-    with op.batch_alter_table("question", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("translations", sa.Text(), nullable=False, server_default=""))
+    # Plain ADD COLUMN (a constant default is allowed on SQLite too): a batch would recreate
+    # the tables, which rows in other tables refer to.
+    op.add_column(
+        "employee", sa.Column("locale", AutoString(length=16), nullable=False, server_default="")
+    )
+    op.add_column("employee", sa.Column("locale_override", AutoString(length=16), nullable=True))
+    op.add_column(
+        "question", sa.Column("translations", sa.Text(), nullable=False, server_default="")
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("question", schema=None) as batch_op:
-        batch_op.drop_column("translations")
-    with op.batch_alter_table("employee", schema=None) as batch_op:
-        batch_op.drop_column("locale_override")
-        batch_op.drop_column("locale")
+    op.drop_column("question", "translations")
+    op.drop_column("employee", "locale_override")
+    op.drop_column("employee", "locale")
