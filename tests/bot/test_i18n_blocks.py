@@ -7,12 +7,16 @@ translation too long for its button."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+import pandas as pd
 import pytest
 
-from bot.blocks import modal
+from bot.blocks import modal, report
+from bot.blocks.dashboard import dashboard_blocks
+from bot.blocks.digest import alert_message
 from bot.blocks.home import PastPulse, home_view, role_line
 from bot.blocks.mydata import erased_text, my_data
 from bot.blocks.pulse import (
@@ -23,11 +27,13 @@ from bot.blocks.pulse import (
     pulse_message,
     reminder_message,
 )
-from bot.blocks.text import ELLIPSIS
+from bot.blocks.text import ELLIPSIS, escape
 from bot.blocks.validate import check_message, check_view
 from bot.commands import COMMANDS
 from bot.commands.registry import Audience
 from bot.commands.usage import usage
+from figures.teams import DriverFigure, TeamFigures
+from insights.alerts import RedFlag
 from insights.questions import load_bank
 from settings.i18n import LANGUAGES, language, using
 
@@ -168,3 +174,70 @@ def test_every_home_state_and_reply_fits(locale: str) -> None:
     for audience in Audience:
         help_text = usage(COMMANDS, audience)
         assert len(help_text) < 3000 and "/pulse" in help_text
+
+
+def _figures() -> TeamFigures:
+    week = dt.date(2026, 11, 23)
+    return TeamFigures(
+        team="support",
+        since=week - dt.timedelta(weeks=11),
+        weeks=12,
+        period=week,
+        respondents=9,
+        invited=12,
+        engagement=68.2,
+        sentence="Up 4 points from last week — within noise for 9 respondents",
+        enps=12.5,
+        enps_n=8,
+        series=((week - dt.timedelta(weeks=2), 61.0), (week, 68.2)),
+        drivers=(DriverFigure("tools", 52.0, 9, week, -12.0, False),),
+        flags=(RedFlag("support", pd.Timestamp(week), "low_enps", "eNPS is −20.", 9),) * 2,
+        left_out=2,
+    )
+
+
+def test_reports_alerts_and_the_dashboard_fit(locale: str) -> None:
+    lang = language(locale)
+    bank = load_bank()
+    labels = {key: driver.label_in(lang) for key, driver in bank.drivers.items()}
+    lines = [
+        report.QuestionLine(text=q.text, kind=q.kind, n=6, mean=3.5 if q.kind != "nps10" else 7.2)
+        for q in _questions(lang)
+        if q.kind != "text"
+    ] + [report.QuestionLine(text="Few answers", kind="likert5", n=2, mean=None)]
+    pulse = report.LatestPulse(
+        label="opened 24 Nov 2026 · closed",
+        respondents=6,
+        participation=0.5,
+        lines=lines,
+        comments=[(None, "c" * 2000)] * 12,
+    )
+    messages = report.team_report(
+        team_name=TEAM,
+        fig=_figures(),
+        k=5,
+        pulse=pulse,
+        links=[report.LinkLine("CSAT", "No reliable link yet (r = 0.12, n = 9, p = 0.75).")],
+        driver_labels=labels,
+        other_teams=[TEAM] * 20,
+    )
+    messages += report.department_report(
+        name=TEAM, fig=_figures(), teams=[(TEAM, _figures())] * 30, k=5
+    )
+    messages.append(
+        alert_message(
+            team_name=TEAM,
+            team_key="support",
+            week_label=WHEN,
+            reasons=["r" * 500] * 3,
+            k=5,
+            why="You manage it.",
+        )
+    )
+    for message in messages:
+        _fits(message)
+    blocks = dashboard_blocks([(TEAM, _figures())] * 20, weeks=12, k=5, chart_file_id=None, more=3)
+    _fits({"type": "home", "blocks": blocks}, view=True)
+    said = json.dumps(messages, ensure_ascii=False)
+    assert ("Drivers" in said) == (lang == "en")  # the report speaks the reader's language
+    assert escape(labels["tools"]) in said and "*52*" in said  # same figures in every language
