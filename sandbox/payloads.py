@@ -71,11 +71,12 @@ def find_option(blocks: list, action_id: str, value: str, where: str) -> tuple[s
     """(block_id, select menu, option) for the static select `action_id`'s option `value`."""
     for block in blocks:
         menu = block.get("accessory")
-        if isinstance(menu, dict) and menu.get("type") == "static_select":
-            if menu.get("action_id") == action_id:
-                for option in menu.get("options", []):
-                    if option.get("value") == value:
-                        return block["block_id"], menu, option
+        if not isinstance(menu, dict) or menu.get("type") != "static_select":
+            continue
+        if menu.get("action_id") == action_id:
+            for option in menu.get("options", []):
+                if option.get("value") == value:
+                    return block["block_id"], menu, option
     raise NoSuchButton(f"no select {action_id!r} with option {value!r} in {where}")
 
 

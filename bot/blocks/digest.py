@@ -61,9 +61,7 @@ def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
         enps = f"{_signed(org.enps)} (" + _("week of {day}").format(day=short_date(org.enps_week))
         since = _("the eNPS before")
         enps += (
-            f", {_change(org.enps_change, 'point', since)})"
-            if org.enps_change is not None
-            else ")"
+            f", {_change(org.enps_change, 'point', since)})" if org.enps_change is not None else ")"
         )
     fields = [
         _("*Engagement*") + f"\n{org.engagement:.0f} / 100 · {escape(org.engagement_trend)}",

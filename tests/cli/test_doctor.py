@@ -227,7 +227,7 @@ def test_questions_without_a_text_in_a_language_are_listed(
         'text = "Our CRM helps me."\n[questions.custom.translations.fr]\n'
         'text = "Notre CRM m\'aide."',
     )
-    code, lines = doctor(capsys)
+    _, lines = doctor(capsys)
     said = next(line for line in lines if line.startswith("✓ translations: "))
     assert "1 question in English only for some readers (tools.crm: de, es)" in said
 
