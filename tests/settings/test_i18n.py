@@ -172,3 +172,22 @@ def test_custom_questions_carry_texts_per_language_and_the_rest_read_english() -
 def test_a_language_without_a_catalog_is_refused_by_name(data: dict, says: str) -> None:
     with pytest.raises(ConfigError, match=says.replace("[", r"\[").replace("]", r"\]")):
         parse_config(data)
+
+
+def test_a_stored_question_reads_in_the_language_it_has_and_english_otherwise() -> None:
+    from jobs.pulses import follow_up_texts
+    from storage.models import Question
+    from storage.questions import localized
+
+    texts = follow_up_texts()
+    assert set(texts) == set(OTHERS) and all("{text}" in said for said in texts.values())
+    row = Question(
+        key="commitment.1",
+        driver="d",
+        kind="likert5",
+        text="“More coaching” — this commitment has made a real difference.",
+        scale="A|B|C|D|E",
+        translations='{"fr": {"text": "« Plus de coaching »", "scale": []}}',
+    )
+    assert localized(row, "fr") == ("« Plus de coaching »", ("A", "B", "C", "D", "E"))
+    assert localized(row, "de")[0].startswith("“More coaching”")
