@@ -191,3 +191,18 @@ def test_a_stored_question_reads_in_the_language_it_has_and_english_otherwise() 
     )
     assert localized(row, "fr") == ("« Plus de coaching »", ("A", "B", "C", "D", "E"))
     assert localized(row, "de")[0].startswith("“More coaching”")
+
+
+def test_catalogs_and_question_bank_texts_ship_in_the_package() -> None:
+    """Read at run time (no build step), so they must be package data of the wheel."""
+    import fnmatch
+    import tomllib
+
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = data["tool"]["setuptools"]["package-data"]
+    for lang in OTHERS:
+        catalog = i18n.catalog_path(lang).relative_to(REPO / "settings").as_posix()
+        assert any(fnmatch.fnmatch(catalog, p) for p in shipped["settings"]), catalog
+        bank = f"question_bank.{lang}.toml"
+        assert (REPO / "insights" / bank).exists()
+        assert any(fnmatch.fnmatch(bank, p) for p in shipped["insights"]), bank
