@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from bot.blocks import modal, report
+from bot.blocks.commitments import commitment_modal, saved_view
 from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.digest import alert_message
 from bot.blocks.home import PastPulse, home_view, role_line
@@ -236,6 +237,9 @@ def test_reports_alerts_and_the_dashboard_fit(locale: str) -> None:
     )
     for message in messages:
         _fits(message)
+    bank_drivers = [(key, label) for key, label in labels.items()]
+    _fits(commitment_modal(team_key="support", team_name=TEAM, drivers=bank_drivers), view=True)
+    _fits(saved_view(team_name=TEAM, text="t" * 150), view=True)
     blocks = dashboard_blocks([(TEAM, _figures())] * 20, weeks=12, k=5, chart_file_id=None, more=3)
     _fits({"type": "home", "blocks": blocks}, view=True)
     said = json.dumps(messages, ensure_ascii=False)
