@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.pages import sections
+from bot.blocks.sentences import change_sentence
 from bot.blocks.text import clean, escape, md, plain
 from figures.teams import TeamFigures
 from settings.i18n import _, ngettext, percent, short_date
@@ -72,7 +73,8 @@ def headline(fig: TeamFigures) -> str:
             week=week_of(fig.period),  # type: ignore[arg-type]
             n=fig.respondents,
         )
-    sentence = escape(fig.sentence[:1].lower() + fig.sentence[1:], limit=1000)
+    said = change_sentence(fig.sentence)
+    sentence = escape(said[:1].lower() + said[1:], limit=1000)
     return _("Engagement *{score}* · {sentence}").format(
         score=f"{fig.engagement:.0f}", sentence=sentence
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.pages import split_text
+from bot.blocks.sentences import change_sentence
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from figures.commitments import KEPT_FROM, followup_words
@@ -64,7 +65,8 @@ def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
             f", {_change(org.enps_change, 'point', since)})" if org.enps_change is not None else ")"
         )
     fields = [
-        _("*Engagement*") + f"\n{org.engagement:.0f} / 100 · {escape(org.engagement_trend)}",
+        _("*Engagement*")
+        + f"\n{org.engagement:.0f} / 100 · {escape(change_sentence(org.engagement_trend))}",
         _("*Participation*") + f"\n{part}",
         f"*eNPS*\n{enps}",
         _("*Respondents*") + f"\n{org.respondents}" + _coverage(org),

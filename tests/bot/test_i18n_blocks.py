@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -28,12 +29,15 @@ from bot.blocks.pulse import (
     pulse_message,
     reminder_message,
 )
+from bot.blocks.sentences import change_sentence
 from bot.blocks.text import ELLIPSIS, escape
 from bot.blocks.validate import check_message, check_view
 from bot.commands import COMMANDS
 from bot.commands.registry import Audience
 from bot.commands.usage import usage
+from figures import teams
 from figures.teams import DriverFigure, TeamFigures
+from insights import scores
 from insights.alerts import RedFlag
 from insights.questions import load_bank
 from settings.i18n import LANGUAGES, language, using
@@ -245,3 +249,34 @@ def test_reports_alerts_and_the_dashboard_fit(locale: str) -> None:
     said = json.dumps(messages, ensure_ascii=False)
     assert ("Drivers" in said) == (lang == "en")  # the report speaks the reader's language
     assert escape(labels["tools"]) in said and "*52*" in said  # same figures in every language
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        scores.change_sentence(
+            4.2, True, 9, pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-16")
+        ),
+        scores.change_sentence(
+            -1, False, 1, pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-02")
+        ),
+        scores.change_sentence(
+            0.2, True, None, pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-16")
+        ),
+        scores.change_sentence(3, False, 12, pd.Timestamp("2026-11-23"), None),
+        teams.NO_EARLIER.format(n=7),
+        teams.NOT_COMPARED.format(prev=dt.date(2026, 11, 2)),
+    ],
+)
+def test_every_change_sentence_the_figures_write_is_said_in_the_readers_language(
+    said: str,
+) -> None:
+    """The figures write these in English; a shape the reader's catalog cannot say again
+    (say, a new wording in insights) would reach a French manager in English."""
+    with using("fr-FR"):
+        french = change_sentence(said)
+    with using("en"):
+        assert change_sentence(said) == said
+    assert french != said and not re.search(r"\b(from|noise|week|respondents?)\b", french)
+    figures = [int(n) for n in re.findall(r"\d+", said)]
+    assert [int(n) for n in re.findall(r"\d+", french)] == figures  # the same figures
