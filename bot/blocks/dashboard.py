@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.pages import sections
-from bot.blocks.sentences import change_sentence
+from bot.blocks.sentences import change_sentence, flag_reason
 from bot.blocks.text import clean, escape, md, plain
 from figures.teams import TeamFigures
 from settings.i18n import _, ngettext, percent, short_date
@@ -117,7 +117,7 @@ def card(name: str, fig: TeamFigures, *, k: int) -> str:
         more = (
             " (" + _("+{n} more").format(n=len(fig.flags) - 1) + ")" if len(fig.flags) > 1 else ""
         )
-        lines.append(f":warning: {escape(fig.flags[0].reason, limit=1000)}{more}")
+        lines.append(f":warning: {escape(flag_reason(fig.flags[0].reason), limit=1000)}{more}")
     return "\n".join(lines)
 
 

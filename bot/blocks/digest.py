@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.pages import split_text
-from bot.blocks.sentences import change_sentence
+from bot.blocks.sentences import change_sentence, flag_reason
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from figures.commitments import KEPT_FROM, followup_words
@@ -209,7 +209,10 @@ def alert_message(
 ) -> dict[str, Any]:
     """A DM about a team's new red flags (each from k+ respondents)."""
     text = "\n".join(
-        [f"*{escape(team_name, limit=300)}* · {week_label}", *(f"• {escape(r)}" for r in reasons)]
+        [
+            f"*{escape(team_name, limit=300)}* · {week_label}",
+            *(f"• {escape(flag_reason(r))}" for r in reasons),
+        ]
     )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain(_("Red flag"), limit=150)},
@@ -230,7 +233,7 @@ def alert_message(
     return {
         "text": truncate(
             _("Red flag for {team}: {reason}").format(
-                team=escape(team_name), reason=escape(reasons[0]) if reasons else ""
+                team=escape(team_name), reason=escape(flag_reason(reasons[0])) if reasons else ""
             ),
             3000,
         ),

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.blocks import dashboard as dash
 from bot.blocks.pages import pack, paginate, sections
+from bot.blocks.sentences import flag_reason
 from bot.blocks.text import escape, md, plain, quoted, truncate
 from figures.teams import TeamFigures
 from settings.i18n import _, ngettext, number, percent, short_date
@@ -236,7 +237,11 @@ def _drivers(fig: TeamFigures, labels: dict[str, str]) -> str:
 def _flags(fig: TeamFigures) -> str:
     if not fig.flags:
         return _("*Red flags:* none in the {week}.").format(week=dash.week_of(fig.period))  # type: ignore[arg-type]
-    return _("*Red flags*") + "\n" + "\n".join(f":warning: {escape(f.reason)}" for f in fig.flags)
+    return (
+        _("*Red flags*")
+        + "\n"
+        + "\n".join(f":warning: {escape(flag_reason(f.reason))}" for f in fig.flags)
+    )
 
 
 def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:

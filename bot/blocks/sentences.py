@@ -1,4 +1,5 @@
-"""The figures' English sentences about a change, said again in the reader's language.
+"""The figures' English sentences (a week's change, a red flag's reason), said again in the
+reader's language.
 
 ``insights`` (pure, below the catalogs) and ``figures`` write a week's change as a fixed set of
 English sentences ("Up 4 points from last week — within noise for 9 respondents"), and kept
@@ -11,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from settings.i18n import DEFAULT, _, current_language, ngettext, short_date
+from insights.questions import load_bank
+from settings.i18n import DEFAULT, _, current_language, ngettext, percent, short_date
 
 _DAY = r"\d{2} [A-Z][a-z]{2}"
 _FIRST = re.compile(r"First week measured — no change to report yet")
@@ -78,3 +80,74 @@ def _who(said: str) -> str:
 
 def _day(said: str) -> str:
     return short_date(dt.datetime.strptime(f"{said} 2000", "%d %b %Y").date())
+
+
+_DROP = re.compile(
+    r"Engagement fell (\d+) points below its (\d+)-week baseline \((\d+) → (\d+)\); "
+    r"(may be noise|beyond noise) for (.+)\."
+)
+_ENPS = re.compile(r"eNPS is (−?\d+), below the (−?\d+) floor \((\d+) answers\)\.")
+_TURNOUT = re.compile(
+    r"Only (\d+) of (\d+) invited people answered \((\d+)%, below (\d+)%\): "
+    r"the scores may not speak for the whole team\."
+)
+_BOTTOM = re.compile(
+    r"(.+) has been in the bottom 10% of team driver scores for (\d+) weeks running "
+    r"\(now (\d+)\)\."
+)
+_PEOPLE = re.compile(r"(\d+) respondents")
+
+
+def flag_reason(reason: str) -> str:
+    """A red flag's reason (insights.alerts writes it in English) in the reader's language."""
+    if current_language() == DEFAULT:
+        return reason
+    if match := _DROP.fullmatch(reason):
+        points, weeks, before, now, noise, who = match.groups()
+        people = _PEOPLE.fullmatch(who)
+        said = (
+            _("may be noise for {who}") if noise == "may be noise" else _("beyond noise for {who}")
+        ).format(
+            who=ngettext("{n} respondent", "{n} respondents", int(people.group(1))).format(
+                n=people.group(1)
+            )
+            if people
+            else _("unknown respondents")
+        )
+        return _(
+            "Engagement fell {points} points below its {weeks}-week baseline "
+            "({before} → {now}); {said}."
+        ).format(points=points, weeks=weeks, before=before, now=now, said=said)
+    if match := _ENPS.fullmatch(reason):
+        score, floor, n = match.groups()
+        return ngettext(
+            "eNPS is {score}, below the {floor} floor ({n} answer).",
+            "eNPS is {score}, below the {floor} floor ({n} answers).",
+            int(n),
+        ).format(score=score, floor=floor, n=n)
+    if match := _TURNOUT.fullmatch(reason):
+        n, invited, share, floor = match.groups()
+        return _(
+            "Only {n} of {invited} invited people answered ({share}, below {floor}): "
+            "the scores may not speak for the whole team."
+        ).format(
+            n=n,
+            invited=invited,
+            share=percent(int(share) / 100),
+            floor=percent(int(floor) / 100),
+        )
+    if match := _BOTTOM.fullmatch(reason):
+        named, weeks, now = match.groups()
+        return _(
+            "{driver} has been in the bottom 10% of team driver scores for {weeks} weeks "
+            "running (now {score})."
+        ).format(driver=_driver(named), weeks=weeks, score=now)
+    return reason
+
+
+def _driver(named: str) -> str:
+    """The driver insights named by its key ("Internal service"), by its label in the bank."""
+    for key, driver in load_bank().drivers.items():
+        if key.replace("_", " ").capitalize() == named:
+            return driver.label_in(current_language())
+    return named

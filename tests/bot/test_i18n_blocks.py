@@ -29,7 +29,7 @@ from bot.blocks.pulse import (
     pulse_message,
     reminder_message,
 )
-from bot.blocks.sentences import change_sentence
+from bot.blocks.sentences import change_sentence, flag_reason
 from bot.blocks.text import ELLIPSIS, escape
 from bot.blocks.validate import check_message, check_view
 from bot.commands import COMMANDS
@@ -280,3 +280,26 @@ def test_every_change_sentence_the_figures_write_is_said_in_the_readers_language
     assert french != said and not re.search(r"\b(from|noise|week|respondents?)\b", french)
     figures = [int(n) for n in re.findall(r"\d+", said)]
     assert [int(n) for n in re.findall(r"\d+", french)] == figures  # the same figures
+
+
+def test_every_kind_of_red_flag_reason_is_said_in_the_readers_language() -> None:
+    from insights.alerts import red_flags
+    from insights.questions import engagement_drivers
+    from tests.insights.test_alerts import driver_frame, scores_frame
+
+    flags = red_flags(
+        scores_frame(), driver_frame(), engagement_drivers=engagement_drivers(load_bank())
+    )
+    assert {f.kind for f in flags} == {
+        "engagement_drop",
+        "driver_bottom_decile",
+        "low_enps",
+        "low_participation",
+    }
+    for flag in flags:
+        with using("de-DE"):
+            german = flag_reason(flag.reason)
+        assert german != flag.reason, flag.reason
+        assert not re.search(r"\b(below|noise|respondents|answered|running)\b", german), german
+        figures = [n for n in re.findall(r"\d+", flag.reason) if n != "10"]
+        assert all(n in german for n in figures), (flag.reason, german)
