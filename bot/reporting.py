@@ -18,6 +18,7 @@ from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.blocks.reply import message
 from bot.blocks.report_picker import report_picker
+from bot.blocks.sentences import withheld
 from bot.blocks.text import escape
 from bot.report_args import (
     DEFAULT_WEEKS,
@@ -247,7 +248,7 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
         day=long_date(pulse.opened_at.date()), when=local_label(closed, "UTC")
     )
     if not visible(agg.respondents, k):
-        return report.LatestPulse(label=label, withheld=withheld_sentence(k=k))
+        return report.LatestPulse(label=label, withheld=withheld(withheld_sentence(k=k)))
     return report.LatestPulse(
         label=label,
         respondents=agg.respondents,
@@ -320,5 +321,5 @@ def _department(
     if figs[key].period is None and all(f.period is None for _, f in teams):
         span = "week" if weeks == 1 else f"{weeks} weeks"
         head = f"*{escape(name, limit=300)}* · last {span}"
-        return [message(f"{head}\n{withheld_sentence(k=k)}")]
+        return [message(f"{head}\n{withheld(withheld_sentence(k=k))}")]
     return report.department_report(name=name, fig=figs[key], teams=teams, k=k)

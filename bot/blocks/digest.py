@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.pages import split_text
-from bot.blocks.sentences import change_sentence, flag_reason
+from bot.blocks.sentences import change_sentence, flag_reason, withheld
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from figures.commitments import KEPT_FROM, followup_words
@@ -52,7 +52,9 @@ def _change(x: float, unit: str, since: str) -> str:
 
 def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
     if org is None:
-        return [{"type": "section", "text": md(withheld_sentence(k=k, what="org figures"))}]
+        return [
+            {"type": "section", "text": md(withheld(withheld_sentence(k=k, what="org figures")))}
+        ]
     part = "–" if org.participation is None else percent(org.participation)
     if org.participation_change is not None:
         before = _("the week before")

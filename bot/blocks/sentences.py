@@ -151,3 +151,26 @@ def _driver(named: str) -> str:
         if key.replace("_", " ").capitalize() == named:
             return driver.label_in(current_language())
     return named
+
+
+_WITHHELD = re.compile(
+    r"No (figures|org figures) yet: results are shown only once at least (\d+) people have "
+    r"answered, so nobody's answers can be singled out\."
+)
+
+
+def withheld(said: str) -> str:
+    """insights.privacy.withheld_sentence in the reader's language."""
+    match = _WITHHELD.fullmatch(said)
+    if current_language() == DEFAULT or match is None:
+        return said
+    what, k = match.groups()
+    if what == "org figures":
+        return _(
+            "No org figures yet: results are shown only once at least {k} people have "
+            "answered, so nobody's answers can be singled out."
+        ).format(k=k)
+    return _(
+        "No figures yet: results are shown only once at least {k} people have "
+        "answered, so nobody's answers can be singled out."
+    ).format(k=k)

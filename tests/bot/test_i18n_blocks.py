@@ -29,7 +29,7 @@ from bot.blocks.pulse import (
     pulse_message,
     reminder_message,
 )
-from bot.blocks.sentences import change_sentence, flag_reason
+from bot.blocks.sentences import change_sentence, flag_reason, withheld
 from bot.blocks.text import ELLIPSIS, escape
 from bot.blocks.validate import check_message, check_view
 from bot.commands import COMMANDS
@@ -303,3 +303,13 @@ def test_every_kind_of_red_flag_reason_is_said_in_the_readers_language() -> None
         assert not re.search(r"\b(below|noise|respondents|answered|running)\b", german), german
         figures = [n for n in re.findall(r"\d+", flag.reason) if n != "10"]
         assert all(n in german for n in figures), (flag.reason, german)
+
+
+@pytest.mark.parametrize("what", ["figures", "org figures"])
+def test_the_withheld_sentence_is_said_in_the_readers_language(what: str) -> None:
+    from insights.privacy import withheld_sentence
+
+    said = withheld_sentence(k=7, what=what)
+    with using("es-ES"):
+        spanish = withheld(said)
+    assert spanish != said and "7" in spanish and "answered" not in spanish
