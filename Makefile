@@ -24,11 +24,11 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q -n 2 --dist loadscope
 
-# After adding or changing a text wrapped in _() / ngettext() / N_(): refresh every catalog
+# After adding or changing a text wrapped in tr() / ngettext() / N_(): refresh every catalog
 # (new messages come in untranslated; tests/settings/test_i18n.py lists what to translate).
 POT := $(VENV)/pulse.pot
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract --no-location --sort-output --omit-header -o $(POT) \
+	$(VENV)/bin/pybabel extract -k tr --no-location --sort-output --omit-header -o $(POT) \
 		bot jobs settings cli cx figures
 	$(VENV)/bin/pybabel update -i $(POT) -d settings/locales -D pulse --width 100 \
 		--no-fuzzy-matching --ignore-obsolete

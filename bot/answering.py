@@ -16,7 +16,7 @@ from bot import ids
 from bot.blocks.modal import text_answer_modal, text_error
 from bot.blocks.pulse import QuestionItem, options
 from bot.dm import dm_message
-from settings.i18n import _, current_language
+from settings.i18n import current_language, tr
 from storage.comments import write, written_by
 from storage.commitments import announced_in
 from storage.held import hold_answer
@@ -180,7 +180,7 @@ def save_text_answer(
     if target is None or not target.accepts_text:
         return Outcome("refused")
     if not open_for_writing(session, pulse_id=pulse_id, now=now):
-        return Outcome("invalid", error=_("This pulse has closed, so answers can't be changed."))
+        return Outcome("invalid", error=tr("This pulse has closed, so answers can't be changed."))
     error = text_error(text)
     if error is not None:
         return Outcome("invalid", error=error)

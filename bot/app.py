@@ -12,7 +12,7 @@ from bot.acking import AckFirstExecutor, TurnTakingApp
 from bot.context import Context
 from bot.listeners import register
 from bot.reader import locale_middleware
-from settings.i18n import _
+from settings.i18n import tr
 
 log = logging.getLogger("pulse.app")
 LISTENER_THREADS = 16  # DB connections listeners may hold at once (sizes the web pool)
@@ -58,7 +58,7 @@ def build_app(
             respond(
                 # Not "nothing was changed": the failure may come after a write (an answer
                 # is stored before its DM is re-rendered), and trying again is always safe.
-                text=_(
+                text=tr(
                     "Sorry, something went wrong on our side, so this may not have worked. "
                     "Please try again in a minute."
                 ),

@@ -24,7 +24,7 @@ from figures.charts import trend_chart
 from figures.teams import load_team_figures
 from jobs.calendar import local_label
 from settings.config import AppConfig
-from settings.i18n import LANGUAGES, _, current_language, day_label
+from settings.i18n import LANGUAGES, current_language, day_label, tr
 from storage.comments import delete_written, written_by
 from storage.models import Employee
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
@@ -124,7 +124,7 @@ def build_home(
         now=now,
         room=room,
         upload=upload,
-        heading=_("All teams") if hr else _("Your teams"),
+        heading=tr("All teams") if hr else tr("Your teams"),
     )
     return home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed, dashboard=dashboard)
 
@@ -202,9 +202,9 @@ def _own_part(
             elif q.id in texts:
                 lines.append((text, texts[q.id]))
         status = (
-            _("open until {when}").format(when=local_label(pulse.closes_at, me.tz))
+            tr("open until {when}").format(when=local_label(pulse.closes_at, me.tz))
             if is_open(pulse, now)
-            else _("closed")
+            else tr("closed")
         )
         past.append(
             PastPulse(

@@ -17,7 +17,7 @@ from bot.blocks.validate import check_message
 from bot.dm import dm_message
 from figures.digest import Digest
 from jobs.calendar import local_label
-from settings.i18n import _, long_date, using
+from settings.i18n import long_date, tr, using
 from storage.pulses import PulseView
 
 
@@ -89,7 +89,7 @@ class SlackMessages:
             message = alert_message(
                 team_name=team_name,
                 team_key=team_key,
-                week_label=_("week of {day}").format(day=long_date(week)),
+                week_label=tr("week of {day}").format(day=long_date(week)),
                 reasons=list(reasons),
                 k=k,
                 why=why,

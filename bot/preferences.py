@@ -7,7 +7,7 @@ import re
 
 from sqlmodel import Session
 
-from settings.i18n import N_, _, day_label
+from settings.i18n import N_, day_label, tr
 from storage.models import Employee
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
 
@@ -43,13 +43,13 @@ NOT_ENROLLED = N_(
 def pause(session: Session, *, slack_team_id: str, user_id: str, text: str, today: dt.date) -> str:
     days = parse_duration(text)
     if days is None:
-        return _(PAUSE_USAGE)
+        return tr(PAUSE_USAGE)
     me = _me(session, slack_team_id, user_id)
     if me is None:
-        return _(NOT_ENROLLED)
+        return tr(NOT_ENROLLED)
     me.paused_until = today + dt.timedelta(days=days)
     session.add(me)
-    return _(
+    return tr(
         "Paused: no pulses until after {day}. Enjoy the break! "
         "`/pulse resume` brings them back sooner."
     ).format(day=day_label(me.paused_until))
@@ -58,23 +58,25 @@ def pause(session: Session, *, slack_team_id: str, user_id: str, text: str, toda
 def resume(session: Session, *, slack_team_id: str, user_id: str) -> str:
     me = _me(session, slack_team_id, user_id)
     if me is None:
-        return _(NOT_ENROLLED)
+        return tr(NOT_ENROLLED)
     me.paused_until = None
     session.add(me)
     if me.opted_out:
-        return _("Your pause is cleared, but you're opted out: `/pulse optin` to get pulses again.")
-    return _("Welcome back: you'll get the next pulse.")
+        return tr(
+            "Your pause is cleared, but you're opted out: `/pulse optin` to get pulses again."
+        )
+    return tr("Welcome back: you'll get the next pulse.")
 
 
 def set_opt_out(session: Session, *, slack_team_id: str, user_id: str, out: bool) -> str:
     me = _me(session, slack_team_id, user_id)
     if me is None:
-        return _(NOT_ENROLLED)
+        return tr(NOT_ENROLLED)
     me.opted_out = out
     session.add(me)
     if out:
-        return _(
+        return tr(
             "You're opted out: no more pulses. Answers you already gave stay anonymous in your "
             "team's figures. `/pulse optin` any time to come back."
         )
-    return _("You're opted back in: you'll get the next pulse. Thank you!")
+    return tr("You're opted back in: you'll get the next pulse. Thank you!")

@@ -36,7 +36,7 @@ from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
 from jobs.calendar import local_label
 from settings.config import AppConfig
-from settings.i18n import N_, _, current_language, long_date, percent, short_date
+from settings.i18n import N_, current_language, long_date, percent, short_date, tr
 from storage import commitments
 from storage.comments import pulse_comments
 from storage.models import Pulse, Question
@@ -97,7 +97,7 @@ def picked_report(
     (a button's value comes from the client)."""
     picked = ids.parse_report_value(raw_value)
     if picked is None or not 1 <= picked[1] <= MAX_WEEKS:
-        return [message(_("That choice no longer works: type `/pulse report` again."))]
+        return [message(tr("That choice no longer works: type `/pulse report` again."))]
     return team_report(
         session,
         config=config,
@@ -124,10 +124,10 @@ def team_report(
     """The replies to send, in order (usually one; a big department may need several)."""
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     if ws is None or ws.id is None:
-        return [message(_(NOT_SET_UP))]
+        return [message(tr(NOT_SET_UP))]
     mine = viewable_teams(config, user_id)
     if team_key in (None, ORG) and is_hr_admin(config, user_id):
-        key, name, below = ORG, _("All teams"), [t.key for t in config.teams]
+        key, name, below = ORG, tr("All teams"), [t.key for t in config.teams]
     else:
         team_key = team_key or (mine[0] if mine else None)
         team_cfg = config.team(team_key) if team_key else None
@@ -185,7 +185,7 @@ def _team(
     if pulse is None or pulse.id is None:
         return [
             message(
-                _("No pulse has run for *{team}* yet.").format(
+                tr("No pulse has run for *{team}* yet.").format(
                     team=escape(team_cfg.name, limit=300)
                 )
             )
@@ -196,7 +196,7 @@ def _team(
     fig = kept.team
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
-        head = _("*{team}* · latest pulse, {label}").format(
+        head = tr("*{team}* · latest pulse, {label}").format(
             team=escape(team_cfg.name, limit=300), label=latest.label
         )
         return [message(f"{head}\n{latest.withheld}")]
@@ -233,18 +233,18 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
     """
     agg = pulse_aggregate(session, pulse_id=pulse.id or 0)
     if is_open(pulse, now):
-        label = _("opened {day} · open until {when}").format(
+        label = tr("opened {day} · open until {when}").format(
             day=long_date(pulse.opened_at.date()), when=local_label(pulse.closes_at, "UTC")
         )
         so_far = ""
         if visible(agg.respondents, k) and agg.invited:
-            so_far = _("{share} of the team have answered so far.").format(
+            so_far = tr("{share} of the team have answered so far.").format(
                 share=percent(agg.respondents / agg.invited)
             )
             so_far += " "
-        return report.LatestPulse(label=label, withheld=so_far + _(OPEN_SENTENCE).format(k=k))
+        return report.LatestPulse(label=label, withheld=so_far + tr(OPEN_SENTENCE).format(k=k))
     closed = min(pulse.closed_at or pulse.closes_at, pulse.closes_at)
-    label = _("opened {day} · closed {when}").format(
+    label = tr("opened {day} · closed {when}").format(
         day=long_date(pulse.opened_at.date()), when=local_label(closed, "UTC")
     )
     if not visible(agg.respondents, k):

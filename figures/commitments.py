@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from insights.privacy import visible
 from settings.config import AppConfig
-from settings.i18n import _, ngettext, number
+from settings.i18n import ngettext, number, tr
 from storage.commitments import CommitmentStatus, for_team
 from storage.models import Commitment, Team
 
@@ -68,7 +68,7 @@ def followup_words(mean: float, answers: int) -> str:
             answers,
         )
     )
-    rule = _("kept = {score} or more").format(
+    rule = tr("kept = {score} or more").format(
         score=number(KEPT_FROM, digits=0 if int(KEPT_FROM) == KEPT_FROM else 1)
     )
     return said.format(mean=number(mean, digits=1), n=answers, rule=rule)

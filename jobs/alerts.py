@@ -32,7 +32,7 @@ from figures.pipeline import EXTRA_WEEKS, Window
 from insights.alerts import RedFlag
 from jobs.messages import Messages
 from settings.config import AppConfig
-from settings.i18n import _, using
+from settings.i18n import tr, using
 from storage.db import read_scope, session_scope
 from storage.models import Pulse, SentAlert, Team
 
@@ -50,16 +50,16 @@ def recipients(config: AppConfig, team_key: str) -> dict[str, str]:
         owner = config.team(key)
         if owner is not None and owner.managers:
             why = (
-                _("You manage {team}.").format(team=name)
+                tr("You manage {team}.").format(team=name)
                 if key == team_key
-                else _("You manage {team}, and {name} has no manager of its own.").format(
+                else tr("You manage {team}, and {name} has no manager of its own.").format(
                     team=owner.name, name=name
                 )
             )
             out.update(dict.fromkeys(owner.managers, why))
             break
     for admin in config.hr.admins:
-        out.setdefault(admin, _("You are an HR admin."))
+        out.setdefault(admin, tr("You are an HR admin."))
     return out
 
 

@@ -25,7 +25,7 @@ from insights.rotation import choose_questions
 from jobs import closing
 from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
 from settings.config import AppConfig
-from settings.i18n import DEFAULT, LANGUAGES, _, using
+from settings.i18n import DEFAULT, LANGUAGES, tr, using
 from storage import commitments
 from storage.models import Pulse, SchedulerState, Team
 from storage.org import team_by_key
@@ -48,7 +48,7 @@ def follow_up_texts() -> dict[str, str]:
     for lang in LANGUAGES:
         if lang != DEFAULT:
             with using(lang):
-                texts[lang] = _("“{text}” — this commitment has made a real difference.")
+                texts[lang] = tr("“{text}” — this commitment has made a real difference.")
     return texts
 
 

@@ -1,15 +1,16 @@
 """Every text a person reads, in their language: gettext catalogs, plural forms and formats.
 
-English is the source language: a message's English text is its id (``_("...")`` in the
-code), so English needs no catalog and a message missing from a catalog reads in English.
-The other languages are one gettext catalog each, ``settings/locales/<lang>/LC_MESSAGES/
-pulse.po``, read with Babel when first needed (no build step: a fresh ``pip install -e .``
-has everything). Placeholders are ``str.format`` names (``{team}``), the same in every
-language (tests/settings/test_catalogs.py checks both).
+English is the source language: a message's English text is its id (``tr("...")`` in the
+code: Qt's name for gettext, since the project keeps ``_`` names module-private), so English
+needs no catalog and a message missing from a catalog reads in English. The other languages
+are one gettext catalog each, ``settings/locales/<lang>/LC_MESSAGES/pulse.po``, read with
+Babel when first needed (no build step: a fresh ``pip install -e .`` has everything).
+Placeholders are ``str.format`` names (``{team}``), the same in every language
+(tests/settings/test_i18n.py checks both).
 
 Whose language: the caller says whose reader it is with ``using(locale)`` (a Slack locale
 such as ``fr-FR``, or a function that finds it when first needed), and the renderers below
-it call ``_``; the locale follows into Bolt's listener threads (settings.logs.ContextExecutor
+it call ``tr``; the locale follows into Bolt's listener threads (settings.logs.ContextExecutor
 copies the context). Outside any ``using``, texts are English.
 """
 
@@ -108,12 +109,9 @@ def current_language() -> str:
     return language(current())
 
 
-def gettext(message: str) -> str:
+def tr(message: str) -> str:
     """``message`` (its English text) in the reader's language."""
     return translations(current_language()).gettext(message)
-
-
-_ = gettext
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -122,7 +120,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def N_(message: str) -> str:
-    """Marks a constant for the catalogs; it is translated where it is shown, with ``_``."""
+    """Marks a constant for the catalogs; it is translated where it is shown, with ``tr``."""
     return message
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from bot import ids
 from bot.blocks.text import escape, md, plain, truncate
 from figures.commitments import followup_words
-from settings.i18n import _
+from settings.i18n import tr
 
 MIN_TEXT, MAX_TEXT = 5, 150
 
@@ -20,14 +20,14 @@ def commitment_modal(
         "type": "modal",
         "callback_id": ids.COMMIT_MODAL,
         "private_metadata": team_key,
-        "title": plain(_("Make a commitment"), limit=24),
-        "submit": plain(_("Commit"), limit=24),
-        "close": plain(_("Cancel"), limit=24),
+        "title": plain(tr("Make a commitment"), limit=24),
+        "submit": plain(tr("Commit"), limit=24),
+        "close": plain(tr("Cancel"), limit=24),
         "blocks": [
             {
                 "type": "section",
                 "text": md(
-                    _(
+                    tr(
                         "*{team}* will see this with their next pulse, "
                         "and the pulse after asks whether it made a difference."
                     ).format(team=escape(team_name, limit=300))
@@ -36,11 +36,11 @@ def commitment_modal(
             {
                 "type": "input",
                 "block_id": ids.COMMIT_DRIVER_BLOCK,
-                "label": plain(_("Focus")),
+                "label": plain(tr("Focus")),
                 "element": {
                     "type": "static_select",
                     "action_id": ids.COMMIT_DRIVER,
-                    "placeholder": plain(_("Pick the driver you'll work on"), limit=150),
+                    "placeholder": plain(tr("Pick the driver you'll work on"), limit=150),
                     "options": [
                         {"text": plain(label, limit=75), "value": key}
                         for key, label in drivers[:100]
@@ -50,12 +50,14 @@ def commitment_modal(
             {
                 "type": "input",
                 "block_id": ids.COMMIT_TEXT_BLOCK,
-                "label": plain(_("What will you do?")),
+                "label": plain(tr("What will you do?")),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.COMMIT_TEXT,
                     "max_length": MAX_TEXT,
-                    "placeholder": plain(_("We protect Friday afternoons for training"), limit=150),
+                    "placeholder": plain(
+                        tr("We protect Friday afternoons for training"), limit=150
+                    ),
                 },
             },
         ],
@@ -65,13 +67,13 @@ def commitment_modal(
 def saved_view(*, team_name: str, text: str) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": plain(_("Commitment saved"), limit=24),
-        "close": plain(_("Done"), limit=24),
+        "title": plain(tr("Commitment saved"), limit=24),
+        "close": plain(tr("Done"), limit=24),
         "blocks": [
             {
                 "type": "section",
                 "text": md(
-                    _("*{team}* will see “{text}” with their next pulse. Thank you!").format(
+                    tr("*{team}* will see “{text}” with their next pulse. Thank you!").format(
                         team=escape(team_name, limit=300), text=escape(text, limit=2000)
                     )
                 ),
@@ -90,15 +92,15 @@ def report_section(
         rows = []
         for text, driver, made, state, mean, n in lines:
             if state == "pending":
-                outcome = _("follow-up question pending")
+                outcome = tr("follow-up question pending")
             elif mean is None or n is None:
-                outcome = _("follow-up: fewer than {k} answers, not shown").format(k=k)
+                outcome = tr("follow-up: fewer than {k} answers, not shown").format(k=k)
             else:
                 outcome = followup_words(mean, n)
             rows.append(
                 f"• “{escape(text, limit=300)}” ({escape(driver, limit=100)}, {made}) — {outcome}"
             )
-        text = truncate(_("*Commitments*") + "\n" + "\n".join(rows), 2900)
+        text = truncate(tr("*Commitments*") + "\n" + "\n".join(rows), 2900)
         blocks.append({"type": "section", "text": md(text)})
     blocks.append(
         {
@@ -108,7 +110,7 @@ def report_section(
                 {
                     "type": "button",
                     "action_id": ids.COMMIT_OPEN,
-                    "text": plain(_("Make a commitment"), limit=75),
+                    "text": plain(tr("Make a commitment"), limit=75),
                     "value": team_key,
                 }
             ],
@@ -119,5 +121,5 @@ def report_section(
 
 def text_error(value: str) -> str | None:
     if len(value.strip()) < MIN_TEXT:
-        return _("Please describe the commitment in at least {n} characters.").format(n=MIN_TEXT)
+        return tr("Please describe the commitment in at least {n} characters.").format(n=MIN_TEXT)
     return None

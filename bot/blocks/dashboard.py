@@ -15,7 +15,7 @@ from bot.blocks.pages import sections
 from bot.blocks.sentences import change_sentence, flag_reason
 from bot.blocks.text import clean, escape, md, plain
 from figures.teams import TeamFigures
-from settings.i18n import _, ngettext, percent, short_date
+from settings.i18n import ngettext, percent, short_date, tr
 
 LEVELS = "▁▂▃▄▅▆▇█"
 GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers
@@ -63,19 +63,19 @@ def last_weeks(weeks: int) -> str:
 
 
 def week_of(day: dt.date) -> str:
-    return _("week of {day}").format(day=short_date(day))
+    return tr("week of {day}").format(day=short_date(day))
 
 
 def headline(fig: TeamFigures) -> str:
     """'Engagement *68* · up 4 points from last week — within noise for 9 respondents'."""
     if fig.engagement is None:
-        return _("Engagement not measured in the {week} ({n} respondents)").format(
+        return tr("Engagement not measured in the {week} ({n} respondents)").format(
             week=week_of(fig.period),  # type: ignore[arg-type]
             n=fig.respondents,
         )
     said = change_sentence(fig.sentence)
     sentence = escape(said[:1].lower() + said[1:], limit=1000)
-    return _("Engagement *{score}* · {sentence}").format(
+    return tr("Engagement *{score}* · {sentence}").format(
         score=f"{fig.engagement:.0f}", sentence=sentence
     )
 
@@ -86,14 +86,14 @@ def participation(fig: TeamFigures) -> str:
         return ngettext("{n} respondent", "{n} respondents", fig.respondents).format(
             n=fig.respondents
         )
-    return _("participation {share} ({n} of {invited} invited)").format(
+    return tr("participation {share} ({n} of {invited} invited)").format(
         share=percent(share), n=fig.respondents, invited=fig.invited
     )
 
 
 def enps(fig: TeamFigures) -> str:
     if fig.enps is None:
-        return _("eNPS not asked in these weeks")
+        return tr("eNPS not asked in these weeks")
     return ngettext(
         "eNPS *{score}* ({n} answer)", "eNPS *{score}* ({n} answers)", fig.enps_n
     ).format(score=signed(fig.enps), n=fig.enps_n)
@@ -115,7 +115,7 @@ def card(name: str, fig: TeamFigures, *, k: int) -> str:
     ]
     if fig.flags:
         more = (
-            " (" + _("+{n} more").format(n=len(fig.flags) - 1) + ")" if len(fig.flags) > 1 else ""
+            " (" + tr("+{n} more").format(n=len(fig.flags) - 1) + ")" if len(fig.flags) > 1 else ""
         )
         lines.append(f":warning: {escape(flag_reason(fig.flags[0].reason), limit=1000)}{more}")
     return "\n".join(lines)
@@ -185,7 +185,7 @@ def dashboard_blocks(
         )
     for name, fig in cards:
         blocks += sections(card(name, fig, k=k))
-    hint = _(
+    hint = tr(
         "Figures come only from pulses and questions with {k}+ answers. "
         "`/pulse report &lt;team&gt;` shows drivers, comments and the link to customer metrics."
     ).format(k=k)

@@ -16,7 +16,7 @@ from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from figures.commitments import KEPT_FROM, followup_words
 from insights.privacy import withheld_sentence
-from settings.i18n import N_, _, long_date, ngettext, percent, short_date
+from settings.i18n import N_, long_date, ngettext, percent, short_date, tr
 
 if TYPE_CHECKING:
     from figures.commitments import CommitmentLine
@@ -41,7 +41,7 @@ def _signed(x: float) -> str:
 def _change(x: float, unit: str, since: str) -> str:
     """'up 3 points from the week before', 'no change from the week before'."""
     if not round(x):
-        return _("no change from {since}").format(since=since)
+        return tr("no change from {since}").format(since=since)
     points = round(abs(x))
     if x > 0:
         said = ngettext("up {n} point from {since}", "up {n} points from {since}", points)
@@ -57,21 +57,21 @@ def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
         ]
     part = "–" if org.participation is None else percent(org.participation)
     if org.participation_change is not None:
-        before = _("the week before")
+        before = tr("the week before")
         part += f" ({_change(org.participation_change, 'point', before)})"
-    enps = _("not asked in these weeks")
+    enps = tr("not asked in these weeks")
     if org.enps is not None and org.enps_week is not None:
-        enps = f"{_signed(org.enps)} (" + _("week of {day}").format(day=short_date(org.enps_week))
-        since = _("the eNPS before")
+        enps = f"{_signed(org.enps)} (" + tr("week of {day}").format(day=short_date(org.enps_week))
+        since = tr("the eNPS before")
         enps += (
             f", {_change(org.enps_change, 'point', since)})" if org.enps_change is not None else ")"
         )
     fields = [
-        _("*Engagement*")
+        tr("*Engagement*")
         + f"\n{org.engagement:.0f} / 100 · {escape(change_sentence(org.engagement_trend))}",
-        _("*Participation*") + f"\n{part}",
+        tr("*Participation*") + f"\n{part}",
         f"*eNPS*\n{enps}",
-        _("*Respondents*") + f"\n{org.respondents}" + _coverage(org),
+        tr("*Respondents*") + f"\n{org.respondents}" + _coverage(org),
     ]
     return [{"type": "section", "fields": [md(f) for f in fields]}]
 
@@ -80,7 +80,7 @@ def _coverage(org: OrgFigures) -> str:
     """' in 3 of 5 teams': the org's week is the teams that answered that week."""
     if not org.teams:
         return ""
-    return " " + _("in {n} of {total} teams").format(
+    return " " + tr("in {n} of {total} teams").format(
         n=org.teams, total=max(org.teams, org.teams_total)
     )
 
@@ -112,43 +112,43 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
     """Every block of the digest, in order, before pagination."""
     k = digest.k
     week = (
-        _("no answers yet")
+        tr("no answers yet")
         if digest.week is None
-        else _("week of {day}").format(day=long_date(digest.week))
+        else tr("week of {day}").format(day=long_date(digest.week))
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(_("Oxygen Pulse · weekly HR digest"), limit=150)},
+        {"type": "header", "text": plain(tr("Oxygen Pulse · weekly HR digest"), limit=150)},
         {
             "type": "context",
-            "elements": [md(week + " · " + _("figures only from {k}+ people").format(k=k))],
+            "elements": [md(week + " · " + tr("figures only from {k}+ people").format(k=k))],
         },
         *_org_blocks(digest.org, k),
     ]
     if digest.org is not None:
-        at_risk = _team_lines(digest.at_risk) or [_("None this week.")]
+        at_risk = _team_lines(digest.at_risk) or [tr("None this week.")]
         blocks += [
             {"type": "divider"},
             *_sections(
-                _("Teams at risk ({n}, {rule})").format(
-                    n=len(digest.at_risk), rule=_(AT_RISK_RULE)
+                tr("Teams at risk ({n}, {rule})").format(
+                    n=len(digest.at_risk), rule=tr(AT_RISK_RULE)
                 ),
                 at_risk,
             ),
         ]
-        wins = _team_lines(digest.improved) or [_("No team rose beyond noise this week.")]
-        blocks += _sections(_("Biggest improvements, to celebrate :tada:"), wins)
+        wins = _team_lines(digest.improved) or [tr("No team rose beyond noise this week.")]
+        blocks += _sections(tr("Biggest improvements, to celebrate :tada:"), wins)
     if digest.links:
         links = [f"*{escape(name, limit=200)}*: {escape(said)}" for name, said in digest.links]
         blocks += [{"type": "divider"}, *_sections("EX ↔ CX", links)]
     if digest.gaps:
         blocks += _sections(
-            _("Perception gaps (what teams think customers felt)"), _team_lines(digest.gaps)
+            tr("Perception gaps (what teams think customers felt)"), _team_lines(digest.gaps)
         )
     if digest.commitments:
         lines = _commitment_lines(digest.commitments, k)
         blocks += [
             {"type": "divider"},
-            *_sections(_("Commitments, last {n} weeks").format(n=digest.weeks), lines),
+            *_sections(tr("Commitments, last {n} weeks").format(n=digest.weeks), lines),
         ]
     notes = []
     if digest.teams_hidden:
@@ -163,7 +163,7 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
         )
     if digest.charts:
         notes.append(
-            _("Charts: {titles}.").format(titles="; ".join(escape(c.title) for c in digest.charts))
+            tr("Charts: {titles}.").format(titles="; ".join(escape(c.title) for c in digest.charts))
         )
     if notes:
         blocks.append({"type": "context", "elements": [md(n) for n in notes]})
@@ -173,9 +173,9 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
 def charts_comment(*, digest: Digest) -> str:
     """The line posted with the chart images: what they are, and each chart's takeaway."""
     week = (
-        "" if digest.week is None else ", " + _("week of {day}").format(day=long_date(digest.week))
+        "" if digest.week is None else ", " + tr("week of {day}").format(day=long_date(digest.week))
     )
-    lines = [_("Charts of the weekly HR digest") + week]
+    lines = [tr("Charts of the weekly HR digest") + week]
     for chart in digest.charts:  # the file's own title gives the weeks; the name is enough here
         if chart.takeaway:
             lines.append(f"• *{escape(chart.title.split(',')[0])}*: {escape(chart.takeaway)}")
@@ -190,8 +190,8 @@ def paginate(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]
     total = len(pages)
     messages = []
     for n, page in enumerate(pages, start=1):
-        note = _("continued in the thread") if n == 1 else _("continued")
-        part = _("Part {n} of {total}").format(n=n, total=total)
+        note = tr("continued in the thread") if n == 1 else tr("continued")
+        part = tr("Part {n} of {total}").format(n=n, total=total)
         context = {"type": "context", "elements": [md(f"{part} · {note}")]}
         page = [*page, context] if n == 1 else [context, *page]
         messages.append({"text": f"{title} ({n}/{total})", "blocks": page})
@@ -201,9 +201,9 @@ def paginate(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]
 def digest_messages(*, digest: Digest) -> list[dict[str, Any]]:
     """The digest as one or more messages: post the first, the rest as thread replies."""
     week = (
-        "" if digest.week is None else ", " + _("week of {day}").format(day=long_date(digest.week))
+        "" if digest.week is None else ", " + tr("week of {day}").format(day=long_date(digest.week))
     )
-    return paginate(digest_blocks(digest=digest), title=_("Weekly HR digest") + week)
+    return paginate(digest_blocks(digest=digest), title=tr("Weekly HR digest") + week)
 
 
 def alert_message(
@@ -217,14 +217,14 @@ def alert_message(
         ]
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(_("Red flag"), limit=150)},
+        {"type": "header", "text": plain(tr("Red flag"), limit=150)},
         *({"type": "section", "text": md(chunk)} for chunk in split_text(text)),
         {
             "type": "context",
             "elements": [
                 md(
                     f"{escape(why)} "
-                    + _(
+                    + tr(
                         "Figures come from {k}+ people. "
                         "`/pulse report {team}` shows the team's latest pulse."
                     ).format(k=k, team=escape(team_key, limit=100))
@@ -234,7 +234,7 @@ def alert_message(
     ]
     return {
         "text": truncate(
-            _("Red flag for {team}: {reason}").format(
+            tr("Red flag for {team}: {reason}").format(
                 team=escape(team_name), reason=escape(flag_reason(reasons[0])) if reasons else ""
             ),
             3000,

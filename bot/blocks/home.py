@@ -9,7 +9,7 @@ from typing import Any
 from bot import ids
 from bot.blocks.pages import sections
 from bot.blocks.text import escape, md, plain, quoted, truncate
-from settings.i18n import LANGUAGES, N_, _, ngettext
+from settings.i18n import LANGUAGES, N_, ngettext, tr
 
 WHO_SEES_WHAT = N_(
     "*Who sees what*\n"
@@ -54,7 +54,7 @@ def home_view(
     ``manager_of``: every team they may see. ``picker``: offer a choice of language
     (``chosen``: the one they picked, None to follow Slack's)."""
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(_("Oxygen Pulse"))},
+        {"type": "header", "text": plain(tr("Oxygen Pulse"))},
         _section(role_line(enrolled=enrolled, hr=hr, manages=manages, k=k)),
     ]
     for past in pulses:
@@ -67,32 +67,34 @@ def home_view(
                 )
             )
         elif past.comment is None:
-            blocks.append(_section(_("_You haven't answered this one._")))
+            blocks.append(_section(tr("_You haven't answered this one._")))
         if past.comment is not None:
             blocks.append(
                 {
                     "type": "section",
                     "block_id": f"comment:{past.pulse_id}",
                     "text": md(
-                        _("Your anonymous comment:") + "\n" + quoted(past.comment, limit=2900)
+                        tr("Your anonymous comment:") + "\n" + quoted(past.comment, limit=2900)
                     ),
                     "accessory": {
-                        **_button(_("Delete comment"), ids.HOME_DELETE_COMMENT, str(past.pulse_id)),
+                        **_button(
+                            tr("Delete comment"), ids.HOME_DELETE_COMMENT, str(past.pulse_id)
+                        ),
                         "confirm": {
-                            "title": plain(_("Delete this comment?"), limit=100),
+                            "title": plain(tr("Delete this comment?"), limit=100),
                             "text": md(
-                                _("Your manager will no longer see it. This can't be undone.")
+                                tr("Your manager will no longer see it. This can't be undone.")
                             ),
-                            "confirm": plain(_("Delete"), limit=30),
-                            "deny": plain(_("Keep it"), limit=30),
+                            "confirm": plain(tr("Delete"), limit=30),
+                            "deny": plain(tr("Keep it"), limit=30),
                         },
                     },
                 }
             )
     if pulses:
-        still_open = any(p.status != _("closed") for p in pulses)
-        change = " " + _("Answer or change them in the Messages tab.") if still_open else ""
-        blocks.append(_context(_("Only you can see your answers above.") + change))
+        still_open = any(p.status != tr("closed") for p in pulses)
+        change = " " + tr("Answer or change them in the Messages tab.") if still_open else ""
+        blocks.append(_context(tr("Only you can see your answers above.") + change))
     if enrolled:  # pulses and their controls only for someone who gets them
         blocks += [
             {"type": "divider"},
@@ -110,12 +112,12 @@ def home_view(
         blocks += [
             {"type": "divider"},
             _section(
-                _("*Your teams:* {teams}").format(teams=teams)
+                tr("*Your teams:* {teams}").format(teams=teams)
                 + "\n"
-                + _("Type `/pulse report` for the latest figures.")
+                + tr("Type `/pulse report` for the latest figures.")
             ),
         ]
-    blocks += [{"type": "divider"}, _section(_(WHO_SEES_WHAT).format(k=k))]
+    blocks += [{"type": "divider"}, _section(tr(WHO_SEES_WHAT).format(k=k))]
     if picker:
         blocks.append(_language_picker(chosen))
     return {"type": "home", "blocks": blocks}
@@ -125,7 +127,9 @@ def role_line(*, enrolled: bool, hr: bool, manages: Sequence[str], k: int) -> st
     """Who the person is here, in one consistent sentence or two: what they see of others
     (HR, manager) and whether they answer pulses themselves (member of a pulse team)."""
     if hr:
-        sees = _("*You're in HR:* you see every team's figures, each from {k}+ people.").format(k=k)
+        sees = tr("*You're in HR:* you see every team's figures, each from {k}+ people.").format(
+            k=k
+        )
     elif manages:
         names = ", ".join(f"*{escape(name)}*" for name in manages)
         sees = ngettext(
@@ -134,34 +138,34 @@ def role_line(*, enrolled: bool, hr: bool, manages: Sequence[str], k: int) -> st
             len(manages),
         ).format(names=names, k=k)
     elif enrolled:
-        return _(
+        return tr(
             "*You're in a pulse team:* you answer short pulses, and only you see your answers."
         )
     else:
-        return _("You're not part of a pulse team yet, so you don't get pulses; HR adds teams.")
+        return tr("You're not part of a pulse team yet, so you don't get pulses; HR adds teams.")
     if enrolled:
-        return sees + " " + _("You also answer pulses as a member of a pulse team.")
-    return sees + " " + _("You don't get pulses yourself: you're not a member of a pulse team.")
+        return sees + " " + tr("You also answer pulses as a member of a pulse team.")
+    return sees + " " + tr("You don't get pulses yourself: you're not a member of a pulse team.")
 
 
 def _status(paused_until: str | None, opted_out: bool) -> str:
     if opted_out:
-        return _("*You're opted out.* You won't get pulses until you opt back in.")
+        return tr("*You're opted out.* You won't get pulses until you opt back in.")
     if paused_until:
-        return _("*Paused* until {day}.").format(day=paused_until)
-    return _("*You're receiving pulses.* Need a break? Pause them for two weeks.")
+        return tr("*Paused* until {day}.").format(day=paused_until)
+    return tr("*You're receiving pulses.* Need a break? Pause them for two weeks.")
 
 
 def _controls(paused_until: str | None, opted_out: bool) -> list[dict[str, Any]]:
     out = []
     if opted_out:
-        out.append(_button(_("Opt back in"), ids.HOME_OPTIN, "optin", primary=True))
+        out.append(_button(tr("Opt back in"), ids.HOME_OPTIN, "optin", primary=True))
     else:
         if paused_until:
-            out.append(_button(_("Resume now"), ids.HOME_RESUME, "resume"))
+            out.append(_button(tr("Resume now"), ids.HOME_RESUME, "resume"))
         else:
-            out.append(_button(_("Pause for 2 weeks"), ids.HOME_PAUSE, "2w"))
-        out.append(_button(_("Opt out"), ids.HOME_OPTOUT, "optout"))
+            out.append(_button(tr("Pause for 2 weeks"), ids.HOME_PAUSE, "2w"))
+        out.append(_button(tr("Opt out"), ids.HOME_OPTOUT, "optout"))
     return out
 
 
@@ -187,13 +191,15 @@ def _context(text: str) -> dict[str, Any]:
 
 def _language_picker(chosen: str | None) -> dict[str, Any]:
     """The language the bot speaks to this person: their Slack language unless they pick one."""
-    choices = [{"text": plain(_("Same as Slack"), limit=75), "value": AUTO_LANGUAGE}]
+    choices = [{"text": plain(tr("Same as Slack"), limit=75), "value": AUTO_LANGUAGE}]
     choices += [{"text": plain(name, limit=75), "value": lang} for lang, name in LANGUAGES.items()]
     current = next((c for c in choices if c["value"] == chosen), choices[0])
     return {
         "type": "section",
         "block_id": "home_language",
-        "text": md(_("*Language* · Oxygen Pulse follows your Slack language unless you pick one.")),
+        "text": md(
+            tr("*Language* · Oxygen Pulse follows your Slack language unless you pick one.")
+        ),
         "accessory": {
             "type": "static_select",
             "action_id": ids.HOME_LANGUAGE,

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.text import md, plain
-from settings.i18n import N_, _
+from settings.i18n import N_, tr
 
 MIN_TEXT, MAX_TEXT = 3, 2000
 
@@ -23,7 +23,7 @@ def text_answer_modal(
         "action_id": ids.TEXT_INPUT,
         "multiline": True,
         "max_length": MAX_TEXT,
-        "placeholder": plain(_("Be as specific as you like; no names needed.")),
+        "placeholder": plain(tr("Be as specific as you like; no names needed.")),
     }
     if initial:
         element["initial_value"] = initial
@@ -31,21 +31,21 @@ def text_answer_modal(
         "type": "modal",
         "callback_id": ids.TEXT_MODAL,
         "private_metadata": private_metadata,
-        "title": plain(_("Your answer") if question_text else _("Anonymous comment"), limit=24),
-        "submit": plain(_("Save"), limit=24),
-        "close": plain(_("Cancel"), limit=24),
+        "title": plain(tr("Your answer") if question_text else tr("Anonymous comment"), limit=24),
+        "submit": plain(tr("Save"), limit=24),
+        "close": plain(tr("Cancel"), limit=24),
         "blocks": [
             {
                 "type": "input",
                 "block_id": ids.TEXT_BLOCK,
-                "label": plain(question_text or _(COMMENT_LABEL), limit=2000),
+                "label": plain(question_text or tr(COMMENT_LABEL), limit=2000),
                 "element": element,
             },
             {
                 "type": "context",
                 "elements": [
                     md(
-                        _(
+                        tr(
                             "Anonymous: your manager sees written answers without names, "
                             "shuffled, and only when enough people answered."
                         )
@@ -59,7 +59,7 @@ def text_answer_modal(
 def text_error(value: str) -> str | None:
     """The in-modal error for an unusable answer, or None when it is fine."""
     if len(value.strip()) < MIN_TEXT:
-        return _("Please write at least {n} characters, or press Cancel.").format(n=MIN_TEXT)
+        return tr("Please write at least {n} characters, or press Cancel.").format(n=MIN_TEXT)
     if len(value) > MAX_TEXT:
-        return _("Please keep it under {n} characters.").format(n=MAX_TEXT)
+        return tr("Please keep it under {n} characters.").format(n=MAX_TEXT)
     return None

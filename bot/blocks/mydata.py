@@ -6,31 +6,31 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.text import escape, md, plain
-from settings.i18n import _, ngettext
+from settings.i18n import ngettext, tr
 
 
 def my_data(record: dict[str, Any]) -> dict[str, Any]:
     answered = sum(1 for p in record["pulses"] if p["answers"] or p["written"])
     state = (
-        _("opted out")
+        tr("opted out")
         if record["opted_out"]
         else (
-            _("paused until {day}").format(day=record["paused_until"])
+            tr("paused until {day}").format(day=record["paused_until"])
             if record["paused_until"]
-            else _("receiving pulses")
+            else tr("receiving pulses")
         )
     )
     teams = ", ".join(escape(name, limit=200) for name in record["teams"][:10])
     text = (
-        _("*What Oxygen Pulse stores about you* (only you can see this)")
+        tr("*What Oxygen Pulse stores about you* (only you can see this)")
         + "\n• "
-        + _("From Slack: your name ({name}), time zone ({zone}) and teams ({teams})").format(
+        + tr("From Slack: your name ({name}), time zone ({zone}) and teams ({teams})").format(
             name=escape(record["name"], limit=200),
             zone=escape(record["time_zone"], limit=100),
-            teams=teams or _("none"),
+            teams=teams or tr("none"),
         )
         + "\n• "
-        + _("Your choice: {state}").format(state=state)
+        + tr("Your choice: {state}").format(state=state)
         + "\n• "
         + ngettext(
             "{n} pulse sent to you; you answered {answered}.",
@@ -38,7 +38,7 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
             len(record["pulses"]),
         ).format(n=len(record["pulses"]), answered=answered)
         + " "
-        + _(
+        + tr(
             "Your answers are stored under a code only the server's secret key can recreate, "
             "never under your name."
         )
@@ -46,31 +46,31 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
     erase = {
         "type": "button",
         "action_id": ids.MYDATA_ERASE,
-        "text": plain(_("Delete my answers and comments"), limit=75),
+        "text": plain(tr("Delete my answers and comments"), limit=75),
         "style": "danger",
         "value": "erase",
         "confirm": {
-            "title": plain(_("Delete your answers?"), limit=100),
+            "title": plain(tr("Delete your answers?"), limit=100),
             "text": md(
-                _(
+                tr(
                     "This deletes your comments and written answers, and your answers to pulses "
                     "still open. Answers to closed pulses stay in your teams' totals under a "
                     "random code nobody can trace to you. It can't be undone."
                 )
             ),
-            "confirm": plain(_("Delete"), limit=30),
-            "deny": plain(_("Keep them"), limit=30),
+            "confirm": plain(tr("Delete"), limit=30),
+            "deny": plain(tr("Keep them"), limit=30),
         },
     }
     download = {
         "type": "button",
         "action_id": ids.MYDATA_DOWNLOAD,
-        "text": plain(_("Download everything"), limit=75),
+        "text": plain(tr("Download everything"), limit=75),
         "value": "download",
     }
     return {
         "response_type": "ephemeral",
-        "text": _("What Oxygen Pulse stores about you"),
+        "text": tr("What Oxygen Pulse stores about you"),
         "blocks": [
             {"type": "section", "text": md(text)},
             {"type": "actions", "block_id": "mydata", "elements": [download, erase]},
@@ -78,7 +78,7 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
                 "type": "context",
                 "elements": [
                     md(
-                        _(
+                        tr(
                             "Your name, time zone and teams come from Slack on every sync; "
                             "`/pulse optout` stops pulses."
                         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.text import escape, md, plain, truncate
-from settings.i18n import N_, _, ngettext
+from settings.i18n import N_, ngettext, tr
 
 AGREEMENT = (
     N_("Strongly disagree"),
@@ -30,7 +30,7 @@ def options(item: QuestionItem) -> list[tuple[int, str]]:
     if item.kind == "nps10":
         return [(v, str(v)) for v in range(11)]
     if item.kind == "likert5":
-        labels = item.scale if len(item.scale) == 5 else tuple(_(label) for label in AGREEMENT)
+        labels = item.scale if len(item.scale) == 5 else tuple(tr(label) for label in AGREEMENT)
         return list(enumerate(labels, start=1))
     return []
 
@@ -53,20 +53,20 @@ def pulse_message(
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": plain(_("Pulse check · {team}").format(team=team_name), limit=150),
+            "text": plain(tr("Pulse check · {team}").format(team=team_name), limit=150),
         },
         {
             "type": "context",
             "elements": [
                 md(
-                    _(
+                    tr(
                         "Anonymous: your manager sees team results only, and only from {k}+ people."
                     ).format(k=min_group_size)
                     + " "
                     + (
-                        _("This pulse has closed.")
+                        tr("This pulse has closed.")
                         if closed
-                        else _("Open until {when}.").format(when=closes_label)
+                        else tr("Open until {when}.").format(when=closes_label)
                     )
                 )
             ],
@@ -78,7 +78,7 @@ def pulse_message(
             {
                 "type": "section",
                 "text": md(
-                    _(
+                    tr(
                         ":handshake: *Your team's commitment since the last pulse:* {promise}"
                     ).format(promise=promise)
                 ),
@@ -88,13 +88,13 @@ def pulse_message(
         blocks.extend(_question_blocks(pulse_id, n, item, answers, written, closed))
     blocks.append(_comment_block(pulse_id, commented, closed))
     if closed:
-        status = _("This pulse has closed. You answered {done} of {total}. Thank you!").format(
+        status = tr("This pulse has closed. You answered {done} of {total}. Thank you!").format(
             done=done, total=len(questions)
         )
     elif done == len(questions):
-        status = _("All answered, thank you! You can change an answer until the pulse closes.")
+        status = tr("All answered, thank you! You can change an answer until the pulse closes.")
     else:
-        status = _("{done} of {total} answered.").format(done=done, total=len(questions))
+        status = tr("{done} of {total} answered.").format(done=done, total=len(questions))
     blocks.append({"type": "context", "elements": [md(status)]})
     return {
         "text": ngettext(
@@ -129,7 +129,7 @@ def _question_blocks(
                 "type": "context",
                 "elements": [
                     md(
-                        _(":white_check_mark: Recorded: *{answer}*").format(
+                        tr(":white_check_mark: Recorded: *{answer}*").format(
                             answer=labels.get(chosen, chosen)
                         )
                     )
@@ -140,13 +140,13 @@ def _question_blocks(
         out.append(
             {
                 "type": "context",
-                "elements": [md(_(":white_check_mark: Recorded your written answer."))],
+                "elements": [md(tr(":white_check_mark: Recorded your written answer."))],
             }
         )
     if closed:
         return out
     if item.kind == "text":
-        label = _("Edit my answer") if item.question_id in written else _("Write an answer")
+        label = tr("Edit my answer") if item.question_id in written else tr("Write an answer")
         section["accessory"] = {
             "type": "button",
             "action_id": ids.TEXT_ANSWER,
@@ -171,16 +171,16 @@ def _question_blocks(
 
 def _comment_block(pulse_id: int, commented: bool, closed: bool) -> dict[str, Any]:
     text = (
-        _(":speech_balloon: Your anonymous comment is saved.")
+        tr(":speech_balloon: Your anonymous comment is saved.")
         if commented
-        else _("Anything else on your mind? Comments reach your manager without your name.")
+        else tr("Anything else on your mind? Comments reach your manager without your name.")
     )
     block: dict[str, Any] = {"type": "section", "block_id": "comment", "text": md(text)}
     if not closed:
         block["accessory"] = {
             "type": "button",
             "action_id": ids.COMMENT,
-            "text": plain(_("Edit comment") if commented else _("Add an anonymous comment")),
+            "text": plain(tr("Edit comment") if commented else tr("Add an anonymous comment")),
             "value": f"{pulse_id}:{ids.COMMENT_QUESTION}",
         }
     return block
@@ -190,7 +190,7 @@ def closed_notice() -> dict[str, Any]:
     return {
         "response_type": "ephemeral",
         "replace_original": False,
-        "text": _(
+        "text": tr(
             "This pulse has closed, so answers can no longer be changed. "
             "Thank you for taking part; the next pulse will come to you here."
         ),
@@ -198,7 +198,7 @@ def closed_notice() -> dict[str, Any]:
 
 
 def reminder_message(*, team_name: str, closes_label: str) -> dict[str, Any]:
-    text = _(
+    text = tr(
         "A gentle reminder: the {team} pulse closes {when}. "
         "It takes about 30 seconds, just above this message, and it's anonymous."
     ).format(team=escape(team_name, limit=500), when=closes_label)
@@ -209,7 +209,7 @@ def not_yours_notice() -> dict[str, Any]:
     return {
         "response_type": "ephemeral",
         "replace_original": False,
-        "text": _(
+        "text": tr(
             "That button belongs to a pulse that wasn't sent to you, so nothing was recorded."
         ),
     }
@@ -239,16 +239,16 @@ def closed_pulse_message(
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": plain(_("Pulse check · {team}").format(team=team_name), limit=150),
+            "text": plain(tr("Pulse check · {team}").format(team=team_name), limit=150),
         },
         {
             "type": "context",
             "elements": [
                 md(
-                    _("This pulse closed {when}.").format(when=escape(closed_label))
+                    tr("This pulse closed {when}.").format(when=escape(closed_label))
                     + turnout
                     + " "
-                    + _("Thank you for taking part; the next pulse will come to you here.")
+                    + tr("Thank you for taking part; the next pulse will come to you here.")
                 )
             ],
         },
@@ -257,6 +257,6 @@ def closed_pulse_message(
         blocks.append({"type": "section", "text": md(truncate(asked, 3000))})
     name = escape(team_name, limit=150)
     return {
-        "text": _("Pulse check for {team}: this pulse has closed").format(team=name),
+        "text": tr("Pulse check for {team}: this pulse has closed").format(team=name),
         "blocks": blocks,
     }

@@ -15,7 +15,7 @@ from bot.blocks.pages import pack, paginate, sections
 from bot.blocks.sentences import flag_reason
 from bot.blocks.text import escape, md, plain, quoted, truncate
 from figures.teams import TeamFigures
-from settings.i18n import _, ngettext, number, percent, short_date
+from settings.i18n import ngettext, number, percent, short_date, tr
 
 MAX_COMMENTS = 10
 MOVERS = 3
@@ -66,7 +66,7 @@ def team_report(
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": plain(_("{team} · pulse report").format(team=team_name), limit=150),
+            "text": plain(tr("{team} · pulse report").format(team=team_name), limit=150),
         },
         _context(_window(fig, k)),
         *_summary(fig, k),
@@ -80,21 +80,21 @@ def team_report(
             + (f"\n   {escape(x.gap)}" if x.gap else "")
             for x in links
         ]
-        blocks += sections(_("*Engagement and your customers*") + "\n" + "\n".join(rows))
+        blocks += sections(tr("*Engagement and your customers*") + "\n" + "\n".join(rows))
     blocks += _pulse_blocks(pulse, k)
     blocks += extra or []
     blocks.append(
         _context(
-            _(
+            tr(
                 "Anonymous: figures come from {k}+ people; individual answers are never shown."
             ).format(k=k)
         )
     )
     if other_teams:
         names = ", ".join(escape(name, limit=300) for name in other_teams)
-        blocks.append(_context(truncate(_("Also yours: {names}").format(names=names), 2900)))
+        blocks.append(_context(truncate(tr("Also yours: {names}").format(names=names), 2900)))
     return paginate(
-        blocks, text=_("Pulse report for {team}").format(team=escape(team_name, limit=300))
+        blocks, text=tr("Pulse report for {team}").format(team=escape(team_name, limit=300))
     )
 
 
@@ -124,7 +124,7 @@ def department_report(
         {"type": "divider"},
     ]
     if flagged:
-        blocks += sections(_("*Teams with a red flag* ({n})").format(n=len(flagged)))
+        blocks += sections(tr("*Teams with a red flag* ({n})").format(n=len(flagged)))
     blocks += pack([dash.card(n, f, k=k) for n, f in flagged + calm])
     if silent:
         blocks += sections(
@@ -138,14 +138,14 @@ def department_report(
         )
     blocks.append(
         _context(
-            _(
+            tr(
                 "Figures from {k}+ people only; a team is merged into the total when showing it "
                 "separately could single people out. `/pulse report &lt;team&gt;` shows a team's "
                 "drivers, comments and link to customer metrics."
             ).format(k=k)
         )
     )
-    return paginate(blocks, text=_("Pulse report for {team}").format(team=escape(name, limit=300)))
+    return paginate(blocks, text=tr("Pulse report for {team}").format(team=escape(name, limit=300)))
 
 
 def _window(fig: TeamFigures, k: int) -> str:
@@ -155,7 +155,7 @@ def _window(fig: TeamFigures, k: int) -> str:
         fig.weeks,
     ).format(n=fig.weeks, k=k)
     if fig.period is not None:
-        text = _("Week of {day}").format(day=short_date(fig.period)) + f" · {text}"
+        text = tr("Week of {day}").format(day=short_date(fig.period)) + f" · {text}"
     if fig.left_out:
         text += " · " + ngettext(
             "{n} pulse below {k} left out", "{n} pulses below {k} left out", fig.left_out
@@ -176,7 +176,7 @@ def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
         )
     share = fig.participation
     taking = (
-        _("{share} · {n} of {invited}").format(
+        tr("{share} · {n} of {invited}").format(
             share=percent(share), n=fig.respondents, invited=fig.invited
         )
         if share is not None
@@ -184,19 +184,19 @@ def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
     )
     gaps = dash.GAP in dash.sparkline(fig)
     trend = dash.trend_text(fig) + (
-        " (" + _("{gap} = no figure that week").format(gap=dash.GAP) + ")" if gaps else ""
+        " (" + tr("{gap} = no figure that week").format(gap=dash.GAP) + ")" if gaps else ""
     )
     return [
         {
             "type": "section",
             "text": md(
                 f"{dash.headline(fig)}\n"
-                + _("By week, {start} – {end}: {trend}").format(
+                + tr("By week, {start} – {end}: {trend}").format(
                     start=short_date(fig.since), end=short_date(fig.period), trend=trend
                 )
             ),
             "fields": [
-                md(_("*Participation*") + f"\n{taking}"),
+                md(tr("*Participation*") + f"\n{taking}"),
                 md(f"*eNPS*\n{dash.enps(fig).removeprefix('eNPS ')}"),
             ],
         }
@@ -207,7 +207,7 @@ def _drivers(fig: TeamFigures, labels: dict[str, str]) -> str:
     """Drivers lowest first (where to act), then the biggest movers since their last measure."""
     drivers = sorted((d for d in fig.drivers if d.driver != "perception"), key=lambda d: d.score)
     if not drivers:
-        return _("*Drivers:* _no driver reached the minimum number of answers yet._")
+        return tr("*Drivers:* _no driver reached the minimum number of answers yet._")
     named = {d.driver: escape(labels.get(d.driver, d.driver), limit=200) for d in drivers}
     rows = []
     for d in drivers:
@@ -218,27 +218,27 @@ def _drivers(fig: TeamFigures, labels: dict[str, str]) -> str:
             )
         )
     moved = sorted((d for d in drivers if d.change), key=lambda d: -abs(d.change or 0))
-    text = _("*Drivers* · latest score of each, 0–100, lowest first") + "\n" + "\n".join(rows)
+    text = tr("*Drivers* · latest score of each, 0–100, lowest first") + "\n" + "\n".join(rows)
     if moved:
         parts = [
             (
-                _("{driver} up {points}") if (d.change or 0) > 0 else _("{driver} down {points}")
+                tr("{driver} up {points}") if (d.change or 0) > 0 else tr("{driver} down {points}")
             ).format(driver=named[d.driver], points=f"{abs(d.change or 0):.0f}")
             + " ("
-            + (_("within noise") if d.within_noise else _("beyond noise"))
+            + (tr("within noise") if d.within_noise else tr("beyond noise"))
             + ")"
             for d in moved[:MOVERS]
         ]
-        text += "\n" + _("*Biggest movers* since each driver's previous measure:") + " "
+        text += "\n" + tr("*Biggest movers* since each driver's previous measure:") + " "
         text += ", ".join(parts)
     return text
 
 
 def _flags(fig: TeamFigures) -> str:
     if not fig.flags:
-        return _("*Red flags:* none in the {week}.").format(week=dash.week_of(fig.period))  # type: ignore[arg-type]
+        return tr("*Red flags:* none in the {week}.").format(week=dash.week_of(fig.period))  # type: ignore[arg-type]
     return (
-        _("*Red flags*")
+        tr("*Red flags*")
         + "\n"
         + "\n".join(f":warning: {escape(flag_reason(f.reason))}" for f in fig.flags)
     )
@@ -251,7 +251,7 @@ def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
         return [
             {"type": "divider"},
             *sections(
-                _("*Latest pulse* · {label}").format(label=pulse.label) + f"\n{pulse.withheld}"
+                tr("*Latest pulse* · {label}").format(label=pulse.label) + f"\n{pulse.withheld}"
             ),
         ]
     blocks: list[dict[str, Any]] = [
@@ -259,11 +259,11 @@ def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
         {
             "type": "section",
             "fields": [
-                md(_("*Respondents*") + f"\n{pulse.respondents}"),
-                md(_("*Participation*") + f"\n{percent(pulse.participation)}"),
+                md(tr("*Respondents*") + f"\n{pulse.respondents}"),
+                md(tr("*Participation*") + f"\n{percent(pulse.participation)}"),
             ],
         },
-        _context(_("Latest pulse · {label}").format(label=pulse.label)),
+        _context(tr("Latest pulse · {label}").format(label=pulse.label)),
     ]
     for line in pulse.lines:
         blocks += sections(_question_line(line, k))
@@ -273,23 +273,23 @@ def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
 def _comment_blocks(comments: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
     if not comments:
         return []
-    blocks = sections(_("*Anonymous comments* ({n}, shuffled)").format(n=len(comments)))
+    blocks = sections(tr("*Anonymous comments* ({n}, shuffled)").format(n=len(comments)))
     for prompt, body in comments[:MAX_COMMENTS]:
         asked = f"_{escape(prompt, limit=500)}_\n" if prompt else ""
         blocks += sections(asked + quoted(body, limit=2400))
     if len(comments) > MAX_COMMENTS:
         more = len(comments) - MAX_COMMENTS
-        blocks.append(_context(_("and {n} more in the export").format(n=more)))
+        blocks.append(_context(tr("and {n} more in the export").format(n=more)))
     return blocks
 
 
 def _question_line(line: QuestionLine, k: int) -> str:
     text = escape(line.text, limit=2000)
     if line.mean is None:
-        return f"{text}\n" + _("_Fewer than {k} answers: not shown._").format(k=k)
+        return f"{text}\n" + tr("_Fewer than {k} answers: not shown._").format(k=k)
     answers = ngettext("{n} answer", "{n} answers", line.n).format(n=line.n)
     if line.kind == "nps10":
-        return f"{text}\n" + _("*{mean}* / 10 average · {answers}").format(
+        return f"{text}\n" + tr("*{mean}* / 10 average · {answers}").format(
             mean=number(line.mean, digits=1), answers=answers
         )
     return f"{text}\n*{number(line.mean, digits=1)}* / 5 · {_bar(line.mean)} · {answers}"

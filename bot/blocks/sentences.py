@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from insights.questions import load_bank
-from settings.i18n import DEFAULT, _, current_language, ngettext, percent, short_date
+from settings.i18n import DEFAULT, current_language, ngettext, percent, short_date, tr
 
 _DAY = r"\d{2} [A-Z][a-z]{2}"
 _FIRST = re.compile(r"First week measured — no change to report yet")
@@ -35,7 +35,7 @@ def change_sentence(sentence: str) -> str:
     if current_language() == DEFAULT:
         return sentence
     if _FIRST.fullmatch(sentence):
-        return _("First week measured — no change to report yet")
+        return tr("First week measured — no change to report yet")
     if match := _NO_EARLIER.fullmatch(sentence):
         n = int(match.group(1))
         return ngettext(
@@ -44,7 +44,7 @@ def change_sentence(sentence: str) -> str:
             n,
         ).format(n=n)
     if match := _NOT_COMPARED.fullmatch(sentence):
-        return _("Not compared with the week of {day}: other teams answered that week").format(
+        return tr("Not compared with the week of {day}: other teams answered that week").format(
             day=_day(match.group(1))
         )
     match = _CHANGE.fullmatch(sentence)
@@ -54,26 +54,26 @@ def change_sentence(sentence: str) -> str:
     n = int(points) if points else 0
     if since == "last week":
         head = {
-            None: _("Level with last week"),
+            None: tr("Level with last week"),
             "Up": ngettext("Up {n} point from last week", "Up {n} points from last week", n),
             "Down": ngettext("Down {n} point from last week", "Down {n} points from last week", n),
         }[direction].format(n=n)
     else:
         head = {
-            None: _("Level with {day}"),
+            None: tr("Level with {day}"),
             "Up": ngettext("Up {n} point from {day}", "Up {n} points from {day}", n),
             "Down": ngettext("Down {n} point from {day}", "Down {n} points from {day}", n),
         }[direction].format(n=n, day=_day(since))
     who = _who(within or beyond)
     if within is not None:
-        return _("{head} — within noise for {who}").format(head=head, who=who)
-    return _("{head} (beyond noise for {who})").format(head=head, who=who)
+        return tr("{head} — within noise for {who}").format(head=head, who=who)
+    return tr("{head} (beyond noise for {who})").format(head=head, who=who)
 
 
 def _who(said: str) -> str:
     match = _WHO.fullmatch(said)
     if match is None:
-        return _("unknown respondents")
+        return tr("unknown respondents")
     n = int(match.group(1))
     return ngettext("{n} respondent", "{n} respondents", n).format(n=n)
 
@@ -106,15 +106,17 @@ def flag_reason(reason: str) -> str:
         points, weeks, before, now, noise, who = match.groups()
         people = _PEOPLE.fullmatch(who)
         said = (
-            _("may be noise for {who}") if noise == "may be noise" else _("beyond noise for {who}")
+            tr("may be noise for {who}")
+            if noise == "may be noise"
+            else tr("beyond noise for {who}")
         ).format(
             who=ngettext("{n} respondent", "{n} respondents", int(people.group(1))).format(
                 n=people.group(1)
             )
             if people
-            else _("unknown respondents")
+            else tr("unknown respondents")
         )
-        return _(
+        return tr(
             "Engagement fell {points} points below its {weeks}-week baseline "
             "({before} → {now}); {said}."
         ).format(points=points, weeks=weeks, before=before, now=now, said=said)
@@ -127,7 +129,7 @@ def flag_reason(reason: str) -> str:
         ).format(score=score, floor=floor, n=n)
     if match := _TURNOUT.fullmatch(reason):
         n, invited, share, floor = match.groups()
-        return _(
+        return tr(
             "Only {n} of {invited} invited people answered ({share}, below {floor}): "
             "the scores may not speak for the whole team."
         ).format(
@@ -138,7 +140,7 @@ def flag_reason(reason: str) -> str:
         )
     if match := _BOTTOM.fullmatch(reason):
         named, weeks, now = match.groups()
-        return _(
+        return tr(
             "{driver} has been in the bottom 10% of team driver scores for {weeks} weeks "
             "running (now {score})."
         ).format(driver=_driver(named), weeks=weeks, score=now)
@@ -166,11 +168,11 @@ def withheld(said: str) -> str:
         return said
     what, k = match.groups()
     if what == "org figures":
-        return _(
+        return tr(
             "No org figures yet: results are shown only once at least {k} people have "
             "answered, so nobody's answers can be singled out."
         ).format(k=k)
-    return _(
+    return tr(
         "No figures yet: results are shown only once at least {k} people have "
         "answered, so nobody's answers can be singled out."
     ).format(k=k)

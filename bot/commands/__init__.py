@@ -9,7 +9,7 @@ from bot.commands import admin, my_data, opt_out, pause, report, resume, usage
 from bot.commands.registry import Call, Command, Replies
 from bot.context import Context
 from bot.report_args import quoted
-from settings.i18n import _
+from settings.i18n import tr
 
 COMMANDS: tuple[Command, ...] = (
     report.COMMAND,
@@ -41,6 +41,6 @@ def dispatch(ctx: Context, *, slack_team_id: str, user_id: str, text: str) -> Re
     if command is None:
         shown = quoted(" ".join(words))
         return [
-            message(_("I don't know {what}.").format(what=shown) + f"\n\n{usage.usage_for(call)}")
+            message(tr("I don't know {what}.").format(what=shown) + f"\n\n{usage.usage_for(call)}")
         ]
     return command.handle(call)

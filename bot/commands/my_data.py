@@ -6,7 +6,7 @@ from bot import mydata
 from bot.blocks.mydata import my_data
 from bot.blocks.reply import message
 from bot.commands.registry import Audience, Call, Command, Help, Replies
-from settings.i18n import N_, _
+from settings.i18n import N_, tr
 from storage.db import session_scope
 
 NOTHING = N_("Oxygen Pulse stores nothing about you.")
@@ -20,7 +20,7 @@ def handle(call: Call) -> Replies:
             slack_team_id=call.slack_team_id,
             user_id=call.user_id,
         )
-        return [message(_(NOTHING)) if record is None else my_data(record)]
+        return [message(tr(NOTHING)) if record is None else my_data(record)]
 
 
 COMMAND = Command(

@@ -15,7 +15,7 @@ from typing import Any
 from bot.access import is_hr_admin, viewable_teams
 from bot.context import Context
 from settings.config import AppConfig
-from settings.i18n import _
+from settings.i18n import tr
 
 Replies = list[dict[str, Any]]  # a response URL takes up to 5 replies
 
@@ -70,4 +70,4 @@ class Command:
 
     def help_for(self, audience: Audience) -> list[str]:
         """The help lines this audience may act on."""
-        return [_(h.text) for h in self.help if audience >= (h.who or self.who)]
+        return [tr(h.text) for h in self.help if audience >= (h.who or self.who)]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.blocks.reply import message
 from bot.commands.registry import Audience, Call, Command, Help, Replies, audience_of
-from settings.i18n import N_, _
+from settings.i18n import N_, tr
 
 HEADER = N_("*Oxygen Pulse* · `/pulse` commands")
 
@@ -15,7 +15,7 @@ HEADER = N_("*Oxygen Pulse* · `/pulse` commands")
 def usage(commands: Sequence[Command], audience: Audience) -> str:
     """Every help line of ``commands`` this audience may act on, in registry order."""
     lines = [line for command in commands for line in command.help_for(audience)]
-    return "\n".join([_(HEADER), *(f"• {line}" for line in lines)])
+    return "\n".join([tr(HEADER), *(f"• {line}" for line in lines)])
 
 
 def usage_for(call: Call) -> str:

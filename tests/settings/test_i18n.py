@@ -18,12 +18,13 @@ from settings.config import ConfigError, parse_config
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "jobs", "settings", "cli", "cx", "figures")
 OTHERS = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT]
+KEYWORDS = {"tr": None, "ngettext": (1, 2), "N_": None}  # as `make messages` extracts
 
 
 def _source_messages() -> set[str | tuple[str, str]]:
     found: set[str | tuple[str, str]] = set()
     for package in SOURCES:
-        for _, _, message, _, _ in extract_from_dir(REPO / package):
+        for _, _, message, _, _ in extract_from_dir(REPO / package, keywords=KEYWORDS):
             found.add(tuple(message) if isinstance(message, tuple) else message)  # type: ignore[arg-type]
     return found
 
@@ -112,9 +113,9 @@ def test_a_reader_function_is_asked_once_and_only_when_a_text_is_needed() -> Non
 
     with i18n.using(find):
         assert asked == []
-        assert (i18n._("Save"), i18n._("Cancel")) == ("Speichern", "Abbrechen")
+        assert (i18n.tr("Save"), i18n.tr("Cancel")) == ("Speichern", "Abbrechen")
     assert asked == [1]
-    assert i18n._("Save") == "Save"  # outside: English
+    assert i18n.tr("Save") == "Save"  # outside: English
 
 
 @pytest.mark.parametrize("lang", OTHERS)
