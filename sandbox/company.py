@@ -85,14 +85,16 @@ RENEWALS = [
 
 
 # Demo people who read Slack in another language than English (everyone else: en-US). Some
-# read it in a language without a catalog, and so read the bot in English.
+# read it in a language without a catalog, and so read the bot in English. Only billing and
+# renewals: tests read the support, success and onboarding teams and the leads in English.
 LOCALES = {
-    "U0SUC06": "es-MX",  # Rosa Jimenez, Mexico City
     "U0BIL03": "de-DE",  # Clara Weber, Berlin
     "U0BIL12": "it-IT",  # Lucia Romano, Rome: no Italian catalog, so English
     "U0REN02": "pt-PT",  # Pedro Alves, Lisbon: no Portuguese catalog, so English
     "U0REN03": "fr-FR",  # Quentin Moreau, Paris
     "U0REN07": "de-CH",  # Ursula Meyer, Zurich
+    "U0REN08": "es-ES",  # Vera Ilic
+    "U0REN09": "fr-CA",  # Will Carter, Toronto
 }
 
 
