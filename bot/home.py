@@ -159,8 +159,8 @@ def _dashboard(
     series = {name: list(f.series) for name, f in shown if f.series}
     file_id, picked = None, dict(list(series.items())[:CHART_TEAMS])
     if upload is not None and picked:
-        png = trend_chart(picked, y_label="Engagement (0–100)")  # the Home names it
-        file_id = upload(png, f"Engagement, last {DASHBOARD_WEEKS} weeks")
+        png = trend_chart(picked, y_label=tr("Engagement (0–100)"))  # the Home names it
+        file_id = upload(png, tr("Engagement, last {n} weeks").format(n=DASHBOARD_WEEKS))
     return dashboard_blocks(
         shown,
         weeks=DASHBOARD_WEEKS,

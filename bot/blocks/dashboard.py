@@ -15,7 +15,7 @@ from bot.blocks.pages import sections
 from bot.blocks.sentences import change_sentence, flag_reason
 from bot.blocks.text import clean, escape, md, plain
 from figures.teams import TeamFigures
-from settings.i18n import ngettext, percent, short_date, tr
+from settings.i18n import DEFAULT, current_language, ngettext, percent, short_date, tr
 
 LEVELS = "▁▂▃▄▅▆▇█"
 GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers
@@ -130,17 +130,30 @@ def chart_takeaway(cards: Sequence[tuple[str, TeamFigures]]) -> str:
         if shown:
             (start, first), (_, last) = shown[0], shown[-1]
             moved = round(last) - round(first)
-            change = "no change" if not moved else f"{'up' if moved > 0 else 'down'} {abs(moved)}"
+            change = (
+                tr("no change")
+                if not moved
+                else (tr("up {n}") if moved > 0 else tr("down {n}")).format(n=abs(moved))
+            )
             rows.append((name, start, f"{last:.0f}", change))
     if not rows:
-        return "Engagement by week"
+        return tr("Engagement by week")
     starts = {start for _, start, _, _ in rows}
     if len(starts) == 1:
         start = starts.pop()
         parts = [f"{name} {last}, {change}" for name, _, last, change in rows]
-        return f"Engagement now, and since {start.day} {start:%b}: " + "; ".join(parts)
-    parts = [f"{n} {last} ({c} since {d.day} {d:%b})" for n, d, last, c in rows]
-    return "Engagement now: " + "; ".join(parts)
+        head = tr("Engagement now, and since {day}:").format(day=_day(start))
+        return f"{head} " + "; ".join(parts)
+    parts = [
+        f"{n} {last} (" + tr("{change} since {day}").format(change=c, day=_day(d)) + ")"
+        for n, d, last, c in rows
+    ]
+    return tr("Engagement now:") + " " + "; ".join(parts)
+
+
+def _day(day: dt.date) -> str:
+    """'3 Nov' (as the chart's English has always said it), or the reader's short date."""
+    return f"{day.day} {day:%b}" if current_language() == DEFAULT else short_date(day)
 
 
 def dashboard_blocks(
@@ -174,12 +187,16 @@ def dashboard_blocks(
     if chart_file_id:
         names = ", ".join(clean(name) for name in charted)
         said = chart_takeaway([(n, f) for n, f in cards if n in set(charted)])
-        span = f"last {last_weeks(weeks)}"
+        span = ngettext("last week", "last {n} weeks", weeks).format(n=weeks)
         blocks.append(
             {
                 "type": "image",
                 "slack_file": {"id": chart_file_id},
-                "alt_text": clean(f"Engagement by week, {span}: {names}. {said}")[:2000],
+                "alt_text": clean(
+                    tr("Engagement by week, {span}: {names}. {said}").format(
+                        span=span, names=names, said=said
+                    )
+                )[:2000],
                 "title": plain(said, limit=2000),
             }
         )

@@ -244,7 +244,9 @@ def test_reports_alerts_and_the_dashboard_fit(locale: str) -> None:
     bank_drivers = [(key, label) for key, label in labels.items()]
     _fits(commitment_modal(team_key="support", team_name=TEAM, drivers=bank_drivers), view=True)
     _fits(saved_view(team_name=TEAM, text="t" * 150), view=True)
-    blocks = dashboard_blocks([(TEAM, _figures())] * 20, weeks=12, k=5, chart_file_id=None, more=3)
+    blocks = dashboard_blocks(
+        [(TEAM, _figures())] * 20, weeks=12, k=5, chart_file_id="F0CHART", charted=[TEAM], more=3
+    )
     _fits({"type": "home", "blocks": blocks}, view=True)
     said = json.dumps(messages, ensure_ascii=False)
     assert ("Drivers" in said) == (lang == "en")  # the report speaks the reader's language
