@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint demo clean
+.PHONY: run test lint demo clean messages
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,15 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q -n 2 --dist loadscope
+
+# After adding or changing a text wrapped in tr() / ngettext() / N_(): refresh every catalog
+# (new messages come in untranslated; tests/settings/test_i18n.py lists what to translate).
+POT := $(VENV)/pulse.pot
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -k tr --no-location --sort-output --omit-header -o $(POT) \
+		bot jobs settings cli cx figures
+	$(VENV)/bin/pybabel update -i $(POT) -d settings/locales -D pulse --width 100 \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -16,6 +16,7 @@ from bot import ids
 from bot.blocks.modal import text_answer_modal, text_error
 from bot.blocks.pulse import QuestionItem, options
 from bot.dm import dm_message
+from settings.i18n import current_language, tr
 from storage.comments import write, written_by
 from storage.commitments import announced_in
 from storage.held import hold_answer
@@ -23,6 +24,7 @@ from storage.models import Employee, Question
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 from storage.pseudonym import Respondent
 from storage.pulses import PulseView, is_open, open_for_writing, pulse_view, was_invited
+from storage.questions import localized
 from storage.responses import answers_of
 
 Status = Literal["recorded", "closed", "refused", "invalid"]
@@ -142,7 +144,9 @@ def open_text_answer(
         return Outcome("closed")
     current = written_by(session, respondent=target.respondent).get(target.stored_question_id)
     modal = text_answer_modal(
-        question_text=target.question.text if target.question else None,
+        question_text=localized(target.question, current_language())[0]
+        if target.question
+        else None,
         initial=current,
         private_metadata=f"{pulse_id}:{question_id}:{channel_id}:{message_ts}",
     )
@@ -176,7 +180,7 @@ def save_text_answer(
     if target is None or not target.accepts_text:
         return Outcome("refused")
     if not open_for_writing(session, pulse_id=pulse_id, now=now):
-        return Outcome("invalid", error="This pulse has closed, so answers can't be changed.")
+        return Outcome("invalid", error=tr("This pulse has closed, so answers can't be changed."))
     error = text_error(text)
     if error is not None:
         return Outcome("invalid", error=error)

@@ -11,6 +11,8 @@ from slack_sdk import WebClient
 from bot.acking import AckFirstExecutor, TurnTakingApp
 from bot.context import Context
 from bot.listeners import register
+from bot.reader import locale_middleware
+from settings.i18n import tr
 
 log = logging.getLogger("pulse.app")
 LISTENER_THREADS = 16  # DB connections listeners may hold at once (sizes the web pool)
@@ -45,6 +47,7 @@ def build_app(
         process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
     )
+    app.middleware(locale_middleware(ctx.engine))
     register(app, ctx)
 
     @app.error
@@ -55,8 +58,10 @@ def build_app(
             respond(
                 # Not "nothing was changed": the failure may come after a write (an answer
                 # is stored before its DM is re-rendered), and trying again is always safe.
-                text="Sorry, something went wrong on our side, so this may not have worked. "
-                "Please try again in a minute.",
+                text=tr(
+                    "Sorry, something went wrong on our side, so this may not have worked. "
+                    "Please try again in a minute."
+                ),
                 response_type="ephemeral",
                 replace_original=False,
             )

@@ -12,7 +12,9 @@ from typing import Any
 
 from bot.blocks.pulse import QuestionItem, pulse_message
 from jobs.calendar import local_label
+from settings.i18n import current_language
 from storage.pulses import PulseView, is_open
+from storage.questions import localized
 
 
 def dm_message(
@@ -28,18 +30,15 @@ def dm_message(
 ) -> dict[str, Any]:
     """The DM as its reader should see it at `now` (no answers given: fresh, unanswered);
     `written` are the questions they wrote an answer to, `commented` whether they commented."""
+    lang = current_language()
+    items = []
+    for q in view.questions:
+        text, scale = localized(q, lang)
+        items.append(QuestionItem(question_id=q.id or 0, text=text, kind=q.kind, scale=scale))
     return pulse_message(
         pulse_id=view.pulse.id or 0,
         team_name=view.team_name,
-        questions=[
-            QuestionItem(
-                question_id=q.id or 0,
-                text=q.text,
-                kind=q.kind,
-                scale=tuple(q.scale.split("|")) if q.scale else (),
-            )
-            for q in view.questions
-        ],
+        questions=items,
         answers=answers or {},
         written=frozenset(written),
         commented=commented,

@@ -17,18 +17,20 @@ from sqlmodel import Session
 
 from bot.access import is_hr_admin, viewable_teams
 from bot.blocks.dashboard import dashboard_blocks
-from bot.blocks.home import PastPulse, home_view
+from bot.blocks.home import AUTO_LANGUAGE, PastPulse, home_view
 from bot.blocks.pulse import QuestionItem, options
 from bot.blocks.validate import MAX_VIEW_BLOCKS
 from figures.charts import trend_chart
 from figures.teams import load_team_figures
 from jobs.calendar import local_label
 from settings.config import AppConfig
+from settings.i18n import LANGUAGES, current_language, day_label, tr
 from storage.comments import delete_written, written_by
 from storage.models import Employee
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
 from storage.pseudonym import Respondent
 from storage.pulses import is_open, pulse_view, recent_pulses_of
+from storage.questions import localized
 from storage.responses import answers_of
 
 DASHBOARD_WEEKS = 12
@@ -122,7 +124,7 @@ def build_home(
         now=now,
         room=room,
         upload=upload,
-        heading="All teams" if hr else "Your teams",
+        heading=tr("All teams") if hr else tr("Your teams"),
     )
     return home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed, dashboard=dashboard)
 
@@ -157,8 +159,8 @@ def _dashboard(
     series = {name: list(f.series) for name, f in shown if f.series}
     file_id, picked = None, dict(list(series.items())[:CHART_TEAMS])
     if upload is not None and picked:
-        png = trend_chart(picked, y_label="Engagement (0–100)")  # the Home names it
-        file_id = upload(png, f"Engagement, last {DASHBOARD_WEEKS} weeks")
+        png = trend_chart(picked, y_label=tr("Engagement (0–100)"))  # the Home names it
+        file_id = upload(png, tr("Engagement, last {n} weeks").format(n=DASHBOARD_WEEKS))
     return dashboard_blocks(
         shown,
         weeks=DASHBOARD_WEEKS,
@@ -182,6 +184,7 @@ def _own_part(
     """The person's own pulses and choices, as home_view's keyword arguments."""
     if me is None or me.id is None:
         return {"pulses": [], "paused_until": None, "opted_out": False, "enrolled": False}
+    choice = {"picker": True, "chosen": me.locale_override}
     past = []
     for pulse in recent_pulses_of(session, employee_id=me.id):
         view = pulse_view(session, pulse_id=pulse.id or 0)
@@ -192,25 +195,23 @@ def _own_part(
         texts = written_by(session, respondent=who)
         lines = []
         for q in view.questions:
-            item = QuestionItem(
-                question_id=q.id or 0,
-                text=q.text,
-                kind=q.kind,
-                scale=tuple(q.scale.split("|")) if q.scale else (),
-            )
+            text, scale = localized(q, current_language())
+            item = QuestionItem(question_id=q.id or 0, text=text, kind=q.kind, scale=scale)
             if q.id in answers:
-                lines.append((q.text, dict(options(item)).get(answers[q.id], str(answers[q.id]))))
+                lines.append((text, dict(options(item)).get(answers[q.id], str(answers[q.id]))))
             elif q.id in texts:
-                lines.append((q.text, texts[q.id]))
+                lines.append((text, texts[q.id]))
         status = (
-            f"open until {local_label(pulse.closes_at, me.tz)}" if is_open(pulse, now) else "closed"
+            tr("open until {when}").format(when=local_label(pulse.closes_at, me.tz))
+            if is_open(pulse, now)
+            else tr("closed")
         )
         past.append(
             PastPulse(
                 pulse_id=pulse.id or 0,
                 comment=texts.get(None),
                 team_name=view.team_name,
-                when=f"{pulse.opened_at:%a %d %b}",
+                when=day_label(pulse.opened_at.date()),
                 status=status,
                 lines=lines,
             )
@@ -218,9 +219,10 @@ def _own_part(
     paused = me.paused_until if me.paused_until and me.paused_until >= now.date() else None
     return {
         "pulses": past,
-        "paused_until": f"{paused:%a %d %b}" if paused else None,
+        "paused_until": day_label(paused) if paused else None,
         "opted_out": me.opted_out,
         "enrolled": has_team(session, employee_id=me.id),
+        **choice,
     }
 
 
@@ -232,3 +234,22 @@ def delete_comment(
         return 0
     who = Respondent(secret, workspace=slack_team_id, user_id=user_id, pulse_id=int(raw_pulse_id))
     return delete_written(session, respondent=who, question_id=None)
+
+
+def set_language(session: Session, *, slack_team_id: str, user_id: str, choice: str) -> bool:
+    """The person picks the language the bot speaks to them (``auto``: their Slack one).
+
+    False, changing nothing, for an unknown person or a value that is not a language."""
+    if choice != AUTO_LANGUAGE and choice not in LANGUAGES:
+        return False
+    ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    me = (
+        employee_by_slack_id(session, workspace_id=ws.id, slack_user_id=user_id)
+        if ws and ws.id
+        else None
+    )
+    if me is None:
+        return False
+    me.locale_override = None if choice == AUTO_LANGUAGE else choice
+    session.add(me)
+    return True

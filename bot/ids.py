@@ -15,6 +15,7 @@ HOME_RESUME = "home_resume"
 HOME_OPTOUT = "home_optout"
 HOME_OPTIN = "home_optin"
 HOME_DELETE_COMMENT = "home_delete_comment"  # value: pulse id
+HOME_LANGUAGE = "home_language"  # static select: a language code, or "auto" (Slack's)
 MYDATA_DOWNLOAD = "mydata_download"
 MYDATA_ERASE = "mydata_erase"
 COMMIT_OPEN = "commit_open"  # value: team key

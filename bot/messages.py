@@ -17,6 +17,7 @@ from bot.blocks.validate import check_message
 from bot.dm import dm_message
 from figures.digest import Digest
 from jobs.calendar import local_label
+from settings.i18n import long_date, tr, using
 from storage.pulses import PulseView
 
 
@@ -24,9 +25,17 @@ class SlackMessages:
     """`jobs.messages.Messages` for Slack; stateless, so one instance serves every job."""
 
     def pulse_dm(
-        self, *, view: PulseView, commitments: Sequence[str], tz: str, now: dt.datetime, k: int
+        self,
+        *,
+        view: PulseView,
+        commitments: Sequence[str],
+        tz: str,
+        now: dt.datetime,
+        k: int,
+        locale: str = "",
     ) -> dict[str, Any]:
-        return _checked(dm_message(view=view, tz=tz, now=now, k=k, commitments=commitments))
+        with using(locale):
+            return _checked(dm_message(view=view, tz=tz, now=now, k=k, commitments=commitments))
 
     def closed_dm(
         self,
@@ -37,26 +46,33 @@ class SlackMessages:
         tz: str,
         respondents: int,
         k: int,
+        locale: str = "",
     ) -> dict[str, Any]:
-        message = closed_pulse_message(
-            team_name=team_name,
-            questions=list(questions),
-            closed_label=local_label(closed_at, tz),
-            respondents=respondents,
-            min_group_size=k,
-        )
-        return _checked(message)
+        with using(locale):
+            message = closed_pulse_message(
+                team_name=team_name,
+                questions=list(questions),
+                closed_label=local_label(closed_at, tz),
+                respondents=respondents,
+                min_group_size=k,
+            )
+            return _checked(message)
 
-    def reminder(self, *, team_name: str, closes_at: dt.datetime, tz: str) -> dict[str, Any]:
-        return _checked(
-            reminder_message(team_name=team_name, closes_label=local_label(closes_at, tz))
-        )
+    def reminder(
+        self, *, team_name: str, closes_at: dt.datetime, tz: str, locale: str = ""
+    ) -> dict[str, Any]:
+        with using(locale):
+            return _checked(
+                reminder_message(team_name=team_name, closes_label=local_label(closes_at, tz))
+            )
 
-    def digest(self, *, digest: Digest) -> list[dict[str, Any]]:
-        return [_checked(m) for m in digest_messages(digest=digest)]
+    def digest(self, *, digest: Digest, locale: str = "") -> list[dict[str, Any]]:
+        with using(locale):
+            return [_checked(m) for m in digest_messages(digest=digest)]
 
-    def charts_comment(self, *, digest: Digest) -> str:
-        return charts_comment(digest=digest)
+    def charts_comment(self, *, digest: Digest, locale: str = "") -> str:
+        with using(locale):
+            return charts_comment(digest=digest)
 
     def alert(
         self,
@@ -67,16 +83,18 @@ class SlackMessages:
         reasons: Sequence[str],
         k: int,
         why: str,
+        locale: str = "",
     ) -> dict[str, Any]:
-        message = alert_message(
-            team_name=team_name,
-            team_key=team_key,
-            week_label=f"week of {week:%d %b %Y}",
-            reasons=list(reasons),
-            k=k,
-            why=why,
-        )
-        return _checked(message)
+        with using(locale):
+            message = alert_message(
+                team_name=team_name,
+                team_key=team_key,
+                week_label=tr("week of {day}").format(day=long_date(week)),
+                reasons=list(reasons),
+                k=k,
+                why=why,
+            )
+            return _checked(message)
 
 
 def _checked(message: dict[str, Any]) -> dict[str, Any]:

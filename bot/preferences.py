@@ -7,11 +7,12 @@ import re
 
 from sqlmodel import Session
 
+from settings.i18n import N_, day_label, tr
 from storage.models import Employee
 from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
 
 MAX_PAUSE_DAYS = 90
-PAUSE_USAGE = "Usage: `/pulse pause 2w` (or `10d`, up to 12 weeks), `/pulse resume`."
+PAUSE_USAGE = N_("Usage: `/pulse pause 2w` (or `10d`, up to 12 weeks), `/pulse resume`.")
 
 
 def parse_duration(text: str) -> int | None:
@@ -33,7 +34,7 @@ def _me(session: Session, slack_team_id: str, user_id: str) -> Employee | None:
     return me
 
 
-NOT_ENROLLED = (
+NOT_ENROLLED = N_(
     "You're not part of a pulse team yet, so there's nothing to change. "
     "HR adds teams in Oxygen Pulse's configuration."
 )
@@ -42,38 +43,40 @@ NOT_ENROLLED = (
 def pause(session: Session, *, slack_team_id: str, user_id: str, text: str, today: dt.date) -> str:
     days = parse_duration(text)
     if days is None:
-        return PAUSE_USAGE
+        return tr(PAUSE_USAGE)
     me = _me(session, slack_team_id, user_id)
     if me is None:
-        return NOT_ENROLLED
+        return tr(NOT_ENROLLED)
     me.paused_until = today + dt.timedelta(days=days)
     session.add(me)
-    return (
-        f"Paused: no pulses until after {me.paused_until:%a %d %b}. Enjoy the break! "
+    return tr(
+        "Paused: no pulses until after {day}. Enjoy the break! "
         "`/pulse resume` brings them back sooner."
-    )
+    ).format(day=day_label(me.paused_until))
 
 
 def resume(session: Session, *, slack_team_id: str, user_id: str) -> str:
     me = _me(session, slack_team_id, user_id)
     if me is None:
-        return NOT_ENROLLED
+        return tr(NOT_ENROLLED)
     me.paused_until = None
     session.add(me)
     if me.opted_out:
-        return "Your pause is cleared, but you're opted out: `/pulse optin` to get pulses again."
-    return "Welcome back: you'll get the next pulse."
+        return tr(
+            "Your pause is cleared, but you're opted out: `/pulse optin` to get pulses again."
+        )
+    return tr("Welcome back: you'll get the next pulse.")
 
 
 def set_opt_out(session: Session, *, slack_team_id: str, user_id: str, out: bool) -> str:
     me = _me(session, slack_team_id, user_id)
     if me is None:
-        return NOT_ENROLLED
+        return tr(NOT_ENROLLED)
     me.opted_out = out
     session.add(me)
     if out:
-        return (
+        return tr(
             "You're opted out: no more pulses. Answers you already gave stay anonymous in your "
             "team's figures. `/pulse optin` any time to come back."
         )
-    return "You're opted back in: you'll get the next pulse. Thank you!"
+    return tr("You're opted back in: you'll get the next pulse. Thank you!")

@@ -18,6 +18,7 @@ from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.blocks.reply import message
 from bot.blocks.report_picker import report_picker
+from bot.blocks.sentences import withheld
 from bot.blocks.text import escape
 from bot.report_args import (
     DEFAULT_WEEKS,
@@ -35,19 +36,21 @@ from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
 from jobs.calendar import local_label
 from settings.config import AppConfig
+from settings.i18n import N_, current_language, long_date, percent, short_date, tr
 from storage import commitments
 from storage.comments import pulse_comments
-from storage.models import Pulse
+from storage.models import Pulse, Question
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
+from storage.questions import localized
 from storage.responses import pulse_aggregate
 
-OPEN_SENTENCE = (
+OPEN_SENTENCE = N_(
     "Results appear once it has closed with at least {k} answers: figures that moved with "
     "every answer would let anyone compare them before and after one person answered."
 )
 Messages = list[dict[str, Any]]
-NOT_SET_UP = "This Slack workspace isn't set up for Oxygen Pulse."
+NOT_SET_UP = N_("This Slack workspace isn't set up for Oxygen Pulse.")
 
 
 def report_command(
@@ -94,7 +97,7 @@ def picked_report(
     (a button's value comes from the client)."""
     picked = ids.parse_report_value(raw_value)
     if picked is None or not 1 <= picked[1] <= MAX_WEEKS:
-        return [message("That choice no longer works: type `/pulse report` again.")]
+        return [message(tr("That choice no longer works: type `/pulse report` again."))]
     return team_report(
         session,
         config=config,
@@ -121,10 +124,10 @@ def team_report(
     """The replies to send, in order (usually one; a big department may need several)."""
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     if ws is None or ws.id is None:
-        return [message(NOT_SET_UP)]
+        return [message(tr(NOT_SET_UP))]
     mine = viewable_teams(config, user_id)
     if team_key in (None, ORG) and is_hr_admin(config, user_id):
-        key, name, below = ORG, "All teams", [t.key for t in config.teams]
+        key, name, below = ORG, tr("All teams"), [t.key for t in config.teams]
     else:
         team_key = team_key or (mine[0] if mine else None)
         team_cfg = config.team(team_key) if team_key else None
@@ -180,14 +183,22 @@ def _team(
     team = team_by_key(session, workspace_id=workspace_id, key=key)
     pulse = latest_pulse(session, team_id=team.id) if team and team.id else None
     if pulse is None or pulse.id is None:
-        return [message(f"No pulse has run for *{escape(team_cfg.name, limit=300)}* yet.")]
+        return [
+            message(
+                tr("No pulse has run for *{team}* yet.").format(
+                    team=escape(team_cfg.name, limit=300)
+                )
+            )
+        ]
     kept = ready.team_report_figures(
         session, config=config, workspace_id=workspace_id, key=key, weeks=weeks, now=now
     )
     fig = kept.team
     latest = _latest(session, pulse=pulse, k=k, now=now)
     if latest.withheld is not None and fig.period is None:
-        head = f"*{escape(team_cfg.name, limit=300)}* · latest pulse, {latest.label}"
+        head = tr("*{team}* · latest pulse, {label}").format(
+            team=escape(team_cfg.name, limit=300), label=latest.label
+        )
         return [message(f"{head}\n{latest.withheld}")]
     made = commitments.for_team(session, team_id=team.id or 0, now=now) if team else []
     return report.team_report(
@@ -202,7 +213,7 @@ def _team(
                 (
                     c.commitment.text,
                     labels.get(c.commitment.driver, c.commitment.driver),
-                    f"{c.commitment.created_at:%d %b}",
+                    short_date(c.commitment.created_at.date()),
                     *followup_outcome(c, k),
                 )
                 for c in made
@@ -222,30 +233,44 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
     """
     agg = pulse_aggregate(session, pulse_id=pulse.id or 0)
     if is_open(pulse, now):
-        label = (
-            f"opened {pulse.opened_at:%d %b %Y} · open until {local_label(pulse.closes_at, 'UTC')}"
+        label = tr("opened {day} · open until {when}").format(
+            day=long_date(pulse.opened_at.date()), when=local_label(pulse.closes_at, "UTC")
         )
         so_far = ""
         if visible(agg.respondents, k) and agg.invited:
-            so_far = f"{agg.respondents / agg.invited:.0%} of the team have answered so far. "
-        return report.LatestPulse(label=label, withheld=so_far + OPEN_SENTENCE.format(k=k))
+            so_far = tr("{share} of the team have answered so far.").format(
+                share=percent(agg.respondents / agg.invited)
+            )
+            so_far += " "
+        return report.LatestPulse(label=label, withheld=so_far + tr(OPEN_SENTENCE).format(k=k))
     closed = min(pulse.closed_at or pulse.closes_at, pulse.closes_at)
-    label = f"opened {pulse.opened_at:%d %b %Y} · closed {local_label(closed, 'UTC')}"
+    label = tr("opened {day} · closed {when}").format(
+        day=long_date(pulse.opened_at.date()), when=local_label(closed, "UTC")
+    )
     if not visible(agg.respondents, k):
-        return report.LatestPulse(label=label, withheld=withheld_sentence(k=k))
+        return report.LatestPulse(label=label, withheld=withheld(withheld_sentence(k=k)))
     return report.LatestPulse(
         label=label,
         respondents=agg.respondents,
         participation=agg.respondents / agg.invited if agg.invited else 0.0,
         lines=[
             report.QuestionLine(
-                text=q.text, kind=q.kind, n=q.n, mean=q.mean if visible(q.n, k) else None
+                text=_question_text(session, q.question_id, q.text),
+                kind=q.kind,
+                n=q.n,
+                mean=q.mean if visible(q.n, k) else None,
             )
             for q in agg.questions
             if q.kind != "text"
         ],
         comments=pulse_comments(session, pulse_id=pulse.id or 0),
     )
+
+
+def _question_text(session: Session, question_id: int, text: str) -> str:
+    """The question as the reader reads it (English when it has no text in their language)."""
+    row = session.get(Question, question_id)
+    return localized(row, current_language())[0] if row is not None else text
 
 
 def _period(start: dt.date, cadence: str) -> str:
@@ -296,5 +321,5 @@ def _department(
     if figs[key].period is None and all(f.period is None for _, f in teams):
         span = "week" if weeks == 1 else f"{weeks} weeks"
         head = f"*{escape(name, limit=300)}* · last {span}"
-        return [message(f"{head}\n{withheld_sentence(k=k)}")]
+        return [message(f"{head}\n{withheld(withheld_sentence(k=k))}")]
     return report.department_report(name=name, fig=figs[key], teams=teams, k=k)

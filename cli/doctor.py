@@ -82,9 +82,30 @@ def run_checks(*, url: str | None, env: dict[str, str] | None = None) -> Iterato
             for name in ("teams", "managers and HR admins", "time zones"):
                 yield Check(name, None, "not checked: needs users.list")
         yield slack.digest_channel(config.hr.digest_channel)
+    yield check_translations(settings)
     yield check_secret(settings)
     yield check_web(settings, url)
     yield check_socket_mode(settings)
+
+
+def check_translations(settings: Settings) -> Check:
+    """Every question a pulse may ask has a text in each language the bot speaks; one
+    without reads in English to those readers (so this never fails, it says who reads what)."""
+    from settings.i18n import LANGUAGES
+
+    languages = [lang for lang in LANGUAGES if lang != "en"]
+    missing = settings.bank.missing_translations(languages)
+    said = f"{', '.join(LANGUAGES)}; HR's digest and alerts in {settings.config.hr.locale}"
+    if not missing:
+        return Check("translations", True, f"every question in {said}")
+    shown = "; ".join(missing[:5]) + (f"; and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return Check(
+        "translations",
+        True,
+        f"{said}; {len(missing)} question{'s' if len(missing) > 1 else ''} in English only "
+        f"for some readers ({shown}): "
+        "add [questions.custom.translations.<lang>] text in config.toml",
+    )
 
 
 # -- database ------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def _dry_run(
             driver_labels=labels,
         )
     out = console.console()
-    for message in SlackMessages().digest(digest=digest):
+    for message in SlackMessages().digest(digest=digest, locale=settings.config.hr.locale):
         out.print(panel(message, title=message["text"]))
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in digest.charts:

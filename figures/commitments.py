@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from insights.privacy import visible
 from settings.config import AppConfig
+from settings.i18n import ngettext, number, tr
 from storage.commitments import CommitmentStatus, for_team
 from storage.models import Commitment, Team
 
@@ -54,9 +55,23 @@ def is_kept(mean: float) -> bool:
 def followup_words(mean: float, answers: int) -> str:
     """A follow-up figure with what it means under the kept rule, worded neutrally: a mean is
     what the team answered, not a claim that the commitment made a difference."""
-    said = "says" if is_kept(mean) else "does not say"
-    rule = f"kept = {KEPT_FROM:g} or more"
-    return f"follow-up: {mean:.1f} / 5 from {answers} people; the team {said} it was kept ({rule})"
+    said = (
+        ngettext(
+            "follow-up: {mean} / 5 from {n} person; the team says it was kept ({rule})",
+            "follow-up: {mean} / 5 from {n} people; the team says it was kept ({rule})",
+            answers,
+        )
+        if is_kept(mean)
+        else ngettext(
+            "follow-up: {mean} / 5 from {n} person; the team does not say it was kept ({rule})",
+            "follow-up: {mean} / 5 from {n} people; the team does not say it was kept ({rule})",
+            answers,
+        )
+    )
+    rule = tr("kept = {score} or more").format(
+        score=number(KEPT_FROM, digits=0 if int(KEPT_FROM) == KEPT_FROM else 1)
+    )
+    return said.format(mean=number(mean, digits=1), n=answers, rule=rule)
 
 
 def commitment_lines(

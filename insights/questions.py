@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,12 +19,15 @@ from typing import Any
 
 KINDS = ("likert5", "nps10", "text")
 BANK_FILE = "question_bank.toml"
+# The bank in another language: question_bank.<lang>.toml (drivers, scales, questions by key)
+TRANSLATION_FILE = re.compile(r"question_bank\.([a-z]{2,3})\.toml")
 MAX_TEXT_LENGTH = 150
 SCALE_POINTS = 5
 
 _DRIVER_KEY = re.compile(r"[a-z][a-z0-9_]*")
 _QUESTION_KEY = re.compile(r"([a-z][a-z0-9_]*)\.([a-z0-9][a-z0-9_]*)")
-_QUESTION_FIELDS = frozenset({"key", "driver", "kind", "text", "scale"})
+_QUESTION_FIELDS = frozenset({"key", "driver", "kind", "text", "scale", "translations"})
+_TRANSLATION_FIELDS = frozenset({"text", "scale"})
 _DRIVER_FIELDS = frozenset({"label", "engagement", "description"})
 
 
@@ -40,6 +43,11 @@ class Driver:
     label: str
     engagement: bool
     description: str
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False)  # lang -> label
+
+    def label_in(self, lang: str) -> str:
+        """The label in ``lang``, English when the bank has none in it."""
+        return self.labels.get(lang) or self.label
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,13 @@ class QuestionSpec:
     text: str
     scale: tuple[str, ...] = ()
     builtin: bool = True
+    # lang -> (text, scale labels: () for the English scale); a language missing reads English
+    translations: Mapping[str, tuple[str, tuple[str, ...]]] = field(
+        default_factory=dict, compare=False
+    )
+
+    def text_in(self, lang: str) -> str:
+        return self.translations[lang][0] if lang in self.translations else self.text
 
     def options(self) -> list[tuple[int, str]]:
         """The answer buttons as (stored value, label): 1..5, 0..10, or none for text."""
@@ -77,10 +92,12 @@ class QuestionBank:
         *,
         default_scale: tuple[str, ...],
         retired: Iterable[str] = (),
+        scales: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.drivers: Mapping[str, Driver] = MappingProxyType(dict(drivers))
         self.questions: tuple[QuestionSpec, ...] = tuple(questions)
         self.default_scale = default_scale
+        self.scales: Mapping[str, tuple[str, ...]] = MappingProxyType(dict(scales or {}))
         self.retired: frozenset[str] = frozenset(retired)
         self._by_key = {question.key: question for question in self.questions}
 
@@ -135,6 +152,7 @@ class QuestionBank:
                 drivers=self.drivers,
                 default_scale=self.default_scale,
                 builtin=False,
+                scales=self.scales,
             )
             if question.key in known:
                 owner = "a built-in question" if question.key in builtin_keys else "taken"
@@ -147,7 +165,67 @@ class QuestionBank:
             if key not in known:
                 raise QuestionBankError(f'retired question "{key}" is not in the bank')
         return QuestionBank(
-            self.drivers, [*builtins, *added], default_scale=self.default_scale, retired=retired
+            self.drivers,
+            [*builtins, *added],
+            default_scale=self.default_scale,
+            retired=retired,
+            scales=self.scales,
+        )
+
+    def missing_translations(self, languages: Iterable[str]) -> list[str]:
+        """``"<key>: fr, de"`` for each active question without a text in some of
+        ``languages`` (English excepted): what reads in English to those readers."""
+        missing = []
+        for question in self.active():
+            absent = [
+                lang for lang in languages if lang != "en" and lang not in question.translations
+            ]
+            if absent:
+                missing.append(f"{question.key}: {', '.join(absent)}")
+        return missing
+
+    def translated(self, lang: str, text: str, *, source: str) -> QuestionBank:
+        """This bank with the texts of question_bank.<lang>.toml (``text``) added."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise QuestionBankError(f"{source} is not valid TOML: {exc}") from exc
+        scales = dict(self.scales)
+        raw_scales = data.get("scales") or {}
+        if "agreement" in raw_scales:
+            scales[lang] = _parse_scale(raw_scales["agreement"], where=f"{source}: agreement")
+        drivers = dict(self.drivers)
+        for key, table in (data.get("drivers") or {}).items():
+            label = table.get("label") if isinstance(table, dict) else None
+            if key not in drivers or not isinstance(label, str) or not label.strip():
+                raise QuestionBankError(f'{source}: driver "{key}" needs a known key and a label')
+            driver = drivers[key]
+            drivers[key] = replace(driver, labels={**driver.labels, lang: label.strip()})
+        texts = data.get("questions") or {}
+        own_scales = data.get("question_scales") or {}
+        for key in [*texts, *own_scales]:
+            if key not in self:
+                raise QuestionBankError(f'{source}: question "{key}" is not in the bank')
+        questions = []
+        for question in self.questions:
+            if question.key not in texts:
+                questions.append(question)
+                continue
+            where = f'{source}: question "{question.key}"'
+            text = _parse_text(texts[question.key], where=where)
+            scale: tuple[str, ...] = ()
+            if question.key in own_scales:
+                scale = _parse_scale(own_scales[question.key], where=where)
+            elif question.scale == self.default_scale:
+                scale = scales.get(lang, ())
+            entry = {**question.translations, lang: (text, scale)}
+            questions.append(replace(question, translations=entry))
+        return QuestionBank(
+            drivers,
+            questions,
+            default_scale=self.default_scale,
+            retired=self.retired,
+            scales=scales,
         )
 
 
@@ -192,7 +270,12 @@ def load_bank() -> QuestionBank:
         source = resources.files(__package__).joinpath(BANK_FILE)
     except NotADirectoryError:  # an editable install made before __init__.py existed
         source = Path(__file__).with_name(BANK_FILE)
-    return parse_bank(source.read_text("utf-8"))
+    bank = parse_bank(source.read_text("utf-8"))
+    for entry in sorted(Path(str(source)).parent.iterdir()):
+        match = TRANSLATION_FILE.fullmatch(entry.name)
+        if match:
+            bank = bank.translated(match.group(1), entry.read_text("utf-8"), source=entry.name)
+    return bank
 
 
 def _custom_where(number: int, raw: object) -> str:
@@ -254,6 +337,7 @@ def _parse_question(
     drivers: Mapping[str, Driver],
     default_scale: tuple[str, ...],
     builtin: bool,
+    scales: Mapping[str, tuple[str, ...]] | None = None,
 ) -> QuestionSpec:
     """Validate one question table/dict; every error names `where` and the field."""
     if not isinstance(raw, dict):
@@ -283,14 +367,7 @@ def _parse_question(
     if kind not in KINDS:
         raise QuestionBankError(f'{where}: unknown kind "{kind}"; known kinds: {", ".join(KINDS)}')
 
-    text = raw.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise QuestionBankError(f"{where}: text is missing or empty")
-    text = " ".join(text.split())
-    if len(text) > MAX_TEXT_LENGTH:
-        raise QuestionBankError(
-            f"{where}: text is {len(text)} characters; the limit is {MAX_TEXT_LENGTH}"
-        )
+    text = _parse_text(raw.get("text"), where=where)
 
     scale: tuple[str, ...] = ()
     if "scale" in raw:
@@ -300,4 +377,34 @@ def _parse_question(
     elif kind == "likert5":
         scale = default_scale
 
-    return QuestionSpec(key, driver, kind, text, scale, builtin)
+    translations: dict[str, tuple[str, tuple[str, ...]]] = {}
+    raw_translations = raw.get("translations") or {}
+    if not isinstance(raw_translations, dict):
+        raise QuestionBankError(f"{where}: translations must be a table per language")
+    for lang, entry in raw_translations.items():
+        here = f"{where}: translations.{lang}"
+        if not isinstance(entry, dict):
+            raise QuestionBankError(f"{here}: must be a table with text (and scale)")
+        unknown = sorted(set(entry) - _TRANSLATION_FIELDS)
+        if unknown:
+            raise QuestionBankError(f'{here}: unknown field "{unknown[0]}"')
+        own: tuple[str, ...] = ()
+        if entry.get("scale") is not None:
+            if kind != "likert5":
+                raise QuestionBankError(f"{here}: scale is only allowed for likert5, not {kind}")
+            own = _parse_scale(entry["scale"], where=here)
+        elif kind == "likert5" and scale == default_scale:
+            own = (scales or {}).get(lang, ())
+        translations[lang] = (_parse_text(entry.get("text"), where=here), own)
+    return QuestionSpec(key, driver, kind, text, scale, builtin, translations)
+
+
+def _parse_text(text: object, *, where: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise QuestionBankError(f"{where}: text is missing or empty")
+    text = " ".join(text.split())
+    if len(text) > MAX_TEXT_LENGTH:
+        raise QuestionBankError(
+            f"{where}: text is {len(text)} characters; the limit is {MAX_TEXT_LENGTH}"
+        )
+    return text

@@ -32,6 +32,7 @@ from figures.pipeline import EXTRA_WEEKS, Window
 from insights.alerts import RedFlag
 from jobs.messages import Messages
 from settings.config import AppConfig
+from settings.i18n import tr, using
 from storage.db import read_scope, session_scope
 from storage.models import Pulse, SentAlert, Team
 
@@ -49,14 +50,16 @@ def recipients(config: AppConfig, team_key: str) -> dict[str, str]:
         owner = config.team(key)
         if owner is not None and owner.managers:
             why = (
-                f"You manage {name}."
+                tr("You manage {team}.").format(team=name)
                 if key == team_key
-                else f"You manage {owner.name}, and {name} has no manager of its own."
+                else tr("You manage {team}, and {name} has no manager of its own.").format(
+                    team=owner.name, name=name
+                )
             )
             out.update(dict.fromkeys(owner.managers, why))
             break
     for admin in config.hr.admins:
-        out.setdefault(admin, "You are an HR admin.")
+        out.setdefault(admin, tr("You are an HR admin."))
     return out
 
 
@@ -103,7 +106,9 @@ def run(
     for team_key in dict.fromkeys(new[key].team for key in claimed):
         keys = [key for key in claimed if new[key].team == team_key]
         team = config.team(team_key)
-        for user, why in recipients(config, team_key).items():
+        with using(config.hr.locale):
+            whom = recipients(config, team_key)
+        for user, why in whom.items():
             message = messages.alert(
                 team_name=team.name if team else team_key,
                 team_key=team_key,
@@ -111,6 +116,7 @@ def run(
                 reasons=[new[key].reason for key in keys],
                 k=org.k,
                 why=why,
+                locale=config.hr.locale,
             )
             try:
                 client.chat_postMessage(channel=user, **message)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from settings.config import AppConfig
+from settings.i18n import when_label
 
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4}
 BIWEEKLY_ANCHOR = dt.date(2024, 1, 1)  # a Monday: even weeks since it are pulse weeks
@@ -89,8 +90,7 @@ def window(schedule: Schedule, cycle: dt.date) -> tuple[dt.datetime, dt.datetime
 
 def local_label(when: dt.datetime, tz: str) -> str:
     """'Thu 26 Nov, 10:00 CET' in the reader's own time zone (UTC when `tz` is unknown)."""
-    local = when.astimezone(_zone(tz))
-    return local.strftime("%a %d %b, %H:%M ") + (local.tzname() or "")
+    return when_label(when, tz)  # in the reader's language (settings.i18n.using)
 
 
 def _zone(tz: str) -> ZoneInfo:

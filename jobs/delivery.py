@@ -38,12 +38,14 @@ from sqlmodel import Session
 from jobs.messages import Messages
 from jobs.pacing import Pacer
 from jobs.posting import Outcome, Poster
+from settings.i18n import language
 from settings.runtime import Settings
 from settings.slack import make_client
 from storage import closed_dms, outbox
 from storage.commitments import announced_in
 from storage.db import session_scope
 from storage.pulses import PulseView, is_open, pulse_view, respondent_count
+from storage.questions import localized
 
 log = logging.getLogger("pulse.delivery")
 
@@ -85,8 +87,9 @@ class Sender:
         self.poster = Poster(client, self.pacer, lease)
         self.window = concurrency + math.ceil(rate / 2)  # claims in hand: ~0.5 s of sending
         self.stats = Stats()
-        self._dms: dict[tuple[int, str], tuple[float, PulseView | None, Any]] = {}
-        self._closed: dict[tuple[int, str], dict[str, Any] | None] = {}
+        # keyed by (pulse, time zone, language): who reads the DM the same way
+        self._dms: dict[tuple[int, str, str], tuple[float, PulseView | None, Any]] = {}
+        self._closed: dict[tuple[int, str, str], dict[str, Any] | None] = {}
 
     @classmethod
     def from_settings(
@@ -193,21 +196,26 @@ class Sender:
 
     def _dm(self, s: Session, claim: outbox.Claimed, now: dt.datetime) -> dict[str, Any] | None:
         """This pulse's DM in this time zone, rendered once per VIEW_TTL; None once closed."""
-        key = (claim.pulse_id, claim.tz)
+        key = (claim.pulse_id, claim.tz, language(claim.locale))
         loaded_at, view, dm = self._dms.get(key, (-math.inf, None, None))
         if time.monotonic() - loaded_at > VIEW_TTL:
             view = pulse_view(s, pulse_id=claim.pulse_id)
             if view is not None:
                 promises = [c.text for c in announced_in(s, pulse_id=claim.pulse_id)]
                 dm = self.messages.pulse_dm(
-                    view=view, commitments=promises, tz=claim.tz, now=now, k=self.k
+                    view=view,
+                    commitments=promises,
+                    tz=claim.tz,
+                    now=now,
+                    k=self.k,
+                    locale=claim.locale,
                 )
             self._dms[key] = (time.monotonic(), view, dm)
         return dm if view is not None and is_open(view.pulse, now) else None
 
     def _closed_dm(self, s: Session, claim: closed_dms.Claim) -> dict[str, Any] | None:
         """The closed DM of this pulse in this time zone (final, so rendered once)."""
-        key = (claim.pulse_id, claim.tz)
+        key = (claim.pulse_id, claim.tz, language(claim.locale))
         if key not in self._closed:
             if len(self._closed) > 1000:
                 self._closed.clear()
@@ -218,11 +226,12 @@ class Sender:
                 if view is None or closed_at is None
                 else self.messages.closed_dm(
                     team_name=view.team_name,
-                    questions=[q.text for q in view.questions],
+                    questions=[localized(q, language(claim.locale))[0] for q in view.questions],
                     closed_at=closed_at,
                     tz=claim.tz,
                     respondents=respondent_count(s, pulse_id=claim.pulse_id),
                     k=self.k,
+                    locale=claim.locale,
                 )
             )
         return self._closed[key]

@@ -92,7 +92,9 @@ def run(
     if not claimed and not force:
         return DigestRun("already_sent", week, hr.digest_channel)
     try:
-        ts, count = post(client, channel=hr.digest_channel, digest=digest, messages=messages)
+        ts, count = post(
+            client, channel=hr.digest_channel, digest=digest, messages=messages, locale=hr.locale
+        )
     except SlackApiError:
         if claimed:
             _release(engine, workspace_id=workspace_id, week=week)
@@ -102,16 +104,19 @@ def run(
     return DigestRun("posted", week, hr.digest_channel, ts, count, files)
 
 
-def post(client: WebClient, *, channel: str, digest: Digest, messages: Messages) -> tuple[str, int]:
-    """First message to the channel, later parts in its thread, charts to the channel."""
-    parts = messages.digest(digest=digest)
+def post(
+    client: WebClient, *, channel: str, digest: Digest, messages: Messages, locale: str = ""
+) -> tuple[str, int]:
+    """First message to the channel, later parts in its thread, charts to the channel; in
+    HR's `locale` ([hr] locale in config.toml)."""
+    parts = messages.digest(digest=digest, locale=locale)
     ts = str(client.chat_postMessage(channel=channel, **parts[0])["ts"])
     for part in parts[1:]:
         client.chat_postMessage(channel=channel, thread_ts=ts, **part)
     if digest.charts:
         client.files_upload_v2(
             channel=channel,
-            initial_comment=messages.charts_comment(digest=digest),
+            initial_comment=messages.charts_comment(digest=digest, locale=locale),
             file_uploads=[
                 {
                     "file": c.png,

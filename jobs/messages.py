@@ -21,9 +21,17 @@ Message = dict[str, Any]
 
 class Messages(Protocol):
     def pulse_dm(
-        self, *, view: PulseView, commitments: Sequence[str], tz: str, now: dt.datetime, k: int
+        self,
+        *,
+        view: PulseView,
+        commitments: Sequence[str],
+        tz: str,
+        now: dt.datetime,
+        k: int,
+        locale: str = "",
     ) -> Message:
-        """A fresh, unanswered DM of the pulse as of `now`, its close time shown in `tz`."""
+        """A fresh, unanswered DM of the pulse as of `now`, its close time shown in `tz`, in
+        the reader's `locale` (as every message to a person: "" reads English)."""
         ...
 
     def closed_dm(
@@ -35,19 +43,23 @@ class Messages(Protocol):
         tz: str,
         respondents: int,
         k: int,
+        locale: str = "",
     ) -> Message:
         """A sent DM once its pulse closed: no buttons; turnout shown only from `k` people."""
         ...
 
-    def reminder(self, *, team_name: str, closes_at: dt.datetime, tz: str) -> Message:
+    def reminder(
+        self, *, team_name: str, closes_at: dt.datetime, tz: str, locale: str = ""
+    ) -> Message:
         """The one gentle reminder to someone who has not answered yet."""
         ...
 
-    def digest(self, *, digest: Digest) -> list[Message]:
-        """The weekly HR digest: post the first message, the rest in its thread."""
+    def digest(self, *, digest: Digest, locale: str = "") -> list[Message]:
+        """The weekly HR digest: post the first message, the rest in its thread (in HR's
+        `locale`, `[hr] locale` in config.toml)."""
         ...
 
-    def charts_comment(self, *, digest: Digest) -> str:
+    def charts_comment(self, *, digest: Digest, locale: str = "") -> str:
         """The comment posted with the digest's charts."""
         ...
 
@@ -60,6 +72,7 @@ class Messages(Protocol):
         reasons: Sequence[str],
         k: int,
         why: str,
+        locale: str = "",
     ) -> Message:
         """A DM about a team's new red flags in the week starting `week`."""
         ...

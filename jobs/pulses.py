@@ -25,6 +25,7 @@ from insights.rotation import choose_questions
 from jobs import closing
 from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
 from settings.config import AppConfig
+from settings.i18n import DEFAULT, LANGUAGES, tr, using
 from storage import commitments
 from storage.models import Pulse, SchedulerState, Team
 from storage.org import team_by_key
@@ -39,6 +40,16 @@ from storage.questions import asked_history, retired_keys, sync_questions
 
 log = logging.getLogger("pulse.planner")
 LEAD = dt.timedelta(days=1)  # pulses are written this far ahead, deliveries due at local time
+
+
+def follow_up_texts() -> dict[str, str]:
+    """The commitment follow-up question in every language the bot speaks."""
+    texts = {}
+    for lang in LANGUAGES:
+        if lang != DEFAULT:
+            with using(lang):
+                texts[lang] = tr("“{text}” — this commitment has made a real difference.")
+    return texts
 
 
 class PulseError(ValueError):
@@ -246,7 +257,7 @@ def open_with_questions(
     )
     question_ids = [rows[k].id for k in keys if rows[k].id is not None]
     if followup is not None:
-        extra = commitments.followup_question(session, followup)
+        extra = commitments.followup_question(session, followup, translations=follow_up_texts())
         question_ids.append(extra.id)
         keys.append(extra.key)
     announce = commitments.to_announce(session, team_id=team.id)

@@ -13,7 +13,7 @@ import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, exists
+from sqlalchemy import Engine, exists, func
 from sqlmodel import Session, col, select, update
 
 from jobs.calendar import schedule_for
@@ -43,12 +43,14 @@ def run(
     for pulse_id, team_name, closes_at in due:
         with session_scope(engine) as s:
             targets = _claim(s, pulse_id=pulse_id, now=now)
-        for user_id, workspace, tz, channel in targets:
+        for user_id, workspace, tz, channel, locale in targets:
             who = Respondent(secret, workspace=workspace, user_id=user_id, pulse_id=pulse_id)
             with session_scope(engine) as s:
                 if _answered(s, respondent=who):
                     continue
-            message = messages.reminder(team_name=team_name, closes_at=closes_at, tz=tz)
+            message = messages.reminder(
+                team_name=team_name, closes_at=closes_at, tz=tz, locale=locale
+            )
             try:
                 client.chat_postMessage(channel=channel or user_id, **message)
                 posted += 1
@@ -75,7 +77,7 @@ def _due_pulses(
 
 def _claim(
     session: Session, *, pulse_id: int, now: dt.datetime
-) -> list[tuple[str, str, str, str | None]]:
+) -> list[tuple[str, str, str, str | None, str]]:
     """Mark the pulse's delivered, unchecked DMs as checked; return who they went to."""
     rows = session.exec(
         select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
@@ -84,6 +86,7 @@ def _claim(
             col(Workspace.slack_team_id),
             col(Employee.tz),
             col(Delivery.channel_id),
+            func.coalesce(col(Employee.locale_override), col(Employee.locale)),
         )
         .join(Employee, col(Employee.id) == Delivery.employee_id)
         .join(Workspace, col(Workspace.id) == Employee.workspace_id)
@@ -99,7 +102,7 @@ def _claim(
         session.exec(
             update(Delivery).where(col(Delivery.id).in_(ids)).values(reminder_checked_at=now)
         )
-    return [(uid, ws, tz, channel) for _, uid, ws, tz, channel in rows]
+    return [(uid, ws, tz, channel, locale) for _, uid, ws, tz, channel, locale in rows]
 
 
 def _answered(session: Session, *, respondent: Respondent) -> bool:

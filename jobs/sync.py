@@ -1,6 +1,7 @@
 """Sync each configured team's members (and their time zones) from Slack.
 
-Members come from the team's user group or channel; time zones from users.list. Bots,
+Members come from the team's user group or channel; time zones and locales (the language
+each person reads Slack in, `include_locale`) from users.list. Bots,
 deactivated accounts and Slack Connect guests from other workspaces are skipped.
 """
 
@@ -13,6 +14,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session, col, update
 
 from settings.config import AppConfig, TeamConfig
+from settings.i18n import normalise
 from storage.models import Employee
 from storage.org import Member, ensure_workspace, set_team_members, upsert_employees, upsert_team
 
@@ -67,7 +69,7 @@ def run(session: Session, client: WebClient, config: AppConfig, now: dt.datetime
 
 def _directory(client: WebClient, *, team_id: str) -> dict[str, Member]:
     people: dict[str, Member] = {}
-    for page in client.users_list(limit=200):
+    for page in client.users_list(limit=200, include_locale=True):
         for user in page["members"]:
             if user.get("deleted") or user.get("is_bot") or user["id"] == "USLACKBOT":
                 continue
@@ -76,7 +78,10 @@ def _directory(client: WebClient, *, team_id: str) -> dict[str, Member]:
             profile = user.get("profile") or {}
             name = user.get("real_name") or profile.get("real_name") or user.get("name", "")
             people[user["id"]] = Member(
-                slack_user_id=user["id"], name=name, tz=user.get("tz") or "UTC"
+                slack_user_id=user["id"],
+                name=name,
+                tz=user.get("tz") or "UTC",
+                locale=normalise(user.get("locale")) or "",
             )
     return people
 

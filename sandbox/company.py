@@ -84,6 +84,20 @@ RENEWALS = [
 ]
 
 
+# Demo people who read Slack in another language than English (everyone else: en-US). Some
+# read it in a language without a catalog, and so read the bot in English. Only billing and
+# renewals: tests read the support, success and onboarding teams and the leads in English.
+LOCALES = {
+    "U0BIL03": "de-DE",  # Clara Weber, Berlin
+    "U0BIL12": "it-IT",  # Lucia Romano, Rome: no Italian catalog, so English
+    "U0REN02": "pt-PT",  # Pedro Alves, Lisbon: no Portuguese catalog, so English
+    "U0REN03": "fr-FR",  # Quentin Moreau, Paris
+    "U0REN07": "de-CH",  # Ursula Meyer, Zurich
+    "U0REN08": "es-ES",  # Vera Ilic
+    "U0REN09": "fr-CA",  # Will Carter, Toronto
+}
+
+
 def _people(prefix: str, people: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return [(f"U0{prefix}{i:02d}", name, tz) for i, (name, tz) in enumerate(people, start=1)]
 
@@ -91,7 +105,8 @@ def _people(prefix: str, people: list[tuple[str, str]]) -> list[tuple[str, str, 
 def seed(workspace: Workspace) -> Workspace:
     """Fill `workspace` with the demo company (idempotent for a fresh workspace)."""
     for uid, (name, tz) in LEADS.items():
-        workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz)
+        locale = LOCALES.get(uid, "en-US")
+        workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz, locale=locale)
     teams = {
         "support": _people("SUP", SUPPORT),
         "success": _people("SUC", SUCCESS),
@@ -101,7 +116,8 @@ def seed(workspace: Workspace) -> Workspace:
     }
     for members in teams.values():
         for uid, name, tz in members:
-            workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz)
+            locale = LOCALES.get(uid, "en-US")
+            workspace.add_user(uid, name.split()[0].lower(), real_name=name, tz=tz, locale=locale)
     workspace.add_user("U0HELPERBOT", "helperbot", real_name="Helper Bot", is_bot=True)
     workspace.add_user("U0FORMER", "former", real_name="Former Agent", deleted=True)
     support_ids = [u for u, _, _ in teams["support"]]

@@ -63,8 +63,10 @@ class Directory:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        locale: str = "en-US",
     ) -> dict:
-        """Add (or replace) a member; returns it in `users.info` shape."""
+        """Add (or replace) a member; returns it in `users.info` shape (`locale` included,
+        which Slack returns only when asked with `include_locale`)."""
         try:
             now = datetime.now(ZoneInfo(tz))
         except (ZoneInfoNotFoundError, ValueError):  # a zone this machine does not know
@@ -83,6 +85,7 @@ class Directory:
             "is_bot": is_bot,
             "is_app_user": False,
             "profile": {"real_name": real, "display_name": name, "email": email},
+            "locale": locale,
         }
         with self.lock:
             self._users[user_id] = member

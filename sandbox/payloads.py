@@ -67,6 +67,31 @@ def find_button(blocks: list, action_id: str, value: str | None, where: str) -> 
     raise NoSuchButton(f"no button with {wanted} in {where}; buttons there: {available}")
 
 
+def find_option(blocks: list, action_id: str, value: str, where: str) -> tuple[str, dict, dict]:
+    """(block_id, select menu, option) for the static select `action_id`'s option `value`."""
+    for block in blocks:
+        menu = block.get("accessory")
+        if not isinstance(menu, dict) or menu.get("type") != "static_select":
+            continue
+        if menu.get("action_id") == action_id:
+            for option in menu.get("options", []):
+                if option.get("value") == value:
+                    return block["block_id"], menu, option
+    raise NoSuchButton(f"no select {action_id!r} with option {value!r} in {where}")
+
+
+def selection(block_id: str, menu: dict, option: dict) -> dict:
+    """The action Slack sends when a person picks `option` in a static select."""
+    return {
+        "action_id": menu["action_id"],
+        "block_id": block_id,
+        "type": "static_select",
+        "selected_option": option,
+        "initial_option": menu.get("initial_option"),
+        "action_ts": f"{time.time():.6f}",
+    }
+
+
 def action(block_id: str, button: dict) -> dict:
     return {
         "action_id": button["action_id"],

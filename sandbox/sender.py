@@ -159,6 +159,24 @@ class SlackSender:
         )
         return self._send_payload(payload)
 
+    def home_select(
+        self, user_id: str, view: dict, *, action_id: str, value: str
+    ) -> SenderResponse:
+        """Pick the option `value` of a static select in the user's App Home view."""
+        current = self._current_view(user_id, view)
+        block_id, menu, option = payloads.find_option(
+            current["blocks"], action_id, value, f"view {current['id']}"
+        )
+        payload = payloads.block_actions(
+            self.workspace,
+            user_id,
+            container={"type": "view", "view_id": current["id"]},
+            trigger_id=self.workspace.issue_trigger(user_id),
+            view=current,
+            actions=[payloads.selection(block_id, menu, option)],
+        )
+        return self._send_payload(payload)
+
     def submit_view(self, user_id: str, view: dict, values: dict) -> SenderResponse:
         """Submit a modal with `values[block_id][action_id] = {"type": ..., "value": ...}`.
 

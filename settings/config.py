@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from settings.i18n import DEFAULT, LANGUAGES
+
 USER_ID = r"^[UW][A-Z0-9]{2,}$"
 CHANNEL_ID = r"^[CG][A-Z0-9]{2,}$"
 USERGROUP_ID = r"^S[A-Z0-9]{2,}$"
@@ -55,6 +57,12 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def _check_language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"expected one of the languages {', '.join(LANGUAGES)}")
+    return value
+
+
 class HRConfig(_Strict):
     admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
     digest_channel: Annotated[str, Field(pattern=CHANNEL_ID)] | None = None
@@ -62,9 +70,11 @@ class HRConfig(_Strict):
     digest_time: str = "09:00"  # ... at this local time ...
     digest_timezone: str = "UTC"  # ... in this IANA time zone
     alerts: bool = True  # DM red flags to the team's managers and HR, once per flag
+    locale: str = DEFAULT  # the language of the digest and alerts: one of settings.i18n's
 
     _clock = field_validator("digest_time")(_check_clock)
     _zone = field_validator("digest_timezone")(_check_timezone)
+    _locale = field_validator("locale")(_check_language)
 
 
 class ScheduleOverride(_Strict):
@@ -101,12 +111,30 @@ class DeliveryConfig(_Strict):
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
 
 
+class QuestionTranslation(_Strict):
+    """A custom question in another language: its text, and its scale when it has its own."""
+
+    text: Annotated[str, Field(min_length=3, max_length=150)]
+    scale: list[str] | None = None
+
+
 class CustomQuestion(_Strict):
     key: str
     driver: str
     text: Annotated[str, Field(min_length=3, max_length=150)]
     kind: Literal["likert5", "nps10", "text"] = "likert5"
     scale: list[str] | None = None
+    # [questions.custom.translations.fr] text = "..."; a language left out reads English
+    translations: dict[str, QuestionTranslation] = {}
+
+    @field_validator("translations")
+    @classmethod
+    def _languages(cls, value: dict[str, QuestionTranslation]) -> dict[str, QuestionTranslation]:
+        for lang in value:
+            if lang == DEFAULT:
+                raise ValueError("the question's own text is its English text")
+            _check_language(lang)
+        return value
 
 
 class QuestionsConfig(_Strict):

@@ -38,6 +38,7 @@ class Claim:
     channel_id: str
     message_ts: str
     tz: str
+    locale: str = ""  # the language they read the bot in (chosen, else Slack's)
 
 
 def enqueue(session: Session, *, now: dt.datetime, grace: dt.timedelta | None = None) -> int:
@@ -80,15 +81,23 @@ def claim_due(
     if not ids:
         return []
     rows = session.exec(
-        select(ClosedDm, Delivery, Employee.tz)
+        select(ClosedDm, Delivery, Employee)
         .join(Delivery, col(Delivery.id) == ClosedDm.delivery_id)
         .join(Employee, col(Employee.id) == Delivery.employee_id)
         .where(col(ClosedDm.delivery_id).in_(ids))
         .order_by(col(ClosedDm.delivery_id))
     ).all()
     return [
-        Claim(c.delivery_id, c.pulse_id, c.attempts, d.channel_id or "", d.message_ts or "", tz)
-        for c, d, tz in rows
+        Claim(
+            c.delivery_id,
+            c.pulse_id,
+            c.attempts,
+            d.channel_id or "",
+            d.message_ts or "",
+            e.tz,
+            e.locale_override or e.locale,
+        )
+        for c, d, e in rows
     ]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -72,8 +74,11 @@ def to_follow_up(session: Session, *, team_id: int) -> list[Commitment]:
     )
 
 
-def followup_question(session: Session, commitment: Commitment) -> Question:
-    """The one-off question asking whether this commitment made a difference."""
+def followup_question(
+    session: Session, commitment: Commitment, *, translations: Mapping[str, str] | None = None
+) -> Question:
+    """The one-off question asking whether this commitment made a difference; in other
+    languages, ``translations`` (language -> the sentence, ``{text}`` for the commitment)."""
     key = f"commitment.{commitment.id}"
     row = session.exec(select(Question).where(Question.key == key)).first()
     if row is None:
@@ -84,6 +89,16 @@ def followup_question(session: Session, commitment: Commitment) -> Question:
             text=f"“{commitment.text}” — this commitment has made a real difference.",
             builtin=False,
             active=False,  # never picked by rotation; attached to one pulse only
+            translations=json.dumps(
+                {
+                    lang: {"text": said.format(text=commitment.text), "scale": []}
+                    for lang, said in (translations or {}).items()
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            if translations
+            else "",
         )
         session.add(row)
         session.flush()

@@ -76,6 +76,8 @@ class Employee(SQLModel, table=True):
     is_active: bool = True
     opted_out: bool = False
     paused_until: dt.date | None = None
+    locale: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    locale_override: str | None = Field(default=None, max_length=16)  # chosen on the Home tab
 
 
 class Membership(SQLModel, table=True):
@@ -93,6 +95,8 @@ class Question(SQLModel, table=True):
     builtin: bool = True
     active: bool = True  # in the bank (built-in or config) right now
     retired: bool = False  # retired by an HR admin from Slack (`/pulse admin retire`)
+    # {"fr": {"text": ..., "scale": [...]}, ...} as JSON: the question in other languages
+    translations: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 class Pulse(SQLModel, table=True):

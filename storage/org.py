@@ -18,6 +18,7 @@ class Member:
     slack_user_id: str
     name: str
     tz: str
+    locale: str = ""  # Slack's, such as "fr-FR"; "" when Slack did not say
 
 
 def ensure_workspace(session: Session, *, slack_team_id: str, name: str = "") -> Workspace:
@@ -76,6 +77,8 @@ def upsert_employees(
             emp = Employee(workspace_id=workspace_id, slack_user_id=m.slack_user_id)
             existing[m.slack_user_id] = emp
         emp.name, emp.tz, emp.is_active = m.name, m.tz, True
+        if m.locale:
+            emp.locale = m.locale
         session.add(emp)
     session.flush()
     return {uid: emp.id for uid, emp in existing.items() if emp.id is not None}
@@ -112,3 +115,16 @@ def has_team(session: Session, *, employee_id: int) -> bool:
         session.exec(select(Membership).where(Membership.employee_id == employee_id)).first()
         is not None
     )
+
+
+def locale_of(session: Session, *, slack_team_id: str, slack_user_id: str) -> str | None:
+    """The person's language as they read the bot: the one they chose on the Home tab, else
+    their Slack locale (from the last sync); None when the bot does not know them."""
+    row = session.exec(
+        select(Employee.locale_override, Employee.locale)
+        .join(Workspace, col(Workspace.id) == Employee.workspace_id)
+        .where(Workspace.slack_team_id == slack_team_id, Employee.slack_user_id == slack_user_id)
+    ).first()
+    if row is None:
+        return None
+    return row[0] or row[1] or None

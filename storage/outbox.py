@@ -37,6 +37,7 @@ class Claimed:
     channel_id: str | None
     opted_out: bool = False
     paused_until: dt.date | None = None
+    locale: str = ""  # the language they read the bot in (chosen, else Slack's)
 
     def skip_reason(self, now: dt.datetime) -> str | None:
         """Why the DM must not go now: opted out, or paused through today in their zone."""
@@ -86,6 +87,7 @@ def claim_due(
             channel_id=d.channel_id,
             opted_out=e.opted_out,
             paused_until=e.paused_until,
+            locale=e.locale_override or e.locale,
         )
         for d, e, team in rows
         if d.id is not None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from sqlmodel import Session, col, select
@@ -25,6 +26,8 @@ class QuestionLike(Protocol):
     def scale(self) -> tuple[str, ...]: ...
     @property
     def builtin(self) -> bool: ...
+    @property
+    def translations(self) -> Mapping[str, tuple[str, tuple[str, ...]]]: ...
 
 
 def sync_questions(session: Session, specs: Iterable[QuestionLike]) -> dict[str, Question]:
@@ -37,6 +40,7 @@ def sync_questions(session: Session, specs: Iterable[QuestionLike]) -> dict[str,
         )
         row.driver, row.kind, row.text = spec.driver, spec.kind, spec.text
         row.scale, row.builtin, row.active = "|".join(spec.scale), spec.builtin, True
+        row.translations = _dump_translations(spec.translations)
         session.add(row)
         rows[spec.key] = row
         active.add(spec.key)
@@ -75,3 +79,22 @@ def set_retired(session: Session, *, key: str, retired: bool) -> bool:
     row.retired = retired
     session.add(row)
     return True
+
+
+def _dump_translations(translations: Mapping[str, tuple[str, tuple[str, ...]]]) -> str:
+    texts = {
+        lang: {"text": text, "scale": list(scale)} for lang, (text, scale) in translations.items()
+    }
+    return json.dumps(texts, ensure_ascii=False, sort_keys=True) if texts else ""
+
+
+def localized(question: Question, lang: str) -> tuple[str, tuple[str, ...]]:
+    """The question's text and scale labels in ``lang``; English (as stored) when it has no
+    text in that language, and the English scale when its translation has none."""
+    scale = tuple(question.scale.split("|")) if question.scale else ()
+    if not question.translations:
+        return question.text, scale
+    entry = json.loads(question.translations).get(lang) or {}
+    text = entry.get("text") or question.text
+    labels = tuple(entry.get("scale") or ())
+    return text, labels if len(labels) == len(scale) else scale

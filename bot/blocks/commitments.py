@@ -7,6 +7,7 @@ from typing import Any
 from bot import ids
 from bot.blocks.text import escape, md, plain, truncate
 from figures.commitments import followup_words
+from settings.i18n import tr
 
 MIN_TEXT, MAX_TEXT = 5, 150
 
@@ -19,25 +20,27 @@ def commitment_modal(
         "type": "modal",
         "callback_id": ids.COMMIT_MODAL,
         "private_metadata": team_key,
-        "title": plain("Make a commitment"),
-        "submit": plain("Commit"),
-        "close": plain("Cancel"),
+        "title": plain(tr("Make a commitment"), limit=24),
+        "submit": plain(tr("Commit"), limit=24),
+        "close": plain(tr("Cancel"), limit=24),
         "blocks": [
             {
                 "type": "section",
                 "text": md(
-                    f"*{escape(team_name, limit=300)}* will see this with their next pulse, "
-                    "and the pulse after asks whether it made a difference."
+                    tr(
+                        "*{team}* will see this with their next pulse, "
+                        "and the pulse after asks whether it made a difference."
+                    ).format(team=escape(team_name, limit=300))
                 ),
             },
             {
                 "type": "input",
                 "block_id": ids.COMMIT_DRIVER_BLOCK,
-                "label": plain("Focus"),
+                "label": plain(tr("Focus")),
                 "element": {
                     "type": "static_select",
                     "action_id": ids.COMMIT_DRIVER,
-                    "placeholder": plain("Pick the driver you'll work on"),
+                    "placeholder": plain(tr("Pick the driver you'll work on"), limit=150),
                     "options": [
                         {"text": plain(label, limit=75), "value": key}
                         for key, label in drivers[:100]
@@ -47,12 +50,14 @@ def commitment_modal(
             {
                 "type": "input",
                 "block_id": ids.COMMIT_TEXT_BLOCK,
-                "label": plain("What will you do?"),
+                "label": plain(tr("What will you do?")),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.COMMIT_TEXT,
                     "max_length": MAX_TEXT,
-                    "placeholder": plain("We protect Friday afternoons for training"),
+                    "placeholder": plain(
+                        tr("We protect Friday afternoons for training"), limit=150
+                    ),
                 },
             },
         ],
@@ -62,14 +67,15 @@ def commitment_modal(
 def saved_view(*, team_name: str, text: str) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": plain("Commitment saved"),
-        "close": plain("Done"),
+        "title": plain(tr("Commitment saved"), limit=24),
+        "close": plain(tr("Done"), limit=24),
         "blocks": [
             {
                 "type": "section",
                 "text": md(
-                    f"*{escape(team_name, limit=300)}* will see “{escape(text, limit=2000)}” "
-                    "with their next pulse. Thank you!"
+                    tr("*{team}* will see “{text}” with their next pulse. Thank you!").format(
+                        team=escape(team_name, limit=300), text=escape(text, limit=2000)
+                    )
                 ),
             }
         ],
@@ -86,15 +92,15 @@ def report_section(
         rows = []
         for text, driver, made, state, mean, n in lines:
             if state == "pending":
-                outcome = "follow-up question pending"
+                outcome = tr("follow-up question pending")
             elif mean is None or n is None:
-                outcome = f"follow-up: fewer than {k} answers, not shown"
+                outcome = tr("follow-up: fewer than {k} answers, not shown").format(k=k)
             else:
                 outcome = followup_words(mean, n)
             rows.append(
                 f"• “{escape(text, limit=300)}” ({escape(driver, limit=100)}, {made}) — {outcome}"
             )
-        text = truncate("*Commitments*\n" + "\n".join(rows), 2900)
+        text = truncate(tr("*Commitments*") + "\n" + "\n".join(rows), 2900)
         blocks.append({"type": "section", "text": md(text)})
     blocks.append(
         {
@@ -104,7 +110,7 @@ def report_section(
                 {
                     "type": "button",
                     "action_id": ids.COMMIT_OPEN,
-                    "text": plain("Make a commitment"),
+                    "text": plain(tr("Make a commitment"), limit=75),
                     "value": team_key,
                 }
             ],
@@ -115,5 +121,5 @@ def report_section(
 
 def text_error(value: str) -> str | None:
     if len(value.strip()) < MIN_TEXT:
-        return f"Please describe the commitment in at least {MIN_TEXT} characters."
+        return tr("Please describe the commitment in at least {n} characters.").format(n=MIN_TEXT)
     return None

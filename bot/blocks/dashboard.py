@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.pages import sections
+from bot.blocks.sentences import change_sentence, flag_reason
 from bot.blocks.text import clean, escape, md, plain
 from figures.teams import TeamFigures
+from settings.i18n import DEFAULT, current_language, ngettext, percent, short_date, tr
 
 LEVELS = "▁▂▃▄▅▆▇█"
 GAP = "·"  # a week with nothing shown: no pulse, or fewer than k answers
@@ -61,46 +63,61 @@ def last_weeks(weeks: int) -> str:
 
 
 def week_of(day: dt.date) -> str:
-    return f"week of {day:%d %b}"
+    return tr("week of {day}").format(day=short_date(day))
 
 
 def headline(fig: TeamFigures) -> str:
     """'Engagement *68* · up 4 points from last week — within noise for 9 respondents'."""
     if fig.engagement is None:
-        return (
-            f"Engagement not measured in the {week_of(fig.period)} "  # type: ignore[arg-type]
-            f"({fig.respondents} respondents)"
+        return tr("Engagement not measured in the {week} ({n} respondents)").format(
+            week=week_of(fig.period),  # type: ignore[arg-type]
+            n=fig.respondents,
         )
-    sentence = escape(fig.sentence[:1].lower() + fig.sentence[1:], limit=1000)
-    return f"Engagement *{fig.engagement:.0f}* · {sentence}"
+    said = change_sentence(fig.sentence)
+    sentence = escape(said[:1].lower() + said[1:], limit=1000)
+    return tr("Engagement *{score}* · {sentence}").format(
+        score=f"{fig.engagement:.0f}", sentence=sentence
+    )
 
 
 def participation(fig: TeamFigures) -> str:
     share = fig.participation
     if share is None:
-        return f"{fig.respondents} respondents"
-    return f"participation {share:.0%} ({fig.respondents} of {fig.invited} invited)"
+        return ngettext("{n} respondent", "{n} respondents", fig.respondents).format(
+            n=fig.respondents
+        )
+    return tr("participation {share} ({n} of {invited} invited)").format(
+        share=percent(share), n=fig.respondents, invited=fig.invited
+    )
 
 
 def enps(fig: TeamFigures) -> str:
     if fig.enps is None:
-        return "eNPS not asked in these weeks"
-    return f"eNPS *{signed(fig.enps)}* ({fig.enps_n} answers)"
+        return tr("eNPS not asked in these weeks")
+    return ngettext(
+        "eNPS *{score}* ({n} answer)", "eNPS *{score}* ({n} answers)", fig.enps_n
+    ).format(score=signed(fig.enps), n=fig.enps_n)
 
 
 def card(name: str, fig: TeamFigures, *, k: int) -> str:
     """A team in three or four lines: headline, participation · eNPS · sparkline, top flag."""
     name = escape(name, limit=300)
     if fig.period is None:
-        return f"*{name}* — no week with {k}+ respondents in the last {last_weeks(fig.weeks)}."
+        return ngettext(
+            "*{name}* — no week with {k}+ respondents in the last week.",
+            "*{name}* — no week with {k}+ respondents in the last {n} weeks.",
+            fig.weeks,
+        ).format(name=name, k=k, n=fig.weeks)
     lines = [
         f"*{name}* · {week_of(fig.period)}",
         headline(fig),
         f"{participation(fig)} · {enps(fig)} · {trend_text(fig)}",
     ]
     if fig.flags:
-        more = f" (+{len(fig.flags) - 1} more)" if len(fig.flags) > 1 else ""
-        lines.append(f":warning: {escape(fig.flags[0].reason, limit=1000)}{more}")
+        more = (
+            " (" + tr("+{n} more").format(n=len(fig.flags) - 1) + ")" if len(fig.flags) > 1 else ""
+        )
+        lines.append(f":warning: {escape(flag_reason(fig.flags[0].reason), limit=1000)}{more}")
     return "\n".join(lines)
 
 
@@ -113,17 +130,30 @@ def chart_takeaway(cards: Sequence[tuple[str, TeamFigures]]) -> str:
         if shown:
             (start, first), (_, last) = shown[0], shown[-1]
             moved = round(last) - round(first)
-            change = "no change" if not moved else f"{'up' if moved > 0 else 'down'} {abs(moved)}"
+            change = (
+                tr("no change")
+                if not moved
+                else (tr("up {n}") if moved > 0 else tr("down {n}")).format(n=abs(moved))
+            )
             rows.append((name, start, f"{last:.0f}", change))
     if not rows:
-        return "Engagement by week"
+        return tr("Engagement by week")
     starts = {start for _, start, _, _ in rows}
     if len(starts) == 1:
         start = starts.pop()
         parts = [f"{name} {last}, {change}" for name, _, last, change in rows]
-        return f"Engagement now, and since {start.day} {start:%b}: " + "; ".join(parts)
-    parts = [f"{n} {last} ({c} since {d.day} {d:%b})" for n, d, last, c in rows]
-    return "Engagement now: " + "; ".join(parts)
+        head = tr("Engagement now, and since {day}:").format(day=_day(start))
+        return f"{head} " + "; ".join(parts)
+    parts = [
+        f"{n} {last} (" + tr("{change} since {day}").format(change=c, day=_day(d)) + ")"
+        for n, d, last, c in rows
+    ]
+    return tr("Engagement now:") + " " + "; ".join(parts)
+
+
+def _day(day: dt.date) -> str:
+    """'3 Nov' (as the chart's English has always said it), or the reader's short date."""
+    return f"{day.day} {day:%b}" if current_language() == DEFAULT else short_date(day)
 
 
 def dashboard_blocks(
@@ -144,27 +174,47 @@ def dashboard_blocks(
     """
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
-        {"type": "header", "text": plain(f"{title} · last {last_weeks(weeks)}")},
+        {
+            "type": "header",
+            "text": plain(
+                ngettext("{title} · last week", "{title} · last {n} weeks", weeks).format(
+                    title=title, n=weeks
+                ),
+                limit=150,
+            ),
+        },
     ]
     if chart_file_id:
         names = ", ".join(clean(name) for name in charted)
         said = chart_takeaway([(n, f) for n, f in cards if n in set(charted)])
-        span = f"last {last_weeks(weeks)}"
+        span = ngettext("last week", "last {n} weeks", weeks).format(n=weeks)
         blocks.append(
             {
                 "type": "image",
                 "slack_file": {"id": chart_file_id},
-                "alt_text": clean(f"Engagement by week, {span}: {names}. {said}")[:2000],
+                "alt_text": clean(
+                    tr("Engagement by week, {span}: {names}. {said}").format(
+                        span=span, names=names, said=said
+                    )
+                )[:2000],
                 "title": plain(said, limit=2000),
             }
         )
     for name, fig in cards:
         blocks += sections(card(name, fig, k=k))
-    hint = (
-        f"Figures come only from pulses and questions with {k}+ answers. "
+    hint = tr(
+        "Figures come only from pulses and questions with {k}+ answers. "
         "`/pulse report &lt;team&gt;` shows drivers, comments and the link to customer metrics."
-    )
+    ).format(k=k)
     if more:
-        hint = f"*{more} more teams* are not shown here: use `/pulse report &lt;team&gt;`. " + hint
+        hint = (
+            ngettext(
+                "*{n} more team* is not shown here: use `/pulse report &lt;team&gt;`.",
+                "*{n} more teams* are not shown here: use `/pulse report &lt;team&gt;`.",
+                more,
+            ).format(n=more)
+            + " "
+            + hint
+        )
     blocks.append({"type": "context", "elements": [md(hint)]})
     return blocks

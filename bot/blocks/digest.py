@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.pages import split_text
+from bot.blocks.sentences import change_sentence, flag_reason, withheld
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from figures.commitments import KEPT_FROM, followup_words
 from insights.privacy import withheld_sentence
+from settings.i18n import N_, long_date, ngettext, percent, short_date, tr
 
 if TYPE_CHECKING:
     from figures.commitments import CommitmentLine
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 MAX_TEXT = 3000  # Slack's limit for a section's text
 PAGE_BLOCKS = MAX_MESSAGE_BLOCKS - 1  # one block spare for the "part i of n" line
 MAX_COMMITMENTS = 15
-AT_RISK_RULE = "each team once; a department is not counted for its teams' flags"
+AT_RISK_RULE = N_("each team once; a department is not counted for its teams' flags")
 
 
 def _sections(title: str, lines: list[str]) -> list[dict[str, Any]]:
@@ -39,30 +41,37 @@ def _signed(x: float) -> str:
 def _change(x: float, unit: str, since: str) -> str:
     """'up 3 points from the week before', 'no change from the week before'."""
     if not round(x):
-        return f"no change from {since}"
-    units = unit if round(abs(x)) == 1 else f"{unit}s"
-    return f"{'up' if x > 0 else 'down'} {abs(x):.0f} {units} from {since}"
+        return tr("no change from {since}").format(since=since)
+    points = round(abs(x))
+    if x > 0:
+        said = ngettext("up {n} point from {since}", "up {n} points from {since}", points)
+    else:
+        said = ngettext("down {n} point from {since}", "down {n} points from {since}", points)
+    return said.format(n=points, since=since)
 
 
 def _org_blocks(org: OrgFigures | None, k: int) -> list[dict[str, Any]]:
     if org is None:
-        return [{"type": "section", "text": md(withheld_sentence(k=k, what="org figures"))}]
-    part = "–" if org.participation is None else f"{org.participation:.0%}"
+        return [
+            {"type": "section", "text": md(withheld(withheld_sentence(k=k, what="org figures")))}
+        ]
+    part = "–" if org.participation is None else percent(org.participation)
     if org.participation_change is not None:
-        part += f" ({_change(org.participation_change, 'point', 'the week before')})"
-    enps = "not asked in these weeks"
+        before = tr("the week before")
+        part += f" ({_change(org.participation_change, 'point', before)})"
+    enps = tr("not asked in these weeks")
     if org.enps is not None and org.enps_week is not None:
-        enps = f"{_signed(org.enps)} (week of {org.enps_week:%d %b}"
+        enps = f"{_signed(org.enps)} (" + tr("week of {day}").format(day=short_date(org.enps_week))
+        since = tr("the eNPS before")
         enps += (
-            f", {_change(org.enps_change, 'point', 'the eNPS before')})"
-            if org.enps_change is not None
-            else ")"
+            f", {_change(org.enps_change, 'point', since)})" if org.enps_change is not None else ")"
         )
     fields = [
-        f"*Engagement*\n{org.engagement:.0f} / 100 · {escape(org.engagement_trend)}",
-        f"*Participation*\n{part}",
+        tr("*Engagement*")
+        + f"\n{org.engagement:.0f} / 100 · {escape(change_sentence(org.engagement_trend))}",
+        tr("*Participation*") + f"\n{part}",
         f"*eNPS*\n{enps}",
-        f"*Respondents*\n{org.respondents}" + _coverage(org),
+        tr("*Respondents*") + f"\n{org.respondents}" + _coverage(org),
     ]
     return [{"type": "section", "fields": [md(f) for f in fields]}]
 
@@ -71,7 +80,9 @@ def _coverage(org: OrgFigures) -> str:
     """' in 3 of 5 teams': the org's week is the teams that answered that week."""
     if not org.teams:
         return ""
-    return f" in {org.teams} of {max(org.teams, org.teams_total)} teams"
+    return " " + tr("in {n} of {total} teams").format(
+        n=org.teams, total=max(org.teams, org.teams_total)
+    )
 
 
 def _team_lines(lines: list[TeamLine]) -> list[str]:
@@ -100,41 +111,60 @@ def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
 def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
     """Every block of the digest, in order, before pagination."""
     k = digest.k
-    week = "no answers yet" if digest.week is None else f"week of {digest.week:%d %b %Y}"
+    week = (
+        tr("no answers yet")
+        if digest.week is None
+        else tr("week of {day}").format(day=long_date(digest.week))
+    )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain("Oxygen Pulse · weekly HR digest")},
-        {"type": "context", "elements": [md(f"{week} · figures only from {k}+ people")]},
+        {"type": "header", "text": plain(tr("Oxygen Pulse · weekly HR digest"), limit=150)},
+        {
+            "type": "context",
+            "elements": [md(week + " · " + tr("figures only from {k}+ people").format(k=k))],
+        },
         *_org_blocks(digest.org, k),
     ]
     if digest.org is not None:
-        at_risk = _team_lines(digest.at_risk) or ["None this week."]
+        at_risk = _team_lines(digest.at_risk) or [tr("None this week.")]
         blocks += [
             {"type": "divider"},
-            *_sections(f"Teams at risk ({len(digest.at_risk)}, {AT_RISK_RULE})", at_risk),
+            *_sections(
+                tr("Teams at risk ({n}, {rule})").format(
+                    n=len(digest.at_risk), rule=tr(AT_RISK_RULE)
+                ),
+                at_risk,
+            ),
         ]
-        wins = _team_lines(digest.improved) or ["No team rose beyond noise this week."]
-        blocks += _sections("Biggest improvements, to celebrate :tada:", wins)
+        wins = _team_lines(digest.improved) or [tr("No team rose beyond noise this week.")]
+        blocks += _sections(tr("Biggest improvements, to celebrate :tada:"), wins)
     if digest.links:
         links = [f"*{escape(name, limit=200)}*: {escape(said)}" for name, said in digest.links]
         blocks += [{"type": "divider"}, *_sections("EX ↔ CX", links)]
     if digest.gaps:
         blocks += _sections(
-            "Perception gaps (what teams think customers felt)", _team_lines(digest.gaps)
+            tr("Perception gaps (what teams think customers felt)"), _team_lines(digest.gaps)
         )
     if digest.commitments:
         lines = _commitment_lines(digest.commitments, k)
         blocks += [
             {"type": "divider"},
-            *_sections(f"Commitments, last {digest.weeks} weeks", lines),
+            *_sections(tr("Commitments, last {n} weeks").format(n=digest.weeks), lines),
         ]
     notes = []
     if digest.teams_hidden:
         notes.append(
-            f"{digest.teams_hidden} teams not named: fewer than {k} respondents, or "
-            "showing them could single people out."
+            ngettext(
+                "{n} team not named: fewer than {k} respondents, or "
+                "showing it could single people out.",
+                "{n} teams not named: fewer than {k} respondents, or "
+                "showing them could single people out.",
+                digest.teams_hidden,
+            ).format(n=digest.teams_hidden, k=k)
         )
     if digest.charts:
-        notes.append("Charts: " + "; ".join(escape(c.title) for c in digest.charts) + ".")
+        notes.append(
+            tr("Charts: {titles}.").format(titles="; ".join(escape(c.title) for c in digest.charts))
+        )
     if notes:
         blocks.append({"type": "context", "elements": [md(n) for n in notes]})
     return blocks
@@ -142,8 +172,10 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
 
 def charts_comment(*, digest: Digest) -> str:
     """The line posted with the chart images: what they are, and each chart's takeaway."""
-    week = "" if digest.week is None else f", week of {digest.week:%d %b %Y}"
-    lines = [f"Charts of the weekly HR digest{week}"]
+    week = (
+        "" if digest.week is None else ", " + tr("week of {day}").format(day=long_date(digest.week))
+    )
+    lines = [tr("Charts of the weekly HR digest") + week]
     for chart in digest.charts:  # the file's own title gives the weeks; the name is enough here
         if chart.takeaway:
             lines.append(f"• *{escape(chart.title.split(',')[0])}*: {escape(chart.takeaway)}")
@@ -158,8 +190,9 @@ def paginate(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]
     total = len(pages)
     messages = []
     for n, page in enumerate(pages, start=1):
-        note = "continued in the thread" if n == 1 else "continued"
-        context = {"type": "context", "elements": [md(f"Part {n} of {total} · {note}")]}
+        note = tr("continued in the thread") if n == 1 else tr("continued")
+        part = tr("Part {n} of {total}").format(n=n, total=total)
+        context = {"type": "context", "elements": [md(f"{part} · {note}")]}
         page = [*page, context] if n == 1 else [context, *page]
         messages.append({"text": f"{title} ({n}/{total})", "blocks": page})
     return messages
@@ -167,8 +200,10 @@ def paginate(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]
 
 def digest_messages(*, digest: Digest) -> list[dict[str, Any]]:
     """The digest as one or more messages: post the first, the rest as thread replies."""
-    week = "" if digest.week is None else f", week of {digest.week:%d %b %Y}"
-    return paginate(digest_blocks(digest=digest), title=f"Weekly HR digest{week}")
+    week = (
+        "" if digest.week is None else ", " + tr("week of {day}").format(day=long_date(digest.week))
+    )
+    return paginate(digest_blocks(digest=digest), title=tr("Weekly HR digest") + week)
 
 
 def alert_message(
@@ -176,24 +211,33 @@ def alert_message(
 ) -> dict[str, Any]:
     """A DM about a team's new red flags (each from k+ respondents)."""
     text = "\n".join(
-        [f"*{escape(team_name, limit=300)}* · {week_label}", *(f"• {escape(r)}" for r in reasons)]
+        [
+            f"*{escape(team_name, limit=300)}* · {week_label}",
+            *(f"• {escape(flag_reason(r))}" for r in reasons),
+        ]
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain("Red flag")},
+        {"type": "header", "text": plain(tr("Red flag"), limit=150)},
         *({"type": "section", "text": md(chunk)} for chunk in split_text(text)),
         {
             "type": "context",
             "elements": [
                 md(
-                    f"{escape(why)} Figures come from {k}+ people. "
-                    f"`/pulse report {escape(team_key, limit=100)}` shows the team's latest pulse."
+                    f"{escape(why)} "
+                    + tr(
+                        "Figures come from {k}+ people. "
+                        "`/pulse report {team}` shows the team's latest pulse."
+                    ).format(k=k, team=escape(team_key, limit=100))
                 )
             ],
         },
     ]
     return {
         "text": truncate(
-            f"Red flag for {escape(team_name)}: {escape(reasons[0]) if reasons else ''}", 3000
+            tr("Red flag for {team}: {reason}").format(
+                team=escape(team_name), reason=escape(flag_reason(reasons[0])) if reasons else ""
+            ),
+            3000,
         ),
         "blocks": blocks,
     }

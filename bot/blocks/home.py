@@ -9,8 +9,9 @@ from typing import Any
 from bot import ids
 from bot.blocks.pages import sections
 from bot.blocks.text import escape, md, plain, quoted, truncate
+from settings.i18n import LANGUAGES, N_, ngettext, tr
 
-WHO_SEES_WHAT = (
+WHO_SEES_WHAT = N_(
     "*Who sees what*\n"
     "• *You* see your own answers, here and nowhere else.\n"
     "• *Your manager and HR* see team figures only, and only when at least {k} people "
@@ -19,6 +20,9 @@ WHO_SEES_WHAT = (
     "code made from your Slack id, the pulse and a secret key only the server holds.\n"
     "• `/pulse my-data` shows and downloads everything stored about you, and lets you delete it."
 )
+
+
+AUTO_LANGUAGE = "auto"  # the picker's value for "follow my Slack language"
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,15 @@ def home_view(
     dashboard: list[dict[str, Any]] | None = None,
     hr: bool = False,
     manages: Sequence[str] = (),
+    picker: bool = False,
+    chosen: str | None = None,
 ) -> dict[str, Any]:
     """The Home tab; a manager's ``dashboard`` (bot.blocks.dashboard) replaces the line
     naming their teams. ``manages``: names of the teams the person is listed as managing;
-    ``manager_of``: every team they may see."""
+    ``manager_of``: every team they may see. ``picker``: offer a choice of language
+    (``chosen``: the one they picked, None to follow Slack's)."""
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain("Oxygen Pulse")},
+        {"type": "header", "text": plain(tr("Oxygen Pulse"))},
         _section(role_line(enrolled=enrolled, hr=hr, manages=manages, k=k)),
     ]
     for past in pulses:
@@ -60,28 +67,34 @@ def home_view(
                 )
             )
         elif past.comment is None:
-            blocks.append(_section("_You haven't answered this one._"))
+            blocks.append(_section(tr("_You haven't answered this one._")))
         if past.comment is not None:
             blocks.append(
                 {
                     "type": "section",
                     "block_id": f"comment:{past.pulse_id}",
-                    "text": md("Your anonymous comment:\n" + quoted(past.comment, limit=2900)),
+                    "text": md(
+                        tr("Your anonymous comment:") + "\n" + quoted(past.comment, limit=2900)
+                    ),
                     "accessory": {
-                        **_button("Delete comment", ids.HOME_DELETE_COMMENT, str(past.pulse_id)),
+                        **_button(
+                            tr("Delete comment"), ids.HOME_DELETE_COMMENT, str(past.pulse_id)
+                        ),
                         "confirm": {
-                            "title": plain("Delete this comment?"),
-                            "text": md("Your manager will no longer see it. This can't be undone."),
-                            "confirm": plain("Delete"),
-                            "deny": plain("Keep it"),
+                            "title": plain(tr("Delete this comment?"), limit=100),
+                            "text": md(
+                                tr("Your manager will no longer see it. This can't be undone.")
+                            ),
+                            "confirm": plain(tr("Delete"), limit=30),
+                            "deny": plain(tr("Keep it"), limit=30),
                         },
                     },
                 }
             )
     if pulses:
-        still_open = any(p.status != "closed" for p in pulses)
-        change = " Answer or change them in the Messages tab." if still_open else ""
-        blocks.append(_context(f"Only you can see your answers above.{change}"))
+        still_open = any(p.status != tr("closed") for p in pulses)
+        change = " " + tr("Answer or change them in the Messages tab.") if still_open else ""
+        blocks.append(_context(tr("Only you can see your answers above.") + change))
     if enrolled:  # pulses and their controls only for someone who gets them
         blocks += [
             {"type": "divider"},
@@ -98,9 +111,15 @@ def home_view(
         teams = truncate(", ".join(escape(name, limit=300) for name in manager_of), 2800)
         blocks += [
             {"type": "divider"},
-            _section(f"*Your teams:* {teams}\nType `/pulse report` for the latest figures."),
+            _section(
+                tr("*Your teams:* {teams}").format(teams=teams)
+                + "\n"
+                + tr("Type `/pulse report` for the latest figures.")
+            ),
         ]
-    blocks += [{"type": "divider"}, _section(WHO_SEES_WHAT.format(k=k))]
+    blocks += [{"type": "divider"}, _section(tr(WHO_SEES_WHAT).format(k=k))]
+    if picker:
+        blocks.append(_language_picker(chosen))
     return {"type": "home", "blocks": blocks}
 
 
@@ -108,38 +127,45 @@ def role_line(*, enrolled: bool, hr: bool, manages: Sequence[str], k: int) -> st
     """Who the person is here, in one consistent sentence or two: what they see of others
     (HR, manager) and whether they answer pulses themselves (member of a pulse team)."""
     if hr:
-        sees = f"*You're in HR:* you see every team's figures, each from {k}+ people."
+        sees = tr("*You're in HR:* you see every team's figures, each from {k}+ people.").format(
+            k=k
+        )
     elif manages:
         names = ", ".join(f"*{escape(name)}*" for name in manages)
-        its = "its" if len(manages) == 1 else "their"
-        sees = f"*You manage* {names}: you see {its} figures, each from {k}+ people."
+        sees = ngettext(
+            "*You manage* {names}: you see its figures, each from {k}+ people.",
+            "*You manage* {names}: you see their figures, each from {k}+ people.",
+            len(manages),
+        ).format(names=names, k=k)
     elif enrolled:
-        return "*You're in a pulse team:* you answer short pulses, and only you see your answers."
+        return tr(
+            "*You're in a pulse team:* you answer short pulses, and only you see your answers."
+        )
     else:
-        return "You're not part of a pulse team yet, so you don't get pulses; HR adds teams."
+        return tr("You're not part of a pulse team yet, so you don't get pulses; HR adds teams.")
     if enrolled:
-        return f"{sees} You also answer pulses as a member of a pulse team."
-    return f"{sees} You don't get pulses yourself: you're not a member of a pulse team."
+        return sees + " " + tr("You also answer pulses as a member of a pulse team.")
+    return sees + " " + tr("You don't get pulses yourself: you're not a member of a pulse team.")
 
 
 def _status(paused_until: str | None, opted_out: bool) -> str:
     if opted_out:
-        return "*You're opted out.* You won't get pulses until you opt back in."
+        return tr("*You're opted out.* You won't get pulses until you opt back in.")
     if paused_until:
-        return f"*Paused* until {paused_until}."
-    return "*You're receiving pulses.* Need a break? Pause them for two weeks."
+        return tr("*Paused* until {day}.").format(day=paused_until)
+    return tr("*You're receiving pulses.* Need a break? Pause them for two weeks.")
 
 
 def _controls(paused_until: str | None, opted_out: bool) -> list[dict[str, Any]]:
     out = []
     if opted_out:
-        out.append(_button("Opt back in", ids.HOME_OPTIN, "optin", primary=True))
+        out.append(_button(tr("Opt back in"), ids.HOME_OPTIN, "optin", primary=True))
     else:
         if paused_until:
-            out.append(_button("Resume now", ids.HOME_RESUME, "resume"))
+            out.append(_button(tr("Resume now"), ids.HOME_RESUME, "resume"))
         else:
-            out.append(_button("Pause for 2 weeks", ids.HOME_PAUSE, "2w"))
-        out.append(_button("Opt out", ids.HOME_OPTOUT, "optout"))
+            out.append(_button(tr("Pause for 2 weeks"), ids.HOME_PAUSE, "2w"))
+        out.append(_button(tr("Opt out"), ids.HOME_OPTOUT, "optout"))
     return out
 
 
@@ -147,7 +173,7 @@ def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> 
     button: dict[str, Any] = {
         "type": "button",
         "action_id": action_id,
-        "text": plain(text),
+        "text": plain(text, limit=75),
         "value": value,
     }
     if primary:
@@ -161,3 +187,23 @@ def _section(text: str) -> dict[str, Any]:
 
 def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [md(text)]}
+
+
+def _language_picker(chosen: str | None) -> dict[str, Any]:
+    """The language the bot speaks to this person: their Slack language unless they pick one."""
+    choices = [{"text": plain(tr("Same as Slack"), limit=75), "value": AUTO_LANGUAGE}]
+    choices += [{"text": plain(name, limit=75), "value": lang} for lang, name in LANGUAGES.items()]
+    current = next((c for c in choices if c["value"] == chosen), choices[0])
+    return {
+        "type": "section",
+        "block_id": "home_language",
+        "text": md(
+            tr("*Language* · Oxygen Pulse follows your Slack language unless you pick one.")
+        ),
+        "accessory": {
+            "type": "static_select",
+            "action_id": ids.HOME_LANGUAGE,
+            "initial_option": current,
+            "options": choices,
+        },
+    }

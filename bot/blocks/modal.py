@@ -6,11 +6,12 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.text import md, plain
+from settings.i18n import N_, tr
 
 MIN_TEXT, MAX_TEXT = 3, 2000
 
 
-COMMENT_LABEL = "Anything you'd like your manager to know? (anonymous)"
+COMMENT_LABEL = N_("Anything you'd like your manager to know? (anonymous)")
 
 
 def text_answer_modal(
@@ -22,7 +23,7 @@ def text_answer_modal(
         "action_id": ids.TEXT_INPUT,
         "multiline": True,
         "max_length": MAX_TEXT,
-        "placeholder": plain("Be as specific as you like; no names needed."),
+        "placeholder": plain(tr("Be as specific as you like; no names needed.")),
     }
     if initial:
         element["initial_value"] = initial
@@ -30,22 +31,24 @@ def text_answer_modal(
         "type": "modal",
         "callback_id": ids.TEXT_MODAL,
         "private_metadata": private_metadata,
-        "title": plain("Your answer" if question_text else "Anonymous comment"),
-        "submit": plain("Save"),
-        "close": plain("Cancel"),
+        "title": plain(tr("Your answer") if question_text else tr("Anonymous comment"), limit=24),
+        "submit": plain(tr("Save"), limit=24),
+        "close": plain(tr("Cancel"), limit=24),
         "blocks": [
             {
                 "type": "input",
                 "block_id": ids.TEXT_BLOCK,
-                "label": plain(question_text or COMMENT_LABEL, limit=2000),
+                "label": plain(question_text or tr(COMMENT_LABEL), limit=2000),
                 "element": element,
             },
             {
                 "type": "context",
                 "elements": [
                     md(
-                        "Anonymous: your manager sees written answers without names, "
-                        "shuffled, and only when enough people answered."
+                        tr(
+                            "Anonymous: your manager sees written answers without names, "
+                            "shuffled, and only when enough people answered."
+                        )
                     )
                 ],
             },
@@ -56,7 +59,7 @@ def text_answer_modal(
 def text_error(value: str) -> str | None:
     """The in-modal error for an unusable answer, or None when it is fine."""
     if len(value.strip()) < MIN_TEXT:
-        return f"Please write at least {MIN_TEXT} characters, or press Cancel."
+        return tr("Please write at least {n} characters, or press Cancel.").format(n=MIN_TEXT)
     if len(value) > MAX_TEXT:
-        return f"Please keep it under {MAX_TEXT} characters."
+        return tr("Please keep it under {n} characters.").format(n=MAX_TEXT)
     return None

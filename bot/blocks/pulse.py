@@ -7,8 +7,15 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.text import escape, md, plain, truncate
+from settings.i18n import N_, ngettext, tr
 
-AGREEMENT = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
+AGREEMENT = (
+    N_("Strongly disagree"),
+    N_("Disagree"),
+    N_("Neutral"),
+    N_("Agree"),
+    N_("Strongly agree"),
+)
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ def options(item: QuestionItem) -> list[tuple[int, str]]:
     if item.kind == "nps10":
         return [(v, str(v)) for v in range(11)]
     if item.kind == "likert5":
-        labels = item.scale if len(item.scale) == 5 else AGREEMENT
+        labels = item.scale if len(item.scale) == 5 else tuple(tr(label) for label in AGREEMENT)
         return list(enumerate(labels, start=1))
     return []
 
@@ -44,14 +51,23 @@ def pulse_message(
     """The DM for one pulse; `answers` are the recipient's own (question id -> value)."""
     done = sum(1 for q in questions if q.question_id in answers or q.question_id in written)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(f"Pulse check · {team_name}", limit=150)},
+        {
+            "type": "header",
+            "text": plain(tr("Pulse check · {team}").format(team=team_name), limit=150),
+        },
         {
             "type": "context",
             "elements": [
                 md(
-                    f"Anonymous: your manager sees team results only, and only from "
-                    f"{min_group_size}+ people. "
-                    + ("This pulse has closed." if closed else f"Open until {closes_label}.")
+                    tr(
+                        "Anonymous: your manager sees team results only, and only from {k}+ people."
+                    ).format(k=min_group_size)
+                    + " "
+                    + (
+                        tr("This pulse has closed.")
+                        if closed
+                        else tr("Open until {when}.").format(when=closes_label)
+                    )
                 )
             ],
         },
@@ -61,21 +77,31 @@ def pulse_message(
         blocks.append(
             {
                 "type": "section",
-                "text": md(f":handshake: *Your team's commitment since the last pulse:* {promise}"),
+                "text": md(
+                    tr(
+                        ":handshake: *Your team's commitment since the last pulse:* {promise}"
+                    ).format(promise=promise)
+                ),
             }
         )
     for n, item in enumerate(questions, start=1):
         blocks.extend(_question_blocks(pulse_id, n, item, answers, written, closed))
     blocks.append(_comment_block(pulse_id, commented, closed))
     if closed:
-        status = f"This pulse has closed. You answered {done} of {len(questions)}. Thank you!"
+        status = tr("This pulse has closed. You answered {done} of {total}. Thank you!").format(
+            done=done, total=len(questions)
+        )
     elif done == len(questions):
-        status = "All answered, thank you! You can change an answer until the pulse closes."
+        status = tr("All answered, thank you! You can change an answer until the pulse closes.")
     else:
-        status = f"{done} of {len(questions)} answered."
+        status = tr("{done} of {total} answered.").format(done=done, total=len(questions))
     blocks.append({"type": "context", "elements": [md(status)]})
     return {
-        "text": f"Pulse check for {escape(team_name)}: {len(questions)} quick questions",
+        "text": ngettext(
+            "Pulse check for {team}: {n} quick question",
+            "Pulse check for {team}: {n} quick questions",
+            len(questions),
+        ).format(team=escape(team_name), n=len(questions)),
         "blocks": blocks,
     }
 
@@ -101,20 +127,26 @@ def _question_blocks(
         out.append(
             {
                 "type": "context",
-                "elements": [md(f":white_check_mark: Recorded: *{labels.get(chosen, chosen)}*")],
+                "elements": [
+                    md(
+                        tr(":white_check_mark: Recorded: *{answer}*").format(
+                            answer=labels.get(chosen, chosen)
+                        )
+                    )
+                ],
             }
         )
     elif item.question_id in written:
         out.append(
             {
                 "type": "context",
-                "elements": [md(":white_check_mark: Recorded your written answer.")],
+                "elements": [md(tr(":white_check_mark: Recorded your written answer."))],
             }
         )
     if closed:
         return out
     if item.kind == "text":
-        label = "Edit my answer" if item.question_id in written else "Write an answer"
+        label = tr("Edit my answer") if item.question_id in written else tr("Write an answer")
         section["accessory"] = {
             "type": "button",
             "action_id": ids.TEXT_ANSWER,
@@ -139,16 +171,16 @@ def _question_blocks(
 
 def _comment_block(pulse_id: int, commented: bool, closed: bool) -> dict[str, Any]:
     text = (
-        ":speech_balloon: Your anonymous comment is saved."
+        tr(":speech_balloon: Your anonymous comment is saved.")
         if commented
-        else "Anything else on your mind? Comments reach your manager without your name."
+        else tr("Anything else on your mind? Comments reach your manager without your name.")
     )
     block: dict[str, Any] = {"type": "section", "block_id": "comment", "text": md(text)}
     if not closed:
         block["accessory"] = {
             "type": "button",
             "action_id": ids.COMMENT,
-            "text": plain("Edit comment" if commented else "Add an anonymous comment"),
+            "text": plain(tr("Edit comment") if commented else tr("Add an anonymous comment")),
             "value": f"{pulse_id}:{ids.COMMENT_QUESTION}",
         }
     return block
@@ -158,16 +190,18 @@ def closed_notice() -> dict[str, Any]:
     return {
         "response_type": "ephemeral",
         "replace_original": False,
-        "text": "This pulse has closed, so answers can no longer be changed. "
-        "Thank you for taking part; the next pulse will come to you here.",
+        "text": tr(
+            "This pulse has closed, so answers can no longer be changed. "
+            "Thank you for taking part; the next pulse will come to you here."
+        ),
     }
 
 
 def reminder_message(*, team_name: str, closes_label: str) -> dict[str, Any]:
-    text = (
-        f"A gentle reminder: the {escape(team_name, limit=500)} pulse closes {closes_label}. "
+    text = tr(
+        "A gentle reminder: the {team} pulse closes {when}. "
         "It takes about 30 seconds, just above this message, and it's anonymous."
-    )
+    ).format(team=escape(team_name, limit=500), when=closes_label)
     return {"text": text, "blocks": [{"type": "section", "text": md(text)}]}
 
 
@@ -175,7 +209,9 @@ def not_yours_notice() -> dict[str, Any]:
     return {
         "response_type": "ephemeral",
         "replace_original": False,
-        "text": "That button belongs to a pulse that wasn't sent to you, so nothing was recorded.",
+        "text": tr(
+            "That button belongs to a pulse that wasn't sent to you, so nothing was recorded."
+        ),
     }
 
 
@@ -189,18 +225,30 @@ def closed_pulse_message(
 ) -> dict[str, Any]:
     """A sent pulse DM once its pulse has closed: what was asked, no buttons, when it closed,
     and how many answered, a figure shown only from `min_group_size` people."""
-    turnout = f" {respondents} people answered." if respondents >= min_group_size > 0 else ""
+    turnout = (
+        " "
+        + ngettext("{n} person answered.", "{n} people answered.", respondents).format(
+            n=respondents
+        )
+        if respondents >= min_group_size > 0
+        else ""
+    )
     asked = "\n".join(
         f"{n}. {escape(text, limit=500)}" for n, text in enumerate(questions, start=1)
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(f"Pulse check · {team_name}", limit=150)},
+        {
+            "type": "header",
+            "text": plain(tr("Pulse check · {team}").format(team=team_name), limit=150),
+        },
         {
             "type": "context",
             "elements": [
                 md(
-                    f"This pulse closed {escape(closed_label)}.{turnout} Thank you for taking "
-                    "part; the next pulse will come to you here."
+                    tr("This pulse closed {when}.").format(when=escape(closed_label))
+                    + turnout
+                    + " "
+                    + tr("Thank you for taking part; the next pulse will come to you here.")
                 )
             ],
         },
@@ -208,4 +256,7 @@ def closed_pulse_message(
     if asked:
         blocks.append({"type": "section", "text": md(truncate(asked, 3000))})
     name = escape(team_name, limit=150)
-    return {"text": f"Pulse check for {name}: this pulse has closed", "blocks": blocks}
+    return {
+        "text": tr("Pulse check for {team}: this pulse has closed").format(team=name),
+        "blocks": blocks,
+    }

@@ -12,8 +12,10 @@ from typing import Any
 
 from bot.blocks import dashboard as dash
 from bot.blocks.pages import pack, paginate, sections
+from bot.blocks.sentences import flag_reason
 from bot.blocks.text import escape, md, plain, quoted, truncate
 from figures.teams import TeamFigures
+from settings.i18n import ngettext, number, percent, short_date, tr
 
 MAX_COMMENTS = 10
 MOVERS = 3
@@ -62,7 +64,10 @@ def team_report(
     """A team's report as one or more ephemeral messages (the caller checked access)."""
     labels = driver_labels or {}
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(f"{team_name} · pulse report", limit=150)},
+        {
+            "type": "header",
+            "text": plain(tr("{team} · pulse report").format(team=team_name), limit=150),
+        },
         _context(_window(fig, k)),
         *_summary(fig, k),
     ]
@@ -75,16 +80,22 @@ def team_report(
             + (f"\n   {escape(x.gap)}" if x.gap else "")
             for x in links
         ]
-        blocks += sections("*Engagement and your customers*\n" + "\n".join(rows))
+        blocks += sections(tr("*Engagement and your customers*") + "\n" + "\n".join(rows))
     blocks += _pulse_blocks(pulse, k)
     blocks += extra or []
     blocks.append(
-        _context(f"Anonymous: figures come from {k}+ people; individual answers are never shown.")
+        _context(
+            tr(
+                "Anonymous: figures come from {k}+ people; individual answers are never shown."
+            ).format(k=k)
+        )
     )
     if other_teams:
         names = ", ".join(escape(name, limit=300) for name in other_teams)
-        blocks.append(_context(truncate(f"Also yours: {names}", 2900)))
-    return paginate(blocks, text=f"Pulse report for {escape(team_name, limit=300)}")
+        blocks.append(_context(truncate(tr("Also yours: {names}").format(names=names), 2900)))
+    return paginate(
+        blocks, text=tr("Pulse report for {team}").format(team=escape(team_name, limit=300))
+    )
 
 
 def department_report(
@@ -99,58 +110,93 @@ def department_report(
     calm = [card for card in shown if not card[1].flags]
     silent = [n for n, f in teams if f.period is None]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": plain(f"{name} · {len(teams)} teams", limit=150)},
+        {
+            "type": "header",
+            "text": plain(
+                ngettext("{name} · {n} team", "{name} · {n} teams", len(teams)).format(
+                    name=name, n=len(teams)
+                ),
+                limit=150,
+            ),
+        },
         _context(_window(fig, k)),
         *_summary(fig, k),
         {"type": "divider"},
     ]
     if flagged:
-        blocks += sections(f"*Teams with a red flag* ({len(flagged)})")
+        blocks += sections(tr("*Teams with a red flag* ({n})").format(n=len(flagged)))
     blocks += pack([dash.card(n, f, k=k) for n, f in flagged + calm])
     if silent:
-        weeks = dash.last_weeks(fig.weeks)
         blocks += sections(
-            f"*No week with {k}+ respondents in the last {weeks}:* "
+            ngettext(
+                "*No week with {k}+ respondents in the last week:*",
+                "*No week with {k}+ respondents in the last {n} weeks:*",
+                fig.weeks,
+            ).format(k=k, n=fig.weeks)
+            + " "
             + ", ".join(escape(n, limit=300) for n in silent)
         )
     blocks.append(
         _context(
-            f"Figures from {k}+ people only; a team is merged into the total when showing it "
-            "separately could single people out. `/pulse report &lt;team&gt;` shows a team's "
-            "drivers, comments and link to customer metrics."
+            tr(
+                "Figures from {k}+ people only; a team is merged into the total when showing it "
+                "separately could single people out. `/pulse report &lt;team&gt;` shows a team's "
+                "drivers, comments and link to customer metrics."
+            ).format(k=k)
         )
     )
-    return paginate(blocks, text=f"Pulse report for {escape(name, limit=300)}")
+    return paginate(blocks, text=tr("Pulse report for {team}").format(team=escape(name, limit=300)))
 
 
 def _window(fig: TeamFigures, k: int) -> str:
-    weeks = dash.last_weeks(fig.weeks)
-    text = f"Last {weeks} · figures only from pulses and questions with {k}+ answers"
+    text = ngettext(
+        "Last week · figures only from pulses and questions with {k}+ answers",
+        "Last {n} weeks · figures only from pulses and questions with {k}+ answers",
+        fig.weeks,
+    ).format(n=fig.weeks, k=k)
     if fig.period is not None:
-        text = f"Week of {fig.period:%d %b} · {text}"
+        text = tr("Week of {day}").format(day=short_date(fig.period)) + f" · {text}"
     if fig.left_out:
-        text += f" · {fig.left_out} pulse{'s' if fig.left_out > 1 else ''} below {k} left out"
+        text += " · " + ngettext(
+            "{n} pulse below {k} left out", "{n} pulses below {k} left out", fig.left_out
+        ).format(n=fig.left_out, k=k)
     return text
 
 
 def _summary(fig: TeamFigures, k: int) -> list[dict[str, Any]]:
     if fig.period is None:
         return sections(
-            f"_No week in the last {dash.last_weeks(fig.weeks)} had {k}+ respondents, so there "
-            "is no engagement score or trend yet._"
+            ngettext(
+                "_Last week did not have {k}+ respondents, so there "
+                "is no engagement score or trend yet._",
+                "_No week in the last {n} weeks had {k}+ respondents, so there "
+                "is no engagement score or trend yet._",
+                fig.weeks,
+            ).format(n=fig.weeks, k=k)
         )
     share = fig.participation
-    taking = f"{share:.0%} · {fig.respondents} of {fig.invited}" if share is not None else "—"
+    taking = (
+        tr("{share} · {n} of {invited}").format(
+            share=percent(share), n=fig.respondents, invited=fig.invited
+        )
+        if share is not None
+        else "—"
+    )
     gaps = dash.GAP in dash.sparkline(fig)
-    trend = dash.trend_text(fig) + (f" ({dash.GAP} = no figure that week)" if gaps else "")
+    trend = dash.trend_text(fig) + (
+        " (" + tr("{gap} = no figure that week").format(gap=dash.GAP) + ")" if gaps else ""
+    )
     return [
         {
             "type": "section",
             "text": md(
-                f"{dash.headline(fig)}\nBy week, {fig.since:%d %b} – {fig.period:%d %b}: {trend}"
+                f"{dash.headline(fig)}\n"
+                + tr("By week, {start} – {end}: {trend}").format(
+                    start=short_date(fig.since), end=short_date(fig.period), trend=trend
+                )
             ),
             "fields": [
-                md(f"*Participation*\n{taking}"),
+                md(tr("*Participation*") + f"\n{taking}"),
                 md(f"*eNPS*\n{dash.enps(fig).removeprefix('eNPS ')}"),
             ],
         }
@@ -161,46 +207,63 @@ def _drivers(fig: TeamFigures, labels: dict[str, str]) -> str:
     """Drivers lowest first (where to act), then the biggest movers since their last measure."""
     drivers = sorted((d for d in fig.drivers if d.driver != "perception"), key=lambda d: d.score)
     if not drivers:
-        return "*Drivers:* _no driver reached the minimum number of answers yet._"
+        return tr("*Drivers:* _no driver reached the minimum number of answers yet._")
     named = {d.driver: escape(labels.get(d.driver, d.driver), limit=200) for d in drivers}
     rows = []
     for d in drivers:
         rows.append(
-            f"• {named[d.driver]} *{d.score:.0f}* · {d.n} answers, {dash.week_of(d.period)}"
+            f"• {named[d.driver]} *{d.score:.0f}* · "
+            + ngettext("{n} answer, {week}", "{n} answers, {week}", d.n).format(
+                n=d.n, week=dash.week_of(d.period)
+            )
         )
     moved = sorted((d for d in drivers if d.change), key=lambda d: -abs(d.change or 0))
-    text = "*Drivers* · latest score of each, 0–100, lowest first\n" + "\n".join(rows)
+    text = tr("*Drivers* · latest score of each, 0–100, lowest first") + "\n" + "\n".join(rows)
     if moved:
         parts = [
-            f"{named[d.driver]} {'up' if (d.change or 0) > 0 else 'down'} "
-            f"{abs(d.change or 0):.0f} ({'within noise' if d.within_noise else 'beyond noise'})"
+            (
+                tr("{driver} up {points}") if (d.change or 0) > 0 else tr("{driver} down {points}")
+            ).format(driver=named[d.driver], points=f"{abs(d.change or 0):.0f}")
+            + " ("
+            + (tr("within noise") if d.within_noise else tr("beyond noise"))
+            + ")"
             for d in moved[:MOVERS]
         ]
-        text += "\n*Biggest movers* since each driver's previous measure: " + ", ".join(parts)
+        text += "\n" + tr("*Biggest movers* since each driver's previous measure:") + " "
+        text += ", ".join(parts)
     return text
 
 
 def _flags(fig: TeamFigures) -> str:
     if not fig.flags:
-        return f"*Red flags:* none in the {dash.week_of(fig.period)}."  # type: ignore[arg-type]
-    return "*Red flags*\n" + "\n".join(f":warning: {escape(f.reason)}" for f in fig.flags)
+        return tr("*Red flags:* none in the {week}.").format(week=dash.week_of(fig.period))  # type: ignore[arg-type]
+    return (
+        tr("*Red flags*")
+        + "\n"
+        + "\n".join(f":warning: {escape(flag_reason(f.reason))}" for f in fig.flags)
+    )
 
 
 def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
     if pulse is None:
         return []
     if pulse.withheld is not None:
-        return [{"type": "divider"}, *sections(f"*Latest pulse* · {pulse.label}\n{pulse.withheld}")]
+        return [
+            {"type": "divider"},
+            *sections(
+                tr("*Latest pulse* · {label}").format(label=pulse.label) + f"\n{pulse.withheld}"
+            ),
+        ]
     blocks: list[dict[str, Any]] = [
         {"type": "divider"},
         {
             "type": "section",
             "fields": [
-                md(f"*Respondents*\n{pulse.respondents}"),
-                md(f"*Participation*\n{pulse.participation:.0%}"),
+                md(tr("*Respondents*") + f"\n{pulse.respondents}"),
+                md(tr("*Participation*") + f"\n{percent(pulse.participation)}"),
             ],
         },
-        _context(f"Latest pulse · {pulse.label}"),
+        _context(tr("Latest pulse · {label}").format(label=pulse.label)),
     ]
     for line in pulse.lines:
         blocks += sections(_question_line(line, k))
@@ -210,23 +273,26 @@ def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
 def _comment_blocks(comments: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
     if not comments:
         return []
-    blocks = sections(f"*Anonymous comments* ({len(comments)}, shuffled)")
+    blocks = sections(tr("*Anonymous comments* ({n}, shuffled)").format(n=len(comments)))
     for prompt, body in comments[:MAX_COMMENTS]:
         asked = f"_{escape(prompt, limit=500)}_\n" if prompt else ""
         blocks += sections(asked + quoted(body, limit=2400))
     if len(comments) > MAX_COMMENTS:
         more = len(comments) - MAX_COMMENTS
-        blocks.append(_context(f"and {more} more in the export"))
+        blocks.append(_context(tr("and {n} more in the export").format(n=more)))
     return blocks
 
 
 def _question_line(line: QuestionLine, k: int) -> str:
     text = escape(line.text, limit=2000)
     if line.mean is None:
-        return f"{text}\n_Fewer than {k} answers: not shown._"
+        return f"{text}\n" + tr("_Fewer than {k} answers: not shown._").format(k=k)
+    answers = ngettext("{n} answer", "{n} answers", line.n).format(n=line.n)
     if line.kind == "nps10":
-        return f"{text}\n*{line.mean:.1f}* / 10 average · {line.n} answers"
-    return f"{text}\n*{line.mean:.1f}* / 5 · {_bar(line.mean)} · {line.n} answers"
+        return f"{text}\n" + tr("*{mean}* / 10 average · {answers}").format(
+            mean=number(line.mean, digits=1), answers=answers
+        )
+    return f"{text}\n*{number(line.mean, digits=1)}* / 5 · {_bar(line.mean)} · {answers}"
 
 
 def _bar(mean: float) -> str:

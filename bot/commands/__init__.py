@@ -9,6 +9,7 @@ from bot.commands import admin, my_data, opt_out, pause, report, resume, usage
 from bot.commands.registry import Call, Command, Replies
 from bot.context import Context
 from bot.report_args import quoted
+from settings.i18n import tr
 
 COMMANDS: tuple[Command, ...] = (
     report.COMMAND,
@@ -39,5 +40,7 @@ def dispatch(ctx: Context, *, slack_team_id: str, user_id: str, text: str) -> Re
     command = lookup(name, args)
     if command is None:
         shown = quoted(" ".join(words))
-        return [message(f"I don't know {shown}.\n\n{usage.usage_for(call)}")]
+        return [
+            message(tr("I don't know {what}.").format(what=shown) + f"\n\n{usage.usage_for(call)}")
+        ]
     return command.handle(call)

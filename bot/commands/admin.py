@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.admin import admin_command
 from bot.commands.registry import Audience, Call, Command, Help, Replies
+from settings.i18n import N_
 from storage.db import session_scope
 
 
@@ -31,8 +32,10 @@ COMMAND = Command(
     who=Audience.HR,
     help=(
         Help(
-            "HR admins: `/pulse admin send TEAM`, `close TEAM`, `schedules`, `questions`, "
-            "`retire KEY`, `restore KEY` (`/pulse admin help`)"
+            N_(
+                "HR admins: `/pulse admin send TEAM`, `close TEAM`, `schedules`, `questions`, "
+                "`retire KEY`, `restore KEY` (`/pulse admin help`)"
+            )
         ),
     ),
     handle=handle,

@@ -6,9 +6,10 @@ from bot import mydata
 from bot.blocks.mydata import my_data
 from bot.blocks.reply import message
 from bot.commands.registry import Audience, Call, Command, Help, Replies
+from settings.i18n import N_, tr
 from storage.db import session_scope
 
-NOTHING = "Oxygen Pulse stores nothing about you."
+NOTHING = N_("Oxygen Pulse stores nothing about you.")
 
 
 def handle(call: Call) -> Replies:
@@ -19,12 +20,12 @@ def handle(call: Call) -> Replies:
             slack_team_id=call.slack_team_id,
             user_id=call.user_id,
         )
-        return [message(NOTHING) if record is None else my_data(record)]
+        return [message(tr(NOTHING)) if record is None else my_data(record)]
 
 
 COMMAND = Command(
     names=("my-data", "mydata"),
     who=Audience.EMPLOYEE,
-    help=(Help("`/pulse my-data` — see, download or delete what is stored about you"),),
+    help=(Help(N_("`/pulse my-data` — see, download or delete what is stored about you")),),
     handle=handle,
 )

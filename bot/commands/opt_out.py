@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import preferences
 from bot.blocks.reply import message
 from bot.commands.registry import Audience, Call, Command, Help, Replies
+from settings.i18n import N_
 from storage.db import session_scope
 
 
@@ -22,6 +23,6 @@ def handle(call: Call) -> Replies:
 COMMAND = Command(
     names=("optout", "optin"),
     who=Audience.EMPLOYEE,
-    help=(Help("`/pulse optout` / `/pulse optin` — stop or restart pulses"),),
+    help=(Help(N_("`/pulse optout` / `/pulse optin` — stop or restart pulses")),),
     handle=handle,
 )

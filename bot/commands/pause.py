@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import preferences
 from bot.blocks.reply import message
 from bot.commands.registry import Audience, Call, Command, Help, Replies
+from settings.i18n import N_
 from storage.db import session_scope
 
 
@@ -24,7 +25,9 @@ COMMAND = Command(
     names=("pause",),
     who=Audience.EMPLOYEE,
     help=(
-        Help("`/pulse pause 2w` — no pulses for a while (days `d` or weeks `w`, up to 12 weeks)"),
+        Help(
+            N_("`/pulse pause 2w` — no pulses for a while (days `d` or weeks `w`, up to 12 weeks)")
+        ),
     ),
     handle=handle,
     takes_args=True,

@@ -15,6 +15,7 @@ from typing import Any
 from bot.access import is_hr_admin, viewable_teams
 from bot.context import Context
 from settings.config import AppConfig
+from settings.i18n import tr
 
 Replies = list[dict[str, Any]]  # a response URL takes up to 5 replies
 
@@ -51,7 +52,7 @@ Handler = Callable[[Call], Replies]
 
 @dataclass(frozen=True)
 class Help:
-    """One line of `/pulse help` (mrkdwn, without its bullet)."""
+    """One line of `/pulse help` (mrkdwn, without its bullet; English, marked with ``N_``)."""
 
     text: str
     who: Audience | None = None  # None: whoever may use the command
@@ -69,4 +70,4 @@ class Command:
 
     def help_for(self, audience: Audience) -> list[str]:
         """The help lines this audience may act on."""
-        return [h.text for h in self.help if audience >= (h.who or self.who)]
+        return [tr(h.text) for h in self.help if audience >= (h.who or self.who)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands.registry import Audience, Call, Command, Help, Replies
 from bot.reporting import report_command
+from settings.i18n import N_, current_language
 from storage.db import read_scope
 
 
@@ -17,7 +18,9 @@ def handle(call: Call) -> Replies:
             user_id=call.user_id,
             args=call.args,
             now=ctx.clock(),
-            driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
+            driver_labels={
+                k: d.label_in(current_language()) for k, d in ctx.settings.bank.drivers.items()
+            },
         )
 
 
@@ -26,14 +29,18 @@ COMMAND = Command(
     who=Audience.MANAGER,
     help=(
         Help(
-            "`/pulse report [team] [weeks]` — a team's engagement, trend, drivers, red flags, "
-            "comments and link to customer metrics over the last 1–52 weeks (default 12); "
-            "managers and HR. A team is its key, its name or their first letters (`support`, "
-            "`Customer Support`, `sup`); name none to pick from your teams"
+            N_(
+                "`/pulse report [team] [weeks]` — a team's engagement, trend, drivers, red flags, "
+                "comments and link to customer metrics over the last 1–52 weeks (default 12); "
+                "managers and HR. A team is its key, its name or their first letters (`support`, "
+                "`Customer Support`, `sup`); name none to pick from your teams"
+            )
         ),
         Help(
-            "`/pulse report all [weeks]` — the whole organisation: its figures, then every "
-            "team, those with a red flag first",
+            N_(
+                "`/pulse report all [weeks]` — the whole organisation: its figures, then every "
+                "team, those with a red flag first"
+            ),
             who=Audience.HR,
         ),
     ),

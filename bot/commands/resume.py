@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import preferences
 from bot.blocks.reply import message
 from bot.commands.registry import Audience, Call, Command, Help, Replies
+from settings.i18n import N_
 from storage.db import session_scope
 
 
@@ -17,6 +18,6 @@ def handle(call: Call) -> Replies:
 COMMAND = Command(
     names=("resume",),
     who=Audience.EMPLOYEE,
-    help=(Help("`/pulse resume` — end a pause early"),),
+    help=(Help(N_("`/pulse resume` — end a pause early")),),
     handle=handle,
 )

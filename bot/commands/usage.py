@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 from bot.blocks.reply import message
 from bot.commands.registry import Audience, Call, Command, Help, Replies, audience_of
+from settings.i18n import N_, tr
 
-HEADER = "*Oxygen Pulse* · `/pulse` commands"
+HEADER = N_("*Oxygen Pulse* · `/pulse` commands")
 
 
 def usage(commands: Sequence[Command], audience: Audience) -> str:
     """Every help line of ``commands`` this audience may act on, in registry order."""
     lines = [line for command in commands for line in command.help_for(audience)]
-    return "\n".join([HEADER, *(f"• {line}" for line in lines)])
+    return "\n".join([tr(HEADER), *(f"• {line}" for line in lines)])
 
 
 def usage_for(call: Call) -> str:
@@ -28,6 +29,6 @@ def handle(call: Call) -> Replies:
 COMMAND = Command(
     names=("help",),
     who=Audience.EMPLOYEE,
-    help=(Help("`/pulse help` — this list"),),
+    help=(Help(N_("`/pulse help` — this list")),),
     handle=handle,
 )

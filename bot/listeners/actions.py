@@ -12,6 +12,7 @@ from bot.answering import answer_click, open_text_answer
 from bot.blocks.pulse import closed_notice, not_yours_notice
 from bot.context import Context
 from bot.reporting import picked_report
+from settings.i18n import current_language
 from storage.db import read_scope, session_scope
 
 
@@ -73,7 +74,9 @@ def register(app: App, ctx: Context) -> None:
                 user_id=body["user"]["id"],
                 raw_value=body["actions"][0].get("value", ""),
                 now=ctx.clock(),
-                driver_labels={k: d.label for k, d in ctx.settings.bank.drivers.items()},
+                driver_labels={
+                    k: d.label_in(current_language()) for k, d in ctx.settings.bank.drivers.items()
+                },
             )
         for reply in replies:  # a response URL takes up to 5 replies
             respond(**reply)

@@ -13,6 +13,8 @@ from slack_sdk.errors import SlackApiError
 from bot import home, ids, preferences
 from bot.context import Context
 from bot.home import build_home
+from bot.reader import reader_locale
+from settings.i18n import using
 from storage.db import read_scope, session_scope
 
 log = logging.getLogger("pulse.home")
@@ -54,6 +56,16 @@ def register(app: App, ctx: Context) -> None:
                 raw_pulse_id=str(body["actions"][0].get("value", "")),
             )
         publish(client, team_id, user_id)
+
+    @app.action(ids.HOME_LANGUAGE)
+    def pick_language(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        choice = (body["actions"][0].get("selected_option") or {}).get("value", "")
+        with session_scope(ctx.engine) as session:
+            home.set_language(session, slack_team_id=team_id, user_id=user_id, choice=choice)
+        with using(lambda: reader_locale(ctx.engine, slack_team_id=team_id, user_id=user_id)):
+            publish(client, team_id, user_id)
 
     @app.action(ids.HOME_PAUSE)
     @app.action(ids.HOME_RESUME)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import ids, mydata
 from bot.blocks.mydata import erased_text
 from bot.context import Context
+from settings.i18n import tr
 from storage.db import session_scope
 
 
@@ -30,12 +31,14 @@ def register(app: App, ctx: Context) -> None:
         client.files_upload_v2(
             channel=channel,
             filename="oxygen-pulse-my-data.json",
-            title="Everything Oxygen Pulse stores about you",
+            title=tr("Everything Oxygen Pulse stores about you"),
             content=json.dumps(record, indent=2, ensure_ascii=False),
-            initial_comment="Everything Oxygen Pulse stores about you. Only you can see this DM.",
+            initial_comment=tr(
+                "Everything Oxygen Pulse stores about you. Only you can see this DM."
+            ),
         )
         respond(
-            text="Sent to your DM with Oxygen Pulse.",
+            text=tr("Sent to your DM with Oxygen Pulse."),
             response_type="ephemeral",
             replace_original=False,
         )

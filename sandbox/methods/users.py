@@ -26,6 +26,8 @@ def auth_test(call: Call) -> dict:
 def users_list(call: Call) -> dict:
     """Every member, bots and deactivated users included, as Slack lists them."""
     page, next_cursor = paginate(call, call.workspace.all_users(), default_limit=200)
+    if not call.flag("include_locale"):
+        page = [_without_locale(user) for user in page]
     return {
         "members": page,
         "cache_ts": int(time.time()),
@@ -37,7 +39,13 @@ def users_list(call: Call) -> dict:
 def users_info(call: Call) -> dict:
     ws = call.workspace
     with ws.lock:
-        return {"user": copy.deepcopy(ws.user(call.require("user", "user_not_found")))}
+        user = copy.deepcopy(ws.user(call.require("user", "user_not_found")))
+    return {"user": user if call.flag("include_locale") else _without_locale(user)}
+
+
+def _without_locale(user: dict) -> dict:
+    """Slack leaves `locale` out unless the caller asks with `include_locale=true`."""
+    return {k: v for k, v in user.items() if k != "locale"}
 
 
 @method("usergroups.users.list", "usergroups:read")

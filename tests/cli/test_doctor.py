@@ -32,7 +32,7 @@ def test_healthy_install_passes_every_check(
     code, lines = doctor(capsys, "--url", install.web_url)
     assert code == 0, "\n".join(lines)
     marks = [line[0] for line in lines[:-1]]
-    assert set(marks) <= {"✓", "–"} and marks.count("✓") == 16
+    assert set(marks) <= {"✓", "–"} and marks.count("✓") == 17
     assert "✓ Slack token: bot @oxygen_pulse in workspace Sandbox Co (T0SANDBOX)" in lines
     assert "✓ scopes: all 9 the app manifest asks for are granted" in lines
     assert "✓ directory: 61 active people in the workspace" in lines
@@ -237,6 +237,20 @@ def test_bad_bot_token_skips_what_needs_it(
         "Permissions → Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN"
     ]
     assert "– scopes: not checked: needs a working bot token" in lines
+
+
+def test_questions_without_a_text_in_a_language_are_listed(
+    install: Install, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install.config(
+        "retired = []",
+        'retired = []\n[[questions.custom]]\nkey = "tools.crm"\ndriver = "tools"\n'
+        'text = "Our CRM helps me."\n[questions.custom.translations.fr]\n'
+        'text = "Notre CRM m\'aide."',
+    )
+    _, lines = doctor(capsys)
+    said = next(line for line in lines if line.startswith("✓ translations: "))
+    assert "1 question in English only for some readers (tools.crm: de, es)" in said
 
 
 def test_invalid_config_stops_with_its_reason(

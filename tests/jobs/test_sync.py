@@ -1,16 +1,18 @@
-"""`pulse teams sync`: members and time zones from user groups and channels."""
+"""`pulse teams sync`: members, time zones and locales from user groups and channels."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.home import set_language
 from jobs import sync
 from sandbox import company
 from sandbox.server import SandboxServer
 from settings.runtime import Settings
 from storage.db import session_scope
 from storage.models import Employee, Membership, Team
+from storage.org import locale_of
 from tests.factories import NOW
 
 
@@ -63,3 +65,32 @@ def test_resync_follows_people_leaving_groups_and_slack(
     with session_scope(engine) as s:
         gone = s.exec(select(Employee).where(Employee.slack_user_id == "U0SUC01")).one()
     assert gone.is_active is False
+
+
+def test_sync_keeps_each_persons_slack_locale_and_leaves_their_own_choice_alone(
+    engine: Engine, client, settings: Settings, sandbox: SandboxServer
+) -> None:
+    def read(user: str) -> str | None:
+        with session_scope(engine) as s:
+            return locale_of(s, slack_team_id=sandbox.workspace.team_id, slack_user_id=user)
+
+    # Slack leaves the locale out unless asked: the sync asks (include_locale)
+    assert "locale" not in client.users_info(user="U0REN03")["user"]
+    assert client.users_info(user="U0REN03", include_locale=True)["user"]["locale"] == "fr-FR"
+    with session_scope(engine) as s:
+        sync.run(s, client, settings.config, NOW)
+    assert (read("U0REN03"), read("U0BIL03"), read("U0SUP02")) == ("fr-FR", "de-DE", "en-US")
+    with session_scope(engine) as s:
+        assert set_language(
+            s, slack_team_id=sandbox.workspace.team_id, user_id="U0REN03", choice="es"
+        )
+        assert not set_language(
+            s, slack_team_id=sandbox.workspace.team_id, user_id="U0REN03", choice="klingon"
+        )
+    sandbox.workspace.add_user("U0REN03", "quentin", real_name="Quentin Moreau", locale="de-DE")
+    with session_scope(engine) as s:
+        sync.run(s, client, settings.config, NOW)
+    assert read("U0REN03") == "es"  # their choice outlives Slack's change
+    with session_scope(engine) as s:
+        set_language(s, slack_team_id=sandbox.workspace.team_id, user_id="U0REN03", choice="auto")
+    assert read("U0REN03") == "de-DE"  # back to Slack's, as refreshed by the sync

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Engine, insert
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from storage.comments import written_by
 from storage.db import make_engine, session_scope
@@ -17,9 +18,7 @@ from storage.migrate import upgrade
 from storage.models import (
     Comment,
     Delivery,
-    Employee,
     Pulse,
-    Question,
     Response,
     Team,
     Workspace,
@@ -49,6 +48,10 @@ def old_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engin
         engine.dispose()
 
 
+def _table_at_0001(session: Session, name: str) -> sa.Table:
+    return sa.Table(name, sa.MetaData(), autoload_with=session.connection())
+
+
 def _old_rows(engine: Engine) -> int:
     """Two people answered and commented under the 0001 key; a third person's comment has
     no delivery left (deleted from the database). Returns the pulse id."""
@@ -57,9 +60,15 @@ def _old_rows(engine: Engine) -> int:
         s.add(ws)
         s.flush()
         team = Team(workspace_id=ws.id or 0, key="t", name="T")
-        q = Question(key="q", driver="d", kind="likert5", text="?")
-        s.add_all([team, q])
+        s.add(team)
         s.flush()
+        question = _table_at_0001(s, "question")  # the model has more columns since
+        q_id = s.exec(
+            question.insert()
+            .values(key="q", driver="d", kind="likert5", text="?", scale="")
+            .values(builtin=True, active=True, retired=False)
+            .returning(question.c.id)
+        ).one()[0]
         pid = s.exec(  # the columns of 0001 only (the model has more since)
             insert(Pulse)
             .values(
@@ -72,14 +81,18 @@ def _old_rows(engine: Engine) -> int:
             )
             .returning(col(Pulse.id))
         ).one()[0]
-        people = [Employee(workspace_id=ws.id or 0, slack_user_id=u) for u in ("U1", "U2")]
-        s.add_all(people)
-        s.flush()
-        for e in people:
-            s.add(Delivery(pulse_id=pid, employee_id=e.id or 0, next_attempt_at=NOW))
+        employee = _table_at_0001(s, "employee")
+        for user in ("U1", "U2"):
+            employee_id = s.exec(
+                employee.insert()
+                .values(workspace_id=ws.id or 0, slack_user_id=user, name="", tz="UTC")
+                .values(is_active=True, opted_out=False)
+                .returning(employee.c.id)
+            ).one()[0]
+            s.add(Delivery(pulse_id=pid, employee_id=employee_id, next_attempt_at=NOW))
         for user in ("U1", "U2", "U3"):
             old = respondent_key(SECRET.encode(), workspace="T1", user_id=user, pulse_id=pid)
-            s.add(Response(pulse_id=pid, question_id=q.id or 0, respondent=old, value=4))
+            s.add(Response(pulse_id=pid, question_id=q_id, respondent=old, value=4))
             s.add(Comment(pulse_id=pid, respondent=old, body=f"from {user}"))
         return pid
 
