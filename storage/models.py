@@ -394,3 +394,44 @@ class FigureReport(SQLModel, table=True):
     node: str = Field(max_length=64)
     made_at: dt.datetime = Field(sa_type=UTCDateTime)
     body: str = Field(sa_type=Text)
+
+
+class ConversationMessage(SQLModel, table=True):
+    """One message of a conversation about an anonymous comment (storage.conversations).
+
+    No Slack id of the comment's author anywhere: the bot finds the author by recomputing
+    the comment's key for each person the pulse was sent to. An author's reply waits with
+    no `seq` and no time until the next relay (jobs.relay), which stamps it with the relay's
+    fixed time, so neither the thread nor the table tells when it was written.
+    """
+
+    __tablename__ = "conversation_message"
+    __table_args__ = (UniqueConstraint("comment_id", "seq"),)
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=16)
+    comment_id: str = Field(max_length=16, index=True)  # no foreign key: see storage.release
+    seq: int | None = None  # order in the thread; None while an author's reply waits
+    side: str = Field(max_length=8)  # "manager" | "author"
+    manager_id: str | None = Field(default=None, max_length=32)  # managers are not anonymous
+    revealed_name: str | None = Field(default=None, max_length=200)  # the author chose to sign
+    body: str = Field(sa_type=Text)
+    at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InboxState(SQLModel, table=True):
+    """What one manager (or HR admin) has read of a comment's thread, and its label."""
+
+    __tablename__ = "inbox_state"
+
+    comment_id: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=32)
+    read_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CommentLabel(SQLModel, table=True):
+    """A label a team's managers put on a comment (shared by everyone who may see it)."""
+
+    __tablename__ = "comment_label"
+
+    comment_id: str = Field(primary_key=True, max_length=16)
+    label: str = Field(max_length=20)
