@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from storage.conversations import drop_threads
 from storage.held import drop_text, held_texts, hold_text
 from storage.models import Comment, Question
 from storage.pseudonym import Respondent
@@ -65,7 +66,10 @@ def written_by(session: Session, *, respondent: Respondent) -> dict[int | None, 
 
 
 def delete_written(session: Session, *, respondent: Respondent, question_id: int | None) -> int:
-    """The author withdraws a comment or written answer, held or not; returns rows removed."""
+    """The author withdraws a comment or written answer, held or not; returns rows removed.
+    A conversation about it ends with it."""
+    gone = session.exec(select(Comment.id).where(*_mine(respondent, question_id))).all()
+    drop_threads(session, comment_ids=gone)
     result = session.exec(delete(Comment).where(*_mine(respondent, question_id)))
     return int(result.rowcount or 0) + drop_text(
         session, respondent=respondent, question_id=question_id

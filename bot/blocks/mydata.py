@@ -28,6 +28,12 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
         f"• {len(record['pulses'])} pulses sent to you; you answered {answered}. Your answers are "
         "stored under a code only the server's secret key can recreate, never under your name."
     )
+    talks = sum(len(p.get("conversations", [])) for p in record["pulses"])
+    if talks:
+        text += (
+            f"\n• {talks} conversation{'s' if talks != 1 else ''} with your managers about your "
+            "anonymous comments (in the download); deleting your comments ends them."
+        )
     erase = {
         "type": "button",
         "action_id": ids.MYDATA_ERASE,
@@ -37,7 +43,8 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
         "confirm": {
             "title": plain("Delete your answers?"),
             "text": md(
-                "This deletes your comments and written answers, and your answers to pulses "
+                "This deletes your comments, written answers and conversations about them, and "
+                "your answers to pulses "
                 "still open. Answers to closed pulses stay in your teams' totals under a "
                 "random code nobody can trace to you. It can't be undone."
             ),

@@ -18,6 +18,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
 def upgrade() -> None:
     op.create_table(
         "conversation_message",
@@ -32,9 +33,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("comment_id", "seq"),
     )
-    op.create_index(
-        "ix_conversation_message_comment_id", "conversation_message", ["comment_id"]
-    )
+    op.create_index("ix_conversation_message_comment_id", "conversation_message", ["comment_id"])
     op.create_table(
         "inbox_state",
         sa.Column("comment_id", AutoString(length=16), nullable=False),
@@ -48,6 +47,7 @@ def upgrade() -> None:
         sa.Column("label", AutoString(length=20), nullable=False),
         sa.PrimaryKeyConstraint("comment_id"),
     )
+
 
 def downgrade() -> None:
     op.drop_table("comment_label")
