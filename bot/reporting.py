@@ -36,7 +36,7 @@ from insights.scores import ORG
 from jobs.calendar import local_label
 from settings.config import AppConfig
 from storage import commitments
-from storage.comments import pulse_comments
+from storage.comments import pulse_comment_rows
 from storage.models import Pulse
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
@@ -233,6 +233,7 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
     label = f"opened {pulse.opened_at:%d %b %Y} · closed {local_label(closed, 'UTC')}"
     if not visible(agg.respondents, k):
         return report.LatestPulse(label=label, withheld=withheld_sentence(k=k))
+    rows = pulse_comment_rows(session, pulse_id=pulse.id or 0)
     return report.LatestPulse(
         label=label,
         respondents=agg.respondents,
@@ -244,7 +245,8 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
             for q in agg.questions
             if q.kind != "text"
         ],
-        comments=pulse_comments(session, pulse_id=pulse.id or 0),
+        comments=[(prompt, body) for _, prompt, body in rows],
+        comment_ids=[cid for cid, _, _ in rows],
     )
 
 

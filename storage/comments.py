@@ -82,11 +82,16 @@ def pulse_comments(session: Session, *, pulse_id: int) -> list[tuple[str | None,
     Comment ids are random, so ordering by id shuffles them: neither answer order nor
     authorship can be read from the list. Held texts of an open pulse are not listed.
     """
+    return [(text, body) for _, text, body in pulse_comment_rows(session, pulse_id=pulse_id)]
+
+
+def pulse_comment_rows(session: Session, *, pulse_id: int) -> list[tuple[str, str | None, str]]:
+    """(comment id, prompt or None, body): `pulse_comments` with the ids replies need."""
     rows = session.exec(
-        select(Question.text, Comment.body)
+        select(Comment.id, Question.text, Comment.body)
         .select_from(Comment)
         .outerjoin(Question, col(Question.id) == Comment.question_id)
         .where(Comment.pulse_id == pulse_id)
         .order_by(col(Comment.id))
     ).all()
-    return [(text, body) for text, body in rows]
+    return [(cid, text, body) for cid, text, body in rows]
