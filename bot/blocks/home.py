@@ -42,6 +42,7 @@ def home_view(
     dashboard: list[dict[str, Any]] | None = None,
     hr: bool = False,
     manages: Sequence[str] = (),
+    inbox: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The Home tab; a manager's ``dashboard`` (bot.blocks.dashboard) replaces the line
     naming their teams. ``manages``: names of the teams the person is listed as managing;
@@ -92,6 +93,7 @@ def home_view(
                 "elements": _controls(paused_until, opted_out),
             },
         ]
+    blocks += inbox or []  # bot.blocks.inbox: a manager's comments and conversations
     if dashboard:
         blocks += dashboard
     elif manager_of:
