@@ -120,7 +120,7 @@ def open_thread(
         return GONE
     if not _readable(config, ref, slack_team_id=slack_team_id, user_id=user_id):
         return NOT_ALLOWED
-    conversations.mark_read(session, comment_id=ref.comment.id, user_id=user_id, now=now)
+    conversations.mark_read(session, comment_id=ref.comment.id, user_id=user_id)
     return _thread_view(session, ref, notice=None)
 
 
@@ -173,7 +173,7 @@ def manager_save(
                     relay_every=RELAY_EVERY_HOURS,
                 ),
             )
-    conversations.mark_read(session, comment_id=ref.comment.id, user_id=user_id, now=now)
+    conversations.mark_read(session, comment_id=ref.comment.id, user_id=user_id)
     view = _thread_view(session, ref, notice=SENT if dm or reply.strip() else SAVED)
     return Outcome(view=view, dm=dm)
 

@@ -62,11 +62,12 @@ class Inbox:
 
 
 def status(row: InboxRow) -> str:
-    if row.last_author_at is not None and (row.read_at is None or row.last_author_at > row.read_at):
+    seen = -1 if row.read_seq is None else row.read_seq
+    if row.last_author_seq is not None and row.last_author_seq > seen:
         return UNREAD
     if row.replied:
         return REPLIED
-    return NEW if row.read_at is None else READ
+    return NEW if row.read_seq is None else READ
 
 
 def inbox(

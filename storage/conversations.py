@@ -188,12 +188,16 @@ def drop_threads(session: Session, *, comment_ids: Iterable[str]) -> int:
     return int(removed.rowcount or 0)
 
 
-def mark_read(session: Session, *, comment_id: str, user_id: str, now: dt.datetime) -> None:
+def mark_read(session: Session, *, comment_id: str, user_id: str) -> None:
+    """The reader has seen the thread as it stands (up to its last released message)."""
+    seen = _next_seq(session, comment_id) - 1
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(InboxState).values(comment_id=comment_id, user_id=user_id, read_at=now)
+    stmt = insert(InboxState).values(comment_id=comment_id, user_id=user_id, read_seq=seen)
     session.exec(
-        stmt.on_conflict_do_update(index_elements=["comment_id", "user_id"], set_={"read_at": now})
+        stmt.on_conflict_do_update(
+            index_elements=["comment_id", "user_id"], set_={"read_seq": seen}
+        )
     )
 
 
@@ -221,9 +225,9 @@ class InboxRow:
     prompt: str | None
     body: str
     label: str | None
-    read_at: dt.datetime | None
+    read_seq: int | None  # None: never opened
     replied: bool  # someone on the managers' side has written
-    last_author_at: dt.datetime | None  # the latest relayed author reply
+    last_author_seq: int | None  # the latest relayed author reply
 
 
 def inbox_rows(session: Session, *, pulse_ids: Sequence[int], user_id: str) -> list[InboxRow]:
@@ -252,7 +256,7 @@ def inbox_rows(session: Session, *, pulse_ids: Sequence[int], user_id: str) -> l
     )
     read = dict(
         session.exec(
-            select(InboxState.comment_id, InboxState.read_at).where(
+            select(InboxState.comment_id, InboxState.read_seq).where(
                 col(InboxState.comment_id).in_(ids), InboxState.user_id == user_id
             )
         ).all()
@@ -267,7 +271,7 @@ def inbox_rows(session: Session, *, pulse_ids: Sequence[int], user_id: str) -> l
     )
     last_author = dict(
         session.exec(
-            select(ConversationMessage.comment_id, func.max(ConversationMessage.at))
+            select(ConversationMessage.comment_id, func.max(ConversationMessage.seq))
             .where(
                 col(ConversationMessage.comment_id).in_(ids),
                 ConversationMessage.side == AUTHOR,
@@ -287,19 +291,12 @@ def inbox_rows(session: Session, *, pulse_ids: Sequence[int], user_id: str) -> l
             prompt=q.text if q else None,
             body=c.body,
             label=labels.get(c.id),
-            read_at=_utc(read.get(c.id)),
+            read_seq=read.get(c.id),
             replied=c.id in replied,
-            last_author_at=_utc(last_author.get(c.id)),
+            last_author_seq=last_author.get(c.id),
         )
         for c, p, q in rows
     ]
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Aggregates and plain selects of a UTC column may come back naive on SQLite."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
 
 
 def comments_by(session: Session, *, pulse_id: int, keys: Sequence[str]) -> list[tuple[str, str]]:

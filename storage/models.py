@@ -425,7 +425,7 @@ class InboxState(SQLModel, table=True):
 
     comment_id: str = Field(primary_key=True, max_length=16)
     user_id: str = Field(primary_key=True, max_length=32)
-    read_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_seq: int = 0  # the thread's last message when they last opened it
 
 
 class CommentLabel(SQLModel, table=True):

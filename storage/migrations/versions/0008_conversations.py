@@ -38,7 +38,7 @@ def upgrade() -> None:
         "inbox_state",
         sa.Column("comment_id", AutoString(length=16), nullable=False),
         sa.Column("user_id", AutoString(length=32), nullable=False),
-        sa.Column("read_at", sa.DateTime(), nullable=True),
+        sa.Column("read_seq", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("comment_id", "user_id"),
     )
     op.create_table(
