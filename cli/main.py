@@ -129,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("out"), help="where --dry-run saves charts")
     p.add_argument("--force", action="store_true", help="post even if this week's was posted")
     p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_digest"))
+    p = sub.add_parser("relay", help="pass on authors' waiting replies in conversations now")
+    p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_relay"))
 
     p = sub.add_parser(
         "figures", help="keep figures ready now, as the worker does after every close"

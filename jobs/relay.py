@@ -32,12 +32,20 @@ def next_relay(now: dt.datetime) -> dt.datetime:
     return relay_time(now) + dt.timedelta(hours=RELAY_EVERY_HOURS)
 
 
-def run(session: Session, client: WebClient, now: dt.datetime, *, messages: Messages) -> int:
+def run(
+    session: Session,
+    client: WebClient,
+    now: dt.datetime,
+    *,
+    messages: Messages,
+    force: bool = False,
+) -> int:
     """Release the replies waiting at the latest relay time and DM them to the managers in
-    each conversation; returns replies released (0 when this relay time already ran)."""
+    each conversation; returns replies released (0 when this relay time already ran).
+    ``force`` (`pulse relay`, the sandbox) releases whatever waits now, as one batch."""
     at = relay_time(now)
     state = session.get(SchedulerState, KEY)
-    if state is not None and state.last_run_at >= at:
+    if not force and state is not None and state.last_run_at >= at:
         return 0
     released = conversations.release_pending(session, at=at)
     session.merge(SchedulerState(key=KEY, last_run_at=at))

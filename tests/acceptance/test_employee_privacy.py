@@ -233,12 +233,6 @@ def test_the_author_can_delete_their_comment_from_home(stack: Stack) -> None:
 def test_a_manager_and_an_anonymous_author_talk_through_the_bot(stack: Stack) -> None:
     """Report → reply → the author's DM → their reply, relayed at a fixed time → the
     manager's DM and Home inbox; the author is never named, bad input changes nothing."""
-    import datetime as dt
-
-    from bot.messages import SlackMessages
-    from jobs import relay
-    from settings.runtime import Settings
-    from settings.slack import make_client
     from storage.models import ConversationMessage
     from storage.pseudonym import comment_key
 
@@ -296,10 +290,9 @@ def test_a_manager_and_an_anonymous_author_talk_through_the_bot(stack: Stack) ->
     with session_scope(stack.engine) as s:
         assert len(s.exec(select(ConversationMessage)).all()) == 2  # refusals stored nothing
 
-    client = make_client(Settings.from_env(stack.env))
     before = len(stack.ws.dm_messages(manager))
-    with session_scope(stack.engine) as s:
-        assert relay.run(s, client, dt.datetime.now(dt.UTC), messages=SlackMessages()) == 1
+    relayed = stack.pulse("relay")  # what the worker does at the next fixed time
+    assert relayed.returncode == 0 and "relayed 1 waiting reply" in relayed.stdout
     assert len(stack.ws.dm_messages(manager)) == before + 1
     notice = json.dumps(stack.latest_dm(manager))
     assert answer in notice and "Anonymous" in notice
