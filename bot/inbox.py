@@ -1,8 +1,8 @@
 """The feedback inbox on a manager's (or HR's) Home: the comments of the teams they may see,
 from pulses sealed with k or more respondents, with each thread's state for this reader.
 
-Listed unread first, then newest pulse first; within a pulse by the comment's random id, so
-the order says nothing about who wrote what or when.
+Listed unread first, then newest pulse first; within a pulse alphabetically by text, so the
+order says nothing about who wrote what or when (and is the same on every look).
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ class Inbox:
     unread: int  # before it: new comments and new replies
 
 
+def _order(row: InboxRow) -> tuple[int, float, str, str, str]:
+    return (_RANK[status(row)], -row.opened.timestamp(), row.team_name, row.prompt or "", row.body)
+
+
 def status(row: InboxRow) -> str:
     seen = -1 if row.read_seq is None else row.read_seq
     if row.last_author_seq is not None and row.last_author_seq > seen:
@@ -110,7 +114,7 @@ def inbox(
             label=r.label,
             status=status(r),
         )
-        for r in sorted(rows, key=lambda r: (_RANK[status(r)], -r.opened.timestamp()))
+        for r in sorted(rows, key=_order)
     ]
     unread = sum(1 for i in items if i.status in (NEW, UNREAD))
     shown = [
