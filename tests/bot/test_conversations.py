@@ -326,3 +326,27 @@ def test_the_inbox_lists_the_team_comments_with_their_state(world: World) -> Non
     filt = "|positive"
     positive = home(MANAGER)
     assert "help each other" in positive and "on-call rota" not in positive
+
+
+def test_the_sandbox_page_lets_both_sides_try_it_and_names_nobody(world: World) -> None:
+    from sandbox.page import render_page
+
+    def pane(query: str) -> str:
+        page = render_page(world.sandbox, query)
+        return page.split("data-region='pane'>", 1)[1].split("</section>", 1)[0]
+
+    envelope = {
+        "type": "event_callback",
+        "team_id": "T0SANDBOX",
+        "api_app_id": "A0PULSE",
+        "event_id": f"Ev{time.monotonic_ns()}",
+        "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": MANAGER, "tab": "home"},
+    }
+    assert world.dispatch(json.dumps(envelope), "application/json") == 200
+    home = pane(f"as={MANAGER}&view=home")
+    assert "Inbox" in home and "on-call rota" in home and "Open" in home
+    author_dm = pane(f"as={AUTHOR}")
+    assert "What would help?" in author_dm and "Reply" in author_dm
+    for seen in (home, pane(f"as={MANAGER}")):
+        assert not any(name in seen for name in _names_of_team(world))
