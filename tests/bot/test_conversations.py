@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot import ids
-from bot.conversations import EMPTY, GONE, NOT_ALLOWED, NOT_STARTED, NOT_YOURS
+from bot.conversations import BAD_LABEL, EMPTY, GONE, NOT_ALLOWED, NOT_STARTED, NOT_YOURS
 from bot.home import build_home
 from bot.messages import SlackMessages
 from jobs import relay
@@ -96,6 +96,11 @@ def _reply(text: str) -> dict[str, Any]:
 def _sign(value: str) -> dict[str, Any]:
     option = {"selected_option": {"value": value}, "type": "static_select"}
     return {ids.CONVO_SIGN_BLOCK: (ids.CONVO_SIGN, option)}
+
+
+def _label(value: str) -> dict[str, Any]:
+    option = {"selected_option": {"value": value}, "type": "static_select"}
+    return {ids.CONVO_LABEL_BLOCK: (ids.CONVO_LABEL, option)}
 
 
 def _latest_view(world: World, user: str) -> dict[str, Any]:
@@ -272,6 +277,7 @@ def col_is_not_null(column: Any) -> Any:
         ("bystander", ids.CONVO_REVEAL_MODAL, AUTHOR, _reply("It's me"), NOT_YOURS),
         ("bystander", ids.CONVO_AUTHOR_MODAL, BYSTANDER, _reply("Hi"), NOT_STARTED),
         ("author", ids.CONVO_AUTHOR_MODAL, None, _reply("Hi"), GONE),
+        ("manager", ids.CONVO_MODAL, AUTHOR, {**_reply("Hi"), **_label("hacked")}, BAD_LABEL),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_changes_nothing(

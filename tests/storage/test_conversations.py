@@ -160,3 +160,17 @@ def test_retention_deletes_conversations_with_their_comments(engine: Engine) -> 
     with engine.connect() as conn:
         for table in ("conversation_message", "inbox_state", "comment_label", "comment"):
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_withdrawing_a_comment_ends_its_conversation(engine: Engine) -> None:
+    from bot.home import delete_comment
+
+    pulse_id, comment_id = _closed_pulse(engine, respondents=6)
+    _talk(engine, comment_id)
+    with session_scope(engine) as s:
+        removed = delete_comment(
+            s, secret=SECRET, slack_team_id=WORKSPACE, user_id=AUTHOR, raw_pulse_id=str(pulse_id)
+        )
+    assert removed == 1
+    with session_scope(engine) as s:
+        assert s.exec(select(ConversationMessage)).all() == []
