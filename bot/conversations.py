@@ -112,7 +112,6 @@ def open_thread(
     slack_team_id: str,
     user_id: str,
     comment_id: str,
-    now: dt.datetime,
 ) -> dict[str, Any] | str:
     """A manager opens a comment's conversation (and has now read it); or why not."""
     ref = _find(session, comment_id)

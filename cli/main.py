@@ -184,6 +184,7 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
     "cx import": "pulse cx import cx.csv --dry-run",
     "digest": "pulse digest --dry-run --out charts",
     "figures": "pulse figures    # after a restore or a new config.toml",
+    "relay": "pulse relay    # the worker does it every 3 hours",
     "export": "pulse export --out exports --weeks 12",
     "seed": "DATABASE_URL=sqlite:///bench.db pulse seed --employees 1000 --teams 20",
     "doctor": "pulse doctor --url https://pulse.example.com",

@@ -44,7 +44,6 @@ def register(app: App, ctx: Context) -> None:
                 slack_team_id=body["team"]["id"],
                 user_id=body["user"]["id"],
                 comment_id=str(body["actions"][0].get("value", "")),
-                now=ctx.clock(),
             )
         if isinstance(view, str):
             respond(**message(view), replace_original=False)

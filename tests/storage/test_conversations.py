@@ -119,7 +119,6 @@ def test_below_k_a_comment_can_be_neither_listed_nor_answered(engine: Engine) ->
                 slack_team_id=WORKSPACE,
                 user_id="U0MANAGER",
                 comment_id=comment_id,
-                now=CLOSED,
             )
             == convo.NOT_ALLOWED
         )
