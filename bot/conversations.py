@@ -24,7 +24,6 @@ from jobs.relay import RELAY_EVERY_HOURS, next_relay
 from settings.config import AppConfig
 from storage import conversations
 from storage.conversations import CommentRef
-from storage.models import ConversationMessage
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 
 GONE = "This comment has been deleted, so its conversation has ended."
@@ -58,12 +57,12 @@ def reply_error(text: str) -> str | None:
     return None
 
 
-def lines(messages: list[ConversationMessage]) -> list[blocks.Line]:
+def lines(messages: list[conversations.Message]) -> list[blocks.Line]:
     return [
         blocks.Line(
             side=m.side,
             body=m.body,
-            at=m.at if m.seq is not None else None,
+            at=m.at,
             manager_id=m.manager_id,
             revealed_name=m.revealed_name,
             tone=tone(m.body),

@@ -17,7 +17,7 @@ from bot.blocks.pulse import QuestionItem, options
 from storage import conversations
 from storage.comments import written_by
 from storage.held import forget
-from storage.models import Comment, ConversationMessage, Delivery, Membership, Pulse, Response, Team
+from storage.models import Comment, Delivery, Membership, Pulse, Response, Team
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 from storage.pseudonym import Respondent
 from storage.pulses import pulse_view
@@ -106,7 +106,7 @@ def collect(
     }
 
 
-def _speaker(message: ConversationMessage) -> str:
+def _speaker(message: conversations.Message) -> str:
     if message.side == conversations.MANAGER:
         return f"manager {message.manager_id}"
     return "you, with your name" if message.revealed_name else "you, anonymously"

@@ -1,9 +1,10 @@
 """Conversations about anonymous comments, what each reader has read, and labels.
 
 Nothing here names a comment's author: the bot reaches them through the comment's own key
-(`author_of`), recomputed for each person the pulse was sent to. An author's reply is
-stored without a place in the thread or a time, and gets both when the relay releases it
-with the other replies of its batch (jobs.relay), in random order.
+(`author_of`), recomputed for each person the pulse was sent to. An author's reply waits in
+`conversation_held` with no time and no place among the thread's messages, only its turn
+among its thread's waiting replies; the relay (jobs.relay) moves a batch into
+`conversation_message`, threads in random order, each thread's replies in the order written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from storage.models import (
     Comment,
     CommentLabel,
+    ConversationHeld,
     ConversationMessage,
     Delivery,
     Employee,
@@ -94,20 +96,36 @@ def author_of(session: Session, secret: bytes, ref: CommentRef) -> str | None:
     return None
 
 
-def thread(
-    session: Session, *, comment_id: str, pending: bool = False
-) -> list[ConversationMessage]:
+@dataclass(frozen=True)
+class Message:
+    """A message as readers see it; `at` is None while an author's reply waits."""
+
+    side: str
+    body: str
+    manager_id: str | None
+    revealed_name: str | None
+    at: dt.datetime | None
+
+
+def thread(session: Session, *, comment_id: str, pending: bool = False) -> list[Message]:
     """The thread's released messages in order; with ``pending``, then the author's
     replies waiting for the relay (for the author's own view and `/pulse my-data`)."""
-    rows = list(
-        session.exec(
+    released = [
+        Message(m.side, m.body, m.manager_id, m.revealed_name, m.at)
+        for m in session.exec(
             select(ConversationMessage)
             .where(ConversationMessage.comment_id == comment_id)
             .order_by(col(ConversationMessage.seq))
         )
+    ]
+    if not pending:
+        return released
+    waiting = session.exec(
+        select(ConversationHeld)
+        .where(ConversationHeld.comment_id == comment_id)
+        .order_by(col(ConversationHeld.turn))
     )
-    released = [m for m in rows if m.seq is not None]
-    return released + [m for m in rows if m.seq is None] if pending else released
+    return released + [Message(AUTHOR, h.body, None, h.revealed_name, None) for h in waiting]
 
 
 def _next_seq(session: Session, comment_id: str) -> int:
@@ -121,7 +139,7 @@ def _next_seq(session: Session, comment_id: str) -> int:
 
 def add_manager_message(
     session: Session, *, comment_id: str, manager_id: str, body: str, now: dt.datetime
-) -> ConversationMessage:
+) -> Message:
     message = ConversationMessage(
         comment_id=comment_id,
         seq=_next_seq(session, comment_id),
@@ -132,33 +150,55 @@ def add_manager_message(
     )
     session.add(message)
     session.flush()
-    return message
+    return Message(MANAGER, body, manager_id, None, now)
 
 
 def add_author_message(
     session: Session, *, comment_id: str, body: str, revealed_name: str | None
 ) -> None:
-    """Held for the relay: no place in the thread, no time."""
+    """Held for the relay: no time, no place in the thread, only its turn among this
+    thread's waiting replies (a second reply before the relay comes after the first)."""
+    top = session.exec(
+        select(func.max(ConversationHeld.turn)).where(ConversationHeld.comment_id == comment_id)
+    ).one()
     session.add(
-        ConversationMessage(
-            comment_id=comment_id, side=AUTHOR, body=body, revealed_name=revealed_name
+        ConversationHeld(
+            comment_id=comment_id, turn=int(top or 0) + 1, body=body, revealed_name=revealed_name
         )
     )
     session.flush()
 
 
 def release_pending(session: Session, *, at: dt.datetime) -> list[ConversationMessage]:
-    """Give every waiting author reply its place and the relay's time, in random order."""
-    waiting = list(
-        session.exec(select(ConversationMessage).where(col(ConversationMessage.seq).is_(None)))
-    )
-    order = sorted(waiting, key=lambda _: secrets.randbits(64))
-    for message in order:
-        message.seq = _next_seq(session, message.comment_id)
-        message.at = at
-        session.add(message)
-        session.flush()
-    return order
+    """Move every waiting author reply into its thread, stamped with the relay's time, and
+    delete it from the held table. Threads go in random order (rows are inserted in that
+    order too); within a thread, replies keep the order they were written in."""
+    threads: dict[str, list[ConversationHeld]] = {}
+    batch = list(session.exec(select(ConversationHeld)))
+    for held in batch:
+        threads.setdefault(held.comment_id, []).append(held)
+    order = sorted(threads, key=lambda _: secrets.randbits(64))
+    released = []
+    for comment_id in order:
+        seq = _next_seq(session, comment_id)
+        for held in sorted(threads[comment_id], key=lambda h: h.turn):
+            message = ConversationMessage(
+                comment_id=comment_id,
+                seq=seq,
+                side=AUTHOR,
+                revealed_name=held.revealed_name,
+                body=held.body,
+                at=at,
+            )
+            session.add(message)
+            session.flush()
+            released.append(message)
+            seq += 1
+    if batch:  # only this batch: a reply committed meanwhile waits for the next relay
+        session.exec(
+            delete(ConversationHeld).where(col(ConversationHeld.id).in_([h.id for h in batch]))
+        )
+    return released
 
 
 def manager_ids(session: Session, *, comment_id: str) -> list[str]:
@@ -183,9 +223,12 @@ def drop_threads(session: Session, *, comment_ids: Iterable[str]) -> int:
     removed = session.exec(
         delete(ConversationMessage).where(col(ConversationMessage.comment_id).in_(ids))
     )
+    waiting = session.exec(
+        delete(ConversationHeld).where(col(ConversationHeld.comment_id).in_(ids))
+    )
     session.exec(delete(InboxState).where(col(InboxState.comment_id).in_(ids)))
     session.exec(delete(CommentLabel).where(col(CommentLabel.comment_id).in_(ids)))
-    return int(removed.rowcount or 0)
+    return int(removed.rowcount or 0) + int(waiting.rowcount or 0)
 
 
 def mark_read(session: Session, *, comment_id: str, user_id: str) -> None:
@@ -275,7 +318,6 @@ def inbox_rows(session: Session, *, pulse_ids: Sequence[int], user_id: str) -> l
             .where(
                 col(ConversationMessage.comment_id).in_(ids),
                 ConversationMessage.side == AUTHOR,
-                col(ConversationMessage.seq).is_not(None),
             )
             .group_by(col(ConversationMessage.comment_id))
         ).all()

@@ -233,7 +233,7 @@ def test_the_author_can_delete_their_comment_from_home(stack: Stack) -> None:
 def test_a_manager_and_an_anonymous_author_talk_through_the_bot(stack: Stack) -> None:
     """Report → reply → the author's DM → their reply, relayed at a fixed time → the
     manager's DM and Home inbox; the author is never named, bad input changes nothing."""
-    from storage.models import ConversationMessage
+    from storage.models import ConversationHeld, ConversationMessage
     from storage.pseudonym import comment_key
 
     team = [u for u in company.team_members("onboarding") if u != "U0ONBOARDLEAD"]
@@ -291,7 +291,8 @@ def test_a_manager_and_an_anonymous_author_talk_through_the_bot(stack: Stack) ->
     saved = stack.slack.submit_view(author, form, {**reply(answer), **anonymous})
     assert "passed on anonymously" in json.dumps(saved.json())
     with session_scope(stack.engine) as s:
-        assert len(s.exec(select(ConversationMessage)).all()) == 2  # refusals stored nothing
+        assert len(s.exec(select(ConversationMessage)).all()) == 1  # the manager's reply
+        assert len(s.exec(select(ConversationHeld)).all()) == 1  # refusals stored nothing
 
     before = len(stack.ws.dm_messages(manager))
     relayed = stack.pulse("relay")  # what the worker does at the next fixed time

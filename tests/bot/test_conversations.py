@@ -24,7 +24,7 @@ from sandbox import company
 from sandbox.sender import sign
 from settings.slack import make_client
 from storage.db import session_scope
-from storage.models import Comment, ConversationMessage, Employee
+from storage.models import Comment, ConversationHeld, ConversationMessage, Employee
 from storage.pseudonym import comment_key, respondent_key
 from storage.pulses import pulse_view
 from storage.responses import record_answer
@@ -108,8 +108,12 @@ def _latest_view(world: World, user: str) -> dict[str, Any]:
 
 
 def _messages(world: World) -> int:
+    """Messages in threads plus replies waiting for the relay."""
     with session_scope(world.engine) as s:
-        return int(s.exec(select(func.count()).select_from(ConversationMessage)).one())
+        return sum(
+            int(s.exec(select(func.count()).select_from(table)).one())
+            for table in (ConversationMessage, ConversationHeld)
+        )
 
 
 def _comment_of(world: World, user: str) -> str:
@@ -204,9 +208,12 @@ def test_a_conversation_goes_both_ways_and_never_names_the_author(world: World) 
     assert ack is not None and "passed on anonymously" in json.dumps(ack)
     with session_scope(world.engine) as s:
         waiting = s.exec(
-            select(ConversationMessage).where(ConversationMessage.body == "Two people per shift")
+            select(ConversationHeld).where(ConversationHeld.body == "Two people per shift")
         ).one()
-        assert waiting.seq is None and waiting.at is None  # no place, no time until the relay
+        assert waiting.turn == 1  # held: no place in the thread, no time until the relay
+        assert not s.exec(
+            select(ConversationMessage).where(ConversationMessage.body == waiting.body)
+        ).all()
     assert len(ws.dm_messages(MANAGER)) == manager_dms  # nothing reaches the manager yet
 
     client = make_client(world.settings)  # type: ignore[arg-type]
@@ -247,7 +254,7 @@ def test_signing_a_reply_takes_an_explicit_confirmation(world: World) -> None:
     assert ack is not None and "with your name" in json.dumps(ack)
     with session_scope(world.engine) as s:
         signed = s.exec(
-            select(ConversationMessage).where(col_is_not_null(ConversationMessage.revealed_name))
+            select(ConversationHeld).where(col_is_not_null(ConversationHeld.revealed_name))
         ).one()
         name = s.exec(select(Employee.name).where(Employee.slack_user_id == AUTHOR)).one()
     assert signed.revealed_name == name
