@@ -2,8 +2,9 @@
 
 A reply that reached a manager the moment it was written would tell them when its author
 was at their keyboard, which narrows who wrote it. So replies wait (storage.conversations:
-no place in the thread, no time) and are released together every RELAY_EVERY_HOURS hours,
-at fixed UTC times (00:00, 03:00, …), in random order, each stamped with the relay's time.
+in `conversation_held`, no place in the thread, no time) and are released together every
+RELAY_EVERY_HOURS hours, at fixed UTC times (00:00, 03:00, …), conversations in random
+order, each author's replies in the order written, each stamped with the relay's time.
 `run` is idempotent: a relay time is released once, however often the worker calls it.
 """
 
