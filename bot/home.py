@@ -18,8 +18,10 @@ from sqlmodel import Session
 from bot.access import is_hr_admin, viewable_teams
 from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.home import AUTO_LANGUAGE, PastPulse, home_view
+from bot.blocks.inbox import inbox_blocks
 from bot.blocks.pulse import QuestionItem, options
 from bot.blocks.validate import MAX_VIEW_BLOCKS
+from bot.inbox import GENERAL, Filter, inbox
 from figures.charts import trend_chart
 from figures.teams import load_team_figures
 from jobs.calendar import local_label
@@ -96,8 +98,11 @@ def build_home(
     user_id: str,
     now: dt.datetime,
     upload: Upload | None = None,
+    driver_labels: dict[str, str] | None = None,
+    inbox_filter: str = "",
 ) -> dict[str, Any]:
-    """The Home view; ``upload`` stores a chart as a Slack file (no chart without it)."""
+    """The Home view; ``upload`` stores a chart as a Slack file (no chart without it);
+    ``inbox_filter`` is bot.inbox.Filter's value for a manager's inbox."""
     k = config.privacy.min_group_size
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     teams = viewable_teams(config, user_id) if ws is not None else []  # another workspace: none
@@ -112,9 +117,18 @@ def build_home(
     mine = _own_part(
         session, secret=secret, slack_team_id=slack_team_id, user_id=user_id, me=me, now=now
     )
-    view = home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed)
     if ws is None or ws.id is None or not managed:
-        return view
+        return home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed)
+    feedback = _inbox(
+        session,
+        config=config,
+        workspace_id=ws.id,
+        user_id=user_id,
+        now=now,
+        driver_labels=driver_labels or {},
+        raw_filter=inbox_filter,
+    )
+    view = home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed, inbox=feedback)
     room = MAX_VIEW_BLOCKS - len(view["blocks"])
     dashboard = _dashboard(
         session,
@@ -126,7 +140,50 @@ def build_home(
         upload=upload,
         heading=tr("All teams") if hr else tr("Your teams"),
     )
-    return home_view(**mine, hr=hr, manages=manages, k=k, manager_of=managed, dashboard=dashboard)
+    return home_view(
+        **mine,
+        hr=hr,
+        manages=manages,
+        k=k,
+        manager_of=managed,
+        dashboard=dashboard,
+        inbox=feedback,
+    )
+
+
+def _inbox(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    user_id: str,
+    now: dt.datetime,
+    driver_labels: dict[str, str],
+    raw_filter: str,
+) -> list[dict[str, Any]]:
+    wanted = Filter.parse(raw_filter)
+    found = inbox(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        now=now,
+        driver_labels=driver_labels,
+        wanted=wanted,
+    )
+    said = [
+        "general comments"
+        if wanted.driver == GENERAL
+        else driver_labels.get(wanted.driver or "", wanted.driver or ""),
+        f"{wanted.tone} tone" if wanted.tone else "",
+    ]
+    return inbox_blocks(
+        found.items,
+        total=found.total,
+        unread=found.unread,
+        filter_value=wanted.value(),
+        filter_text=", ".join(x for x in said if x) or None,
+    )
 
 
 def _dashboard(

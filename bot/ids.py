@@ -54,3 +54,19 @@ def parse_report_value(raw: str) -> tuple[str, int] | None:
     if not weeks.isdigit() or not team_key:
         return None
     return team_key, int(weeks)
+
+
+# Conversations about anonymous comments (bot.conversations); every value is a comment id.
+CONVO_OPEN = "convo_open"  # a manager opens a comment's thread (report, Home, relay DM)
+CONVO_MODAL = "convo_modal"  # the manager's thread modal; private_metadata: comment id
+CONVO_REPLY_BLOCK, CONVO_REPLY = "convo_reply_block", "convo_reply"
+CONVO_LABEL_BLOCK, CONVO_LABEL = "convo_label_block", "convo_label"
+CONVO_AUTHOR_OPEN = "convo_author_open"  # the author's Reply button in their DM
+CONVO_AUTHOR_MODAL = "convo_author_modal"
+CONVO_SIGN_BLOCK, CONVO_SIGN = "convo_sign_block", "convo_sign"
+CONVO_REVEAL_MODAL = "convo_reveal_modal"  # "send with my name?" — the explicit confirmation
+INBOX_FILTER_OPEN = "inbox_filter_open"
+INBOX_FILTER_MODAL = "inbox_filter_modal"
+INBOX_DRIVER_BLOCK, INBOX_DRIVER = "inbox_driver_block", "inbox_driver"
+INBOX_TONE_BLOCK, INBOX_TONE = "inbox_tone_block", "inbox_tone"
+COMMENT_ID = re.compile(r"^[0-9a-f]{16}$")  # storage.models.random_id

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from bot.blocks.conversations import Line, pulse_label, relay_notice
 from bot.blocks.digest import alert_message, charts_comment, digest_messages
 from bot.blocks.pulse import closed_pulse_message, reminder_message
 from bot.blocks.validate import check_message
@@ -95,6 +96,26 @@ class SlackMessages:
                 why=why,
             )
             return _checked(message)
+
+    def relay_notice(
+        self,
+        *,
+        comment_id: str,
+        team_name: str,
+        opened: dt.datetime,
+        body: str,
+        at: dt.datetime,
+        revealed_name: str | None,
+    ) -> dict[str, Any]:
+        line = Line(side="author", body=body, at=at, revealed_name=revealed_name)
+        return _checked(
+            relay_notice(
+                comment_id=comment_id,
+                team_name=team_name,
+                pulse_label=pulse_label(opened),
+                line=line,
+            )
+        )
 
 
 def _checked(message: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.blocks.pulse import QuestionItem, options
+from storage import conversations
 from storage.comments import written_by
 from storage.held import forget
 from storage.models import Comment, Delivery, Membership, Pulse, Response, Team
@@ -67,9 +68,26 @@ def collect(
             {"question": by_id[qid].text if qid in by_id else "comment", "text": body}
             for qid, body in written_by(session, respondent=who).items()
         ]
+        talks = [
+            {
+                "comment": body,
+                "messages": [
+                    {
+                        "from": _speaker(m),
+                        "text": m.body,
+                        "at": m.at.isoformat(timespec="minutes") if m.at else "waiting for relay",
+                    }
+                    for m in conversations.thread(session, comment_id=cid, pending=True)
+                ],
+            }
+            for cid, body in conversations.comments_by(
+                session, pulse_id=pulse.id or 0, keys=[who.comments, who.answers]
+            )
+        ]
         pulses.append(
             {
                 "team": view.team_name if view else "",
+                "conversations": [t for t in talks if t["messages"]],
                 "opened": pulse.opened_at.date().isoformat(),
                 "delivery": delivery.status,
                 "answers": answers,
@@ -86,6 +104,12 @@ def collect(
         "pulses": pulses,
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+
+
+def _speaker(message: conversations.Message) -> str:
+    if message.side == conversations.MANAGER:
+        return f"manager {message.manager_id}"
+    return "you, with your name" if message.revealed_name else "you, anonymously"
 
 
 class Erased(NamedTuple):
@@ -121,9 +145,10 @@ def erase_answers(session: Session, *, secret: bytes, slack_team_id: str, user_i
             .values(respondent=token_hex(32))
         )
         unlinked += int(moved.rowcount or 0)  # type: ignore[attr-defined]
-        texts = delete(Comment).where(
-            col(Comment.pulse_id) == p, col(Comment.respondent).in_([who.comments, who.answers])
-        )
+        mine = [who.comments, who.answers]
+        gone = [cid for cid, _ in conversations.comments_by(session, pulse_id=p, keys=mine)]
+        conversations.drop_threads(session, comment_ids=gone)  # they end with the comment
+        texts = delete(Comment).where(col(Comment.pulse_id) == p, col(Comment.respondent).in_(mine))
         deleted += int(session.exec(texts).rowcount or 0)  # type: ignore[attr-defined]
         deleted += forget(session, respondent=who)
     return Erased(deleted=deleted, unlinked=unlinked)

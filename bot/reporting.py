@@ -38,7 +38,7 @@ from jobs.calendar import local_label
 from settings.config import AppConfig
 from settings.i18n import N_, current_language, long_date, percent, short_date, tr
 from storage import commitments
-from storage.comments import pulse_comments
+from storage.comments import pulse_comment_rows
 from storage.models import Pulse, Question
 from storage.org import team_by_key, workspace_by_slack_id
 from storage.pulses import is_open, latest_pulse
@@ -249,6 +249,7 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
     )
     if not visible(agg.respondents, k):
         return report.LatestPulse(label=label, withheld=withheld(withheld_sentence(k=k)))
+    rows = pulse_comment_rows(session, pulse_id=pulse.id or 0)
     return report.LatestPulse(
         label=label,
         respondents=agg.respondents,
@@ -263,7 +264,8 @@ def _latest(session: Session, *, pulse: Pulse, k: int, now: dt.datetime) -> repo
             for q in agg.questions
             if q.kind != "text"
         ],
-        comments=pulse_comments(session, pulse_id=pulse.id or 0),
+        comments=[(prompt, body) for _, prompt, body in rows],
+        comment_ids=[cid for cid, _, _ in rows],
     )
 
 

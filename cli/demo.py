@@ -344,10 +344,14 @@ Open the workspace in a browser and use it as any person in it would use Slack:
                                           send a new one (below) and press its buttons
   • {sandbox_url}/?as=U0SUP01&view=home   Alex's App Home tab (pause, opt out, history)
   • {sandbox_url}/?as=U0MANAGER           Maya (Support manager): type /pulse report
+  • {sandbox_url}/?as=U0MANAGER&view=home  Maya's inbox: open an anonymous comment and reply;
+                                          its author gets the reply in a DM and can answer
   Pick anyone from "Viewing as"; type /pulse help in the box at the bottom of a DM.
 The app's endpoint: {endpoint}
 To send another pulse, in another terminal of this folder:
   {exports} {_pulse_command()} send-pulse --team support
+Authors' replies reach managers every 3 hours; to pass on waiting ones now:
+  {exports} {_pulse_command()} relay
 To use a real Slack workspace instead, see README.md → Slack app setup.
 """,
         flush=True,

@@ -183,3 +183,19 @@ def cmd_close(args: argparse.Namespace) -> int:
     stats = sender.drain(pulse_id=pulse.id, timeout=args.timeout)
     print(f"updated {stats.updated} DMs to show it closed, {stats.update_failed} failed")
     return 0 if stats.update_failed == 0 else 1
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    """Pass on the authors' replies waiting in conversations now, as one batch (the worker
+    does it every few hours at fixed times; this is for trying it out and for operators)."""
+    from jobs import relay
+
+    settings = Settings.from_env()
+    engine = open_database(settings)
+    settings.require_slack(http=False)
+    with session_scope(engine) as s:
+        released = relay.run(
+            s, make_client(settings), dt.datetime.now(dt.UTC), messages=SlackMessages(), force=True
+        )
+    print(f"relayed {released} waiting repl{'y' if released == 1 else 'ies'}")
+    return 0

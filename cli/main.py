@@ -129,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("out"), help="where --dry-run saves charts")
     p.add_argument("--force", action="store_true", help="post even if this week's was posted")
     p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_digest"))
+    p = sub.add_parser("relay", help="pass on authors' waiting replies in conversations now")
+    p.set_defaults(handler=_lazy("cli.hr_commands", "cmd_relay"))
 
     p = sub.add_parser(
         "figures", help="keep figures ready now, as the worker does after every close"
@@ -182,6 +184,7 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
     "cx import": "pulse cx import cx.csv --dry-run",
     "digest": "pulse digest --dry-run --out charts",
     "figures": "pulse figures    # after a restore or a new config.toml",
+    "relay": "pulse relay    # the worker does it every 3 hours",
     "export": "pulse export --out exports --weeks 12",
     "seed": "DATABASE_URL=sqlite:///bench.db pulse seed --employees 1000 --teams 20",
     "doctor": "pulse doctor --url https://pulse.example.com",

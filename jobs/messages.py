@@ -76,3 +76,16 @@ class Messages(Protocol):
     ) -> Message:
         """A DM about a team's new red flags in the week starting `week`."""
         ...
+
+    def relay_notice(
+        self,
+        *,
+        comment_id: str,
+        team_name: str,
+        opened: dt.datetime,
+        body: str,
+        at: dt.datetime,
+        revealed_name: str | None,
+    ) -> Message:
+        """A DM to a manager in a conversation: the comment's author replied (relayed at `at`)."""
+        ...

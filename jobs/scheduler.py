@@ -17,7 +17,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
-from jobs import alerts, closing, digest, kept_figures, pulses, reminders, retention, sync
+from jobs import alerts, closing, digest, kept_figures, pulses, relay, reminders, retention, sync
 from jobs.delivery import Sender
 from jobs.messages import Messages
 from settings.runtime import Settings
@@ -159,6 +159,12 @@ def build_scheduler(
         if folded:
             log.info("folded %s pulses past retention", len(folded))
 
+    def relay_replies() -> None:
+        with session_scope(engine) as s:
+            released = relay.run(s, client, utc_now(), messages=messages)
+        if released:
+            log.info("relayed %s conversation replies", released)
+
     jobs: list[tuple[Callable[[], None], str, dict[str, float]]] = [
         (sync_teams, "sync", {"hours": 6}),
         (plan, "plan", {"minutes": 5}),
@@ -168,6 +174,7 @@ def build_scheduler(
         (alert, "alerts", {"hours": 1}),
         (post_digest, "digest", {"minutes": 10}),
         (fold_old_answers, "retention", {"hours": 6}),
+        (relay_replies, "relay", {"minutes": 5}),
     ]
     deliver_at(start + DELIVERY_PAUSE)
     for i, (func, name, every) in enumerate(jobs):

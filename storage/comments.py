@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from storage.conversations import drop_threads
 from storage.held import drop_text, held_texts, hold_text
 from storage.models import Comment, Question
 from storage.pseudonym import Respondent
@@ -65,7 +66,10 @@ def written_by(session: Session, *, respondent: Respondent) -> dict[int | None, 
 
 
 def delete_written(session: Session, *, respondent: Respondent, question_id: int | None) -> int:
-    """The author withdraws a comment or written answer, held or not; returns rows removed."""
+    """The author withdraws a comment or written answer, held or not; returns rows removed.
+    A conversation about it ends with it."""
+    gone = session.exec(select(Comment.id).where(*_mine(respondent, question_id))).all()
+    drop_threads(session, comment_ids=gone)
     result = session.exec(delete(Comment).where(*_mine(respondent, question_id)))
     return int(result.rowcount or 0) + drop_text(
         session, respondent=respondent, question_id=question_id
@@ -78,11 +82,16 @@ def pulse_comments(session: Session, *, pulse_id: int) -> list[tuple[str | None,
     Comment ids are random, so ordering by id shuffles them: neither answer order nor
     authorship can be read from the list. Held texts of an open pulse are not listed.
     """
+    return [(text, body) for _, text, body in pulse_comment_rows(session, pulse_id=pulse_id)]
+
+
+def pulse_comment_rows(session: Session, *, pulse_id: int) -> list[tuple[str, str | None, str]]:
+    """(comment id, prompt or None, body): `pulse_comments` with the ids replies need."""
     rows = session.exec(
-        select(Question.text, Comment.body)
+        select(Comment.id, Question.text, Comment.body)
         .select_from(Comment)
         .outerjoin(Question, col(Question.id) == Comment.question_id)
         .where(Comment.pulse_id == pulse_id)
         .order_by(col(Comment.id))
     ).all()
-    return [(text, body) for text, body in rows]
+    return [(cid, text, body) for cid, text, body in rows]

@@ -398,3 +398,60 @@ class FigureReport(SQLModel, table=True):
     node: str = Field(max_length=64)
     made_at: dt.datetime = Field(sa_type=UTCDateTime)
     body: str = Field(sa_type=Text)
+
+
+class ConversationMessage(SQLModel, table=True):
+    """One message of a conversation about an anonymous comment (storage.conversations).
+
+    No Slack id of the comment's author anywhere: the bot finds the author by recomputing
+    the comment's key for each person the pulse was sent to. An author's reply is not here
+    until the relay (jobs.relay) moves it from `conversation_held`, stamped with the relay's
+    fixed time. On SQLite the table has no rowid: rows lie in the order of their random ids.
+    """
+
+    __tablename__ = "conversation_message"
+    __table_args__ = (UniqueConstraint("comment_id", "seq"), {"sqlite_with_rowid": False})
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=16)
+    comment_id: str = Field(max_length=16, index=True)  # no foreign key: see storage.release
+    seq: int  # order in the thread: the order messages were written or relayed
+    side: str = Field(max_length=8)  # "manager" | "author"
+    manager_id: str | None = Field(default=None, max_length=32)  # managers are not anonymous
+    revealed_name: str | None = Field(default=None, max_length=200)  # the author chose to sign
+    body: str = Field(sa_type=Text)
+    at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class ConversationHeld(SQLModel, table=True):
+    """An author's reply waiting for the relay: no time, and no place among the thread's
+    messages; `turn` only orders one thread's waiting replies (1, 2, … since the last relay).
+    Random ids and, on SQLite, no rowid, so rows do not lie in the order they arrived; the
+    relay deletes them (see the README's Privacy for PostgreSQL's heap)."""
+
+    __tablename__ = "conversation_held"
+    __table_args__ = (UniqueConstraint("comment_id", "turn"), {"sqlite_with_rowid": False})
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=16)
+    comment_id: str = Field(max_length=16)  # first column of the unique (comment_id, turn)
+    turn: int
+    revealed_name: str | None = Field(default=None, max_length=200)
+    body: str = Field(sa_type=Text)
+
+
+class InboxState(SQLModel, table=True):
+    """What one manager (or HR admin) has read of a comment's thread, and its label."""
+
+    __tablename__ = "inbox_state"
+
+    comment_id: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=32)
+    read_seq: int = 0  # the thread's last message when they last opened it
+
+
+class CommentLabel(SQLModel, table=True):
+    """A label a team's managers put on a comment (shared by everyone who may see it)."""
+
+    __tablename__ = "comment_label"
+
+    comment_id: str = Field(primary_key=True, max_length=16)
+    label: str = Field(max_length=20)

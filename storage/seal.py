@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, func, insert
 from sqlmodel import Session, col, select, update
 
+from storage.conversations import drop_threads
 from storage.models import Comment, Delivery, Pulse, Response, ResponseRollup
 
 NOT_INVITED = ("failed", "skipped")  # storage.outbox: never posted, so nobody was asked
@@ -127,5 +128,7 @@ def purge(session: Session, *, pulse_id: int, now: dt.datetime) -> None:
     if sealed is None:
         raise ValueError(f"pulse {pulse_id} is not sealed: purging it would lose its answers")
     session.exec(delete(Response).where(col(Response.pulse_id) == pulse_id))
+    gone = session.exec(select(Comment.id).where(Comment.pulse_id == pulse_id)).all()
+    drop_threads(session, comment_ids=gone)  # conversations go with their comments
     session.exec(delete(Comment).where(col(Comment.pulse_id) == pulse_id))
     session.exec(update(Pulse).where(col(Pulse.id) == pulse_id).values(purged_at=now))

@@ -46,6 +46,7 @@ def home_view(
     dashboard: list[dict[str, Any]] | None = None,
     hr: bool = False,
     manages: Sequence[str] = (),
+    inbox: list[dict[str, Any]] | None = None,
     picker: bool = False,
     chosen: str | None = None,
 ) -> dict[str, Any]:
@@ -105,6 +106,7 @@ def home_view(
                 "elements": _controls(paused_until, opted_out),
             },
         ]
+    blocks += inbox or []  # bot.blocks.inbox: a manager's comments and conversations
     if dashboard:
         blocks += dashboard
     elif manager_of:

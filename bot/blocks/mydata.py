@@ -43,6 +43,15 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
             "never under your name."
         )
     )
+    talks = sum(len(p.get("conversations", [])) for p in record["pulses"])
+    if talks:
+        text += "\n• " + ngettext(
+            "{n} conversation with your managers about your anonymous comments (in the "
+            "download); deleting your comments ends it.",
+            "{n} conversations with your managers about your anonymous comments (in the "
+            "download); deleting your comments ends them.",
+            talks,
+        ).format(n=talks)
     erase = {
         "type": "button",
         "action_id": ids.MYDATA_ERASE,
@@ -53,9 +62,10 @@ def my_data(record: dict[str, Any]) -> dict[str, Any]:
             "title": plain(tr("Delete your answers?"), limit=100),
             "text": md(
                 tr(
-                    "This deletes your comments and written answers, and your answers to pulses "
-                    "still open. Answers to closed pulses stay in your teams' totals under a "
-                    "random code nobody can trace to you. It can't be undone."
+                    "This deletes your comments, written answers and conversations about them, "
+                    "and your answers to pulses still open. Answers to closed pulses stay in "
+                    "your teams' totals under a random code nobody can trace to you. It can't "
+                    "be undone."
                 )
             ),
             "confirm": plain(tr("Delete"), limit=30),

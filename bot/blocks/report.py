@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.blocks import dashboard as dash
+from bot.blocks.conversations import open_button
 from bot.blocks.pages import pack, paginate, sections
 from bot.blocks.sentences import flag_reason
 from bot.blocks.text import escape, md, plain, quoted, truncate
@@ -39,6 +40,7 @@ class LatestPulse:
     lines: list[QuestionLine] = field(default_factory=list)
     comments: list[tuple[str | None, str]] = field(default_factory=list)
     withheld: str | None = None
+    comment_ids: list[str] = field(default_factory=list)  # same order: a Reply button each
 
 
 @dataclass(frozen=True)
@@ -267,16 +269,24 @@ def _pulse_blocks(pulse: LatestPulse | None, k: int) -> list[dict[str, Any]]:
     ]
     for line in pulse.lines:
         blocks += sections(_question_line(line, k))
-    return blocks + _comment_blocks(pulse.comments)
+    return blocks + _comment_blocks(pulse.comments, pulse.comment_ids)
 
 
-def _comment_blocks(comments: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
+def _comment_blocks(
+    comments: list[tuple[str | None, str]], comment_ids: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     if not comments:
         return []
     blocks = sections(tr("*Anonymous comments* ({n}, shuffled)").format(n=len(comments)))
-    for prompt, body in comments[:MAX_COMMENTS]:
+    for i, (prompt, body) in enumerate(comments[:MAX_COMMENTS]):
         asked = f"_{escape(prompt, limit=500)}_\n" if prompt else ""
-        blocks += sections(asked + quoted(body, limit=2400))
+        text = asked + quoted(body, limit=2400)
+        if i < len(comment_ids) and len(text) <= 3000:
+            blocks.append(
+                {"type": "section", "text": md(text), "accessory": open_button(comment_ids[i])}
+            )
+        else:
+            blocks += sections(text)
     if len(comments) > MAX_COMMENTS:
         more = len(comments) - MAX_COMMENTS
         blocks.append(_context(tr("and {n} more in the export").format(n=more)))

@@ -11,9 +11,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import home, ids, preferences
+from bot.blocks.inbox import ALL, filter_modal
 from bot.context import Context
 from bot.home import build_home
+from bot.inbox import GENERAL, Filter
 from bot.reader import reader_locale
+from insights.tone import TONES
 from settings.i18n import using
 from storage.db import read_scope, session_scope
 
@@ -21,7 +24,9 @@ log = logging.getLogger("pulse.home")
 
 
 def register(app: App, ctx: Context) -> None:
-    def publish(client: WebClient, team_id: str, user_id: str) -> None:
+    labels = {key: d.label for key, d in ctx.settings.bank.drivers.items()}
+
+    def publish(client: WebClient, team_id: str, user_id: str, inbox_filter: str = "") -> None:
         with read_scope(ctx.engine) as session:
             view = build_home(
                 session,
@@ -31,6 +36,8 @@ def register(app: App, ctx: Context) -> None:
                 user_id=user_id,
                 now=ctx.clock(),
                 upload=home.slack_upload(client, workspace=team_id),
+                driver_labels=labels,
+                inbox_filter=inbox_filter,
             )
         try:
             home.publish(client, user_id=user_id, view=view)
@@ -91,6 +98,33 @@ def register(app: App, ctx: Context) -> None:
                     session, slack_team_id=team_id, user_id=user_id, out=action == ids.HOME_OPTOUT
                 )
         publish(client, team_id, user_id)
+
+    @app.action(ids.INBOX_FILTER_OPEN)
+    def open_filter(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        wanted = Filter.parse(str(body["actions"][0].get("value", "")))
+        topics = [(GENERAL, "General comments"), *labels.items()]
+        view = filter_modal(drivers=topics, driver=wanted.driver, tone=wanted.tone)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ids.INBOX_FILTER_MODAL)
+    def apply_filter(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        values = view["state"]["values"]
+        picked = [
+            (values.get(block, {}).get(action, {}).get("selected_option") or {}).get("value")
+            for block, action in (
+                (ids.INBOX_DRIVER_BLOCK, ids.INBOX_DRIVER),
+                (ids.INBOX_TONE_BLOCK, ids.INBOX_TONE),
+            )
+        ]
+        driver, tone = (None if v in (None, ALL) else str(v) for v in picked)
+        wanted = Filter(
+            driver if driver in (GENERAL, *labels) else None, tone if tone in TONES else None
+        )
+        publish(client, body["team"]["id"], body["user"]["id"], wanted.value())
 
     @app.event(re.compile(".*"))
     def acknowledge_others() -> None:

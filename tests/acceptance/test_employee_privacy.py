@@ -34,6 +34,11 @@ def _button(message: dict, action_id: str) -> dict:
     raise AssertionError(f"no {action_id} button")
 
 
+def _modal_callback(stack: Stack, user: str) -> str | None:
+    modals = [v for v in stack.ws.views(user) if v["type"] == "modal"]
+    return modals[-1].get("callback_id") if modals else None
+
+
 def _latest_modal(stack: Stack, user: str) -> dict:
     modals = [v for v in stack.ws.views(user) if v["type"] == "modal"]
     return modals[-1]
@@ -223,3 +228,86 @@ def test_the_author_can_delete_their_comment_from_home(stack: Stack) -> None:
     wait_for(lambda: said not in json.dumps(home()))
     with session_scope(stack.engine) as s:
         assert said not in [c.body for c in s.exec(select(Comment))]
+
+
+def test_a_manager_and_an_anonymous_author_talk_through_the_bot(stack: Stack) -> None:
+    """Report → reply → the author's DM → their reply, relayed at a fixed time → the
+    manager's DM and Home inbox; the author is never named, bad input changes nothing."""
+    from storage.models import ConversationHeld, ConversationMessage
+    from storage.pseudonym import comment_key
+
+    team = [u for u in company.team_members("onboarding") if u != "U0ONBOARDLEAD"]
+    assert stack.pulse("teams", "sync").returncode == 0
+    assert stack.pulse("send-pulse", "--team", "onboarding").returncode == 0
+    author, manager = team[0], "U0ONBOARDLEAD"  # a team no other test here touches
+    said = "Handovers between shifts lose tickets."
+    button = _button(stack.latest_dm(author), ids.COMMENT)
+    modals = len(stack.ws.views(author))
+    stack.slack.click(author, stack.latest_dm(author), action_id=ids.COMMENT, value=button["value"])
+    wait_for(lambda: len(stack.ws.views(author)) > modals)
+    field = {ids.TEXT_BLOCK: {ids.TEXT_INPUT: {"type": "plain_text_input", "value": said}}}
+    stack.slack.submit_view(author, _latest_modal(stack, author), field)
+    wait_for(lambda: "anonymous comment is saved" in json.dumps(stack.latest_dm(author)))
+    for user in team[:6]:
+        _answer_first(stack, user)
+    stack.close_pulses()
+    pulse_id = int(button["value"].split(":")[0])
+    key = comment_key(SECRET.encode(), workspace="T0SANDBOX", user_id=author, pulse_id=pulse_id)
+    with session_scope(stack.engine) as s:
+        comment_id = s.exec(select(Comment.id).where(Comment.respondent == key)).one()
+
+    stack.reply_to(manager, "report")
+    report = next(e for e in stack.ws.ephemerals(manager) if comment_id in json.dumps(e))
+    stack.slack.click(manager, report, action_id=ids.CONVO_OPEN, value=comment_id)
+    wait_for(lambda: _modal_callback(stack, manager) == ids.CONVO_MODAL)
+    thread = _latest_modal(stack, manager)
+
+    def reply(text: str) -> dict:
+        return {
+            ids.CONVO_REPLY_BLOCK: {ids.CONVO_REPLY: {"type": "plain_text_input", "value": text}}
+        }
+
+    empty = stack.slack.submit_view(manager, thread, reply(" "))
+    assert empty.json()["response_action"] == "errors"
+    assert "Write a reply" in empty.json()["errors"][ids.CONVO_REPLY_BLOCK]
+    dms = len(stack.ws.dm_messages(author))
+    sent = stack.slack.submit_view(manager, thread, reply("Thanks. Which handover?"))
+    assert sent.json()["response_action"] == "update"
+    wait_for(lambda: len(stack.ws.dm_messages(author)) > dms)
+    dm = stack.latest_dm(author)
+    assert "Which handover?" in json.dumps(dm) and said in json.dumps(dm)
+
+    stack.slack.click(author, dm, action_id=ids.CONVO_AUTHOR_OPEN, value=comment_id)
+    wait_for(lambda: _modal_callback(stack, author) == ids.CONVO_AUTHOR_MODAL)
+    form = _latest_modal(stack, author)
+    anonymous = {
+        ids.CONVO_SIGN_BLOCK: {
+            ids.CONVO_SIGN: {"type": "static_select", "selected_option": {"value": "anonymous"}}
+        }
+    }
+    too_long = stack.slack.submit_view(author, form, {**reply("x" * 2001), **anonymous})
+    assert "at most 2,000" in too_long.json()["errors"][ids.CONVO_REPLY_BLOCK]
+    answer = "Night to morning: notes are lost."
+    saved = stack.slack.submit_view(author, form, {**reply(answer), **anonymous})
+    assert "passed on anonymously" in json.dumps(saved.json())
+    with session_scope(stack.engine) as s:
+        assert len(s.exec(select(ConversationMessage)).all()) == 1  # the manager's reply
+        assert len(s.exec(select(ConversationHeld)).all()) == 1  # refusals stored nothing
+
+    before = len(stack.ws.dm_messages(manager))
+    relayed = stack.pulse("relay")  # what the worker does at the next fixed time
+    assert relayed.returncode == 0 and "relayed 1 waiting reply" in relayed.stdout
+    assert len(stack.ws.dm_messages(manager)) == before + 1
+    notice = json.dumps(stack.latest_dm(manager))
+    assert answer in notice and "Anonymous" in notice
+
+    stack.slack.app_home_opened(manager)
+    wait_for(
+        lambda: (
+            "new reply"
+            in json.dumps([v for v in stack.ws.views(manager) if v["type"] == "home"][-1:])
+        )
+    )
+    home = json.dumps([v for v in stack.ws.views(manager) if v["type"] == "home"][-1])
+    for seen in (home, notice, json.dumps(stack.ws.views(manager))):
+        assert not any(person in seen for person in team)

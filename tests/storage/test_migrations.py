@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from storage.db import make_engine
@@ -29,7 +29,21 @@ def _assert_matches_models(engine) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_migrations_on_sqlite(tmp_path: Path) -> None:
-    _assert_matches_models(make_engine(f"sqlite:///{tmp_path / 'm.db'}"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    _assert_matches_models(engine)
+    # compare_metadata does not see WITHOUT ROWID, which keeps rows out of arrival order
+    no_rowid = [
+        t.name
+        for t in SQLModel.metadata.sorted_tables
+        if t.dialect_options["sqlite"]["with_rowid"] is False
+    ]
+    assert {"held", "conversation_message", "conversation_held"} <= set(no_rowid)
+    with engine.connect() as conn:
+        for name in no_rowid:
+            sql = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": name}
+            ).scalar_one()
+            assert "WITHOUT ROWID" in sql, name
 
 
 @pytest.mark.postgres

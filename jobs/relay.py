@@ -1,0 +1,68 @@
+"""Relay: authors' replies in conversations are passed on in batches at fixed times.
+
+A reply that reached a manager the moment it was written would tell them when its author
+was at their keyboard, which narrows who wrote it. So replies wait (storage.conversations:
+in `conversation_held`, no place in the thread, no time) and are released together every
+RELAY_EVERY_HOURS hours, at fixed UTC times (00:00, 03:00, …), conversations in random
+order, each author's replies in the order written, each stamped with the relay's time.
+`run` is idempotent: a relay time is released once, however often the worker calls it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from jobs.messages import Messages
+from storage import conversations
+from storage.models import SchedulerState
+
+RELAY_EVERY_HOURS = 3
+KEY = "conversation_relay"
+
+
+def relay_time(now: dt.datetime) -> dt.datetime:
+    """The latest relay time at or before `now`."""
+    at = now.astimezone(dt.UTC)
+    return at.replace(hour=at.hour - at.hour % RELAY_EVERY_HOURS, minute=0, second=0, microsecond=0)
+
+
+def next_relay(now: dt.datetime) -> dt.datetime:
+    return relay_time(now) + dt.timedelta(hours=RELAY_EVERY_HOURS)
+
+
+def run(
+    session: Session,
+    client: WebClient,
+    now: dt.datetime,
+    *,
+    messages: Messages,
+    force: bool = False,
+) -> int:
+    """Release the replies waiting at the latest relay time and DM them to the managers in
+    each conversation; returns replies released (0 when this relay time already ran).
+    ``force`` (`pulse relay`, the sandbox) releases whatever waits now, as one batch."""
+    at = relay_time(now)
+    state = session.get(SchedulerState, KEY)
+    if not force and state is not None and state.last_run_at >= at:
+        return 0
+    released = conversations.release_pending(session, at=at)
+    session.merge(SchedulerState(key=KEY, last_run_at=at))
+    session.flush()
+    for message in released:
+        ref = conversations.find_comment(session, comment_id=message.comment_id)
+        if ref is None:
+            continue
+        notice = messages.relay_notice(
+            comment_id=message.comment_id,
+            team_name=ref.team_name,
+            opened=ref.pulse.opened_at,
+            body=message.body,
+            at=at,
+            revealed_name=message.revealed_name,
+        )
+        for manager in conversations.manager_ids(session, comment_id=message.comment_id):
+            client.chat_postMessage(channel=manager, **notice)
+    return len(released)
