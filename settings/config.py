@@ -176,6 +176,38 @@ class CxConfig(_Strict):
         return next((s for s in self.sources if s.name == name), None)
 
 
+SEGMENT_VALUE = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+OTHER = "other"  # a value fewer than k of a pulse's invited people share is sealed as this
+
+
+class SegmentConfig(_Strict):
+    """An attribute of people that figures may be cut by (`[[segments]]`), e.g. the layer by
+    proximity to the customer. Either ``values`` (what `pulse people import` accepts) or
+    ``bands`` (months since a start date: ``[6, 12, 36]`` gives 0-6, 6-12, 12-36, 36+)."""
+
+    key: Annotated[str, Field(pattern=TEAM_KEY)]
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    values: list[Annotated[str, Field(pattern=SEGMENT_VALUE)]] = []
+    bands: list[Annotated[int, Field(ge=1, le=1200)]] = []
+
+    def labels(self) -> list[str]:
+        """Every value a sealed cut may carry, in report order (``other`` last)."""
+        if not self.bands:
+            return [*self.values, OTHER]
+        edges = [0, *self.bands]
+        spans = [f"{lo}-{hi}m" for lo, hi in zip(edges, edges[1:], strict=False)]
+        return [*spans, f"{edges[-1]}m+", OTHER]
+
+    def band(self, start: dt.date, on: dt.date) -> str:
+        """The tenure band of someone who started on ``start``, on day ``on``."""
+        months = (on.year - start.year) * 12 + on.month - start.month - (on.day < start.day)
+        labels = self.labels()
+        for i, edge in enumerate(self.bands):
+            if months < edge:
+                return labels[i]
+        return labels[len(self.bands)]
+
+
 class AppConfig(_Strict):
     privacy: PrivacyConfig = PrivacyConfig()
     hr: HRConfig = HRConfig()
@@ -184,6 +216,10 @@ class AppConfig(_Strict):
     questions: QuestionsConfig = QuestionsConfig()
     teams: list[TeamConfig] = []
     cx: CxConfig = CxConfig()
+    segments: list[SegmentConfig] = []
+
+    def segment(self, key: str) -> SegmentConfig | None:
+        return next((s for s in self.segments if s.key == key), None)
 
     def team(self, key: str) -> TeamConfig | None:
         return next((t for t in self.teams if t.key == key), None)
@@ -207,6 +243,7 @@ def parse_config(data: dict[str, Any], *, source: str = "config.toml") -> AppCon
     _check_team_tree(config, source)
     _check_reminders(config, source)
     _check_cx_sources(config, source)
+    _check_segments(config, source)
     return config
 
 
@@ -330,3 +367,24 @@ def _check_cx_sources(config: AppConfig, source: str) -> None:
                     f"{where}.teams.{value}': team {key!r} is not linked to {metric!r} "
                     "(add it to the team's cx_metrics)"
                 )
+
+
+def _check_segments(config: AppConfig, source: str) -> None:
+    """Keys unique; each attribute has values (unique, not "other") or rising bands."""
+    seen: set[str] = set()
+    for i, seg in enumerate(config.segments):
+        where = f"{source}: 'segments[{i}] ({seg.key!r})"
+        if seg.key in seen:
+            raise ConfigError(f"{where}.key': duplicate segment key")
+        seen.add(seg.key)
+        if bool(seg.values) == bool(seg.bands):
+            raise ConfigError(
+                f"{where}': set either 'values' (e.g. [\"frontline\", \"support\"]) or "
+                "'bands' (months since a start date, e.g. [6, 12, 36]), not both or neither"
+            )
+        if OTHER in seg.values:
+            raise ConfigError(f"{where}.values': {OTHER!r} is kept for small groups")
+        if len(set(seg.values)) != len(seg.values):
+            raise ConfigError(f"{where}.values': a value is listed twice")
+        if seg.bands and seg.bands != sorted(set(seg.bands)):
+            raise ConfigError(f"{where}.bands': months must rise, e.g. [6, 12, 36]")
