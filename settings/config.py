@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -195,7 +196,7 @@ class SegmentConfig(_Strict):
         if not self.bands:
             return [*self.values, OTHER]
         edges = [0, *self.bands]
-        spans = [f"{lo}-{hi}m" for lo, hi in zip(edges, edges[1:], strict=False)]
+        spans = [f"{lo}-{hi}m" for lo, hi in pairwise(edges)]
         return [*spans, f"{edges[-1]}m+", OTHER]
 
     def band(self, start: dt.date, on: dt.date) -> str:
@@ -379,7 +380,7 @@ def _check_segments(config: AppConfig, source: str) -> None:
         seen.add(seg.key)
         if bool(seg.values) == bool(seg.bands):
             raise ConfigError(
-                f"{where}': set either 'values' (e.g. [\"frontline\", \"support\"]) or "
+                f'{where}\': set either \'values\' (e.g. ["frontline", "support"]) or '
                 "'bands' (months since a start date, e.g. [6, 12, 36]), not both or neither"
             )
         if OTHER in seg.values:

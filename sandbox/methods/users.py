@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 
+from sandbox.errors import ApiError
 from sandbox.methods.base import Call, method, paginate
 
 
@@ -44,3 +45,12 @@ def users_info(call: Call) -> dict:
 def usergroup_users(call: Call) -> dict:
     usergroup = call.require("usergroup", "no_such_subteam")
     return {"users": call.workspace.usergroup_members(usergroup)}
+
+
+@method("users.lookupByEmail")
+def users_lookup_by_email(call: Call) -> dict:
+    email = call.require("email", "users_not_found").strip().lower()
+    for user in call.workspace.all_users():
+        if str(user.get("profile", {}).get("email") or "").lower() == email:
+            return {"user": user}
+    raise ApiError("users_not_found")
