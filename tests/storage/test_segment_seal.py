@@ -39,30 +39,48 @@ def _config(k: int = 5, bands: list[int] | None = None) -> AppConfig:
     )
 
 
-def _world(engine: Engine) -> tuple[dict[str, int], int]:
-    """12 invited: 7 frontline, 3 support, 2 with no layer; 10 answer (the first ten)."""
-    ids = factories.org(engine, people=12)
-    layer = ["frontline"] * 7 + ["support"] * 3 + [None, None]
-    started = ["2026-01"] * 6 + ["2020-03"] * 6
+def answered(
+    engine: Engine,
+    *,
+    layers: list[str | None],
+    scores: list[int],
+    started: list[str] | None = None,
+) -> dict[str, int]:
+    """A team of len(layers) people with these layers (and start months), a pulse sent to
+    all, answered while open by the first len(scores) (wellbeing as given, eNPS 9)."""
+    people = len(layers)
+    ids = factories.org(engine, people=people)
     with session_scope(engine) as s:
-        set_values(
-            s,
-            workspace_id=ids["workspace"],
-            values={f"U{i:04d}": {"layer": layer[i], "tenure": started[i]} for i in range(12)},
-        )
+        values: dict[str, dict[str, str | None]] = {}
+        for i in range(people):
+            values[f"U{i:04d}"] = {"layer": layers[i]}
+            if started:
+                values[f"U{i:04d}"]["tenure"] = started[i]
+        set_values(s, workspace_id=ids["workspace"], values=values)
     pulse_id = factories.pulse(engine, ids, keys=["wellbeing.energy", "enps.recommend"])
     with session_scope(engine) as s:
         s.exec(update(Delivery).where(col(Delivery.pulse_id) == pulse_id).values(status="sent"))
         questions = pulse_view(s, pulse_id=pulse_id).questions  # type: ignore[union-attr]
-        for i in range(10):
+        for i, score in enumerate(scores):
             who = Respondent(SECRET, workspace=WORKSPACE, user_id=f"U{i:04d}", pulse_id=pulse_id)
             for q in questions:
-                value = (5 if i < 7 else 2) if q.kind == "likert5" else 9
+                value = score if q.kind == "likert5" else 9
                 hold_answer(s, respondent=who, question_id=q.id or 0, value=value)
-    return ids, pulse_id
+    return {**ids, "pulse": pulse_id}
 
 
-def _close(engine: Engine, config: AppConfig, now: dt.datetime = CLOSES) -> None:
+def _world(engine: Engine) -> tuple[dict[str, int], int]:
+    """12 invited: 7 frontline, 3 support, 2 with no layer; 10 answer (the first ten)."""
+    ids = answered(
+        engine,
+        layers=["frontline"] * 7 + ["support"] * 3 + [None, None],
+        scores=[5] * 7 + [2] * 3,
+        started=["2026-01"] * 6 + ["2020-03"] * 6,
+    )
+    return ids, ids["pulse"]
+
+
+def close(engine: Engine, config: AppConfig, now: dt.datetime = CLOSES) -> None:
     with session_scope(engine) as s:
         closing.run(s, now=now, secret=SECRET, config=config)
 
@@ -71,7 +89,7 @@ def test_small_values_are_sealed_as_other_and_the_cells_add_up_to_the_team(
     engine: Engine,
 ) -> None:
     _, pulse_id = _world(engine)
-    _close(engine, _config())
+    close(engine, _config())
     with session_scope(engine) as s:
         counts = {
             (c.attribute, c.value): (c.invited, c.respondents)
@@ -102,20 +120,20 @@ def test_small_values_are_sealed_as_other_and_the_cells_add_up_to_the_team(
 
 def test_the_seal_follows_the_config_and_sealing_again_changes_nothing(engine: Engine) -> None:
     _, pulse_id = _world(engine)
-    _close(engine, _config())
+    close(engine, _config())
     with session_scope(engine) as s:
         first = sorted(
             (c.attribute, c.value, c.invited, c.respondents)
             for c in s.exec(select(SegmentCount).where(SegmentCount.pulse_id == pulse_id))
         )
-    _close(engine, _config(), CLOSES + dt.timedelta(hours=1))
+    close(engine, _config(), CLOSES + dt.timedelta(hours=1))
     with session_scope(engine) as s:
         again = sorted(
             (c.attribute, c.value, c.invited, c.respondents)
             for c in s.exec(select(SegmentCount).where(SegmentCount.pulse_id == pulse_id))
         )
     assert again == first
-    _close(engine, _config(k=8), CLOSES + dt.timedelta(hours=2))  # k up: frontline (7) too small
+    close(engine, _config(k=8), CLOSES + dt.timedelta(hours=2))  # k up: frontline (7) too small
     with session_scope(engine) as s:
         layers = {
             c.value: c.invited

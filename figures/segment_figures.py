@@ -1,0 +1,240 @@
+"""Segment cuts (`/pulse report TEAM by SEGMENT`, HR's `org by layer`, the digest, export):
+a node's week cut by one attribute, from sealed sums, through the one privacy rule.
+
+``segment_weeks`` loads the week's figures from the one pipeline (figures.pipeline: every
+node's totals and which of them the team rule shows) and the sealed per-value sums
+(storage.segment_sums), rolls the values up the team tree as the totals are, and decides
+every cell of every node and attribute at once with figures.segment_guard: respondents per
+cell for the week, answers per cell for each driver (and eNPS). Cells are decided for the
+whole org, never for one request, so whichever cut a person asks for, the same cells are
+hidden, and no two cuts, nor a cut and a total, subtract to fewer than k people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlmodel import Session
+
+from figures.pipeline import Figures, Window, figures, rolled
+from figures.segment_guard import Cell, shown_cells
+from figures.segments import spec
+from insights.scores import ENPS, SUMMED, driver_scores, team_period_scores
+from settings.config import AppConfig
+from storage.segment_sums import segment_agg, segment_participation
+
+SEP = "\x1f"
+LOOK_BACK = 4  # weeks: a cut shows the latest of these weeks with the node's total shown
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One value of a cut: its figures, or ``shown`` False with none of them."""
+
+    value: str
+    shown: bool
+    respondents: int | None = None
+    participation: float | None = None
+    engagement: float | None = None
+    enps: float | None = None
+    drivers: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class SegmentCut:
+    node: str
+    attribute: str
+    name: str  # the attribute's name in config.toml
+    k: int
+    period: dt.date | None  # None: no week with the node's total shown
+    respondents: int = 0  # the node's own total that week
+    engagement: float | None = None
+    rows: tuple[SegmentRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class SegmentWeek:
+    """Every node's cells of one week: ``cells`` per (node, attribute, value) with
+    ``shown``; ``drivers`` per cell and driver with ``shown``; the week's Figures."""
+
+    period: pd.Timestamp
+    fig: Figures
+    cells: pd.DataFrame
+    drivers: pd.DataFrame
+
+
+def _key(frame: pd.DataFrame) -> pd.Series:
+    return frame["team"] + SEP + frame["attribute"] + SEP + frame["value"]
+
+
+def guarded_week(
+    fig: Figures, seg_agg: pd.DataFrame, seg_part: pd.DataFrame, period: pd.Timestamp
+) -> SegmentWeek:
+    """The week's segment cells rolled up the tree and decided by figures.segment_guard."""
+    tree, k = fig.tree, fig.k
+    part = rolled(
+        seg_part[seg_part["period"] == period],
+        tree,
+        ["period", "attribute", "value"],
+        ["invited", "respondents"],
+    )
+    agg = rolled(
+        seg_agg[seg_agg["period"] == period],
+        tree,
+        ["period", "attribute", "value", "driver"],
+        SUMMED,
+    )
+    week = fig.scores[fig.scores["period"] == period]
+    totals = {
+        str(t): (int(n), bool(s))
+        for t, n, s in zip(week["team"], week["respondents"], week["shown"], strict=True)
+    }
+    counts: dict[Cell, int] = {
+        (str(t), str(a), str(v)): int(n)
+        for t, a, v, n in zip(
+            part["team"], part["attribute"], part["value"], part["respondents"], strict=True
+        )
+    }
+    shown = shown_cells(counts, totals, tree.parents, k)
+    part["shown"] = [
+        (t, a, v) in shown
+        for t, a, v in zip(part["team"], part["attribute"], part["value"], strict=True)
+    ]
+    driver_totals = _driver_totals(fig, period)
+    agg["shown"] = False
+    for driver, group in agg.groupby("driver", sort=True):
+        cell_n = {
+            (str(t), str(a), str(v)): int(n)
+            for t, a, v, n in zip(
+                group["team"], group["attribute"], group["value"], group["n"], strict=True
+            )
+        }
+        ok = shown_cells(cell_n, driver_totals.get(str(driver), {}), tree.parents, k) & shown
+        agg.loc[group.index, "shown"] = [c in ok for c in cell_n]
+    return SegmentWeek(period=period, fig=fig, cells=_scored(part, agg, fig), drivers=agg)
+
+
+def _driver_totals(fig: Figures, period: pd.Timestamp) -> dict[str, dict[str, tuple[int, bool]]]:
+    """driver -> node -> (answers, shown) of the week's total cells (eNPS from the scores)."""
+    out: dict[str, dict[str, tuple[int, bool]]] = {}
+    ds = fig.drivers[fig.drivers["period"] == period]
+    for team, driver, n, shown in zip(ds["team"], ds["driver"], ds["n"], ds["shown"], strict=True):
+        out.setdefault(str(driver), {})[str(team)] = (int(n), bool(shown))
+    week = fig.scores[fig.scores["period"] == period]
+    out[ENPS] = {
+        str(t): (int(n), int(n) > 0) for t, n in zip(week["team"], week["enps_n"], strict=True)
+    }
+    return out
+
+
+def _scored(part: pd.DataFrame, agg: pd.DataFrame, fig: Figures) -> pd.DataFrame:
+    """Engagement and eNPS per cell, as the pipeline scores a node-week: engagement only
+    when every engagement driver cell it averages is shown, eNPS only from its shown cell."""
+    if part.empty:
+        return part.assign(engagement=np.nan, enps=np.nan, participation=np.nan)
+    keyed_agg = agg.assign(team=_key(agg))
+    keyed_part = part.assign(team=_key(part))
+    scores = team_period_scores(
+        keyed_agg.drop(columns=["attribute", "value", "shown"]),
+        keyed_part.drop(columns=["attribute", "value", "shown"]),
+        engagement_drivers=fig.engagement,
+    ).set_index("team")
+    hidden = set(
+        keyed_agg.loc[~keyed_agg["shown"] & keyed_agg["driver"].isin(fig.engagement), "team"]
+    )
+    polled = set(keyed_agg.loc[keyed_agg["shown"] & (keyed_agg["driver"] == ENPS), "team"])
+    key = _key(part)
+    out = part.copy()
+    engagement = key.map(scores["engagement"])
+    enps = key.map(scores["enps"])
+    out["engagement"] = engagement.where(part["shown"] & ~key.isin(hidden))
+    out["enps"] = enps.where(part["shown"] & key.isin(polled))
+    rate = part["respondents"] / part["invited"].where(part["invited"] > 0)
+    out["participation"] = rate.where(part["shown"])
+    return out
+
+
+def segment_week(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    node: str,
+    now: dt.datetime,
+) -> SegmentWeek | None:
+    """The latest of the last LOOK_BACK weeks in which ``node``'s total is shown, decided
+    for the whole org (None: no such week)."""
+    window = Window.ending(now.date(), weeks=LOOK_BACK)
+    fig = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
+    mine = fig.scores[(fig.scores["team"] == node) & fig.scores["shown"]]
+    if mine.empty:
+        return None
+    period = mine["period"].max()
+    day = period.date()
+    span = {"workspace_id": workspace_id, "start": day, "end": day, "now": now}
+    k, fingerprint = config.privacy.min_group_size, spec(config)
+    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)
+    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)
+    return guarded_week(fig, seg_agg, seg_part, period)
+
+
+def cut(week: SegmentWeek | None, *, config: AppConfig, node: str, attribute: str) -> SegmentCut:
+    """One node's cut by one attribute: a row per value (config order, "other" last)."""
+    seg = config.segment(attribute)
+    assert seg is not None, attribute
+    k = config.privacy.min_group_size
+    if week is None:
+        return SegmentCut(node, attribute, seg.name, k, None)
+    scores = week.fig.scores
+    total = scores[(scores["team"] == node) & (scores["period"] == week.period)].iloc[0]
+    cells = week.cells[(week.cells["team"] == node) & (week.cells["attribute"] == attribute)]
+    ds = week.drivers
+    rows = []
+    for value in seg.labels():
+        row = cells[cells["value"] == value]
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        if not r["shown"]:
+            rows.append(SegmentRow(value, False))
+            continue
+        mine = ds[
+            (ds["team"] == node)
+            & (ds["attribute"] == attribute)
+            & (ds["value"] == value)
+            & ds["shown"]
+            & (ds["driver"] != ENPS)
+        ]
+        scored = driver_scores(mine.drop(columns=["attribute", "value", "shown"]))
+        rows.append(
+            SegmentRow(
+                value,
+                True,
+                respondents=int(r["respondents"]),
+                participation=_float(r["participation"]),
+                engagement=_float(r["engagement"]),
+                enps=_float(r["enps"]),
+                drivers=tuple(
+                    (str(d), float(s))
+                    for d, s in zip(scored["driver"], scored["score"], strict=True)
+                ),
+            )
+        )
+    return SegmentCut(
+        node,
+        attribute,
+        seg.name,
+        k,
+        week.period.date(),
+        respondents=int(total["respondents"]),
+        engagement=_float(total["engagement"]),
+        rows=tuple(rows),
+    )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

@@ -1,0 +1,59 @@
+"""A team's cut by layer from sealed sums: shown values carry their own figures, a value
+below k is hidden, and so is any value whose figure would give a hidden one away."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+
+from figures.segment_figures import cut, segment_week
+from settings.config import AppConfig, parse_config
+from storage.db import session_scope
+from tests.factories import NOW
+from tests.storage.test_segment_seal import SECRET, answered, close
+
+LATER = NOW + dt.timedelta(days=4)
+
+
+def _config() -> AppConfig:
+    return parse_config(
+        {
+            "teams": [{"key": "support", "name": "Customer Support", "usergroup": "S0SUPPORT"}],
+            "segments": [
+                {"key": "layer", "name": "Proximity", "values": ["frontline", "back-office"]}
+            ],
+        }
+    )
+
+
+def _cut(engine: Engine, layers: list[str | None], scores: list[int]):  # type: ignore[no-untyped-def]
+    ids = answered(engine, layers=layers, scores=scores)
+    config = _config()
+    close(engine, config)
+    with session_scope(engine) as s:
+        week = segment_week(
+            s, config=config, workspace_id=ids["workspace"], node="support", now=LATER
+        )
+        return cut(week, config=config, node="support", attribute="layer")
+
+
+def test_each_layer_shows_its_own_engagement(engine: Engine) -> None:
+    result = _cut(engine, ["frontline"] * 9 + ["back-office"] * 7, [5] * 9 + [2] * 7)
+    assert result.period == dt.date(2026, 11, 23) and result.respondents == 16
+    assert [(r.value, r.shown, r.respondents, r.engagement) for r in result.rows] == [
+        ("frontline", True, 9, 100.0),
+        ("back-office", True, 7, 25.0),
+    ]
+    assert SECRET  # answers went through the held, released and sealed path
+
+
+def test_a_layer_whose_complement_is_below_k_is_hidden_too(engine: Engine) -> None:
+    """12 frontline and 4 back-office (sealed as other): showing frontline beside the team's
+    16 would give the four others' answers away by subtraction."""
+    result = _cut(engine, ["frontline"] * 12 + ["back-office"] * 4, [5] * 12 + [2] * 4)
+    assert result.respondents == 16
+    assert [(r.value, r.shown, r.engagement) for r in result.rows] == [
+        ("frontline", False, None),
+        ("other", False, None),
+    ]
