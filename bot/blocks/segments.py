@@ -29,9 +29,7 @@ def _row(row: SegmentRow, k: int, labels: dict[str, str]) -> str:
         parts.append(f"eNPS {row.enps:+.0f}")
     line = f"{name} · " + " · ".join(parts)
     if row.drivers:
-        shown = ", ".join(
-            f"{escape(labels.get(d, d), limit=40)} {s:.0f}" for d, s in row.drivers
-        )
+        shown = ", ".join(f"{escape(labels.get(d, d), limit=40)} {s:.0f}" for d, s in row.drivers)
         line += f"\n      {shown}"
     return line
 
