@@ -23,7 +23,7 @@ from sqlmodel import Session
 from figures.pipeline import Figures, Window, figures, rolled
 from figures.segment_guard import Cell, shown_cells
 from figures.segments import spec
-from insights.scores import ENPS, SUMMED, driver_scores, team_period_scores
+from insights.scores import ENPS, ORG, SUMMED, driver_scores, team_period_scores
 from settings.config import AppConfig
 from storage.segment_sums import segment_agg, segment_participation
 
@@ -238,3 +238,44 @@ def cut(week: SegmentWeek | None, *, config: AppConfig, node: str, attribute: st
 
 def _float(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+
+SEGMENT_ROWS = [
+    *("team", "name", "week", "segment", "value", "respondents", "participation_pct"),
+    *("engagement", "enps"),
+]
+
+
+def segment_rows(
+    session: Session, *, fig: Figures, config: AppConfig, workspace_id: int, closed_by: dt.datetime
+) -> pd.DataFrame:
+    """`pulse export`'s segments.csv: every node's cells for each week of ``fig``'s window,
+    decided as the reports decide them; a hidden cell keeps its row with empty figures."""
+    k, fingerprint = config.privacy.min_group_size, spec(config)
+    span = {
+        "workspace_id": workspace_id,
+        "start": fig.window.since,
+        "end": fig.window.end,
+        "now": closed_by,
+    }
+    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    names = {t.key: t.name for t in config.teams} | {ORG: "Whole organisation"}
+    frames = []
+    for period in sorted(seg_part["period"].unique()):
+        cells = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period)).cells
+        shown = cells["shown"]
+        frames.append(
+            cells.assign(
+                name=cells["team"].map(names),
+                week=cells["period"].dt.date,
+                segment=cells["attribute"],
+                respondents=cells["respondents"].where(shown).astype("Int64"),
+                participation_pct=(cells["participation"] * 100).round(1),
+                engagement=cells["engagement"].round(1),
+                enps=cells["enps"].round(1),
+            )[SEGMENT_ROWS]
+        )
+    if not frames:
+        return pd.DataFrame(columns=SEGMENT_ROWS)
+    return pd.concat(frames, ignore_index=True)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
+from figures.export import write_export
 from figures.segment_figures import cut, segment_week
 from settings.config import AppConfig, parse_config
 from storage.db import session_scope
@@ -56,4 +57,27 @@ def test_a_layer_whose_complement_is_below_k_is_hidden_too(engine: Engine) -> No
     assert [(r.value, r.shown, r.engagement) for r in result.rows] == [
         ("frontline", False, None),
         ("other", False, None),
+    ]
+
+
+def test_export_writes_each_cell_of_each_node(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ids = answered(engine, layers=["frontline"] * 9 + ["back-office"] * 7, scores=[5] * 9 + [3] * 6)
+    config = _config()
+    close(engine, config)
+    with session_scope(engine) as s:
+        write_export(
+            s,
+            config=config,
+            workspace_id=ids["workspace"],
+            out=tmp_path,
+            weeks=2,
+            now=LATER + dt.timedelta(days=4),
+        )
+    rows = (tmp_path / "segments.csv").read_text(encoding="utf-8").splitlines()
+    assert rows == [
+        "team,name,week,segment,value,respondents,participation_pct,engagement,enps",
+        "(org),Whole organisation,2026-11-23,layer,back-office,6,85.7,50.0,100.0",
+        "(org),Whole organisation,2026-11-23,layer,frontline,9,100.0,100.0,100.0",
+        "support,Customer Support,2026-11-23,layer,back-office,6,85.7,50.0,100.0",
+        "support,Customer Support,2026-11-23,layer,frontline,9,100.0,100.0,100.0",
     ]
