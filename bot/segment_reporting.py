@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.access import can_view_team, is_hr_admin
 from bot.blocks.reply import message
 from bot.blocks.segments import segment_report
-from figures.segment_figures import cut, segment_week
+from figures.segment_figures import segment_cut
 from insights.scores import ORG
 from settings.config import AppConfig
 from storage.org import workspace_by_slack_id
@@ -42,6 +42,7 @@ def segment_reply(
         name = team.name if team is not None else team_key
     if not allowed or config.segment(segment) is None:
         return [message("That report isn't one you can see: try `/pulse report`.")]
-    week = segment_week(session, config=config, workspace_id=ws.id, node=team_key, now=now)
-    figures = cut(week, config=config, node=team_key, attribute=segment)
+    figures = segment_cut(
+        session, config=config, workspace_id=ws.id, node=team_key, attribute=segment, now=now
+    )
     return [segment_report(node_name=name, cut=figures, driver_labels=driver_labels)]

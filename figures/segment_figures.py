@@ -1,7 +1,7 @@
 """Segment cuts (`/pulse report TEAM by SEGMENT`, HR's `org by layer`, the digest, export):
 a node's week cut by one attribute, from sealed sums, through the one privacy rule.
 
-``segment_weeks`` loads the week's figures from the one pipeline (figures.pipeline: every
+``segment_cut`` loads the weeks' figures from the one pipeline (figures.pipeline: every
 node's totals and which of them the team rule shows) and the sealed per-value sums
 (storage.segment_sums), rolls the values up the team tree as the totals are, and decides
 every cell of every node and attribute at once with figures.segment_guard: respondents per
@@ -158,28 +158,37 @@ def _scored(part: pd.DataFrame, agg: pd.DataFrame, fig: Figures) -> pd.DataFrame
     return out
 
 
-def segment_week(
+def segment_cut(
     session: Session,
     *,
     config: AppConfig,
     workspace_id: int,
     node: str,
+    attribute: str,
     now: dt.datetime,
-) -> SegmentWeek | None:
-    """The latest of the last LOOK_BACK weeks in which ``node``'s total is shown, decided
-    for the whole org (None: no such week)."""
+) -> SegmentCut:
+    """``node``'s cut by ``attribute`` in the latest of the last LOOK_BACK weeks where its
+    total and at least one of its cells are shown (else the latest week with its total
+    shown, every value hidden; else no week). Cells are decided for the whole org."""
     window = Window.ending(now.date(), weeks=LOOK_BACK)
     fig = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
     mine = fig.scores[(fig.scores["team"] == node) & fig.scores["shown"]]
     if mine.empty:
-        return None
-    period = mine["period"].max()
-    day = period.date()
-    span = {"workspace_id": workspace_id, "start": day, "end": day, "now": now}
+        return cut(None, config=config, node=node, attribute=attribute)
+    periods = sorted(mine["period"].unique(), reverse=True)
+    span = {"workspace_id": workspace_id, "start": window.since, "end": window.end, "now": now}
     k, fingerprint = config.privacy.min_group_size, spec(config)
-    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)
-    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)
-    return guarded_week(fig, seg_agg, seg_part, period)
+    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    first = None
+    for period in periods:
+        week = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period))
+        found = cut(week, config=config, node=node, attribute=attribute)
+        if any(r.shown for r in found.rows):
+            return found
+        first = first or found
+    assert first is not None
+    return first
 
 
 def cut(week: SegmentWeek | None, *, config: AppConfig, node: str, attribute: str) -> SegmentCut:

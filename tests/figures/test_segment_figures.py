@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import Engine
 
 from figures.export import write_export
-from figures.segment_figures import cut, segment_week
+from figures.segment_figures import segment_cut
 from settings.config import AppConfig, parse_config
 from storage.db import session_scope
 from tests.factories import NOW
@@ -33,10 +33,14 @@ def _cut(engine: Engine, layers: list[str | None], scores: list[int]):  # type: 
     config = _config()
     close(engine, config)
     with session_scope(engine) as s:
-        week = segment_week(
-            s, config=config, workspace_id=ids["workspace"], node="support", now=LATER
+        return segment_cut(
+            s,
+            config=config,
+            workspace_id=ids["workspace"],
+            node="support",
+            attribute="layer",
+            now=LATER,
         )
-        return cut(week, config=config, node="support", attribute="layer")
 
 
 def test_each_layer_shows_its_own_engagement(engine: Engine) -> None:
