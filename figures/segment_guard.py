@@ -7,10 +7,11 @@ could be subtracted. Cells are hidden until none of these isolates 1 to k−1 pe
 
 - *floor*: a cell rests on k+ people, and on a node whose total is shown (else the node's
   cells would add up to the hidden total);
-- *pairs*: two shown figures whose groups may be nested (a node and a node above it, any
-  attributes, except two values of one attribute, which never share a person) differ by 0
-  or k+ people. The counts alone cannot tell whether "frontline in Support" lies inside
-  "Paris in Support", so every such pair is held to it, nested or not;
+- *pairs*: two shown figures whose groups may be nested (on a node and a node above it, or
+  on one node) differ by 0 or k+ people. Whether they may nest is read off the counts of
+  every cell, shown or not: two values of one attribute never meet; Billing's total lies
+  in the org's "support" only if all of Billing's respondents are "support". Where counts
+  cannot tell ("frontline in Support" within "Paris in the org"), the pair is held to it;
 - *partition*: a shown total minus its shown cells of one attribute leaves 0 or k+ people;
 - *tree*: a shown cell minus the nearest shown cells of the same value below it leaves 0 or
   k+ people (the team rule, per value).
@@ -104,13 +105,32 @@ def _pairs(
             for count, other in others[lo:hi]:
                 if count == n or other == mine or (mine is None and other is None):
                     continue  # equal counts: the same people or not nested; totals: team rule
+                if not _may_nest(node, n_total, mine, other, cells):
+                    continue
                 if mine is None or other is None:
                     hide.add(other if mine is None else mine)  # type: ignore[arg-type]
-                elif other[1] == mine[1] and other[2] != mine[2]:
-                    continue  # two values of one attribute share nobody
                 else:
                     hide.add(min(mine, other, key=lambda c: _order(c, cells, len(lineage[c[0]]))))
     return hide
+
+
+def _may_nest(
+    node: str, total: int, mine: Cell | None, other: Cell | None, cells: Mapping[Cell, int]
+) -> bool:
+    """Whether ``mine`` (a figure of ``node``: its total when None) and ``other`` (a figure
+    of ``node`` or a node above it: a total when None) may hold one inside the other, as far
+    as the cells' counts tell (every count is known, shown or not; a missing cell is 0)."""
+    if other is None or (mine is None and other[0] == node):
+        return True  # anything within a total above it, or a node's cell within its total
+    if mine is None:  # node's total vs a cell (above, a, v) of a node above
+        here = cells.get((node, other[1], other[2]), 0)
+        return here == total or cells[other] == here
+    if mine[1] == other[1]:
+        return mine[2] == other[2]  # one attribute: the same value nests, two never meet
+    # (node, b, u) inside (above, a, v) needs node's v-people to hold it; (above, a, v) inside
+    # (node, b, u) needs all of above's v-people to be node's, and as many u-people
+    here = cells.get((node, other[1], other[2]), 0)
+    return here >= cells[mine] or (cells[other] == here and cells[mine] >= cells[other])
 
 
 def _partitions(
