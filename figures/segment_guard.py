@@ -49,13 +49,15 @@ def shown_cells(
         for c, n in cells.items()
         if n >= floor and totals.get(c[0], (0, False))[1] and totals[c[0]][0] >= n
     }
-    while True:
-        hide = _pairs(shown, cells, totals, lineage, floor)
-        hide |= _partitions(shown, cells, totals, floor)
-        hide |= _trees(shown, cells, lineage, floor)
-        if not hide:
+    while True:  # one rule at a time, each on what the ones before it left shown
+        pairs = _pairs(shown, cells, totals, lineage, floor)
+        shown -= pairs
+        partitions = _partitions(shown, cells, totals, floor)
+        shown -= partitions
+        trees = _trees(shown, cells, lineage, floor)
+        shown -= trees
+        if not (pairs or partitions or trees):
             return shown
-        shown -= hide
 
 
 def _lineage(node: str, parents: Mapping[str, str | None]) -> list[str]:
@@ -105,6 +107,8 @@ def _pairs(
             for count, other in others[lo:hi]:
                 if count == n or other == mine or (mine is None and other is None):
                     continue  # equal counts: the same people or not nested; totals: team rule
+                if mine in hide or other in hide:
+                    continue  # one of the two is hidden already: the pair is no longer seen
                 if not _may_nest(node, n_total, mine, other, cells):
                     continue
                 if mine is None or other is None:
