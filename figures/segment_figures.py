@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from figures.pipeline import Figures, Window, figures, rolled
+from figures import store
+from figures.pipeline import Figures, Window, rolled
 from figures.segment_guard import Cell, shown_cells
 from figures.segments import spec
 from insights.scores import ENPS, ORG, SUMMED, driver_scores, team_period_scores
@@ -72,9 +73,15 @@ def _key(frame: pd.DataFrame) -> pd.Series:
 
 
 def guarded_week(
-    fig: Figures, seg_agg: pd.DataFrame, seg_part: pd.DataFrame, period: pd.Timestamp
+    fig: Figures,
+    seg_agg: pd.DataFrame,
+    seg_part: pd.DataFrame,
+    period: pd.Timestamp,
+    *,
+    node: str | None = None,
 ) -> SegmentWeek:
-    """The week's segment cells rolled up the tree and decided by figures.segment_guard."""
+    """The week's segment cells rolled up the tree and decided by figures.segment_guard
+    (every node's); scored for ``node``'s cells only when given, else for every node's."""
     tree, k = fig.tree, fig.k
     part = rolled(
         seg_part[seg_part["period"] == period],
@@ -115,6 +122,8 @@ def guarded_week(
         }
         ok = shown_cells(cell_n, driver_totals.get(str(driver), {}), tree.parents, k) & shown
         agg.loc[group.index, "shown"] = [c in ok for c in cell_n]
+    if node is not None:
+        part, agg = part[part["team"] == node], agg[agg["team"] == node]
     return SegmentWeek(period=period, fig=fig, cells=_scored(part, agg, fig), drivers=agg)
 
 
@@ -171,18 +180,20 @@ def segment_cut(
     total and at least one of its cells are shown (else the latest week with its total
     shown, every value hidden; else no week). Cells are decided for the whole org."""
     window = Window.ending(now.date(), weeks=LOOK_BACK)
-    fig = figures(session, config=config, workspace_id=workspace_id, window=window, closed_by=now)
+    fig = store.read(
+        session, config=config, workspace_id=workspace_id, window=window, closed_by=now, nodes=None
+    )
     mine = fig.scores[(fig.scores["team"] == node) & fig.scores["shown"]]
     if mine.empty:
         return cut(None, config=config, node=node, attribute=attribute)
-    periods = sorted(mine["period"].unique(), reverse=True)
-    span = {"workspace_id": workspace_id, "start": window.since, "end": window.end, "now": now}
     k, fingerprint = config.privacy.min_group_size, spec(config)
-    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
-    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
     first = None
-    for period in periods:
-        week = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period))
+    for period in sorted(mine["period"].unique(), reverse=True):
+        day = pd.Timestamp(period).date()
+        span = {"workspace_id": workspace_id, "start": day, "end": day, "now": now}
+        seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)
+        seg_part = segment_participation(session, **span, k=k, spec=fingerprint)
+        week = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period), node=node)
         found = cut(week, config=config, node=node, attribute=attribute)
         if any(r.shown for r in found.rows):
             return found
