@@ -1,5 +1,6 @@
 """`/pulse report TEAM by SEGMENT` (and HR's `/pulse report org by layer`): authorise,
-take the cut from the one figures pipeline (figures.segment_figures), render it."""
+take the cut from the one figures pipeline (kept by figures.segment_ready, else computed by
+figures.segment_figures), render it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from bot.access import can_view_team, is_hr_admin
 from bot.blocks.reply import message
 from bot.blocks.segments import segment_report
-from figures.segment_figures import segment_cut
+from figures.segment_ready import cut_for
 from insights.scores import ORG
 from settings.config import AppConfig
 from storage.org import workspace_by_slack_id
@@ -42,7 +43,7 @@ def segment_reply(
         name = team.name if team is not None else team_key
     if not allowed or config.segment(segment) is None:
         return [message("That report isn't one you can see: try `/pulse report`.")]
-    figures = segment_cut(
+    figures = cut_for(
         session, config=config, workspace_id=ws.id, node=team_key, attribute=segment, now=now
     )
     return [segment_report(node_name=name, cut=figures, driver_labels=driver_labels)]

@@ -21,7 +21,8 @@ import pandas as pd
 from sqlmodel import Session
 
 from figures import store
-from figures.pipeline import Figures, Window, rolled
+from figures.guard import Tree
+from figures.pipeline import Figures, Window
 from figures.segment_guard import Cell, shown_cells
 from figures.segments import spec
 from insights.scores import ENPS, ORG, SUMMED, driver_scores, team_period_scores
@@ -83,48 +84,56 @@ def guarded_week(
     """The week's segment cells rolled up the tree and decided by figures.segment_guard
     (every node's); scored for ``node``'s cells only when given, else for every node's."""
     tree, k = fig.tree, fig.k
-    part = rolled(
-        seg_part[seg_part["period"] == period],
-        tree,
-        ["period", "attribute", "value"],
-        ["invited", "respondents"],
-    )
-    agg = rolled(
-        seg_agg[seg_agg["period"] == period],
-        tree,
-        ["period", "attribute", "value", "driver"],
-        SUMMED,
-    )
     week = fig.scores[fig.scores["period"] == period]
     totals = {
         str(t): (int(n), bool(s))
         for t, n, s in zip(week["team"], week["respondents"], week["shown"], strict=True)
     }
-    counts: dict[Cell, int] = {
-        (str(t), str(a), str(v)): int(n)
-        for t, a, v, n in zip(
-            part["team"], part["attribute"], part["value"], part["respondents"], strict=True
-        )
-    }
+    people = _rolled(seg_part[seg_part["period"] == period], tree, [], ["invited", "respondents"])
+    counts: dict[Cell, int] = {(c[0], c[1], c[2]): sums[1] for c, sums in people.items()}
     shown = shown_cells(counts, totals, tree.parents, k)
-    part["shown"] = [
-        (t, a, v) in shown
-        for t, a, v in zip(part["team"], part["attribute"], part["value"], strict=True)
-    ]
+    answers = _rolled(seg_agg[seg_agg["period"] == period], tree, ["driver"], SUMMED)
+    by_driver: dict[str, dict[Cell, int]] = {}
+    for (t, a, v, driver), sums in answers.items():
+        by_driver.setdefault(driver, {})[t, a, v] = sums[0]
     driver_totals = _driver_totals(fig, period)
-    agg["shown"] = False
-    for driver, group in agg.groupby("driver", sort=True):
-        cell_n = {
-            (str(t), str(a), str(v)): int(n)
-            for t, a, v, n in zip(
-                group["team"], group["attribute"], group["value"], group["n"], strict=True
-            )
-        }
-        ok = shown_cells(cell_n, driver_totals.get(str(driver), {}), tree.parents, k) & shown
-        agg.loc[group.index, "shown"] = [c in ok for c in cell_n]
-    if node is not None:
-        part, agg = part[part["team"] == node], agg[agg["team"] == node]
+    ok = {
+        (*cell, driver)
+        for driver, cell_n in by_driver.items()
+        for cell in shown_cells(cell_n, driver_totals.get(driver, {}), tree.parents, k) & shown
+    }
+    wanted = [c for c in people if node is None or c[0] == node]
+    mine = set(wanted)
+    part = pd.DataFrame(
+        [(*c, period, *people[c], c in shown) for c in wanted],
+        columns=["team", "attribute", "value", "period", "invited", "respondents", "shown"],
+    )
+    rows = [(*c, period, *sums, c in ok) for c, sums in answers.items() if c[:3] in mine]
+    agg = pd.DataFrame(
+        rows, columns=["team", "attribute", "value", "driver", "period", *SUMMED, "shown"]
+    )
     return SegmentWeek(period=period, fig=fig, cells=_scored(part, agg, fig), drivers=agg)
+
+
+def _rolled(
+    frame: pd.DataFrame, tree: Tree, by: list[str], sums: list[str]
+) -> dict[tuple[str, ...], list[int]]:
+    """(node, attribute, value, *by) -> summed ``sums``: each stored team's row counts for
+    the team, every node above it and the org (as figures.pipeline.rolled, for one week)."""
+    out: dict[tuple[str, ...], list[int]] = {}
+    columns = [frame[c].tolist() for c in ("team", "attribute", "value", *by, *sums)]
+    width = 3 + len(by)
+    for row in zip(*columns, strict=True):
+        team, key, values = row[0], tuple(map(str, row[1:width])), row[width:]
+        for node in tree.lineage.get(team, ()):
+            cell = (node, *key)
+            total = out.get(cell)
+            if total is None:
+                out[cell] = [int(x) for x in values]
+            else:
+                for i, x in enumerate(values):
+                    total[i] += int(x)
+    return out
 
 
 def _driver_totals(fig: Figures, period: pd.Timestamp) -> dict[str, dict[str, tuple[int, bool]]]:

@@ -11,6 +11,7 @@ only from segment sums sealed for that pulse's seal and the current segment conf
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import case, func
@@ -36,7 +37,7 @@ def _typed(rows: list[object], columns: list[str]) -> pd.DataFrame:
     return frame.astype({c: "int64" for c in columns if c not in text})
 
 
-def _fresh(spec: str) -> object:
+def _fresh(spec: str) -> Any:
     return (col(SegmentSeal.sealed_at) == Pulse.sealed_at) & (col(SegmentSeal.spec) == spec)
 
 
@@ -113,3 +114,21 @@ def segment_participation(
         .order_by(*keys)
     )
     return _typed(list(session.exec(query).all()), SEGMENT_PARTICIPATION_COLUMNS)
+
+
+def fresh_seals(
+    session: Session, *, workspace_id: int, start: dt.date, end: dt.date, spec: str
+) -> int:
+    """How many pulses of weeks [start, end] have segment sums for their seal and ``spec``."""
+    query = (
+        select(func.count())
+        .select_from(SegmentSeal)
+        .join(Pulse, col(Pulse.id) == SegmentSeal.pulse_id)
+        .where(
+            Pulse.workspace_id == workspace_id,
+            col(Pulse.period_start) >= start,
+            col(Pulse.period_start) <= end,
+            _fresh(spec),
+        )
+    )
+    return int(session.exec(query).one())

@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
+from sqlmodel import update
 
+from figures import segment_ready, store
 from figures.export import write_export
 from figures.segment_figures import segment_cut
 from settings.config import AppConfig, parse_config
 from storage.db import session_scope
+from storage.figure_store import kept_report
+from storage.models import Pulse
 from tests.factories import NOW
 from tests.storage.test_segment_seal import SECRET, answered, close
 
@@ -85,3 +89,26 @@ def test_export_writes_each_cell_of_each_node(engine: Engine, tmp_path) -> None:
         "support,Customer Support,2026-11-23,layer,back-office,6,85.7,50.0,100.0",
         "support,Customer Support,2026-11-23,layer,frontline,9,100.0,100.0,100.0",
     ]
+
+
+def test_a_kept_cut_is_the_computed_one_and_a_new_seal_renames_it(engine: Engine) -> None:
+    ids = answered(engine, layers=["frontline"] * 9 + ["back-office"] * 7, scores=[5] * 9 + [3] * 7)
+    config = _config()
+    close(engine, config)
+    asked = {"config": config, "workspace_id": ids["workspace"], "node": "support"}
+    with session_scope(engine) as s:
+        store.refresh(s, config=config, workspace_id=ids["workspace"])
+    with session_scope(engine) as s:
+        assert (
+            segment_ready.warm(s, config=config, workspace_id=ids["workspace"], now=LATER) == 2
+        )  # the org and Support, by layer
+        named = segment_ready.token(s, **asked, attribute="layer", now=LATER)
+        assert named is not None and kept_report(s, workspace_id=ids["workspace"], token=named)
+        kept = segment_ready.cut_for(s, **asked, attribute="layer", now=LATER)
+        computed = segment_cut(s, **asked, attribute="layer", now=LATER)
+        assert kept == computed and [r.respondents for r in kept.rows] == [9, 7]
+        assert segment_ready.warm(s, config=config, workspace_id=ids["workspace"], now=LATER) == 0
+    with session_scope(engine) as s:
+        s.exec(update(Pulse).values(sealed_at=LATER))  # sealed again: the kept cut is stale
+    with session_scope(engine) as s:
+        assert segment_ready.token(s, **asked, attribute="layer", now=LATER) is None
