@@ -9,7 +9,10 @@ pulse's segment sums (figures.segments.seal_stale), then times, one after the ot
 same random teams, what a manager's `/pulse report team-NNN` runs (bot.reporting.team_report,
 figures kept ready as the worker keeps them) and `/pulse report team-NNN by layer`
 (bot.segment_reporting.segment_reply), and HR's `org` against `org by layer`. Issue 16's
-target: a segment cut within 2x of the plain team report.
+target: a segment cut within 2x of the plain team report. Before timing, the worker's step
+(figures.segment_ready.warm: every node's cut by every attribute) runs and its time is
+printed; "team by layer, computed" times the same cut computed from the sums (what a
+report does for a week the worker has not kept yet).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from bot.reporting import team_report
 from bot.segment_reporting import segment_reply
 from cli.org_model import SECRET, WORKSPACE, config_for
 from cli.seed import seed
+from figures import segment_ready
+from figures.segment_figures import segment_cut
 from figures.segments import seal_stale
 from insights.scores import ORG
 from settings.config import AppConfig, SegmentConfig
@@ -78,6 +83,12 @@ def prepare(path: Path, size: str, weeks: int) -> AppConfig:
         with session_scope(engine) as s:
             sealed = seal_stale(s, config=config, secret=SECRET)
         print(f"sealed segment sums of {len(sealed)} pulses in {time.monotonic() - started:.1f} s")
+    started = time.monotonic()
+    now = dt.datetime.now(dt.UTC)
+    with session_scope(engine) as s:  # what the worker does after a close (jobs.kept_figures)
+        ws = s.exec(select(Workspace)).one().id or 0
+        made = segment_ready.warm(s, config=config, workspace_id=ws, now=now)
+    print(f"kept {made} segment cuts ready in {time.monotonic() - started:.1f} s")
     engine.dispose()
     return config
 
@@ -105,6 +116,7 @@ def main() -> None:
     results: dict[str, list[float]] = {
         "team": [],
         "team by layer": [],
+        "team by layer, computed": [],
         "org": [],
         "org by layer": [],
     }
@@ -120,6 +132,11 @@ def main() -> None:
             cut = timed(partial(segment_reply, s, team_key=team, segment="layer", **common))
             results["team"].append(plain)
             results["team by layer"].append(cut)
+            ws = s.exec(select(Workspace)).one().id or 0
+            computed = partial(segment_cut, s, config=config, workspace_id=ws, node=team)
+            results["team by layer, computed"].append(
+                timed(partial(computed, attribute="layer", now=now))
+            )
         for _ in range(max(3, args.reports // 5)):
             results["org"].append(timed(partial(team_report, s, team_key=ORG, **common)))
             results["org by layer"].append(

@@ -40,6 +40,7 @@ from storage.figure_store import (
     forget_reports,
     keep_report,
     kept_report,
+    kept_segment_tokens,
     stored_weeks,
     week_seals,
 )
@@ -58,6 +59,14 @@ def token(
     now: dt.datetime,
 ) -> str | None:
     """The name of the cut's figures, or None when a week is not kept fresh for them."""
+    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now)
+    return None if shared is None else _name(shared, node, attribute)
+
+
+def _rests_on(
+    session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime
+) -> dict[str, Any] | None:
+    """What every cut of the org rests on at ``now`` (None: a week not kept fresh)."""
     window = Window.ending(now.date(), weeks=LOOK_BACK)
     basis = store.basis(config, bank_engagement())
     seals = week_seals(session, workspace_id=workspace_id, start=window.start, end=window.end)
@@ -67,12 +76,10 @@ def token(
     if any(not store.fresh(stored.get(p), s) or s.closed > now for p, s in seals.items()):
         return None
     fingerprint = spec(config)
-    named = {
+    return {
         "format": FORMAT,
         "basis": basis,
         "spec": fingerprint,
-        "node": node,
-        "attribute": attribute,
         "window": str(window.end),
         "weeks": sorted((str(p), s.sealed, s.last_sealed.isoformat()) for p, s in seals.items()),
         "segment_seals": fresh_seals(
@@ -83,6 +90,10 @@ def token(
             spec=fingerprint,
         ),
     }
+
+
+def _name(shared: dict[str, Any], node: str, attribute: str) -> str:
+    named = {**shared, "node": node, "attribute": attribute}
     digest = hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()
     return SEGMENT_TOKEN + digest[:31]
 
@@ -127,20 +138,15 @@ def warm(session: Session, *, config: AppConfig, workspace_id: int, now: dt.date
     nodes = [ORG, *(t.key for t in config.teams)]
     keep: set[str] = set()
     todo: list[tuple[str, str, str]] = []
+    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now)
+    if shared is None:
+        return 0  # a week not kept fresh yet: the next run, after figures.store's
+    kept = kept_segment_tokens(session, workspace_id=workspace_id)
     for node in nodes:
         for seg in config.segments:
-            named = token(
-                session,
-                config=config,
-                workspace_id=workspace_id,
-                node=node,
-                attribute=seg.key,
-                now=now,
-            )
-            if named is None:
-                continue
+            named = _name(shared, node, seg.key)
             keep.add(named)
-            if kept_report(session, workspace_id=workspace_id, token=named) is None:
+            if named not in kept:
                 todo.append((node, seg.key, named))
     if todo:
         weeks = _weeks(session, config=config, workspace_id=workspace_id, now=now)

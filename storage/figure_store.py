@@ -258,3 +258,12 @@ def forget_reports(
     if keep:
         query = query.where(col(FigureReport.token).not_in(sorted(keep)))
     session.execute(query)
+
+
+def kept_segment_tokens(session: Session, *, workspace_id: int) -> set[str]:
+    """The names of the workspace's kept segment cuts (figures.segment_ready)."""
+    query = select(FigureReport.token).where(
+        FigureReport.workspace_id == workspace_id,
+        col(FigureReport.token).startswith(SEGMENT_TOKEN),
+    )
+    return set(session.exec(query).all())
