@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -22,6 +22,7 @@ from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
 from figures.links import ORG_LINK_WEEKS
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
+from figures.segment_figures import SegmentCut, org_cuts
 from insights.alerts import RedFlag
 from insights.privacy import visible
 from settings.config import AppConfig
@@ -67,7 +68,10 @@ class Digest:
     gaps: list[TeamLine] = field(default_factory=list)
     commitments: list[CommitmentLine] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    teams_hidden: int = 0  # teams not named: below k that week, or isolatable (k guard)
+    teams_hidden: int = 0
+    segments: list[SegmentCut] = field(
+        default_factory=list
+    )  # the org's week per attribute  # teams not named: below k that week, or isolatable (k guard)
 
 
 def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:
@@ -125,9 +129,20 @@ def build_digest(
     if org.period is not None:
         left_out = fig.small_in(org.period)
     drawn = charts(fig, org=org, config=config, labels=labels) if with_charts else []
-    return assemble(
+    cuts = []
+    if org.period is not None:
+        cuts = org_cuts(
+            session,
+            fig=fig,
+            config=config,
+            workspace_id=workspace_id,
+            period=org.period,
+            closed_by=now,
+        )
+    digest = assemble(
         org, config=config, weeks=weeks, commitments=lines, charts=drawn, left_out=left_out
     )
+    return replace(digest, segments=cuts) if digest.org is not None else digest
 
 
 def assemble(

@@ -308,3 +308,24 @@ def segment_rows(
     if not frames:
         return pd.DataFrame(columns=SEGMENT_ROWS)
     return pd.concat(frames, ignore_index=True)
+
+
+def org_cuts(
+    session: Session,
+    *,
+    fig: Figures,
+    config: AppConfig,
+    workspace_id: int,
+    period: pd.Timestamp,
+    closed_by: dt.datetime,
+) -> list[SegmentCut]:
+    """The org's week cut by every attribute (the digest's segment section), decided for
+    the whole org as every cut is; ``fig`` holds every node's totals of that week."""
+    if not config.segments:
+        return []
+    k, fingerprint, day = config.privacy.min_group_size, spec(config), period.date()
+    span = {"workspace_id": workspace_id, "start": day, "end": day, "now": closed_by}
+    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)
+    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)
+    week = guarded_week(fig, seg_agg, seg_part, period, node=ORG)
+    return [cut(week, config=config, node=ORG, attribute=s.key) for s in config.segments]

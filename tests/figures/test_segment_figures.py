@@ -8,7 +8,9 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import update
 
+from bot.blocks.digest import digest_blocks
 from figures import segment_ready, store
+from figures.digest import build_digest
 from figures.export import write_export
 from figures.segment_figures import segment_cut
 from settings.config import AppConfig, parse_config
@@ -112,3 +114,25 @@ def test_a_kept_cut_is_the_computed_one_and_a_new_seal_renames_it(engine: Engine
         s.exec(update(Pulse).values(sealed_at=LATER))  # sealed again: the kept cut is stale
     with session_scope(engine) as s:
         assert segment_ready.token(s, **asked, attribute="layer", now=LATER) is None
+
+
+def test_the_digest_cuts_the_org_by_each_segment(engine: Engine) -> None:
+    ids = answered(engine, layers=["frontline"] * 9 + ["back-office"] * 7, scores=[5] * 9 + [3] * 7)
+    config = _config()
+    close(engine, config)
+    with session_scope(engine) as s:
+        digest = build_digest(
+            s,
+            config=config,
+            workspace_id=ids["workspace"],
+            now=LATER + dt.timedelta(days=4),
+            with_charts=False,
+        )
+    assert digest.week == dt.date(2026, 11, 23)
+    [layer] = digest.segments
+    assert [(r.value, r.shown, r.respondents, r.engagement) for r in layer.rows] == [
+        ("frontline", True, 9, 100.0),
+        ("back-office", True, 7, 50.0),
+    ]
+    text = str(digest_blocks(digest=digest))
+    assert "*Proximity*: frontline 100 (9) · back-office 50 (7)" in text
