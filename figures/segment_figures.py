@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,35 @@ class SegmentWeek:
     fig: Figures
     cells: pd.DataFrame
     drivers: pd.DataFrame
+
+    @cached_property
+    def rows(self) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+        """(node, attribute) -> value -> the cell's row: looked up, not filtered, per cut."""
+        out: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        for row in self.cells.to_dict("records"):
+            out.setdefault((row["team"], row["attribute"]), {})[row["value"]] = row
+        return out
+
+    @cached_property
+    def scored(self) -> dict[Cell, tuple[tuple[str, float], ...]]:
+        """Each cell's shown driver scores (eNPS apart), scored once for the week."""
+        ds = self.drivers
+        shown = ds[ds["shown"] & (ds["driver"] != ENPS)]
+        keyed = shown.assign(team=_key(shown)).drop(columns=["attribute", "value", "shown"])
+        out: dict[Cell, list[tuple[str, float]]] = {}
+        scored = driver_scores(keyed)
+        for key, driver, score in zip(
+            scored["team"], scored["driver"], scored["score"], strict=True
+        ):
+            t, a, v = str(key).split(SEP)
+            out.setdefault((t, a, v), []).append((str(driver), float(score)))
+        return {cell: tuple(lines) for cell, lines in out.items()}
+
+    @cached_property
+    def totals(self) -> dict[str, dict[str, Any]]:
+        """node -> its total row of the week (figures.pipeline scores)."""
+        week = self.fig.scores[self.fig.scores["period"] == self.period]
+        return {str(r["team"]): r for r in week.to_dict("records")}
 
 
 def _key(frame: pd.DataFrame) -> pd.Series:
@@ -218,27 +248,16 @@ def cut(week: SegmentWeek | None, *, config: AppConfig, node: str, attribute: st
     k = config.privacy.min_group_size
     if week is None:
         return SegmentCut(node, attribute, seg.name, k, None)
-    scores = week.fig.scores
-    total = scores[(scores["team"] == node) & (scores["period"] == week.period)].iloc[0]
-    cells = week.cells[(week.cells["team"] == node) & (week.cells["attribute"] == attribute)]
-    ds = week.drivers
+    total = week.totals[node]
+    cells = week.rows.get((node, attribute), {})
     rows = []
     for value in seg.labels():
-        row = cells[cells["value"] == value]
-        if row.empty:
+        r = cells.get(value)
+        if r is None:
             continue
-        r = row.iloc[0]
         if not r["shown"]:
             rows.append(SegmentRow(value, False))
             continue
-        mine = ds[
-            (ds["team"] == node)
-            & (ds["attribute"] == attribute)
-            & (ds["value"] == value)
-            & ds["shown"]
-            & (ds["driver"] != ENPS)
-        ]
-        scored = driver_scores(mine.drop(columns=["attribute", "value", "shown"]))
         rows.append(
             SegmentRow(
                 value,
@@ -247,10 +266,7 @@ def cut(week: SegmentWeek | None, *, config: AppConfig, node: str, attribute: st
                 participation=_float(r["participation"]),
                 engagement=_float(r["engagement"]),
                 enps=_float(r["enps"]),
-                drivers=tuple(
-                    (str(d), float(s))
-                    for d, s in zip(scored["driver"], scored["score"], strict=True)
-                ),
+                drivers=week.scored.get((node, attribute, value), ()),
             )
         )
     return SegmentCut(

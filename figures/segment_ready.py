@@ -186,9 +186,8 @@ def _latest(
     """As segment_cut picks: the newest week with the node's total and a cell shown."""
     first = None
     for week in weeks:
-        scores = week.fig.scores
-        mine = scores[(scores["team"] == node) & (scores["period"] == week.period)]
-        if mine.empty or not bool(mine["shown"].iloc[0]):
+        total = week.totals.get(node)
+        if total is None or not bool(total["shown"]):
             continue
         found = cut(week, config=config, node=node, attribute=attribute)
         if any(r.shown for r in found.rows):
