@@ -23,6 +23,7 @@ from figures.links import ORG_LINK_WEEKS
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
 from figures.segment_figures import SegmentCut, org_cuts
+from figures.segment_links import layer_links
 from insights.alerts import RedFlag
 from insights.privacy import visible
 from settings.config import AppConfig
@@ -68,10 +69,9 @@ class Digest:
     gaps: list[TeamLine] = field(default_factory=list)
     commitments: list[CommitmentLine] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    teams_hidden: int = 0
-    segments: list[SegmentCut] = field(
-        default_factory=list
-    )  # the org's week per attribute  # teams not named: below k that week, or isolatable (k guard)
+    teams_hidden: int = 0  # teams not named: below k that week, or isolatable (k guard)
+    segments: list[SegmentCut] = field(default_factory=list)  # the org's week per attribute
+    segment_links: list[tuple[str, str]] = field(default_factory=list)  # (metric · value, said)
 
 
 def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:
@@ -129,7 +129,7 @@ def build_digest(
     if org.period is not None:
         left_out = fig.small_in(org.period)
     drawn = charts(fig, org=org, config=config, labels=labels) if with_charts else []
-    cuts = []
+    cuts, by_layer = [], []
     if org.period is not None:
         cuts = org_cuts(
             session,
@@ -139,10 +139,15 @@ def build_digest(
             period=org.period,
             closed_by=now,
         )
+        by_layer = layer_links(
+            session, fig=fig, config=config, workspace_id=workspace_id, closed_by=now
+        )
     digest = assemble(
         org, config=config, weeks=weeks, commitments=lines, charts=drawn, left_out=left_out
     )
-    return replace(digest, segments=cuts) if digest.org is not None else digest
+    if digest.org is None:
+        return digest
+    return replace(digest, segments=cuts, segment_links=by_layer)
 
 
 def assemble(

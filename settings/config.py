@@ -190,6 +190,7 @@ class SegmentConfig(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     values: list[Annotated[str, Field(pattern=SEGMENT_VALUE)]] = []
     bands: list[Annotated[int, Field(ge=1, le=1200)]] = []
+    link: bool = False  # the digest's EX↔CX link cut by this attribute's values (the layer)
 
     def labels(self) -> list[str]:
         """Every value a sealed cut may carry, in report order (``other`` last)."""

@@ -139,6 +139,9 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
     if digest.segments:
         cuts = [_segment_line(c) for c in digest.segments]
         blocks += [{"type": "divider"}, *_sections("By segment, whole organisation", cuts)]
+    if digest.segment_links:
+        said = [f"*{escape(name, limit=200)}*: {escape(s)}" for name, s in digest.segment_links]
+        blocks += _sections("EX ↔ CX by layer (each team's cell of the layer)", said)
     if digest.commitments:
         lines = _commitment_lines(digest.commitments, k)
         blocks += [
