@@ -47,14 +47,22 @@ def layer_links(
     if not rows:
         return []
     ex_all = pd.concat(rows).rename(columns={"engagement": "score"})
+    return links_by_value(ex_all, fig.cx[fig.cx["period"] >= pd.Timestamp(first)], seg.values)
+
+
+def links_by_value(
+    ex_all: pd.DataFrame, cx: pd.DataFrame, values: list[str]
+) -> list[tuple[str, str]]:
+    """Pure: ``ex_all`` (team, period, value, score: shown cells' engagement) against each
+    weekly metric of ``cx`` (figures.pipeline's CX rows), pooled within team, per value."""
     out = []
-    for metric in sorted(set(fig.cx["metric"])):
-        mine = fig.cx[(fig.cx["metric"] == metric) & (fig.cx["period"] >= pd.Timestamp(first))]
+    for metric in sorted(set(cx["metric"])):
+        mine = cx[cx["metric"] == metric]
         if mine.empty or ("cadence" in mine and (mine["cadence"] != "weekly").any()):
             continue  # monthly and quarterly series: the org link's own sentence covers them
         mine = _on_engagement_weeks(mine)
         name = _short(metric, str(mine["scale"].iloc[-1]))
-        for value in seg.values:
+        for value in values:
             ex = ex_all[ex_all["value"] == value][["team", "period", "score"]]
             if ex.empty:
                 said = f"No week yet in which a team's {value} cell could be shown."

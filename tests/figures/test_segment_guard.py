@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from itertools import combinations
 
+import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from figures.guard import safe_groups
 from figures.segment_guard import shown_cells
+from figures.segment_links import links_by_value
 from insights.scores import ORG
 
 ATTRIBUTES = {"layer": ["frontline", "support", "back-office"], "persona": ["a", "b", "c"]}
@@ -136,3 +139,27 @@ def test_cells_of_a_team_whose_total_is_hidden_are_hidden() -> None:
     cells = {("a", "layer", "frontline"): 6, ("org", "layer", "frontline"): 6}
     totals = {"a": (6, False), "b": (2, False), ORG: (8, True)}
     assert shown_cells(cells, totals, parents, 5) == set()
+
+
+def test_the_link_by_layer_finds_the_layer_that_leads_csat() -> None:
+    """Six teams over 20 weeks: each team's CSAT follows its frontline cell's engagement one
+    week later; its back-office cell moves on its own. Pooled within team, the frontline's
+    link is reliable and the back office's is not."""
+    rng = np.random.default_rng(16)
+    weeks = pd.date_range("2026-03-02", periods=20, freq="7D")
+    ex, cx = [], []
+    for team in [f"t{i}" for i in range(6)]:
+        front = rng.normal(70, 6, len(weeks))
+        back = rng.normal(70, 6, len(weeks))
+        for w, period in enumerate(weeks):
+            ex += [(team, period, "frontline", front[w]), (team, period, "back-office", back[w])]
+            led = front[w - 1] if w else 70.0
+            cx.append((team, period, "csat", 0.9 * led + rng.normal(0, 2), 100, "0-100", "weekly"))
+    ex_all = pd.DataFrame(ex, columns=["team", "period", "value", "score"])
+    frame = pd.DataFrame(
+        cx, columns=["team", "period", "metric", "value", "sample_size", "scale", "cadence"]
+    )
+    said = dict(links_by_value(ex_all, frame, ["frontline", "back-office", "support"]))
+    assert said["CSAT · frontline"].startswith("Frontline engagement tends to lead CSAT by 1 week")
+    assert said["CSAT · back-office"].startswith("No reliable link")
+    assert said["CSAT · support"] == "No week yet in which a team's support cell could be shown."
