@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from settings.config import USER_ID, AppConfig, SegmentConfig
+from settings.config import USER_ID, AppConfig
 
 PERSON_COLUMNS = ("slack_user_id", "email")
 MAX_SHOWN = 20
-_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 
 class PeopleImportError(ValueError):
@@ -91,7 +90,7 @@ def read_people(text: str, config: AppConfig, *, source: str, today: dt.date) ->
         for i, (name, cell) in enumerate(zip(columns, row[1:], strict=True), start=2):
             seg = config.segment(name)
             assert seg is not None
-            value, problem = _value(seg, cell.strip(), today)
+            value, problem = seg.parse(cell, today)
             if problem:
                 problems.append(f"{source} line {line}, column {i} ({name}): {problem}")
             values[name] = value
@@ -101,26 +100,6 @@ def read_people(text: str, config: AppConfig, *, source: str, today: dt.date) ->
     if not people.values:
         raise PeopleImportError(f"{source}: no people after the header")
     return people
-
-
-def _value(seg: SegmentConfig, cell: str, today: dt.date) -> tuple[str | None, str]:
-    """The value to store for ``cell`` (None clears it), or why it cannot be stored."""
-    if not cell:
-        return None, ""
-    if seg.bands:
-        match = _DATE.fullmatch(cell)
-        try:
-            start = dt.date(int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
-        except ValueError:
-            start = None
-        if start is None:
-            return None, f"{cell!r} is not a start date (YYYY-MM-DD or YYYY-MM)"
-        if start > today:
-            return None, f"{cell!r} is in the future"
-        return f"{start:%Y-%m}", ""
-    if cell.lower() in seg.values:
-        return cell.lower(), ""
-    return None, f"{cell!r} is not a value of {seg.key} ({', '.join(seg.values)})"
 
 
 def _listed(problems: list[str]) -> str:

@@ -63,6 +63,7 @@ class Directory:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        fields: dict[str, str] | None = None,
     ) -> dict:
         """Add (or replace) a member; returns it in `users.info` shape."""
         try:
@@ -71,6 +72,9 @@ class Directory:
             now = datetime.now(ZoneInfo("UTC"))
         offset = now.utcoffset() or timedelta(0)
         real = real_name or name
+        profile: dict[str, object] = {"real_name": real, "display_name": name, "email": email}
+        if fields:  # custom profile fields, as users.profile.get returns them
+            profile["fields"] = {fid: {"value": value, "alt": ""} for fid, value in fields.items()}
         member = {
             "id": user_id,
             "team_id": self.team_id,
@@ -82,7 +86,7 @@ class Directory:
             "deleted": deleted,
             "is_bot": is_bot,
             "is_app_user": False,
-            "profile": {"real_name": real, "display_name": name, "email": email},
+            "profile": profile,
         }
         with self.lock:
             self._users[user_id] = member

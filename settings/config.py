@@ -191,6 +191,8 @@ class SegmentConfig(_Strict):
     values: list[Annotated[str, Field(pattern=SEGMENT_VALUE)]] = []
     bands: list[Annotated[int, Field(ge=1, le=1200)]] = []
     link: bool = False  # the digest's EX↔CX link cut by this attribute's values (the layer)
+    # a Slack profile custom field (users.profile.get) read at team sync, e.g. "Xf01LAYER"
+    slack_field: Annotated[str, Field(pattern=r"^Xf[A-Z0-9]{2,}$")] | None = None
 
     def labels(self) -> list[str]:
         """Every value a sealed cut may carry, in report order (``other`` last)."""
@@ -199,6 +201,28 @@ class SegmentConfig(_Strict):
         edges = [0, *self.bands]
         spans = [f"{lo}-{hi}m" for lo, hi in pairwise(edges)]
         return [*spans, f"{edges[-1]}m+", OTHER]
+
+    def parse(self, text: str, today: dt.date) -> tuple[str | None, str]:
+        """What to store for ``text`` (None clears it) and, when it cannot be, why not:
+        one of ``values`` (any case), or for bands a start date (YYYY-MM-DD or YYYY-MM),
+        kept as its month."""
+        text = text.strip()
+        if not text:
+            return None, ""
+        if self.bands:
+            match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+            try:
+                start = dt.date(int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
+            except ValueError:
+                start = None
+            if start is None:
+                return None, f"{text!r} is not a start date (YYYY-MM-DD or YYYY-MM)"
+            if start > today:
+                return None, f"{text!r} is in the future"
+            return f"{start:%Y-%m}", ""
+        if text.lower() in self.values:
+            return text.lower(), ""
+        return None, f"{text!r} is not a value of {self.key} ({', '.join(self.values)})"
 
     def band(self, start: dt.date, on: dt.date) -> str:
         """The tenure band of someone who started on ``start``, on day ``on``."""

@@ -54,3 +54,12 @@ def users_lookup_by_email(call: Call) -> dict:
         if str(user.get("profile", {}).get("email") or "").lower() == email:
             return {"user": user}
     raise ApiError("users_not_found")
+
+
+@method("users.profile.get")
+def users_profile_get(call: Call) -> dict:
+    """A member's profile, custom fields included (users.list leaves those out)."""
+    ws = call.workspace
+    with ws.lock:
+        user = ws.user(call.require("user", "user_not_found"))
+        return {"profile": copy.deepcopy(user.get("profile", {}))}
