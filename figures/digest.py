@@ -22,6 +22,7 @@ from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
 from figures.links import ORG_LINK_WEEKS
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
+from figures.segment_charts import segment_heatmap
 from figures.segment_figures import SegmentCut, org_cuts
 from figures.segment_links import layer_links
 from insights.alerts import RedFlag
@@ -142,6 +143,9 @@ def build_digest(
         by_layer = layer_links(
             session, fig=fig, config=config, workspace_id=workspace_id, closed_by=now
         )
+        if with_charts:
+            heat = segment_heatmap(cuts, labels=labels, week=org.period.date(), k=org.k)
+            drawn = drawn if heat is None else [*drawn, heat]
     digest = assemble(
         org, config=config, weeks=weeks, commitments=lines, charts=drawn, left_out=left_out
     )

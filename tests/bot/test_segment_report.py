@@ -11,6 +11,7 @@ from bot.blocks.segments import segment_report
 from bot.blocks.validate import check_message
 from bot.report_args import DEFAULT_WEEKS, Refused, Wanted, read_report_args
 from bot.reporting import report_command
+from figures.segment_charts import segment_frame, segment_heatmap
 from figures.segment_figures import SegmentCut, SegmentRow
 from insights.questions import load_bank
 from insights.scores import ORG
@@ -120,3 +121,34 @@ def test_a_manager_sees_their_team_by_layer_from_the_sealed_pulse(engine: Engine
         "*back-office* · engagement 25 · 7 respondents (100%) · eNPS +100",
         "      Wellbeing &amp; energy 25",
     ]
+
+
+def test_the_segment_heatmap_shows_shown_cells_and_names_no_hidden_one() -> None:
+    cuts = [
+        SegmentCut(
+            node=ORG,
+            attribute="layer",
+            name="Layer",
+            k=5,
+            period=dt.date(2026, 11, 23),
+            respondents=40,
+            rows=(
+                SegmentRow(
+                    "frontline", True, 20, 0.8, 61.0, None, (("tools", 53.0), ("workload", 67.0))
+                ),
+                SegmentRow("back-office", False),
+            ),
+        )
+    ]
+    frame = segment_frame(cuts, {"tools": "Tools & processes"})
+    assert list(frame.index) == ["Layer: frontline", "Layer: back-office"]
+    assert frame.loc["Layer: back-office"].isna().all()
+    chart = segment_heatmap(cuts, labels={}, week=dt.date(2026, 11, 23), k=5)
+    assert chart is not None and chart.png.startswith(b"\x89PNG")
+    assert chart.takeaway == (
+        "Lowest: Layer: frontline on tools (53); highest: Layer: frontline on workload (67)."
+    )
+    hidden = [
+        SegmentCut(ORG, "layer", "Layer", 5, dt.date(2026, 11, 23), 40, None, (cuts[0].rows[1],))
+    ]
+    assert segment_heatmap(hidden, labels={}, week=dt.date(2026, 11, 23), k=5) is None
