@@ -89,7 +89,7 @@ def _shown_figures(parents: dict[str, str | None], people: list[dict[str, str]],
     return figures, shown, groups, totals, members
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(orgs())
 def test_no_two_shown_figures_subtract_to_fewer_than_k_people(org) -> None:  # type: ignore[no-untyped-def]
     parents, people, k = org
