@@ -33,6 +33,7 @@ class Wanted:
 
     team: str
     weeks: int
+    segment: str | None = None  # `/pulse report TEAM by SEGMENT`: a [[segments]] key
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,44 @@ Request = Wanted | Choose | Refused
 
 
 def read_report_args(config: AppConfig, *, user_id: str, args: list[str]) -> Request:
-    """The report this person asked for, a choice to offer them, or why neither."""
+    """The report this person asked for, a choice to offer them, or why neither.
+
+    ``TEAM by SEGMENT`` (the last ``by``) asks for the team's cut by a ``[[segments]]``
+    attribute, named by key or name; a team whose own name holds "by" still works."""
+    lowered = [a.lower() for a in args]
+    if "by" not in lowered:
+        return _read(config, user_id=user_id, args=args)
+    at = len(lowered) - 1 - lowered[::-1].index("by")
+    segment = _segment(config, " ".join(args[at + 1 :]))
+    if isinstance(segment, Refused):
+        whole = _read(config, user_id=user_id, args=args)
+        return whole if isinstance(whole, Wanted) else segment
+    wanted = _read(config, user_id=user_id, args=args[:at])
+    if isinstance(wanted, Choose):
+        example = "all" if wanted.teams[0][0] == ORG else wanted.teams[0][0]
+        return Refused(
+            f"Name the team to cut, e.g. `/pulse report {example} by {segment}`. "
+            f"Your teams: {_listed(wanted.teams)}."
+        )
+    return Wanted(wanted.team, wanted.weeks, segment) if isinstance(wanted, Wanted) else wanted
+
+
+def _segment(config: AppConfig, said: str) -> str | Refused:
+    """The ``[[segments]]`` key named by its key or name (any case), or why not."""
+    phrase = " ".join(said.lower().split())
+    for seg in config.segments:
+        if phrase in (seg.key, " ".join(seg.name.lower().split())):
+            return seg.key
+    if not config.segments:
+        return Refused(
+            "No segments are set up: HR declares them in config.toml (`[[segments]]`) "
+            "and imports people's values with `pulse people import`."
+        )
+    known = ", ".join(f"`{s.key}` ({escape(s.name)})" for s in config.segments)
+    return Refused(f"No segment called {quoted(said)}. Segments: {known}.")
+
+
+def _read(config: AppConfig, *, user_id: str, args: list[str]) -> Request:
     teams = _teams(config, user_id)
     if not teams:
         return Refused(NOT_A_MANAGER)

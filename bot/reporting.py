@@ -29,6 +29,7 @@ from bot.report_args import (
     read_report_args,
     unknown_team,
 )
+from bot.segment_reporting import segment_reply
 from figures import ready
 from figures.commitments import followup_outcome
 from figures.teams import load_team_figures
@@ -71,6 +72,17 @@ def report_command(
         return [message(wanted.text)]
     if isinstance(wanted, Choose):
         return [report_picker(teams=wanted.teams, weeks=wanted.weeks)]
+    if wanted.segment is not None:
+        return segment_reply(
+            session,
+            config=config,
+            slack_team_id=slack_team_id,
+            user_id=user_id,
+            team_key=wanted.team,
+            segment=wanted.segment,
+            now=now,
+            driver_labels=driver_labels,
+        )
     return team_report(
         session,
         config=config,

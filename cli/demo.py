@@ -162,6 +162,13 @@ def _walkthrough(
 
     _step("1. Sync teams from the sandbox workspace's user groups and channels: pulse teams sync")
     procs.run("teams", "sync")
+    people = workdir / "people.csv"
+    people.write_text(company.people_csv(), encoding="utf-8")
+    _step(
+        "1a. HR's file of people's layers (frontline, support, back office), personas and "
+        f"start dates: pulse people import {people.name}"
+    )
+    procs.run("people", "import", str(people))
     answers = _history(env)
     print(f"   + 12 weeks of history for the demo company: {answers} answers and weekly CX metrics")
     import datetime as dt
@@ -200,6 +207,13 @@ def _walkthrough(
     _step("5. The pulse closes (after 72 hours; the demo closes it now) and the report shows it")
     _close_open_pulses(env)
     _show(_reply(slack, ws, "U0MANAGER", "report"), title="Ephemeral reply to U0MANAGER")
+    _step("5b. The Support manager cuts the report by proximity to the customer")
+    _show(
+        _reply(slack, ws, "U0MANAGER", "report support by layer"),
+        title="Ephemeral reply to U0MANAGER",
+    )
+    _step("5c. HR cuts the whole organisation by layer: /pulse report org by layer")
+    _show(_reply(slack, ws, "U0HRLEAD", "report org by layer"), title="Ephemeral reply to U0HRLEAD")
     _step("6. Someone who does not manage Support asks for its report")
     _show(_reply(slack, ws, members[1], "report support"), title=f"Ephemeral reply to {members[1]}")
     _step("7. HR's weekly digest: posted to #people-team (pulse digest), charts saved (--dry-run)")
@@ -212,6 +226,7 @@ def _history(env: dict[str, str]) -> int:
     import datetime as dt
 
     from cli.demo_history import seed
+    from figures.segments import seal_stale
     from storage.db import session_scope
     from storage.org import workspace_by_slack_id
 
@@ -230,6 +245,7 @@ def _history(env: dict[str, str]) -> int:
             now=dt.datetime.now(dt.UTC),
             skip_metrics=frozenset({"csat"}),  # imported from the helpdesk export instead
         )
+        seal_stale(s, config=settings.config, secret=settings.secret())  # sums per segment
     engine.dispose()
     return stored
 
@@ -240,6 +256,7 @@ def _close_open_pulses(env: dict[str, str]) -> None:
 
     from sqlmodel import col, update
 
+    from figures.segments import seal_stale
     from storage.db import session_scope
     from storage.models import Pulse
     from storage.release import release_closed
@@ -252,6 +269,7 @@ def _close_open_pulses(env: dict[str, str]) -> None:
             update(Pulse).where(col(Pulse.closed_at).is_(None)).values(closes_at=now, closed_at=now)
         )
         release_closed(s, secret=settings.secret(), now=now)
+        seal_stale(s, config=settings.config, secret=settings.secret())  # sums per segment
     engine.dispose()
 
 

@@ -124,6 +124,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_cx_import)
 
+    p = sub.add_parser("people", help="people's segment values (layer, persona, tenure ...)")
+    people = p.add_subparsers(dest="people_command", required=True, metavar="ACTION")
+    p = people.add_parser(
+        "import", help="import slack_user_id|email,<segment key>... rows; all or nothing"
+    )
+    p.add_argument("file", type=Path, help="CSV file, one person per line")
+    p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    p.set_defaults(handler=cmd_people_import)
+
     p = sub.add_parser("digest", help="post the weekly HR digest now (or --dry-run it here)")
     p.add_argument("--dry-run", action="store_true", help="print it and save the charts instead")
     p.add_argument("--out", type=Path, default=Path("out"), help="where --dry-run saves charts")
@@ -182,6 +191,8 @@ EXAMPLES = {  # shown under each command's --help; keep one per command
     "restore": "pulse restore pulse-backup.db",
     "cx": "pulse cx import cx.csv --dry-run",
     "cx import": "pulse cx import cx.csv --dry-run",
+    "people": "pulse people import people.csv --dry-run",
+    "people import": "pulse people import people.csv --dry-run",
     "digest": "pulse digest --dry-run --out charts",
     "figures": "pulse figures    # after a restore or a new config.toml",
     "relay": "pulse relay    # the worker does it every 3 hours",
@@ -484,6 +495,51 @@ def _cx_import_responses(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(str(exc)) from None
     print("\n".join(summary(args.responses.name, result, dry_run=args.dry_run)))
     return 0
+
+
+def cmd_people_import(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from cli.people import PeopleImportError, by_user_id, load, read_people
+    from storage.db import session_scope
+    from storage.models import Workspace
+    from storage.people import set_values
+
+    settings = Settings.from_env()
+    source = args.file.name
+    try:
+        people = read_people(load(args.file), settings.config, source=source, today=dt.date.today())
+        lookup = _email_lookup(settings) if people.by == "email" else lambda _: None
+        values = by_user_id(people, source=source, lookup=lookup)
+    except PeopleImportError as exc:
+        raise CommandError(str(exc)) from None
+    with session_scope(open_database(settings)) as s:
+        spaces = s.exec(select(Workspace)).all()
+        if len(spaces) != 1 or spaces[0].id is None:
+            raise CommandError("no workspace synced yet: run `pulse teams sync` first")
+        changed = set_values(s, workspace_id=spaces[0].id, values=values)
+        if args.dry_run:
+            s.rollback()
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{source}: {len(values)} people, {verb} {changed} values")
+    return 0
+
+
+def _email_lookup(settings: Settings) -> Callable[[str], str | None]:
+    from slack_sdk.errors import SlackApiError
+
+    from settings.slack import make_client
+
+    settings.require_slack(http=False)
+    client = make_client(settings)
+
+    def lookup(email: str) -> str | None:
+        try:
+            return str(client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError:
+            return None
+
+    return lookup
 
 
 def cmd_seed(args: argparse.Namespace) -> int:

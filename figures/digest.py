@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -22,6 +22,9 @@ from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
 from figures.links import ORG_LINK_PERIODS, ORG_LINK_WEEKS, WEEKS_IN
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
+from figures.segment_charts import segment_heatmap
+from figures.segment_figures import SegmentCut, org_cuts
+from figures.segment_links import layer_links
 from insights.alerts import RedFlag
 from insights.privacy import visible
 from settings.config import AppConfig
@@ -68,6 +71,8 @@ class Digest:
     commitments: list[CommitmentLine] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     teams_hidden: int = 0  # teams not named: below k that week, or isolatable (k guard)
+    segments: list[SegmentCut] = field(default_factory=list)  # the org's week per attribute
+    segment_links: list[tuple[str, str]] = field(default_factory=list)  # (metric · value, said)
 
 
 def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:
@@ -130,9 +135,28 @@ def build_digest(
     if org.period is not None:
         left_out = fig.small_in(org.period)
     drawn = charts(fig, org=org, config=config, labels=labels) if with_charts else []
-    return assemble(
+    cuts, by_layer = [], []
+    if org.period is not None:
+        cuts = org_cuts(
+            session,
+            fig=fig,
+            config=config,
+            workspace_id=workspace_id,
+            period=org.period,
+            closed_by=now,
+        )
+        by_layer = layer_links(
+            session, fig=fig, config=config, workspace_id=workspace_id, closed_by=now
+        )
+        if with_charts:
+            heat = segment_heatmap(cuts, labels=labels, week=org.period.date(), k=org.k)
+            drawn = drawn if heat is None else [*drawn, heat]
+    digest = assemble(
         org, config=config, weeks=weeks, commitments=lines, charts=drawn, left_out=left_out
     )
+    if digest.org is None:
+        return digest
+    return replace(digest, segments=cuts, segment_links=by_layer)
 
 
 def assemble(

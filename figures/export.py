@@ -20,6 +20,7 @@ from sqlmodel import Session
 from figures import store
 from figures.digest import report_now
 from figures.pipeline import Figures, Window
+from figures.segment_figures import segment_rows
 from insights.scores import ORG
 from settings.config import AppConfig
 from storage.progress import Progress
@@ -90,10 +91,15 @@ def write_export(
         progress=progress,
     )
     frames = export_frames(fig, config=config)
+    if config.segments:  # segments.csv: each node's week cut by each attribute value
+        frames["segments.csv"] = segment_rows(
+            session, fig=fig, config=config, workspace_id=workspace_id, closed_by=now
+        )
     out.mkdir(parents=True, exist_ok=True)
     written = {}
     for filename, frame in frames.items():
-        frame = frame.sort_values([c for c in ("week", "team", "driver", "metric") if c in frame])
+        order = ("week", "team", "driver", "metric", "segment", "value")
+        frame = frame.sort_values([c for c in order if c in frame])
         spreadsheet_safe(frame).to_csv(out / filename, index=False)
         written[out / filename] = len(frame)
     return written

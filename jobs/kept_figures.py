@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from figures import ready, store
+from figures import ready, segment_ready, store
 from settings.config import AppConfig
 from storage.db import session_scope
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Kept:
     weeks: int  # weeks of guarded figures built (stale or missing)
-    reports: int  # team reports worked out ahead (not kept yet)
+    reports: int  # team reports and segment cuts worked out ahead (not kept yet)
 
 
 def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetime) -> Kept:
@@ -33,6 +33,8 @@ def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetim
             built = store.refresh(s, config=config, workspace_id=workspace_id)
         with session_scope(engine) as s:
             made = ready.warm(s, config=config, workspace_id=workspace_id, now=now)
+        with session_scope(engine) as s:  # every node's cut by every segment attribute
+            made += segment_ready.warm(s, config=config, workspace_id=workspace_id, now=now)
     except (IntegrityError, OperationalError) as exc:
         log.warning(
             "figures not kept ready this time (another worker?): %s", str(exc.orig).splitlines()[0]

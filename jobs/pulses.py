@@ -196,7 +196,7 @@ def close_now(
     pulse.closes_at = now
     session.add(pulse)
     session.flush()
-    closing.run(session, now=now, secret=secret)
+    closing.run(session, now=now, secret=secret, config=config)
     return pulse
 
 

@@ -116,7 +116,7 @@ def build_scheduler(
 
     def close() -> None:
         with session_scope(engine) as s:
-            closed = closing.run(s, now=utc_now(), secret=settings.secret())
+            closed = closing.run(s, now=utc_now(), secret=settings.secret(), config=settings.config)
         if closed:
             log.info("closed pulses %s", closed)
             keep_figures_ready()  # before anyone asks for the week's figures

@@ -1,8 +1,9 @@
 """Sync each configured team's members (and their time zones) from Slack.
 
 Members come from the team's user group or channel; time zones and locales (the language
-each person reads Slack in, `include_locale`) from users.list. Bots,
-deactivated accounts and Slack Connect guests from other workspaces are skipped.
+each person reads Slack in, `include_locale`) from users.list. Bots, deactivated accounts and
+Slack Connect guests from other workspaces are skipped. Segment values come from Slack
+profile fields where `[[segments]] slack_field` names one (jobs.segment_profiles).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from sqlmodel import Session, col, update
 
+from jobs import segment_profiles
+from jobs.segment_profiles import ProfileValues
 from settings.config import AppConfig, TeamConfig
 from settings.i18n import normalise
 from storage.models import Employee
@@ -25,6 +28,7 @@ class SyncResult:
     teams: dict[str, int] = field(default_factory=dict)  # team key -> members
     people: int = 0
     deactivated: int = 0
+    segments: ProfileValues | None = None  # values read from Slack profile fields, if any
 
 
 def run(session: Session, client: WebClient, config: AppConfig, now: dt.datetime) -> SyncResult:
@@ -45,6 +49,7 @@ def run(session: Session, client: WebClient, config: AppConfig, now: dt.datetime
     )
     result.deactivated = gone.rowcount or 0
     team_ids: dict[str, int] = {}
+    synced: set[str] = set()
     for team in _parents_first(config):
         row = upsert_team(
             session,
@@ -64,6 +69,11 @@ def run(session: Session, client: WebClient, config: AppConfig, now: dt.datetime
         set_team_members(session, team_id=row.id, employee_ids=members)
         row.synced_at = now
         result.teams[team.key] = len(set(members))
+        synced.update(u for u in user_ids if u in employee_ids)
+    if any(s.slack_field for s in config.segments):
+        result.segments = segment_profiles.run(
+            session, client, config, workspace_id=ws.id, user_ids=synced, today=now.date()
+        )
     return result
 
 

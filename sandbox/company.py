@@ -146,3 +146,29 @@ def team_members(team: str) -> list[str]:
         return [u for u, _, _ in _people("REN", RENEWALS)] + ["U0RENEWLEAD"]
     prefix, people = source[team]
     return [u for u, _, _ in _people(prefix, people)]
+
+
+# Segments (config.toml [[segments]]): each team's layer by proximity to the customer and
+# persona, as (how many, layer, persona) runs in member order; start dates spread over years.
+PROFILES = {
+    "support": [(7, "frontline", "advisor"), (5, "support", "specialist")],
+    "success": [(8, "frontline", "advisor")],
+    "onboarding": [(6, "support", "specialist")],
+    "billing": [(9, "back-office", "analyst"), (5, "support", "specialist")],
+    "renewals": [(7, "frontline", "advisor"), (7, "back-office", "analyst")],
+}
+
+
+def people_csv() -> str:
+    """HR's file for `pulse people import`: every member's layer, persona and start date."""
+    rows = ["slack_user_id,layer,persona,tenure"]
+    for team, runs in PROFILES.items():
+        members = team_members(team)
+        at = 0
+        for count, layer, persona in runs:
+            for uid in members[at : at + count]:
+                i = len(rows)
+                start = f"{2016 + i * 7 % 10}-{1 + i * 5 % 12:02d}-{1 + i * 3 % 27:02d}"
+                rows.append(f"{uid},{layer},{persona},{start}")
+            at += count
+    return "\n".join(rows) + "\n"

@@ -64,6 +64,7 @@ class Directory:
         deleted: bool = False,
         email: str | None = None,
         locale: str = "en-US",
+        fields: dict[str, str] | None = None,
     ) -> dict:
         """Add (or replace) a member; returns it in `users.info` shape (`locale` included,
         which Slack returns only when asked with `include_locale`)."""
@@ -73,6 +74,9 @@ class Directory:
             now = datetime.now(ZoneInfo("UTC"))
         offset = now.utcoffset() or timedelta(0)
         real = real_name or name
+        profile: dict[str, object] = {"real_name": real, "display_name": name, "email": email}
+        if fields:  # custom profile fields, as users.profile.get returns them
+            profile["fields"] = {fid: {"value": value, "alt": ""} for fid, value in fields.items()}
         member = {
             "id": user_id,
             "team_id": self.team_id,
@@ -84,7 +88,7 @@ class Directory:
             "deleted": deleted,
             "is_bot": is_bot,
             "is_app_user": False,
-            "profile": {"real_name": real, "display_name": name, "email": email},
+            "profile": profile,
             "locale": locale,
         }
         with self.lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -204,6 +205,63 @@ class CxConfig(_Strict):
         return next((s for s in self.sources if s.name == name), None)
 
 
+SEGMENT_VALUE = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+OTHER = "other"  # a value fewer than k of a pulse's invited people share is sealed as this
+
+
+class SegmentConfig(_Strict):
+    """An attribute of people that figures may be cut by (`[[segments]]`), e.g. the layer by
+    proximity to the customer. Either ``values`` (what `pulse people import` accepts) or
+    ``bands`` (months since a start date: ``[6, 12, 36]`` gives 0-6, 6-12, 12-36, 36+)."""
+
+    key: Annotated[str, Field(pattern=TEAM_KEY)]
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    values: list[Annotated[str, Field(pattern=SEGMENT_VALUE)]] = []
+    bands: list[Annotated[int, Field(ge=1, le=1200)]] = []
+    link: bool = False  # the digest's EX↔CX link cut by this attribute's values (the layer)
+    # a Slack profile custom field (users.profile.get) read at team sync, e.g. "Xf01LAYER"
+    slack_field: Annotated[str, Field(pattern=r"^Xf[A-Z0-9]{2,}$")] | None = None
+
+    def labels(self) -> list[str]:
+        """Every value a sealed cut may carry, in report order (``other`` last)."""
+        if not self.bands:
+            return [*self.values, OTHER]
+        edges = [0, *self.bands]
+        spans = [f"{lo}-{hi}m" for lo, hi in pairwise(edges)]
+        return [*spans, f"{edges[-1]}m+", OTHER]
+
+    def parse(self, text: str, today: dt.date) -> tuple[str | None, str]:
+        """What to store for ``text`` (None clears it) and, when it cannot be, why not:
+        one of ``values`` (any case), or for bands a start date (YYYY-MM-DD or YYYY-MM),
+        kept as its month."""
+        text = text.strip()
+        if not text:
+            return None, ""
+        if self.bands:
+            match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+            try:
+                start = dt.date(int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
+            except ValueError:
+                start = None
+            if start is None:
+                return None, f"{text!r} is not a start date (YYYY-MM-DD or YYYY-MM)"
+            if start > today:
+                return None, f"{text!r} is in the future"
+            return f"{start:%Y-%m}", ""
+        if text.lower() in self.values:
+            return text.lower(), ""
+        return None, f"{text!r} is not a value of {self.key} ({', '.join(self.values)})"
+
+    def band(self, start: dt.date, on: dt.date) -> str:
+        """The tenure band of someone who started on ``start``, on day ``on``."""
+        months = (on.year - start.year) * 12 + on.month - start.month - (on.day < start.day)
+        labels = self.labels()
+        for i, edge in enumerate(self.bands):
+            if months < edge:
+                return labels[i]
+        return labels[len(self.bands)]
+
+
 class AppConfig(_Strict):
     privacy: PrivacyConfig = PrivacyConfig()
     hr: HRConfig = HRConfig()
@@ -212,6 +270,10 @@ class AppConfig(_Strict):
     questions: QuestionsConfig = QuestionsConfig()
     teams: list[TeamConfig] = []
     cx: CxConfig = CxConfig()
+    segments: list[SegmentConfig] = []
+
+    def segment(self, key: str) -> SegmentConfig | None:
+        return next((s for s in self.segments if s.key == key), None)
 
     def team(self, key: str) -> TeamConfig | None:
         return next((t for t in self.teams if t.key == key), None)
@@ -235,6 +297,7 @@ def parse_config(data: dict[str, Any], *, source: str = "config.toml") -> AppCon
     _check_team_tree(config, source)
     _check_reminders(config, source)
     _check_cx_sources(config, source)
+    _check_segments(config, source)
     return config
 
 
@@ -358,3 +421,24 @@ def _check_cx_sources(config: AppConfig, source: str) -> None:
                     f"{where}.teams.{value}': team {key!r} is not linked to {metric!r} "
                     "(add it to the team's cx_metrics)"
                 )
+
+
+def _check_segments(config: AppConfig, source: str) -> None:
+    """Keys unique; each attribute has values (unique, not "other") or rising bands."""
+    seen: set[str] = set()
+    for i, seg in enumerate(config.segments):
+        where = f"{source}: 'segments[{i}] ({seg.key!r})"
+        if seg.key in seen:
+            raise ConfigError(f"{where}.key': duplicate segment key")
+        seen.add(seg.key)
+        if bool(seg.values) == bool(seg.bands):
+            raise ConfigError(
+                f'{where}\': set either \'values\' (e.g. ["frontline", "support"]) or '
+                "'bands' (months since a start date, e.g. [6, 12, 36]), not both or neither"
+            )
+        if OTHER in seg.values:
+            raise ConfigError(f"{where}.values': {OTHER!r} is kept for small groups")
+        if len(set(seg.values)) != len(seg.values):
+            raise ConfigError(f"{where}.values': a value is listed twice")
+        if seg.bands and seg.bands != sorted(set(seg.bands)):
+            raise ConfigError(f"{where}.bands': months must rise, e.g. [6, 12, 36]")

@@ -244,9 +244,27 @@ def keep_report(
     session.flush()
 
 
-def forget_reports(session: Session, *, workspace_id: int, keep: Collection[str]) -> None:
-    """Drop the workspace's kept reports except those named in ``keep``."""
-    query = delete(FigureReport).where(col(FigureReport.workspace_id) == workspace_id)
+SEGMENT_TOKEN = "s"  # segment cuts (figures.segment_ready) are named "s…"; reports are hex
+
+
+def forget_reports(
+    session: Session, *, workspace_id: int, keep: Collection[str], segments: bool = False
+) -> None:
+    """Drop the workspace's kept reports (or, with ``segments``, its kept segment cuts)
+    except those named in ``keep``."""
+    named = col(FigureReport.token).startswith(SEGMENT_TOKEN)
+    query = delete(FigureReport).where(
+        col(FigureReport.workspace_id) == workspace_id, named if segments else ~named
+    )
     if keep:
         query = query.where(col(FigureReport.token).not_in(sorted(keep)))
     session.execute(query)
+
+
+def kept_segment_tokens(session: Session, *, workspace_id: int) -> set[str]:
+    """The names of the workspace's kept segment cuts (figures.segment_ready)."""
+    query = select(FigureReport.token).where(
+        FigureReport.workspace_id == workspace_id,
+        col(FigureReport.token).startswith(SEGMENT_TOKEN),
+    )
+    return set(session.exec(query).all())

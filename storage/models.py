@@ -455,3 +455,60 @@ class CommentLabel(SQLModel, table=True):
 
     comment_id: str = Field(primary_key=True, max_length=16)
     label: str = Field(max_length=20)
+
+
+class PersonSegment(SQLModel, table=True):
+    """A person's value of one segment attribute (`pulse people import`), as HR declared it:
+    a value of ``[[segments]]`` or, for a banded attribute, the month they started (YYYY-MM).
+
+    Keyed by Slack user id (people may be imported before a team sync finds them). It is HR
+    data about a person, never joined to an answer: only the sealed per-pulse sums below are.
+    """
+
+    __tablename__ = "person_segment"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    slack_user_id: str = Field(primary_key=True, max_length=32)
+    attribute: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=40)
+
+
+class SegmentSeal(SQLModel, table=True):
+    """A sealed pulse's segment sums (storage.segment_seal) were written for this seal and
+    this segment config (``spec``); anything else means they are stale and not read."""
+
+    __tablename__ = "segment_seal"
+
+    pulse_id: int = Field(foreign_key="pulse.id", primary_key=True)
+    sealed_at: dt.datetime = Field(sa_type=UTCDateTime)
+    spec: str = Field(max_length=16)
+
+
+class SegmentCount(SQLModel, table=True):
+    """Per sealed pulse, attribute and value: invited people and respondents. A value fewer
+    than k of the pulse's invited people share is counted under "other"."""
+
+    __tablename__ = "segment_count"
+
+    pulse_id: int = Field(foreign_key="pulse.id", primary_key=True)
+    attribute: str = Field(primary_key=True, max_length=64)
+    value: str = Field(primary_key=True, max_length=40)
+    invited: int
+    respondents: int
+
+
+class SegmentRollup(SQLModel, table=True):
+    """ResponseRollup's sums for one attribute value of a sealed pulse (same columns)."""
+
+    __tablename__ = "segment_rollup"
+
+    pulse_id: int = Field(foreign_key="pulse.id", primary_key=True)
+    attribute: str = Field(primary_key=True, max_length=64)
+    value: str = Field(primary_key=True, max_length=40)
+    question_id: int = Field(foreign_key="question.id", primary_key=True)
+    n: int
+    total: int
+    total_sq: int
+    favourable: int
+    promoters: int
+    detractors: int

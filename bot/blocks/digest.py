@@ -21,6 +21,7 @@ from settings.i18n import N_, long_date, ngettext, percent, short_date, tr
 if TYPE_CHECKING:
     from figures.commitments import CommitmentLine
     from figures.digest import Digest, OrgFigures, TeamLine
+    from figures.segment_figures import SegmentCut
 
 MAX_TEXT = 3000  # Slack's limit for a section's text
 PAGE_BLOCKS = MAX_MESSAGE_BLOCKS - 1  # one block spare for the "part i of n" line
@@ -108,6 +109,20 @@ def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
     return out
 
 
+def _segment_line(cut: SegmentCut) -> str:
+    """One attribute's values: engagement and respondents, or hidden (no count shown)."""
+    parts = []
+    for row in cut.rows:
+        value = escape(row.value, limit=40)
+        if not row.shown:
+            parts.append(f"{value} hidden")
+        elif row.engagement is None:
+            parts.append(f"{value} ({row.respondents} respondents)")
+        else:
+            parts.append(f"{value} {row.engagement:.0f} ({row.respondents})")
+    return f"*{escape(cut.name, limit=80)}*: " + (" · ".join(parts) or "no answers by value")
+
+
 def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
     """Every block of the digest, in order, before pagination."""
     k = digest.k
@@ -144,6 +159,12 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
         blocks += _sections(
             tr("Perception gaps (what teams think customers felt)"), _team_lines(digest.gaps)
         )
+    if digest.segments:
+        cuts = [_segment_line(c) for c in digest.segments]
+        blocks += [{"type": "divider"}, *_sections("By segment, whole organisation", cuts)]
+    if digest.segment_links:
+        said = [f"*{escape(name, limit=200)}*: {escape(s)}" for name, s in digest.segment_links]
+        blocks += _sections("EX ↔ CX by layer (each team's cell of the layer)", said)
     if digest.commitments:
         lines = _commitment_lines(digest.commitments, k)
         blocks += [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 
+from sandbox.errors import ApiError
 from sandbox.methods.base import Call, method, paginate
 
 
@@ -52,3 +53,21 @@ def _without_locale(user: dict) -> dict:
 def usergroup_users(call: Call) -> dict:
     usergroup = call.require("usergroup", "no_such_subteam")
     return {"users": call.workspace.usergroup_members(usergroup)}
+
+
+@method("users.lookupByEmail")
+def users_lookup_by_email(call: Call) -> dict:
+    email = call.require("email", "users_not_found").strip().lower()
+    for user in call.workspace.all_users():
+        if str(user.get("profile", {}).get("email") or "").lower() == email:
+            return {"user": user}
+    raise ApiError("users_not_found")
+
+
+@method("users.profile.get")
+def users_profile_get(call: Call) -> dict:
+    """A member's profile, custom fields included (users.list leaves those out)."""
+    ws = call.workspace
+    with ws.lock:
+        user = ws.user(call.require("user", "user_not_found"))
+        return {"profile": copy.deepcopy(user.get("profile", {}))}

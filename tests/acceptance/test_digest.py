@@ -89,7 +89,11 @@ def test_pulse_export_writes_team_driver_and_cx_aggregates(history: Stack, tmp_p
     sqlite_only(history)
     result = history.pulse("export", "--out", str(tmp_path), "--weeks", "12")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cx.csv", "drivers.csv", "teams.csv"]
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["cx.csv", "drivers.csv", "segments.csv", "teams.csv"]  # config: segments
+    with (tmp_path / "segments.csv").open() as f:
+        cells = [row for row in csv.DictReader(f) if row["respondents"]]
+    assert all(int(row["respondents"]) >= 5 for row in cells)
     with (tmp_path / "teams.csv").open() as f:
         teams = list(csv.DictReader(f))
     shown = [row for row in teams if row["respondents"]]

@@ -14,6 +14,7 @@ import json
 import socketserver
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,17 +33,20 @@ from bot.app import build_app
 from bot.blocks.report_picker import MAX_BUTTONS, report_picker
 from bot.blocks.validate import check_message
 from bot.context import Context
+from figures.segments import seal_stale
 from jobs import sync
 from jobs.pulses import open_now
 from sandbox import company, payloads
 from sandbox.sender import SlackSender, sign
 from sandbox.server import SandboxServer
 from sandbox.workspace import Workspace
+from settings.config import parse_config
 from settings.runtime import Settings
 from settings.slack import make_client
 from storage.db import make_engine, session_scope
 from storage.models import Pulse
 from storage.org import workspace_by_slack_id
+from storage.people import set_values
 from storage.pseudonym import respondent_key
 from storage.pulses import pulse_view
 from storage.responses import record_answer
@@ -402,3 +406,25 @@ def test_an_unknown_subcommand_echoes_what_was_typed_as_text(slack: Slack) -> No
     reply = slack.say(ONE_TEAM, "frob `<!here> <https://evil.example|HR portal>`")[0]["text"]
     assert reply.startswith("I don't know `frob '&lt;!here&gt; &lt;https://evil.example|HR portal")
     assert "<!here>" not in reply and "<https://" not in reply
+
+
+def test_a_manager_cuts_their_team_by_layer_over_http(slack: Slack, db: Engine) -> None:
+    """Six of Support answered, all frontline; its other six are support-layer: the
+    frontline cut is the whole team's week (all six invited frontliners answered), and the
+    support layer (nobody answered) shows hidden, without a count. The segment sums are
+    sealed as the close run seals them."""
+    config = parse_config(tomllib.loads((REPO / "config.toml").read_text()))
+    with session_scope(db) as s:
+        ws = workspace_by_slack_id(s, slack_team_id="T0SANDBOX")
+        assert ws is not None and ws.id is not None
+        layers = {u: {"layer": "frontline" if i < 6 else "support"} for i, u in enumerate(SUPPORT)}
+        set_values(s, workspace_id=ws.id, values=layers)  # type: ignore[arg-type]
+        seal_stale(s, config=config, secret=SECRET.encode())
+    said = slack.text(ONE_TEAM, "report Customer Support by Proximity to the customer")
+    assert "frontline* · engagement 75 · 6 respondents (100%)" in said
+    assert "support* · hidden: fewer than 5 people" in said
+    assert "*other* ·" not in said  # nobody without a value was invited
+    refused = slack.text(ONE_TEAM, "report support by <!channel>")
+    assert "No segment called `&lt;!channel&gt;`" in refused and "<!channel>" not in refused
+    assert "frontline* · engagement 75 · 6 respondents" in slack.text(HR, "report org by layer")
+    assert "Name the team to cut" not in slack.text(ONE_TEAM, "report by layer")

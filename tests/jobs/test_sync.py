@@ -11,8 +11,9 @@ from sandbox import company
 from sandbox.server import SandboxServer
 from settings.runtime import Settings
 from storage.db import session_scope
-from storage.models import Employee, Membership, Team
-from storage.org import locale_of
+from storage.models import Employee, Membership, PersonSegment, Team
+from storage.org import ensure_workspace, locale_of
+from storage.people import set_values
 from tests.factories import NOW
 
 
@@ -94,3 +95,32 @@ def test_sync_keeps_each_persons_slack_locale_and_leaves_their_own_choice_alone(
     with session_scope(engine) as s:
         set_language(s, slack_team_id=sandbox.workspace.team_id, user_id="U0REN03", choice="auto")
     assert read("U0REN03") == "de-DE"  # back to Slack's, as refreshed by the sync
+
+
+def test_sync_reads_segment_values_from_slack_profile_fields(
+    engine: Engine, client, settings: Settings, sandbox: SandboxServer
+) -> None:
+    """`[[segments]] slack_field`: each synced member's profile field is read; an allowed
+    value is stored (any case), one the config does not allow is named and not stored, an
+    empty field clears the value."""
+    segments = [
+        s.model_copy(update={"slack_field": "Xf01LAYER"}) if s.key == "layer" else s
+        for s in settings.config.segments
+    ]
+    config = settings.config.model_copy(update={"segments": segments})
+    ws = sandbox.workspace
+    ws.add_user("U0SUP01", "alex", tz="Europe/Paris", fields={"Xf01LAYER": "Frontline"})
+    ws.add_user("U0SUP02", "bea", tz="Asia/Manila", fields={"Xf01LAYER": "front office"})
+    ws.add_user("U0SUP03", "chen", tz="Asia/Singapore", fields={"Xf01LAYER": ""})
+    with session_scope(engine) as s:
+        ws_row = ensure_workspace(s, slack_team_id="T0SANDBOX")
+        set_values(s, workspace_id=ws_row.id or 0, values={"U0SUP03": {"layer": "support"}})
+    with session_scope(engine) as s:
+        result = sync.run(s, client, config, NOW)
+    assert result.segments is not None
+    assert result.segments.refused == [
+        "U0SUP02: layer: 'front office' is not a value of layer (frontline, support, back-office)"
+    ]
+    with session_scope(engine) as s:
+        stored = {(r.slack_user_id, r.attribute): r.value for r in s.exec(select(PersonSegment))}
+    assert stored == {("U0SUP01", "layer"): "frontline"}  # U0SUP03's emptied field cleared it

@@ -1,0 +1,74 @@
+"""`/pulse report TEAM by SEGMENT` replies (ephemeral): one node's week cut by one attribute.
+
+Pure: a figures.segment_figures.SegmentCut in, a message out. A hidden value says why in
+one sentence and shows no count (how many a hidden cell holds is itself a figure). Team,
+segment and value names come from config.toml and are escaped like anything typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.pages import sections
+from bot.blocks.text import escape, md, plain
+from figures.segment_figures import SegmentCut, SegmentRow
+
+HIDDEN = "hidden: fewer than {k} people, or showing it would let a smaller group be worked out"
+
+
+def _row(row: SegmentRow, k: int, labels: dict[str, str]) -> str:
+    name = f"*{escape(row.value, limit=80)}*"
+    if not row.shown:
+        return f"{name} · {HIDDEN.format(k=k)}"
+    parts = [f"{row.respondents} respondents"]
+    if row.participation is not None:
+        parts[0] += f" ({row.participation:.0%})"
+    if row.engagement is not None:
+        parts.insert(0, f"engagement {row.engagement:.0f}")
+    if row.enps is not None:
+        parts.append(f"eNPS {row.enps:+.0f}")
+    line = f"{name} · " + " · ".join(parts)
+    if row.drivers:
+        shown = ", ".join(f"{escape(labels.get(d, d), limit=40)} {s:.0f}" for d, s in row.drivers)
+        line += f"\n      {shown}"
+    return line
+
+
+def segment_report(
+    *, node_name: str, cut: SegmentCut, driver_labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The cut as one message: the node's week and one line per value."""
+    head = f"{node_name} · by {cut.name}"
+    if cut.period is None:
+        text = (
+            f"*{escape(head, limit=300)}*\nNo week in the last four had enough answers to "
+            f"show this team's figures (at least {cut.k} people), so there is no cut yet."
+        )
+        return {"response_type": "ephemeral", "text": text, "blocks": sections(text)}
+    total = f"{cut.respondents} respondents"
+    if cut.engagement is not None:
+        total = f"engagement {cut.engagement:.0f} · {total}"
+    lines = [_row(r, cut.k, driver_labels or {}) for r in cut.rows] or [
+        "No answers from people with a value of this attribute that week."
+    ]
+    body = "\n".join(lines)
+    note = (
+        f"Values fewer than {cut.k} of a team's invited people share are counted as "
+        "*other*; a value is hidden when it, or the difference between it and another "
+        "figure you can see, rests on fewer than "
+        f"{cut.k} people."
+    )
+    blocks = [
+        {"type": "header", "text": plain(head, limit=150)},
+        {
+            "type": "context",
+            "elements": [md(f"Week of {cut.period:%d %b %Y} · whole team: {total}")],
+        },
+        *sections(body),
+        {"type": "context", "elements": [md(note)]},
+    ]
+    return {
+        "response_type": "ephemeral",
+        "text": f"{escape(head, limit=300)}\n{body}",
+        "blocks": blocks,
+    }

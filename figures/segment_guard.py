@@ -1,0 +1,177 @@
+"""The one privacy rule, extended to segment cuts: complementary suppression across cells.
+
+A segment cell is a node (team, department, org) cut by one attribute value, e.g. the
+frontline of Customer Support. Beside the node totals the team rule (figures.guard) already
+decides, a person may see any of these cells, so any two of them, or a total and some cells,
+could be subtracted. Cells are hidden until none of these isolates 1 to k−1 people:
+
+- *floor*: a cell rests on k+ people, and on a node whose total is shown (else the node's
+  cells would add up to the hidden total);
+- *pairs*: two shown figures whose groups may be nested (on a node and a node above it, or
+  on one node) differ by 0 or k+ people. Whether they may nest is read off the counts of
+  every cell, shown or not: two values of one attribute never meet; Billing's total lies
+  in the org's "support" only if all of Billing's respondents are "support". Where counts
+  cannot tell ("frontline in Support" within "Paris in the org"), the pair is held to it;
+- *partition*: a shown total minus its shown cells of one attribute leaves 0 or k+ people;
+- *tree*: a shown cell minus the nearest shown cells of the same value below it leaves 0 or
+  k+ people (the team rule, per value).
+
+Where a rule fails, the smallest cell involved is hidden (never a total: those are the team
+rule's), and the rules run again until nothing changes. Deterministic: the same counts
+always hide the same cells, whoever asks and whichever cut they ask for.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Mapping
+
+from insights.privacy import MIN_K
+
+Cell = tuple[str, str, str]  # (node, attribute, value)
+
+
+def shown_cells(
+    cells: Mapping[Cell, int],
+    totals: Mapping[str, tuple[int, bool]],
+    parents: Mapping[str, str | None],
+    k: int,
+) -> set[Cell]:
+    """Which cells may be shown, given each node's total (count, shown by the team rule).
+
+    ``cells`` hold counts rolled up the tree (a department's frontline covers its teams');
+    ``parents`` is the team tree (figures.guard.Tree.parents)."""
+    floor = max(k, MIN_K)
+    lineage = {node: _lineage(node, parents) for node in {c[0] for c in cells} | set(totals)}
+    shown = {
+        c
+        for c, n in cells.items()
+        if n >= floor and totals.get(c[0], (0, False))[1] and totals[c[0]][0] >= n
+    }
+    while True:  # one rule at a time, each on what the ones before it left shown
+        pairs = _pairs(shown, cells, totals, lineage, floor)
+        shown -= pairs
+        partitions = _partitions(shown, cells, totals, floor)
+        shown -= partitions
+        trees = _trees(shown, cells, lineage, floor)
+        shown -= trees
+        if not (pairs or partitions or trees):
+            return shown
+
+
+def _lineage(node: str, parents: Mapping[str, str | None]) -> list[str]:
+    chain, seen = [node], {node}
+    while (parent := parents.get(chain[-1])) is not None and parent not in seen:
+        chain.append(parent)
+        seen.add(parent)
+    return chain
+
+
+def _order(cell: Cell, cells: Mapping[Cell, int], depth: int) -> tuple[int, int, Cell]:
+    """Which of two cells to hide first: the smaller, then the deeper, then by name."""
+    return (cells[cell], -depth, cell)
+
+
+def _pairs(
+    shown: set[Cell],
+    cells: Mapping[Cell, int],
+    totals: Mapping[str, tuple[int, bool]],
+    lineage: Mapping[str, list[str]],
+    floor: int,
+) -> set[Cell]:
+    """Cells in a pair of possibly nested shown figures that differ by 1 to k−1 people."""
+    by_node: dict[str, list[Cell]] = defaultdict(list)
+    for cell in shown:
+        by_node[cell[0]].append(cell)
+    hide: set[Cell] = set()
+    for node, chain in lineage.items():
+        own: list[tuple[int, Cell | None]] = [(cells[c], c) for c in by_node.get(node, ())]
+        n_total, total_shown = totals.get(node, (0, False))
+        if total_shown:
+            own.append((n_total, None))
+        if not own:
+            continue
+        # each figure of this node against every shown figure on it and the nodes above it
+        others: list[tuple[int, Cell | None]] = list(own)
+        for above in chain[1:]:
+            n, up_shown = totals.get(above, (0, False))
+            if up_shown:
+                others.append((n, None))
+            others.extend((cells[c], c) for c in by_node.get(above, ()))
+        others.sort(key=lambda o: o[0])
+        counts = [o[0] for o in others]
+        for n, mine in own:
+            lo = bisect_left(counts, n - floor + 1)
+            hi = bisect_left(counts, n + floor)
+            for count, other in others[lo:hi]:
+                if count == n or other == mine or (mine is None and other is None):
+                    continue  # equal counts: the same people or not nested; totals: team rule
+                if mine in hide or other in hide:
+                    continue  # one of the two is hidden already: the pair is no longer seen
+                if not _may_nest(node, n_total, mine, other, cells):
+                    continue
+                if mine is None or other is None:
+                    hide.add(other if mine is None else mine)  # type: ignore[arg-type]
+                else:
+                    hide.add(min(mine, other, key=lambda c: _order(c, cells, len(lineage[c[0]]))))
+    return hide
+
+
+def _may_nest(
+    node: str, total: int, mine: Cell | None, other: Cell | None, cells: Mapping[Cell, int]
+) -> bool:
+    """Whether ``mine`` (a figure of ``node``: its total when None) and ``other`` (a figure
+    of ``node`` or a node above it: a total when None) may hold one inside the other, as far
+    as the cells' counts tell (every count is known, shown or not; a missing cell is 0)."""
+    if other is None or (mine is None and other[0] == node):
+        return True  # anything within a total above it, or a node's cell within its total
+    if mine is None:  # node's total vs a cell (above, a, v) of a node above
+        here = cells.get((node, other[1], other[2]), 0)
+        return here == total or cells[other] == here
+    if mine[1] == other[1]:
+        return mine[2] == other[2]  # one attribute: the same value nests, two never meet
+    # (node, b, u) inside (above, a, v) needs node's v-people to hold it; (above, a, v) inside
+    # (node, b, u) needs all of above's v-people to be node's, and as many u-people
+    here = cells.get((node, other[1], other[2]), 0)
+    return here >= cells[mine] or (cells[other] == here and cells[mine] >= cells[other])
+
+
+def _partitions(
+    shown: set[Cell],
+    cells: Mapping[Cell, int],
+    totals: Mapping[str, tuple[int, bool]],
+    floor: int,
+) -> set[Cell]:
+    """For each node and attribute: the total minus the shown cells must be 0 or k+."""
+    groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+    for cell in shown:
+        groups[cell[0], cell[1]].append(cell)
+    hide = set()
+    for (node, _), members in groups.items():
+        rest = totals[node][0] - sum(cells[c] for c in members)
+        if 0 < rest < floor:
+            hide.add(min(members, key=lambda c: (cells[c], c)))
+    return hide
+
+
+def _trees(
+    shown: set[Cell],
+    cells: Mapping[Cell, int],
+    lineage: Mapping[str, list[str]],
+    floor: int,
+) -> set[Cell]:
+    """For each shown cell: minus its nearest shown same-value cells below, 0 or k+ left."""
+    nearest: dict[Cell, list[Cell]] = defaultdict(list)
+    for cell in shown:
+        for above in lineage[cell[0]][1:]:
+            up = (above, cell[1], cell[2])
+            if up in shown:
+                nearest[up].append(cell)
+                break
+    hide = set()
+    for up, below in nearest.items():
+        rest = cells[up] - sum(cells[c] for c in below)
+        if 0 < rest < floor:
+            hide.add(min(below, key=lambda c: (cells[c], c)))
+    return hide

@@ -1,0 +1,76 @@
+"""The EX↔CX link by layer (issue 16): does the frontline's engagement move CSAT more than
+the back office's? For each value of an attribute marked ``link = true`` in ``[[segments]]``
+and each weekly CX metric, the link of the org link (figures.links: pooled within team over
+every leaf team, lags 0–4 weeks, Holm-adjusted p and CI, insights.linkage) with each team's
+engagement replaced by the engagement of that team's cell of the value: only cells the one
+rule shows (figures.segment_figures), so the link rests on nothing a person could not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlmodel import Session
+
+from figures.links import ALPHA, LAGS, ORG_LINK_WEEKS, _on_engagement_weeks, _short
+from figures.pipeline import Figures
+from figures.segment_figures import guarded_week
+from figures.segments import spec
+from insights.linkage import pooled_within_team, summarise_link
+from settings.config import AppConfig
+from storage.segment_sums import segment_agg, segment_participation
+
+
+def layer_links(
+    session: Session, *, fig: Figures, config: AppConfig, workspace_id: int, closed_by: dt.datetime
+) -> list[tuple[str, str]]:
+    """(metric · value, its sentence) per weekly CX metric and value of the linked attribute."""
+    seg = next((s for s in config.segments if s.link and s.values), None)
+    if seg is None or fig.cx.empty:
+        return []
+    first = fig.window.end - dt.timedelta(weeks=ORG_LINK_WEEKS - 1)
+    k, fingerprint = config.privacy.min_group_size, spec(config)
+    span = {"workspace_id": workspace_id, "start": first, "end": fig.window.end, "now": closed_by}
+    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    rows = []
+    for period in sorted(seg_part["period"].unique()):
+        cells = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period)).cells
+        cells = cells[
+            cells["shown"]
+            & cells["engagement"].notna()
+            & cells["team"].isin(fig.tree.leaves)
+            & (cells["attribute"] == seg.key)
+        ]
+        rows.append(cells[["team", "period", "value", "engagement"]])
+    if not rows:
+        return []
+    ex_all = pd.concat(rows).rename(columns={"engagement": "score"})
+    return links_by_value(ex_all, fig.cx[fig.cx["period"] >= pd.Timestamp(first)], seg.values)
+
+
+def links_by_value(
+    ex_all: pd.DataFrame, cx: pd.DataFrame, values: list[str]
+) -> list[tuple[str, str]]:
+    """Pure: ``ex_all`` (team, period, value, score: shown cells' engagement) against each
+    weekly metric of ``cx`` (figures.pipeline's CX rows), pooled within team, per value."""
+    out = []
+    for metric in sorted(set(cx["metric"])):
+        mine = cx[cx["metric"] == metric]
+        if mine.empty or ("cadence" in mine and (mine["cadence"] != "weekly").any()):
+            continue  # monthly and quarterly series: the org link's own sentence covers them
+        mine = _on_engagement_weeks(mine)
+        name = _short(metric, str(mine["scale"].iloc[-1]))
+        for value in values:
+            ex = ex_all[ex_all["value"] == value][["team", "period", "score"]]
+            if ex.empty:
+                said = f"No week yet in which a team's {value} cell could be shown."
+                out.append((f"{name} · {value}", said))
+                continue
+            lags = pooled_within_team(ex.reset_index(drop=True), mine, lags=LAGS)
+            said = summarise_link(
+                lags, metric_label=name, ex_label=f"{value} engagement", alpha=ALPHA
+            )
+            out.append((f"{name} · {value}", said))
+    return out

@@ -1,0 +1,196 @@
+"""Segment cuts worked out ahead, as team reports are (figures.ready): a cut served from
+the kept row named by what it rests on, else computed from the sealed sums.
+
+A cut depends on every node's week (the rule is decided for the whole org), so its name
+(token) covers every sealed pulse of the weeks it looks back over, the kept weeks' basis
+(figures.store), the segment config (figures.segments.spec), how many pulses have segment
+sums for their seal, the node and the attribute. Any new seal, a new config.toml or new
+segment sums give a new name, so a kept cut is never stale: it is not found, and the cut
+is computed until the worker keeps it (``warm``, after every close, jobs.kept_figures).
+Names start with "s" (storage.figure_store.SEGMENT_TOKEN): team reports' are hex.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session
+
+from figures import store
+from figures.pipeline import Window, bank_engagement
+from figures.segment_figures import (
+    LOOK_BACK,
+    SegmentCut,
+    SegmentRow,
+    SegmentWeek,
+    cut,
+    guarded_week,
+    segment_cut,
+)
+from figures.segments import spec
+from insights.scores import ORG
+from settings.config import AppConfig
+from storage.figure_store import (
+    SEGMENT_TOKEN,
+    forget_reports,
+    keep_report,
+    kept_report,
+    kept_segment_tokens,
+    stored_weeks,
+    week_seals,
+)
+from storage.segment_sums import fresh_seals, segment_agg, segment_participation
+
+FORMAT = 1
+
+
+def token(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    node: str,
+    attribute: str,
+    now: dt.datetime,
+) -> str | None:
+    """The name of the cut's figures, or None when a week is not kept fresh for them."""
+    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now)
+    return None if shared is None else _name(shared, node, attribute)
+
+
+def _rests_on(
+    session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime
+) -> dict[str, Any] | None:
+    """What every cut of the org rests on at ``now`` (None: a week not kept fresh)."""
+    window = Window.ending(now.date(), weeks=LOOK_BACK)
+    basis = store.basis(config, bank_engagement())
+    seals = week_seals(session, workspace_id=workspace_id, start=window.start, end=window.end)
+    stored = stored_weeks(
+        session, workspace_id=workspace_id, basis=basis, start=window.start, end=window.end
+    )
+    if any(not store.fresh(stored.get(p), s) or s.closed > now for p, s in seals.items()):
+        return None
+    fingerprint = spec(config)
+    return {
+        "format": FORMAT,
+        "basis": basis,
+        "spec": fingerprint,
+        "window": str(window.end),
+        "weeks": sorted((str(p), s.sealed, s.last_sealed.isoformat()) for p, s in seals.items()),
+        "segment_seals": fresh_seals(
+            session,
+            workspace_id=workspace_id,
+            start=window.start,
+            end=window.end,
+            spec=fingerprint,
+        ),
+    }
+
+
+def _name(shared: dict[str, Any], node: str, attribute: str) -> str:
+    named = {**shared, "node": node, "attribute": attribute}
+    digest = hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()
+    return SEGMENT_TOKEN + digest[:31]
+
+
+def encode(found: SegmentCut) -> str:
+    return json.dumps(asdict(found), default=str)
+
+
+def decode(body: str) -> SegmentCut:
+    data: dict[str, Any] = json.loads(body)
+    period = dt.date.fromisoformat(data["period"]) if data["period"] else None
+    rows = tuple(
+        SegmentRow(**{**r, "drivers": tuple((d, float(s)) for d, s in r["drivers"])})
+        for r in data["rows"]
+    )
+    return SegmentCut(**{**data, "period": period, "rows": rows})
+
+
+def cut_for(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    node: str,
+    attribute: str,
+    now: dt.datetime,
+) -> SegmentCut:
+    """What `/pulse report NODE by ATTRIBUTE` shows at ``now``: kept, else computed."""
+    asked = {"config": config, "workspace_id": workspace_id, "node": node, "attribute": attribute}
+    named = token(session, **asked, now=now)  # type: ignore[arg-type]
+    body = kept_report(session, workspace_id=workspace_id, token=named) if named else None
+    if body is not None:
+        return decode(body)
+    return segment_cut(session, **asked, now=now)  # type: ignore[arg-type]
+
+
+def warm(session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime) -> int:
+    """Work out every node's cut by every attribute not kept yet; the number worked out.
+    The org's weeks are decided once for all of them (figures.segment_figures)."""
+    if not config.segments:
+        return 0
+    nodes = [ORG, *(t.key for t in config.teams)]
+    keep: set[str] = set()
+    todo: list[tuple[str, str, str]] = []
+    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now)
+    if shared is None:
+        return 0  # a week not kept fresh yet: the next run, after figures.store's
+    kept = kept_segment_tokens(session, workspace_id=workspace_id)
+    for node in nodes:
+        for seg in config.segments:
+            named = _name(shared, node, seg.key)
+            keep.add(named)
+            if named not in kept:
+                todo.append((node, seg.key, named))
+    if todo:
+        weeks = _weeks(session, config=config, workspace_id=workspace_id, now=now)
+        for node, attribute, named in todo:
+            found = _latest(weeks, config=config, node=node, attribute=attribute)
+            keep_report(
+                session,
+                workspace_id=workspace_id,
+                token=named,
+                node=node,
+                made_at=now,
+                body=encode(found),
+            )
+    forget_reports(session, workspace_id=workspace_id, keep=keep, segments=True)
+    return len(todo)
+
+
+def _weeks(
+    session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime
+) -> list[SegmentWeek]:
+    """Every week of the look-back, newest first, decided for the whole org."""
+    window = Window.ending(now.date(), weeks=LOOK_BACK)
+    fig = store.read(
+        session, config=config, workspace_id=workspace_id, window=window, closed_by=now, nodes=None
+    )
+    k, fingerprint = config.privacy.min_group_size, spec(config)
+    span = {"workspace_id": workspace_id, "start": window.since, "end": window.end, "now": now}
+    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    periods = sorted(fig.scores.loc[fig.scores["shown"], "period"].unique(), reverse=True)
+    return [guarded_week(fig, seg_agg, seg_part, pd.Timestamp(p)) for p in periods]
+
+
+def _latest(
+    weeks: list[SegmentWeek], *, config: AppConfig, node: str, attribute: str
+) -> SegmentCut:
+    """As segment_cut picks: the newest week with the node's total and a cell shown."""
+    first = None
+    for week in weeks:
+        total = week.totals.get(node)
+        if total is None or not bool(total["shown"]):
+            continue
+        found = cut(week, config=config, node=node, attribute=attribute)
+        if any(r.shown for r in found.rows):
+            return found
+        first = first or found
+    return first or cut(None, config=config, node=node, attribute=attribute)

@@ -1,0 +1,134 @@
+"""The segment frames figures.segment_figures reads, summed by the database (GROUP BY).
+
+``segment_agg``: team, period, attribute, value, driver, n, total, total_sq, favourable,
+promoters, detractors. ``segment_participation``: team, period, attribute, value, invited,
+respondents. Over exactly the answers the team figures count (storage.reportable: the
+team's latest pulse of the week closed with k+ respondents, questions with k+ answers), and
+only from segment sums sealed for that pulse's seal and the current segment config
+(``spec``): a cut never mixes in sums of an older seal or config.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from storage.aggregates import _pulse_ids
+from storage.commitments import FOLLOW_UP_DRIVER
+from storage.models import Pulse, Question, SegmentCount, SegmentRollup, SegmentSeal, Team
+from storage.reportable import reportable_respondents, reportable_sums
+
+SEGMENT_AGG_COLUMNS = [
+    *("team", "period", "attribute", "value", "driver", "n", "total", "total_sq"),
+    *("favourable", "promoters", "detractors"),
+]
+SEGMENT_PARTICIPATION_COLUMNS = ["team", "period", "attribute", "value", "invited", "respondents"]
+
+
+def _typed(rows: list[object], columns: list[str]) -> pd.DataFrame:
+    """Rows as a frame with int64 counts (PostgreSQL sums come back as Decimal)."""
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["period"] = pd.to_datetime(frame["period"])
+    text = ("team", "period", "attribute", "value", "driver")
+    return frame.astype({c: "int64" for c in columns if c not in text})
+
+
+def _fresh(spec: str) -> Any:
+    return (col(SegmentSeal.sealed_at) == Pulse.sealed_at) & (col(SegmentSeal.spec) == spec)
+
+
+def segment_agg(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    k: int,
+    now: dt.datetime,
+    spec: str,
+) -> pd.DataFrame:
+    """Sums per (team, week, attribute, value, driver) of the reportable question cells."""
+    pulses = _pulse_ids(
+        session, workspace_id=workspace_id, start=start, end=end, team_key=None, subteams=True
+    )
+    sums = reportable_sums(pulses, k=k, now=now)
+    cells = sums.c
+    s = SegmentRollup
+    likert, nps = col(Question.kind) == "likert5", col(Question.kind) == "nps10"
+    keys = [Team.key, Pulse.period_start, s.attribute, s.value, Question.driver]
+    query = (
+        select(  # type: ignore[call-overload]
+            *keys,
+            func.sum(s.n),
+            func.sum(s.total),
+            func.sum(s.total_sq),
+            func.sum(case((likert, s.favourable), else_=0)),
+            func.sum(case((nps, s.promoters), else_=0)),
+            func.sum(case((nps, s.detractors), else_=0)),
+        )
+        .select_from(sums)
+        .join(s, (col(s.pulse_id) == cells.pulse_id) & (col(s.question_id) == cells.question_id))
+        .join(Pulse, col(Pulse.id) == cells.pulse_id)
+        .join(SegmentSeal, col(SegmentSeal.pulse_id) == Pulse.id)
+        .join(Question, col(Question.id) == cells.question_id)
+        .join(Team, col(Team.id) == Pulse.team_id)
+        .where(_fresh(spec))
+        .where(col(Question.kind).in_(["likert5", "nps10"]))
+        .where(col(Question.driver) != FOLLOW_UP_DRIVER)
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    return _typed(list(session.exec(query).all()), SEGMENT_AGG_COLUMNS)
+
+
+def segment_participation(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    k: int,
+    now: dt.datetime,
+    spec: str,
+) -> pd.DataFrame:
+    """Invited and respondents per (team, week, attribute, value) of the reportable pulses."""
+    pulses = _pulse_ids(
+        session, workspace_id=workspace_id, start=start, end=end, team_key=None, subteams=True
+    )
+    answered = reportable_respondents(pulses, k=k, now=now)
+    c = SegmentCount
+    keys = [Team.key, Pulse.period_start, c.attribute, c.value]
+    query = (
+        select(*keys, func.sum(c.invited), func.sum(c.respondents))  # type: ignore[call-overload]
+        .select_from(answered)
+        .join(c, col(c.pulse_id) == answered.c.pulse_id)
+        .join(Pulse, col(Pulse.id) == answered.c.pulse_id)
+        .join(SegmentSeal, col(SegmentSeal.pulse_id) == Pulse.id)
+        .join(Team, col(Team.id) == Pulse.team_id)
+        .where(_fresh(spec))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    return _typed(list(session.exec(query).all()), SEGMENT_PARTICIPATION_COLUMNS)
+
+
+def fresh_seals(
+    session: Session, *, workspace_id: int, start: dt.date, end: dt.date, spec: str
+) -> int:
+    """How many pulses of weeks [start, end] have segment sums for their seal and ``spec``."""
+    query = (
+        select(func.count())
+        .select_from(SegmentSeal)
+        .join(Pulse, col(Pulse.id) == SegmentSeal.pulse_id)
+        .where(
+            Pulse.workspace_id == workspace_id,
+            col(Pulse.period_start) >= start,
+            col(Pulse.period_start) <= end,
+            _fresh(spec),
+        )
+    )
+    return int(session.exec(query).one())

@@ -1,0 +1,165 @@
+"""The one privacy rule across segment cuts: no two shown figures subtract to 1..k−1 people.
+
+A hypothesis property over random orgs (a random team tree, people in random teams with
+random layers and personas, random respondents, random k): people's values are sealed as
+the seal does (a value fewer than k of the team's invited share becomes "other"), totals go
+through the team rule and cells through figures.segment_guard, and then every pair of shown
+figures (totals and cells) whose people nest is checked, by the people themselves rather
+than by the counts the guard saw. So are the larger combinations the guard promises: a total
+minus its shown cells of one attribute, and a cell minus its nearest shown cells below.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from figures.guard import safe_groups
+from figures.segment_guard import shown_cells
+from figures.segment_links import links_by_value
+from insights.scores import ORG
+
+ATTRIBUTES = {"layer": ["frontline", "support", "back-office"], "persona": ["a", "b", "c"]}
+
+
+@st.composite
+def orgs(draw: st.DrawFn) -> tuple[dict[str, str | None], list[dict[str, str]], int]:
+    teams = draw(st.integers(1, 7))
+    parents: dict[str, str | None] = {ORG: None}
+    for i in range(teams):
+        parents[f"t{i}"] = draw(st.sampled_from([ORG, *(f"t{j}" for j in range(i))]))
+    people = []
+    for p in range(draw(st.integers(0, 60))):
+        person = {
+            "id": f"p{p}",
+            "team": draw(st.sampled_from([f"t{i}" for i in range(teams)])),
+            "answered": "yes" if draw(st.integers(0, 9)) < 8 else "",
+        }
+        for attribute, values in ATTRIBUTES.items():
+            person[attribute] = draw(st.sampled_from(values))
+        people.append(person)
+    return parents, people, draw(st.integers(3, 6))
+
+
+def _sealed(people: list[dict[str, str]], k: int) -> list[dict[str, str]]:
+    """Each person's values as their team's pulse seals them (values under k invited: other)."""
+    out = []
+    for person in people:
+        row = dict(person)
+        for attribute in ATTRIBUTES:
+            shared = Counter(p[attribute] for p in people if p["team"] == person["team"])
+            if shared[person[attribute]] < k:
+                row[attribute] = "other"
+        out.append(row)
+    return out
+
+
+def _under(node: str, team: str, parents: dict[str, str | None]) -> bool:
+    at: str | None = team
+    while at is not None:
+        if at == node:
+            return True
+        at = parents[at]
+    return False
+
+
+def _shown_figures(parents: dict[str, str | None], people: list[dict[str, str]], k: int):  # type: ignore[no-untyped-def]
+    sealed = [p for p in _sealed(people, k) if p["answered"]]
+    members = {
+        node: {p["id"] for p in sealed if _under(node, p["team"], parents)} for node in parents
+    }
+    counts = {node: len(ids) for node, ids in members.items()}
+    shown_totals = safe_groups(counts, parents, k)
+    totals = {node: (counts[node], node in shown_totals) for node in parents}
+    groups: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for node in parents:
+        for p in sealed:
+            if p["id"] in members[node]:
+                for attribute in ATTRIBUTES:
+                    groups[node, attribute, p[attribute]].add(p["id"])
+    cells = {cell: len(ids) for cell, ids in groups.items()}
+    shown = shown_cells(cells, totals, parents, k)
+    figures = {("total", node): frozenset(members[node]) for node in shown_totals}
+    figures |= {("cell", *cell): frozenset(groups[cell]) for cell in shown}
+    return figures, shown, groups, totals, members
+
+
+@settings(max_examples=100, deadline=None)
+@given(orgs())
+def test_no_two_shown_figures_subtract_to_fewer_than_k_people(org) -> None:  # type: ignore[no-untyped-def]
+    parents, people, k = org
+    figures, shown, groups, totals, members = _shown_figures(parents, people, k)
+    for people_set in figures.values():
+        assert len(people_set) >= k
+    for (name_a, a), (name_b, b) in combinations(figures.items(), 2):
+        small, big = (a, b) if len(a) <= len(b) else (b, a)
+        if small <= big:
+            left = len(big) - len(small)
+            assert left == 0 or left >= k, (name_a, name_b, left)
+    # a total minus its shown cells of one attribute: nobody or k+ people
+    for node, (_count, total_shown) in totals.items():
+        for attribute in ATTRIBUTES:
+            cut = [c for c in shown if c[0] == node and c[1] == attribute]
+            assert not cut or total_shown
+            rest = members[node] - set().union(*(groups[c] for c in cut))
+            assert not cut or len(rest) == 0 or len(rest) >= k
+    # a shown cell minus the nearest shown cells of its value below it: nobody or k+
+    for cell in shown:
+        below = [
+            c
+            for c in shown
+            if c[1:] == cell[1:] and c[0] != cell[0] and _under(cell[0], c[0], parents)
+        ]
+        nearest = [
+            c for c in below if not any(d != c and _under(d[0], c[0], parents) for d in below)
+        ]
+        rest = groups[cell] - set().union(*(groups[c] for c in nearest))
+        assert len(rest) == 0 or len(rest) >= k
+
+
+def test_a_cell_one_person_short_of_its_team_is_hidden_and_so_is_its_complement() -> None:
+    """Support has 12 respondents, 11 frontline and 1 other: showing frontline would show the
+    one other person's answers by subtraction, so the frontline cell is hidden too."""
+    parents: dict[str, str | None] = {ORG: None, "support": ORG}
+    cells = {("support", "layer", "frontline"): 11, ("support", "layer", "other"): 1}
+    totals = {"support": (12, True), ORG: (12, True)}
+    assert shown_cells(cells, totals, parents, 5) == set()
+    cells = {("support", "layer", "frontline"): 7, ("support", "layer", "other"): 5}
+    shown = shown_cells(cells, totals, parents, 5)
+    assert shown == {("support", "layer", "frontline"), ("support", "layer", "other")}
+
+
+def test_cells_of_a_team_whose_total_is_hidden_are_hidden() -> None:
+    parents: dict[str, str | None] = {ORG: None, "a": ORG, "b": ORG}
+    cells = {("a", "layer", "frontline"): 6, ("org", "layer", "frontline"): 6}
+    totals = {"a": (6, False), "b": (2, False), ORG: (8, True)}
+    assert shown_cells(cells, totals, parents, 5) == set()
+
+
+def test_the_link_by_layer_finds_the_layer_that_leads_csat() -> None:
+    """Six teams over 20 weeks: each team's CSAT follows its frontline cell's engagement one
+    week later; its back-office cell moves on its own. Pooled within team, the frontline's
+    link is reliable and the back office's is not."""
+    rng = np.random.default_rng(16)
+    weeks = pd.date_range("2026-03-02", periods=20, freq="7D")
+    ex, cx = [], []
+    for team in [f"t{i}" for i in range(6)]:
+        front = rng.normal(70, 6, len(weeks))
+        back = rng.normal(70, 6, len(weeks))
+        for w, period in enumerate(weeks):
+            ex += [(team, period, "frontline", front[w]), (team, period, "back-office", back[w])]
+            led = front[w - 1] if w else 70.0
+            cx.append((team, period, "csat", 0.9 * led + rng.normal(0, 2), 100, "0-100", "weekly"))
+    ex_all = pd.DataFrame(ex, columns=["team", "period", "value", "score"])
+    frame = pd.DataFrame(
+        cx, columns=["team", "period", "metric", "value", "sample_size", "scale", "cadence"]
+    )
+    said = dict(links_by_value(ex_all, frame, ["frontline", "back-office", "support"]))
+    assert said["CSAT · frontline"].startswith("Frontline engagement tends to lead CSAT by 1 week")
+    assert said["CSAT · back-office"].startswith("No reliable link")
+    assert said["CSAT · support"] == "No week yet in which a team's support cell could be shown."
