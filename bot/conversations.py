@@ -4,7 +4,8 @@ A manager (or HR) who may see a team replies to one of its comments from a pulse
 respondents; the author, found only by recomputing the comment's key (storage.conversations
 .author_of), gets the reply in a DM and answers back. The author's replies wait for the
 relay (jobs.relay); a reply carries their name only after they confirmed it in a second
-step. Every refusal changes nothing.
+step. Every refusal changes nothing. Texts are in the reader's language; the DM to the author
+in the author's (looked up by their Slack id, held only in memory).
 """
 
 from __future__ import annotations
@@ -22,20 +23,22 @@ from insights.privacy import visible
 from insights.tone import tone
 from jobs.relay import RELAY_EVERY_HOURS, next_relay
 from settings.config import AppConfig
+from settings.i18n import N_, number, tr, using
 from storage import conversations
 from storage.conversations import CommentRef
-from storage.org import employee_by_slack_id, workspace_by_slack_id
+from storage.org import employee_by_slack_id, locale_of, workspace_by_slack_id
 
-GONE = "This comment has been deleted, so its conversation has ended."
-NOT_YOURS = "This conversation isn't yours."
-NOT_ALLOWED = "Only the team's managers and HR can read and answer its comments."
-EMPTY = "Write a reply before sending."
-EMPTY_OR_LABEL = "Write a reply (or change the label) before saving."
-TOO_LONG = "A reply can be at most {limit:,} characters; this one has {n:,}."
-NOT_STARTED = "Nobody has replied to this comment yet, so there is nothing to answer."
-BAD_LABEL = "Pick one of the labels offered."
-SENT = "Sent: the author gets your reply in a DM from Oxygen Pulse, with your name."
-SAVED = "Saved."
+# English texts (msgids); translated with tr() where they are returned
+GONE = N_("This comment has been deleted, so its conversation has ended.")
+NOT_YOURS = N_("This conversation isn't yours.")
+NOT_ALLOWED = N_("Only the team's managers and HR can read and answer its comments.")
+EMPTY = N_("Write a reply before sending.")
+EMPTY_OR_LABEL = N_("Write a reply (or change the label) before saving.")
+TOO_LONG = N_("A reply can be at most {limit} characters; this one has {n}.")
+NOT_STARTED = N_("Nobody has replied to this comment yet, so there is nothing to answer.")
+BAD_LABEL = N_("Pick one of the labels offered.")
+SENT = N_("Sent: the author gets your reply in a DM from Oxygen Pulse, with your name.")
+SAVED = N_("Saved.")
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,9 @@ class Outcome:
 
 def reply_error(text: str) -> str | None:
     if not text.strip():
-        return EMPTY
+        return tr(EMPTY)
     if len(text) > blocks.MAX_REPLY:
-        return TOO_LONG.format(limit=blocks.MAX_REPLY, n=len(text))
+        return tr(TOO_LONG).format(limit=number(blocks.MAX_REPLY), n=number(len(text)))
     return None
 
 
@@ -115,9 +118,9 @@ def open_thread(
     """A manager opens a comment's conversation (and has now read it); or why not."""
     ref = _find(session, comment_id)
     if ref is None:
-        return GONE
+        return tr(GONE)
     if not _readable(config, ref, slack_team_id=slack_team_id, user_id=user_id):
-        return NOT_ALLOWED
+        return tr(NOT_ALLOWED)
     conversations.mark_read(session, comment_id=ref.comment.id, user_id=user_id)
     return _thread_view(session, ref, notice=None)
 
@@ -137,15 +140,15 @@ def manager_save(
     """A manager's reply and/or label; the reply goes to the author in a DM."""
     ref = _find(session, comment_id)
     if ref is None:
-        return Outcome(errors={ids.CONVO_REPLY_BLOCK: GONE})
+        return Outcome(errors={ids.CONVO_REPLY_BLOCK: tr(GONE)})
     if not _readable(config, ref, slack_team_id=slack_team_id, user_id=user_id):
-        return Outcome(errors={ids.CONVO_REPLY_BLOCK: NOT_ALLOWED})
+        return Outcome(errors={ids.CONVO_REPLY_BLOCK: tr(NOT_ALLOWED)})
     if label is not None and label not in (blocks.NO_LABEL, *blocks.LABELS):
-        return Outcome(errors={ids.CONVO_LABEL_BLOCK: BAD_LABEL})
+        return Outcome(errors={ids.CONVO_LABEL_BLOCK: tr(BAD_LABEL)})
     current = conversations.label_of(session, comment_id=ref.comment.id) or blocks.NO_LABEL
     relabel = label is not None and label != current
     if not reply.strip() and not relabel:
-        return Outcome(errors={ids.CONVO_REPLY_BLOCK: EMPTY_OR_LABEL})
+        return Outcome(errors={ids.CONVO_REPLY_BLOCK: tr(EMPTY_OR_LABEL)})
     error = reply_error(reply) if reply.strip() else None
     if error is not None:
         return Outcome(errors={ids.CONVO_REPLY_BLOCK: error})
@@ -160,20 +163,27 @@ def manager_save(
         )
         author = conversations.author_of(session, secret, ref)
         if author is not None:  # the manager is told the same either way
-            dm = (
-                author,
-                blocks.author_dm(
-                    comment_id=ref.comment.id,
-                    team_name=ref.team_name,
-                    pulse_label=blocks.pulse_label(ref.pulse.opened_at),
-                    comment=ref.comment.body,
-                    reply=lines([message])[0],
-                    relay_every=RELAY_EVERY_HOURS,
-                ),
-            )
+            dm = (author, _author_dm(session, ref, author=author, reply=lines([message])[0]))
     conversations.mark_read(session, comment_id=ref.comment.id, user_id=user_id)
-    view = _thread_view(session, ref, notice=SENT if dm or reply.strip() else SAVED)
+    view = _thread_view(session, ref, notice=tr(SENT) if dm or reply.strip() else tr(SAVED))
     return Outcome(view=view, dm=dm)
+
+
+def _author_dm(
+    session: Session, ref: CommentRef, *, author: str, reply: blocks.Line
+) -> dict[str, Any]:
+    """The reply as a DM in the author's language (not the manager's): their locale is read
+    by their Slack id, which lives only in this call; nothing is stored."""
+    locale = locale_of(session, slack_team_id=ref.slack_team_id, slack_user_id=author)
+    with using(locale):
+        return blocks.author_dm(
+            comment_id=ref.comment.id,
+            team_name=ref.team_name,
+            pulse_label=blocks.pulse_label(ref.pulse.opened_at),
+            comment=ref.comment.body,
+            reply=reply,
+            relay_every=RELAY_EVERY_HOURS,
+        )
 
 
 def _own(
@@ -182,13 +192,13 @@ def _own(
     """The comment, if this person wrote it and a manager has answered it; or why not."""
     ref = _find(session, comment_id)
     if ref is None:
-        return GONE
+        return tr(GONE)
     if ref.slack_team_id != slack_team_id or not conversations.is_author(
         secret, ref, user_id=user_id
     ):
-        return NOT_YOURS
+        return tr(NOT_YOURS)
     if not conversations.manager_ids(session, comment_id=ref.comment.id):
-        return NOT_STARTED
+        return tr(NOT_STARTED)
     return ref
 
 
@@ -239,7 +249,7 @@ def author_save(
         body=reply.strip(),
         revealed_name=name if sign and confirmed else None,
     )
-    relay = f"{next_relay(now):%H:%M} UTC"
+    relay = tr("{time} UTC").format(time=f"{next_relay(now):%H:%M}")
     return Outcome(view=blocks.sent_view(relay_label=relay, signed=sign and confirmed))
 
 

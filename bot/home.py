@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.access import is_hr_admin, viewable_teams
+from bot.blocks.conversations import tone_name
 from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.home import AUTO_LANGUAGE, PastPulse, home_view
 from bot.blocks.inbox import inbox_blocks
@@ -172,10 +173,10 @@ def _inbox(
         wanted=wanted,
     )
     said = [
-        "general comments"
+        tr("general comments")
         if wanted.driver == GENERAL
         else driver_labels.get(wanted.driver or "", wanted.driver or ""),
-        f"{wanted.tone} tone" if wanted.tone else "",
+        tr("{tone} tone").format(tone=tone_name(wanted.tone)) if wanted.tone else "",
     ]
     return inbox_blocks(
         found.items,

@@ -17,6 +17,7 @@ from bot.blocks.conversations import pulse_label
 from insights.privacy import MIN_K
 from insights.tone import tone
 from settings.config import AppConfig
+from settings.i18n import tr
 from storage.conversations import InboxRow, inbox_rows
 from storage.models import Pulse, Team
 
@@ -106,7 +107,7 @@ def inbox(
             comment_id=r.comment_id,
             team_name=r.team_name,
             pulse_label=pulse_label(r.opened),
-            topic=driver_labels.get(r.driver, r.driver) if r.driver else "General comment",
+            topic=driver_labels.get(r.driver, r.driver) if r.driver else tr("General comment"),
             driver=r.driver or GENERAL,
             prompt=r.prompt,
             body=r.body,

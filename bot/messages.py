@@ -106,16 +106,18 @@ class SlackMessages:
         body: str,
         at: dt.datetime,
         revealed_name: str | None,
+        locale: str = "",
     ) -> dict[str, Any]:
         line = Line(side="author", body=body, at=at, revealed_name=revealed_name)
-        return _checked(
-            relay_notice(
-                comment_id=comment_id,
-                team_name=team_name,
-                pulse_label=pulse_label(opened),
-                line=line,
+        with using(locale):
+            return _checked(
+                relay_notice(
+                    comment_id=comment_id,
+                    team_name=team_name,
+                    pulse_label=pulse_label(opened),
+                    line=line,
+                )
             )
-        )
 
 
 def _checked(message: dict[str, Any]) -> dict[str, Any]:

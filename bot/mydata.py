@@ -14,6 +14,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.blocks.pulse import QuestionItem, options
+from settings.i18n import tr
 from storage import conversations
 from storage.comments import written_by
 from storage.held import forget
@@ -75,7 +76,9 @@ def collect(
                     {
                         "from": _speaker(m),
                         "text": m.body,
-                        "at": m.at.isoformat(timespec="minutes") if m.at else "waiting for relay",
+                        "at": m.at.isoformat(timespec="minutes")
+                        if m.at
+                        else tr("waiting for relay"),
                     }
                     for m in conversations.thread(session, comment_id=cid, pending=True)
                 ],
@@ -107,9 +110,11 @@ def collect(
 
 
 def _speaker(message: conversations.Message) -> str:
+    """Who wrote a message of the person's conversation, in their language (the download's
+    keys stay English, as the rest of the record's)."""
     if message.side == conversations.MANAGER:
-        return f"manager {message.manager_id}"
-    return "you, with your name" if message.revealed_name else "you, anonymously"
+        return tr("manager {id}").format(id=message.manager_id)
+    return tr("you, with your name") if message.revealed_name else tr("you, anonymously")
 
 
 class Erased(NamedTuple):

@@ -86,6 +86,8 @@ class Messages(Protocol):
         body: str,
         at: dt.datetime,
         revealed_name: str | None,
+        locale: str = "",
     ) -> Message:
-        """A DM to a manager in a conversation: the comment's author replied (relayed at `at`)."""
+        """A DM to a manager in a conversation: the comment's author replied (relayed at `at`),
+        in the manager's `locale`."""
         ...

@@ -6,6 +6,7 @@ in `conversation_held`, no place in the thread, no time) and are released togeth
 RELAY_EVERY_HOURS hours, at fixed UTC times (00:00, 03:00, …), conversations in random
 order, each author's replies in the order written, each stamped with the relay's time.
 `run` is idempotent: a relay time is released once, however often the worker calls it.
+Each manager reads the notice in their own language (their Slack locale or Home choice).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlmodel import Session
 from jobs.messages import Messages
 from storage import conversations
 from storage.models import SchedulerState
+from storage.org import locale_of
 
 RELAY_EVERY_HOURS = 3
 KEY = "conversation_relay"
@@ -55,14 +57,16 @@ def run(
         ref = conversations.find_comment(session, comment_id=message.comment_id)
         if ref is None:
             continue
-        notice = messages.relay_notice(
-            comment_id=message.comment_id,
-            team_name=ref.team_name,
-            opened=ref.pulse.opened_at,
-            body=message.body,
-            at=at,
-            revealed_name=message.revealed_name,
-        )
         for manager in conversations.manager_ids(session, comment_id=message.comment_id):
+            locale = locale_of(session, slack_team_id=ref.slack_team_id, slack_user_id=manager)
+            notice = messages.relay_notice(
+                comment_id=message.comment_id,
+                team_name=ref.team_name,
+                opened=ref.pulse.opened_at,
+                body=message.body,
+                at=at,
+                revealed_name=message.revealed_name,
+                locale=locale or "",
+            )
             client.chat_postMessage(channel=manager, **notice)
     return len(released)

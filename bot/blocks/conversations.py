@@ -2,7 +2,9 @@
 the relay's notice to managers. Pure: values in, dicts out; typed text through ``escape``.
 
 The author is "Anonymous" everywhere a manager looks, unless they confirmed signing a
-reply; their replies carry the relay's time, never the time they were written.
+reply; their replies carry the relay's time, never the time they were written. Every text is
+in the reader's language (settings.i18n); labels and tones are stored as their English keys
+and named in that language where shown (``label_name``, ``tone_name``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,34 @@ from typing import Any
 from bot import ids
 from bot.blocks.pages import sections
 from bot.blocks.text import escape, md, plain, quoted, truncate
+from insights.tone import CONSTRUCTIVE, MIXED, POSITIVE
+from settings.i18n import N_, long_date, ngettext, short_date, tr
 
 MAX_REPLY = 2000
 LABELS = ("follow up", "idea", "praise", "done")
 NO_LABEL = "none"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-ANONYMOUS = "Anonymous"
+ANONYMOUS = N_("Anonymous")
 THREAD_LINES = 20  # the latest messages shown in a modal (Slack allows 100 blocks)
+_LABEL_NAMES = {
+    "follow up": N_("follow up"),
+    "idea": N_("idea"),
+    "praise": N_("praise"),
+    "done": N_("done"),
+    NO_LABEL: N_("no label"),
+}
+_TONE_NAMES = {POSITIVE: N_("positive"), CONSTRUCTIVE: N_("constructive"), MIXED: N_("mixed")}
+
+
+def label_name(label: str | None) -> str:
+    """A label (stored as its English key) as the reader calls it; an unknown one as typed."""
+    key = label or NO_LABEL
+    return tr(_LABEL_NAMES[key]) if key in _LABEL_NAMES else escape(key, limit=100)
+
+
+def tone_name(tone: str) -> str:
+    """A tone (insights.tone's English key) in the reader's language."""
+    return tr(_TONE_NAMES[tone]) if tone in _TONE_NAMES else tone
 
 
 @dataclass(frozen=True)
@@ -38,7 +61,7 @@ class Line:
 
 
 def pulse_label(opened: dt.datetime) -> str:
-    return f"pulse of {opened:%d %b %Y}"
+    return tr("pulse of {day}").format(day=long_date(opened.date()))
 
 
 def who(line: Line) -> str:
@@ -46,24 +69,34 @@ def who(line: Line) -> str:
     they confirmed signing this reply."""
     if line.side == "manager":
         mid = line.manager_id or ""
-        return f"<@{mid}>" if _USER_ID.match(mid) else "A manager"
+        return f"<@{mid}>" if _USER_ID.match(mid) else tr("A manager")
     if line.revealed_name:
-        return f"{escape(line.revealed_name, limit=200)} (chose to show their name)"
-    return ANONYMOUS
+        return tr("{name} (chose to show their name)").format(
+            name=escape(line.revealed_name, limit=200)
+        )
+    return tr(ANONYMOUS)
 
 
 def when(at: dt.datetime | None) -> str:
-    return "waiting for the next relay" if at is None else f"{at:%d %b, %H:%M} UTC"
+    if at is None:
+        return tr("waiting for the next relay")
+    utc = at.astimezone(dt.UTC)
+    return tr("{day}, {time} UTC").format(day=short_date(utc.date()), time=f"{utc:%H:%M}")
 
 
 def _line_blocks(line: Line) -> list[dict[str, Any]]:
-    tone = f" · {line.tone}" if line.tone else ""
+    tone = f" · {tone_name(line.tone)}" if line.tone else ""
     return sections(f"*{who(line)}* · {when(line.at)}{tone}\n" + quoted(line.body, limit=2400))
 
 
 def _origin(*, team_name: str, pulse_label: str, prompt: str | None, body: str) -> str:
     asked = f"_{escape(prompt, limit=300)}_\n" if prompt else ""
-    head = f"*Anonymous comment* · {escape(team_name, limit=200)}, {pulse_label}\n"
+    head = (
+        tr("*Anonymous comment* · {team}, {pulse}").format(
+            team=escape(team_name, limit=200), pulse=pulse_label
+        )
+        + "\n"
+    )
     return head + asked + quoted(body, limit=2400)
 
 
@@ -86,13 +119,26 @@ def thread_modal(
     blocks += sections(
         _origin(team_name=team_name, pulse_label=pulse_label, prompt=prompt, body=body)
     )
-    blocks.append(_context(f"Tone: {tone} · label: {escape(label) if label else 'none'}"))
+    blocks.append(
+        _context(
+            tr("Tone: {tone} · label: {label}").format(
+                tone=tone_name(tone), label=label_name(label)
+            )
+        )
+    )
     shown = list(lines)[-THREAD_LINES:]
     if len(lines) > len(shown):
-        blocks.append(_context(f"{len(lines) - len(shown)} earlier messages not shown"))
+        hidden = len(lines) - len(shown)
+        blocks.append(
+            _context(
+                ngettext(
+                    "{n} earlier message not shown", "{n} earlier messages not shown", hidden
+                ).format(n=hidden)
+            )
+        )
     for line in shown:
         blocks += _line_blocks(line)
-    options = [{"text": plain(x), "value": x} for x in (NO_LABEL, *LABELS)]
+    options = [{"text": plain(label_name(x), limit=75), "value": x} for x in (NO_LABEL, *LABELS)]
     current = next((o for o in options if o["value"] == (label or NO_LABEL)), options[0])
     blocks += [
         {"type": "divider"},
@@ -100,20 +146,22 @@ def thread_modal(
             "type": "input",
             "block_id": ids.CONVO_REPLY_BLOCK,
             "optional": True,
-            "label": plain("Reply (the author gets it in a DM, with your name)"),
+            "label": plain(tr("Reply (the author gets it in a DM, with your name)"), limit=2000),
             "element": {
                 "type": "plain_text_input",
                 "action_id": ids.CONVO_REPLY,
                 "multiline": True,
                 "max_length": MAX_REPLY,
-                "placeholder": plain("Thank you for raising this. Could you tell me more about…"),
+                "placeholder": plain(
+                    tr("Thank you for raising this. Could you tell me more about…"), limit=150
+                ),
             },
         },
         {
             "type": "input",
             "block_id": ids.CONVO_LABEL_BLOCK,
             "optional": True,
-            "label": plain("Label"),
+            "label": plain(tr("Label"), limit=2000),
             "element": {
                 "type": "static_select",
                 "action_id": ids.CONVO_LABEL,
@@ -122,17 +170,19 @@ def thread_modal(
             },
         },
         _context(
-            "The author stays anonymous: their replies reach you at fixed times with others' "
-            "replies, so their timing can't point to anyone."
+            tr(
+                "The author stays anonymous: their replies reach you at fixed times with others' "
+                "replies, so their timing can't point to anyone."
+            )
         ),
     ]
     return {
         "type": "modal",
         "callback_id": ids.CONVO_MODAL,
         "private_metadata": comment_id,
-        "title": plain("Conversation"),
-        "submit": plain("Save"),
-        "close": plain("Close"),
+        "title": plain(tr("Conversation"), limit=24),
+        "submit": plain(tr("Save"), limit=24),
+        "close": plain(tr("Close"), limit=24),
         "blocks": blocks,
     }
 
@@ -149,14 +199,18 @@ def author_dm(
     """The DM an author gets when a manager replies: their comment quoted, the reply, and
     a button to answer (anonymously unless they choose otherwise)."""
     text = (
-        f"{who(reply)} replied to your anonymous comment on the "
-        f"*{escape(team_name, limit=200)}* {pulse_label}:\n"
+        tr("{who} replied to your anonymous comment on the *{team}* {pulse}:").format(
+            who=who(reply), team=escape(team_name, limit=200), pulse=pulse_label
+        )
+        + "\n"
         + quoted(comment, limit=1200)
-        + "\n\n*Their reply:*\n"
+        + "\n\n"
+        + tr("*Their reply:*")
+        + "\n"
         + quoted(reply.body, limit=1500)
     )
     return {
-        "text": "A manager replied to your anonymous comment",
+        "text": tr("A manager replied to your anonymous comment"),
         "blocks": [
             *sections(truncate(text, 2900)),
             {
@@ -166,15 +220,21 @@ def author_dm(
                     {
                         "type": "button",
                         "action_id": ids.CONVO_AUTHOR_OPEN,
-                        "text": plain("Reply"),
+                        "text": plain(tr("Reply"), limit=75),
                         "value": comment_id,
                     }
                 ],
             },
             _context(
-                "They don't know who you are, and only you see this DM. Your replies are "
-                f"passed on every {relay_every} hours, together with other people's, so their "
-                "timing can't point to you. You stay anonymous unless you choose to sign one."
+                ngettext(
+                    "They don't know who you are, and only you see this DM. Your replies are "
+                    "passed on every {n} hour, together with other people's, so their timing "
+                    "can't point to you. You stay anonymous unless you choose to sign one.",
+                    "They don't know who you are, and only you see this DM. Your replies are "
+                    "passed on every {n} hours, together with other people's, so their timing "
+                    "can't point to you. You stay anonymous unless you choose to sign one.",
+                    relay_every,
+                ).format(n=relay_every)
             ),
         ],
     }
@@ -182,15 +242,15 @@ def author_dm(
 
 def author_modal(*, comment_id: str, comment: str, lines: Sequence[Line]) -> dict[str, Any]:
     """The author answers; signing with their name is offered, anonymous is the default."""
-    blocks = sections("*Your anonymous comment*\n" + quoted(comment, limit=2400))
+    blocks = sections(tr("*Your anonymous comment*") + "\n" + quoted(comment, limit=2400))
     for line in list(lines)[-THREAD_LINES:]:
         blocks += _line_blocks(line)
-    anon = {"text": plain("Stay anonymous"), "value": "anonymous"}
+    anon = {"text": plain(tr("Stay anonymous"), limit=75), "value": "anonymous"}
     blocks += [
         {
             "type": "input",
             "block_id": ids.CONVO_REPLY_BLOCK,
-            "label": plain("Your reply"),
+            "label": plain(tr("Your reply"), limit=2000),
             "element": {
                 "type": "plain_text_input",
                 "action_id": ids.CONVO_REPLY,
@@ -201,11 +261,11 @@ def author_modal(*, comment_id: str, comment: str, lines: Sequence[Line]) -> dic
         {
             "type": "input",
             "block_id": ids.CONVO_SIGN_BLOCK,
-            "label": plain("Sign this reply?"),
+            "label": plain(tr("Sign this reply?"), limit=2000),
             "element": {
                 "type": "static_select",
                 "action_id": ids.CONVO_SIGN,
-                "options": [anon, {"text": plain("Show my name"), "value": "reveal"}],
+                "options": [anon, {"text": plain(tr("Show my name"), limit=75), "value": "reveal"}],
                 "initial_option": anon,
             },
         },
@@ -214,9 +274,9 @@ def author_modal(*, comment_id: str, comment: str, lines: Sequence[Line]) -> dic
         "type": "modal",
         "callback_id": ids.CONVO_AUTHOR_MODAL,
         "private_metadata": comment_id,
-        "title": plain("Reply"),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
+        "title": plain(tr("Reply"), limit=24),
+        "submit": plain(tr("Send"), limit=24),
+        "close": plain(tr("Cancel"), limit=24),
         "blocks": blocks,
     }
 
@@ -227,20 +287,21 @@ def reveal_modal(*, comment_id: str, name: str, body: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": ids.CONVO_REVEAL_MODAL,
         "private_metadata": comment_id,
-        "title": plain("Show your name?"),
-        "submit": plain("Send with my name"),
-        "close": plain("Cancel"),
+        "title": plain(tr("Show your name?"), limit=24),
+        "submit": plain(tr("Send with my name"), limit=24),
+        "close": plain(tr("Cancel"), limit=24),
         "blocks": [
             *sections(
-                f"Your name, *{escape(name, limit=200)}*, will be shown with this reply to "
-                "everyone who can read this conversation (your managers and HR), and they will "
-                "know you wrote the original comment. This can't be undone. Cancel to stay "
-                "anonymous."
+                tr(
+                    "Your name, *{name}*, will be shown with this reply to everyone who can read "
+                    "this conversation (your managers and HR), and they will know you wrote the "
+                    "original comment. This can't be undone. Cancel to stay anonymous."
+                ).format(name=escape(name, limit=200))
             ),
             {
                 "type": "input",
                 "block_id": ids.CONVO_REPLY_BLOCK,
-                "label": plain("Your reply"),
+                "label": plain(tr("Your reply"), limit=2000),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.CONVO_REPLY,
@@ -254,15 +315,22 @@ def reveal_modal(*, comment_id: str, name: str, body: str) -> dict[str, Any]:
 
 
 def sent_view(*, relay_label: str, signed: bool) -> dict[str, Any]:
-    how = "with your name" if signed else "anonymously"
+    said = (
+        tr(
+            "Your reply will be passed on with your name at {time}, together with the other "
+            "replies waiting then."
+        )
+        if signed
+        else tr(
+            "Your reply will be passed on anonymously at {time}, together with the other "
+            "replies waiting then."
+        )
+    )
     return {
         "type": "modal",
-        "title": plain("Reply saved"),
-        "close": plain("Done"),
-        "blocks": sections(
-            f"Your reply will be passed on {how} at {relay_label}, together with the other "
-            "replies waiting then."
-        ),
+        "title": plain(tr("Reply saved"), limit=24),
+        "close": plain(tr("Done"), limit=24),
+        "blocks": sections(said.format(time=relay_label)),
     }
 
 
@@ -271,11 +339,14 @@ def relay_notice(
 ) -> dict[str, Any]:
     """The DM a manager gets when the relay passes on an author's reply."""
     text = (
-        f"*{who(line)}* replied in a conversation about a comment on the "
-        f"*{escape(team_name, limit=200)}* {pulse_label}:\n" + quoted(line.body, limit=2400)
+        tr("*{who}* replied in a conversation about a comment on the *{team}* {pulse}:").format(
+            who=who(line), team=escape(team_name, limit=200), pulse=pulse_label
+        )
+        + "\n"
+        + quoted(line.body, limit=2400)
     )
     return {
-        "text": "New reply in an anonymous conversation",
+        "text": tr("New reply in an anonymous conversation"),
         "blocks": [
             *sections(text),
             {
@@ -285,7 +356,7 @@ def relay_notice(
                     {
                         "type": "button",
                         "action_id": ids.CONVO_OPEN,
-                        "text": plain("Open conversation"),
+                        "text": plain(tr("Open conversation"), limit=75),
                         "value": comment_id,
                     }
                 ],
@@ -294,8 +365,10 @@ def relay_notice(
     }
 
 
-def open_button(comment_id: str, text: str = "Reply") -> dict[str, Any]:
-    return {"type": "button", "action_id": ids.CONVO_OPEN, "text": plain(text), "value": comment_id}
+def open_button(comment_id: str, text: str | None = None) -> dict[str, Any]:
+    """The button that opens a comment's conversation ("Reply" unless told)."""
+    label = plain(text if text is not None else tr("Reply"), limit=75)
+    return {"type": "button", "action_id": ids.CONVO_OPEN, "text": label, "value": comment_id}
 
 
 def _context(text: str) -> dict[str, Any]:

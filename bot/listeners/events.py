@@ -17,14 +17,17 @@ from bot.home import build_home
 from bot.inbox import GENERAL, Filter
 from bot.reader import reader_locale
 from insights.tone import TONES
-from settings.i18n import using
+from settings.i18n import current_language, tr, using
 from storage.db import read_scope, session_scope
 
 log = logging.getLogger("pulse.home")
 
 
 def register(app: App, ctx: Context) -> None:
-    labels = {key: d.label for key, d in ctx.settings.bank.drivers.items()}
+    def labels() -> dict[str, str]:
+        """The bank's driver names in the reader's language (topics of the inbox)."""
+        lang = current_language()
+        return {key: d.label_in(lang) for key, d in ctx.settings.bank.drivers.items()}
 
     def publish(client: WebClient, team_id: str, user_id: str, inbox_filter: str = "") -> None:
         with read_scope(ctx.engine) as session:
@@ -36,7 +39,7 @@ def register(app: App, ctx: Context) -> None:
                 user_id=user_id,
                 now=ctx.clock(),
                 upload=home.slack_upload(client, workspace=team_id),
-                driver_labels=labels,
+                driver_labels=labels(),
                 inbox_filter=inbox_filter,
             )
         try:
@@ -103,7 +106,7 @@ def register(app: App, ctx: Context) -> None:
     def open_filter(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         wanted = Filter.parse(str(body["actions"][0].get("value", "")))
-        topics = [(GENERAL, "General comments"), *labels.items()]
+        topics = [(GENERAL, tr("General comments")), *labels().items()]
         view = filter_modal(drivers=topics, driver=wanted.driver, tone=wanted.tone)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -122,7 +125,8 @@ def register(app: App, ctx: Context) -> None:
         ]
         driver, tone = (None if v in (None, ALL) else str(v) for v in picked)
         wanted = Filter(
-            driver if driver in (GENERAL, *labels) else None, tone if tone in TONES else None
+            driver if driver in (GENERAL, *ctx.settings.bank.drivers) else None,
+            tone if tone in TONES else None,
         )
         publish(client, body["team"]["id"], body["user"]["id"], wanted.value())
 

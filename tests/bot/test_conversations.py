@@ -363,3 +363,45 @@ def test_the_sandbox_page_lets_both_sides_try_it_and_names_nobody(world: World) 
     assert "What would help?" in author_dm and "Reply" in author_dm
     for seen in (home, pane(f"as={MANAGER}")):
         assert not any(name in seen for name in _names_of_team(world))
+
+
+def _read_in(world: World, user: str, locale: str | None) -> None:
+    with session_scope(world.engine) as s:
+        person = s.exec(select(Employee).where(Employee.slack_user_id == user)).one()
+        person.locale_override = locale
+        s.add(person)
+
+
+def test_each_person_reads_the_conversation_in_their_own_language(world: World) -> None:
+    """The author's DM is in the author's language, not the replying manager's; the relay's
+    notice in the manager's. (Last in the module: it replies again on AUTHOR's comment.)"""
+    ws, comment_id = world.sandbox.workspace, _comment_of(world, AUTHOR)
+    _read_in(world, AUTHOR, "fr-FR")
+    try:
+        ack = _submit(world, MANAGER, ids.CONVO_MODAL, comment_id, _reply("Et la nuit ?"))
+        assert ack is not None and "Sent: the author gets your reply" in json.dumps(ack)
+        dm = json.dumps(ws.dm_messages(AUTHOR)[-1], ensure_ascii=False)
+        assert "Et la nuit ?" in dm
+        assert "a répondu à votre commentaire anonyme" in dm and '"Répondre"' in dm
+        assert "replied to your anonymous comment" not in dm
+
+        _click(world, AUTHOR, ids.CONVO_AUTHOR_OPEN, comment_id)
+        assert "Rester anonyme" in json.dumps(_latest_view(world, AUTHOR), ensure_ascii=False)
+        ack = _submit(
+            world,
+            AUTHOR,
+            ids.CONVO_AUTHOR_MODAL,
+            comment_id,
+            {**_reply("Surtout la nuit"), **_sign("anonymous")},
+        )
+        assert ack is not None and "transmise anonymement" in json.dumps(ack, ensure_ascii=False)
+
+        _read_in(world, MANAGER, "de-DE")
+        client = make_client(world.settings)  # type: ignore[arg-type]
+        with session_scope(world.engine) as s:
+            relay.run(s, client, RELAY_AT, messages=SlackMessages(), force=True)
+        notice = json.dumps(ws.dm_messages(MANAGER)[-1], ensure_ascii=False)
+        assert "Surtout la nuit" in notice and "*Anonym*" in notice and "Gespräch öffnen" in notice
+    finally:
+        _read_in(world, AUTHOR, None)
+        _read_in(world, MANAGER, None)

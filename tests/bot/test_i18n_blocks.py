@@ -15,11 +15,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from bot.blocks import conversations as convo
 from bot.blocks import modal, report
 from bot.blocks.commitments import commitment_modal, saved_view
 from bot.blocks.dashboard import dashboard_blocks
 from bot.blocks.digest import alert_message
 from bot.blocks.home import PastPulse, home_view, role_line
+from bot.blocks.inbox import filter_modal, inbox_blocks
 from bot.blocks.mydata import erased_text, my_data
 from bot.blocks.pulse import (
     QuestionItem,
@@ -35,12 +37,14 @@ from bot.blocks.validate import check_message, check_view
 from bot.commands import COMMANDS
 from bot.commands.registry import Audience
 from bot.commands.usage import usage
+from bot.inbox import NEW, READ, REPLIED, UNREAD, InboxItem
 from figures import teams
 from figures.teams import DriverFigure, TeamFigures
 from insights import scores
 from insights.alerts import RedFlag
 from insights.questions import load_bank
-from settings.i18n import LANGUAGES, language, using
+from insights.tone import TONES
+from settings.i18n import LANGUAGES, language, tr, using
 
 TEAM = "T" * 80  # the longest team name config.toml allows
 WHEN = "Do., 26. Nov., 10:00 CEST"
@@ -315,3 +319,114 @@ def test_the_withheld_sentence_is_said_in_the_readers_language(what: str) -> Non
     with using("es-ES"):
         spanish = withheld(said)
     assert spanish != said and "7" in spanish and "answered" not in spanish
+
+
+def _conversation_surfaces(lang: str) -> list[tuple[dict[str, Any], bool]]:
+    """Every conversation and inbox surface at its longest: (rendered, is a view)."""
+    at = dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)
+    opened = convo.pulse_label(at)
+    typed = "x" * 2000
+    lines = [
+        convo.Line(side="manager", body=typed, at=at, manager_id="U0MANAGER", tone=TONES[0]),
+        convo.Line(side="author", body=typed, at=at, tone=TONES[1]),
+        convo.Line(side="author", body=typed, at=None, revealed_name="N" * 200, tone=TONES[2]),
+    ] * 8
+    labels = [(key, d.label_in(lang)) for key, d in load_bank().drivers.items()]
+    items = [
+        InboxItem("0123456789abcdef", TEAM, opened, label, key, "p" * 300, typed, tone, lbl, st)
+        for (key, label), tone, lbl, st in zip(
+            labels,
+            TONES * 10,
+            [*convo.LABELS, None] * 10,
+            [NEW, UNREAD, REPLIED, READ] * 10,
+            strict=False,
+        )
+    ]
+    surfaces: list[tuple[dict[str, Any], bool]] = [
+        (
+            convo.thread_modal(
+                comment_id="0123456789abcdef",
+                team_name=TEAM,
+                pulse_label=opened,
+                prompt="p" * 300,
+                body=typed,
+                tone=tone,
+                lines=lines,
+                label=label,
+                notice="Sent.",
+            ),
+            True,
+        )
+        for tone, label in zip(TONES, convo.LABELS, strict=False)
+    ]
+    surfaces += [
+        (convo.author_modal(comment_id="0123456789abcdef", comment=typed, lines=lines), True),
+        (convo.reveal_modal(comment_id="0123456789abcdef", name="N" * 200, body=typed), True),
+        (convo.sent_view(relay_label="12:00 UTC", signed=True), True),
+        (convo.sent_view(relay_label="12:00 UTC", signed=False), True),
+        (
+            filter_modal(
+                drivers=[("general", tr("General comments")), *labels], driver=None, tone="mixed"
+            ),
+            True,
+        ),
+        (
+            {
+                "type": "home",
+                "blocks": inbox_blocks(
+                    items, total=99, unread=42, filter_value="|", filter_text="f" * 200
+                ),
+            },
+            True,
+        ),
+        (
+            convo.author_dm(
+                comment_id="0123456789abcdef",
+                team_name=TEAM,
+                pulse_label=opened,
+                comment=typed,
+                reply=lines[0],
+                relay_every=3,
+            ),
+            False,
+        ),
+        (
+            convo.relay_notice(
+                comment_id="0123456789abcdef", team_name=TEAM, pulse_label=opened, line=lines[2]
+            ),
+            False,
+        ),
+    ]
+    return surfaces
+
+
+def test_every_conversation_and_inbox_surface_fits(locale: str) -> None:
+    lang = language(locale)
+    surfaces = _conversation_surfaces(lang)
+    for rendered, view in surfaces:
+        _fits(rendered, view=view)
+        if view and rendered["type"] == "modal":  # titles and buttons: Slack's 24 characters
+            for key in ("title", "submit", "close"):
+                assert key not in rendered or not rendered[key]["text"].endswith(ELLIPSIS)
+    if lang != "en":  # in the reader's language, tones and labels included; keys stay English
+        with using("en"):
+            english = _conversation_surfaces(lang)
+        said = json.dumps([r for r, _ in surfaces], ensure_ascii=False)
+        assert all(
+            json.dumps(r, ensure_ascii=False) != json.dumps(e, ensure_ascii=False)
+            for (r, _), (e, _) in zip(surfaces, english, strict=True)
+        )
+        shown = " ".join(_texts([r for r, _ in surfaces]))
+        for english in ("Anonymous", "follow up", "constructive", "new reply", "Reply"):
+            assert not re.search(rf"\b{english}\b", shown), english
+        assert '"value": "follow up"' in said and '"value": "constructive"' in said
+
+
+def _texts(rendered: Any) -> list[str]:
+    """Every text a person reads in a message or view (not the values sent back)."""
+    if isinstance(rendered, dict):
+        own = [rendered["text"]] if isinstance(rendered.get("text"), str) else []
+        return own + [t for k, v in rendered.items() if k != "value" for t in _texts(v)]
+    if isinstance(rendered, list):
+        return [t for v in rendered for t in _texts(v)]
+    return []
