@@ -23,7 +23,7 @@ from storage.held import hold_answer
 from storage.models import Employee, Question
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 from storage.pseudonym import Respondent
-from storage.pulses import PulseView, is_open, open_for_writing, pulse_view, was_invited
+from storage.pulses import PulseView, dm_of, is_open, open_for_writing, pulse_view, was_invited
 from storage.questions import localized
 from storage.responses import answers_of
 
@@ -168,7 +168,10 @@ def save_text_answer(
     parts = private_metadata.split(":")
     if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
         return Outcome("refused")
-    pulse_id, question_id, channel_id, message_ts = int(parts[0]), int(parts[1]), *parts[2:]
+    # parts 2 and 3 name the DM the modal was opened from; the DM updated is the one stored
+    # for this person and pulse, so a forged channel or ts cannot make the bot rewrite
+    # another message (another person's DM, the digest) with this person's pulse
+    pulse_id, question_id = int(parts[0]), int(parts[1])
     target = _resolve(
         session,
         secret=secret,
@@ -190,11 +193,11 @@ def save_text_answer(
         question_id=target.stored_question_id,
         body=text.strip(),
     )
+    where = dm_of(session, pulse_id=pulse_id, employee_id=target.employee.id or 0)
+    if where is None:
+        return Outcome("recorded")
     return Outcome(
-        "recorded",
-        _dm(session, target, now, k),
-        channel_id=channel_id,
-        message_ts=message_ts,
+        "recorded", _dm(session, target, now, k), channel_id=where[0], message_ts=where[1]
     )
 
 

@@ -169,6 +169,18 @@ def was_invited(session: Session, *, pulse_id: int, employee_id: int) -> bool:
     )
 
 
+def dm_of(session: Session, *, pulse_id: int, employee_id: int) -> tuple[str, str] | None:
+    """Where the person's pulse DM is (channel, ts), as sent; None before it was sent."""
+    row = session.exec(
+        select(Delivery.channel_id, Delivery.message_ts).where(
+            Delivery.pulse_id == pulse_id, Delivery.employee_id == employee_id
+        )
+    ).first()
+    if row is None or not row[0] or not row[1]:
+        return None
+    return row[0], row[1]
+
+
 def recent_pulses_of(session: Session, *, employee_id: int, limit: int = 3) -> list[Pulse]:
     """The last pulses sent to this person, newest first (for their own App Home)."""
     return list(
