@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, update
 
-from storage import closed_dms
+from storage import closed_dms, cocreate
 from storage.models import Delivery
 from storage.pulses import due_to_close
 from storage.release import release_closed
@@ -38,5 +38,6 @@ def run(session: Session, *, now: dt.datetime, secret: bytes) -> list[int]:
     for pulse_id in closed:
         seal(session, pulse_id=pulse_id, now=now)  # as closed: unsent DMs invited nobody
     seal_closed(session, now=now)  # pulses closed another way and not sealed yet
+    cocreate.seal_tallies(session)  # the team's choices: counts per option, kept for good
     closed_dms.enqueue(session, now=now)  # sent DMs of closed pulses: updated to show it
     return closed
