@@ -20,6 +20,6 @@ def test_celebrations_are_off_unless_a_channel_team_opts_in() -> None:
 
 def test_a_user_group_team_cannot_celebrate_and_is_told_why() -> None:
     with pytest.raises(
-        ConfigError, match="celebrate': celebrations are posted.*has none.*HR digest's wins"
+        ConfigError, match=r"celebrate': celebrations are posted.*has none.*HR digest's wins"
     ):
         parse_config({"teams": [_team(usergroup="S0SUPPORT", celebrate=True)]})
