@@ -24,6 +24,7 @@ from bot.app import build_app
 from bot.blocks.cocreate import report_blocks
 from bot.context import Context
 from bot.messages import SlackMessages
+from bot.reporting import team_report
 from figures.cocreate import proposal_lines
 from jobs import celebrate, closing, sync
 from jobs.delivery import Sender
@@ -183,6 +184,20 @@ class Flow:
                 messages=SlackMessages(),
             )
 
+    def full_report(self) -> str:
+        """The manager's whole `/pulse report` for the team, as the listener renders it."""
+        with session_scope(self.engine) as s:
+            replies = team_report(
+                s,
+                config=self.settings.config,
+                slack_team_id="T0SANDBOX",
+                user_id=MANAGER,
+                team_key=TEAM,
+                now=dt.datetime.now(dt.UTC),
+                driver_labels={k: d.label for k, d in self.settings.bank.drivers.items()},
+            )
+        return json.dumps(replies, ensure_ascii=False)
+
     def held(self) -> int:
         with session_scope(self.engine) as s:
             return int(s.exec(select(func.count()).where(Held.kind == "answer")).one())
@@ -259,8 +274,9 @@ def test_the_team_chooses_its_commitment_and_celebrates_it(flow: Flow) -> None:
     flow.choose(PEOPLE[0], 3)  # too late: the pulse has closed
     assert flow.held() == before == 0
     assert "closed" in json.dumps(flow.ws.response_url_posts()[-1]["body"])
-    reply = flow.report()
+    reply = flow.full_report()
     assert f"the team chose “{ACTIONS[1]}”" in reply
+    assert "which should it be?" not in reply  # no mean or count of the choice as a question
     assert "1: 2, 2: 4, 3: 1" in reply  # seven voted, all who answered: counts shown
 
     flow.open_pulse()  # the pulse after announces the team's choice
