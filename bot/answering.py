@@ -17,6 +17,7 @@ from bot.blocks.modal import text_answer_modal, text_error
 from bot.blocks.pulse import QuestionItem, options
 from bot.dm import dm_message
 from settings.i18n import current_language, tr
+from storage.cocreate import question_options
 from storage.comments import write, written_by
 from storage.commitments import announced_in
 from storage.held import hold_answer
@@ -105,7 +106,12 @@ def answer_click(
     )
     if target is None or target.question is None:
         return Outcome("refused")
-    item = QuestionItem(question_id=question_id, text="", kind=target.question.kind)
+    item = QuestionItem(
+        question_id=question_id,
+        text="",
+        kind=target.question.kind,
+        scale=question_options(target.question),
+    )
     if value not in dict(options(item)):
         return Outcome("refused")
     if not open_for_writing(session, pulse_id=pulse_id, now=now):

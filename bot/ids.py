@@ -22,6 +22,9 @@ COMMIT_OPEN = "commit_open"  # value: team key
 COMMIT_MODAL = "commit_modal"
 COMMIT_DRIVER_BLOCK, COMMIT_DRIVER = "commit_driver_block", "commit_driver"
 COMMIT_TEXT_BLOCK, COMMIT_TEXT = "commit_text_block", "commit_text"
+COCREATE_OPEN = "cocreate_open"  # value: team key
+COCREATE_MODAL = "cocreate_modal"
+COCREATE_OPTION = "cocreate_option"  # block_id f"{COCREATE_OPTION}:{n}", n = 1..3
 REPORT_PICK = "report_pick"  # action_id f"{REPORT_PICK}:{team}"; value from report_value
 REPORT_PICK_PATTERN = re.compile(rf"^{REPORT_PICK}:")
 QUESTION_BLOCK = "q"  # block_id prefix: f"q:{question_id}"

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from bot.blocks.cocreate import celebration_message
 from bot.blocks.conversations import Line, pulse_label, relay_notice
 from bot.blocks.digest import alert_message, charts_comment, digest_messages
 from bot.blocks.pulse import closed_pulse_message, reminder_message
@@ -24,6 +25,10 @@ from storage.pulses import PulseView
 
 class SlackMessages:
     """`jobs.messages.Messages` for Slack; stateless, so one instance serves every job."""
+
+    def celebration(self, *, team_name: str, text: str, locale: str = "") -> dict[str, Any]:
+        with using(locale):
+            return _checked(celebration_message(team_name=team_name, text=text))
 
     def pulse_dm(
         self,

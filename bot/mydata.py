@@ -14,7 +14,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.blocks.pulse import QuestionItem, options
-from settings.i18n import tr
+from settings.i18n import DEFAULT, tr
 from storage import conversations
 from storage.comments import written_by
 from storage.held import forget
@@ -22,6 +22,7 @@ from storage.models import Comment, Delivery, Membership, Pulse, Response, Team
 from storage.org import employee_by_slack_id, workspace_by_slack_id
 from storage.pseudonym import Respondent
 from storage.pulses import pulse_view
+from storage.questions import localized
 from storage.responses import answers_of
 
 
@@ -56,11 +57,7 @@ def collect(
         for qid, value in sorted(answers_of(session, respondent=who).items()):
             q = by_id.get(qid)
             label = (
-                dict(
-                    options(
-                        QuestionItem(qid, "", q.kind, tuple(q.scale.split("|")) if q.scale else ())
-                    )
-                ).get(value)
+                dict(options(QuestionItem(qid, "", q.kind, localized(q, DEFAULT)[1]))).get(value)
                 if q
                 else None
             )

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot import ids
 from bot.access import can_view_team, is_hr_admin, viewable_teams
+from bot.blocks import cocreate as cocreate_blocks
 from bot.blocks import commitments as commitment_blocks
 from bot.blocks import report
 from bot.blocks.reply import message
@@ -31,6 +32,7 @@ from bot.report_args import (
 )
 from bot.segment_reporting import segment_reply
 from figures import ready
+from figures.cocreate import proposal_lines
 from figures.commitments import followup_outcome
 from figures.teams import load_team_figures
 from insights.privacy import visible, withheld_sentence
@@ -230,6 +232,11 @@ def _team(
                 )
                 for c in made
             ],
+            team_key=key,
+            k=k,
+        )
+        + cocreate_blocks.report_blocks(
+            proposal_lines(session, team_id=team.id or 0, k=k, labels=labels) if team else [],
             team_key=key,
             k=k,
         ),

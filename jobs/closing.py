@@ -8,7 +8,7 @@ from sqlmodel import Session, col, update
 
 from figures.segments import seal_stale
 from settings.config import AppConfig
-from storage import closed_dms
+from storage import closed_dms, cocreate
 from storage.models import Delivery
 from storage.pulses import due_to_close
 from storage.release import release_closed
@@ -45,5 +45,6 @@ def run(
     seal_closed(session, now=now)  # pulses closed another way and not sealed yet
     if config is not None:
         seal_stale(session, config=config, secret=secret)  # its sums per segment value
+    cocreate.seal_tallies(session)  # the team's choices: counts per option, kept for good
     closed_dms.enqueue(session, now=now)  # sent DMs of closed pulses: updated to show it
     return closed

@@ -91,3 +91,7 @@ class Messages(Protocol):
         """A DM to a manager in a conversation: the comment's author replied (relayed at `at`),
         in the manager's `locale`."""
         ...
+
+    def celebration(self, *, team_name: str, text: str, locale: str = "") -> Message:
+        """A short note to a team's channel: its commitment `text` was kept (no figure)."""
+        ...

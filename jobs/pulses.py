@@ -14,19 +14,21 @@ window closed before the planner first ran, or while it ran, is left alone.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from insights.choice import decide
 from insights.questions import QuestionBank
 from insights.rotation import choose_questions
 from jobs import closing
 from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
 from settings.config import AppConfig
 from settings.i18n import DEFAULT, LANGUAGES, tr, using
-from storage import commitments
+from storage import cocreate, commitments
 from storage.models import Pulse, SchedulerState, Team
 from storage.org import team_by_key
 from storage.pulses import (
@@ -50,6 +52,27 @@ def follow_up_texts() -> dict[str, str]:
             with using(lang):
                 texts[lang] = tr("“{text}” — this commitment has made a real difference.")
     return texts
+
+
+def choice_texts(bank: QuestionBank, driver: str) -> dict[str, str]:
+    """The co-created choice question in every language the bot speaks (English included)."""
+    found = bank.drivers.get(driver)
+    texts = {}
+    for lang in LANGUAGES:
+        label = (found.labels.get(lang) or found.label) if found else driver
+        with using(lang):
+            said = tr("Your team's next commitment on {driver}: which should it be?")
+        texts[lang] = said.format(driver=label)
+    return texts
+
+
+def settle_choices(session: Session, *, team_id: int, k: int) -> None:
+    """The team's counted choices become commitments (k or more chose) or lapse."""
+    for row, respondents in cocreate.counted(session, team_id=team_id):
+        options = cocreate.options_of(row)
+        choice = decide(json.loads(row.tally or "[]"), respondents=respondents, k=k)
+        winner = None if choice.winner is None else options[choice.winner]
+        cocreate.make_commitment(session, row, text=winner)
 
 
 class PulseError(ValueError):
@@ -247,8 +270,10 @@ def open_with_questions(
     assert team.id is not None
     rows = sync_questions(session, bank.active())
     bank = _without_admin_retired(session, config, bank)
+    settle_choices(session, team_id=team.id, k=config.privacy.min_group_size)
     followup = next(iter(commitments.to_follow_up(session, team_id=team.id)), None)
-    size = config.pulse.questions_per_pulse - (1 if followup else 0)
+    proposal = cocreate.waiting(session, team_id=team.id)
+    size = config.pulse.questions_per_pulse - (1 if followup else 0) - (1 if proposal else 0)
     keys = choose_questions(
         bank,
         history=asked_history(session, team_id=team.id),
@@ -260,6 +285,12 @@ def open_with_questions(
         extra = commitments.followup_question(session, followup, translations=follow_up_texts())
         question_ids.append(extra.id)
         keys.append(extra.key)
+    if proposal is not None:
+        choice = cocreate.choice_question(
+            session, proposal, texts=choice_texts(bank, proposal.driver), english=DEFAULT
+        )
+        question_ids.append(choice.id)
+        keys.append(choice.key)
     announce = commitments.to_announce(session, team_id=team.id)
     pulse = open_pulse(
         session,
@@ -273,8 +304,12 @@ def open_with_questions(
     )
     assert pulse.id is not None
     if followup is not None:
-        followup.followup_pulse_id, followup.followup_question_id = pulse.id, question_ids[-1]
+        followup.followup_pulse_id = pulse.id
+        followup.followup_question_id = question_ids[-2 if proposal else -1]
         session.add(followup)
+    if proposal is not None:
+        proposal.vote_pulse_id, proposal.vote_question_id = pulse.id, question_ids[-1]
+        session.add(proposal)
     for commitment in announce:
         commitment.announced_pulse_id = pulse.id
         session.add(commitment)

@@ -17,7 +17,18 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
-from jobs import alerts, closing, digest, kept_figures, pulses, relay, reminders, retention, sync
+from jobs import (
+    alerts,
+    celebrate,
+    closing,
+    digest,
+    kept_figures,
+    pulses,
+    relay,
+    reminders,
+    retention,
+    sync,
+)
 from jobs.delivery import Sender
 from jobs.messages import Messages
 from settings.runtime import Settings
@@ -159,6 +170,20 @@ def build_scheduler(
         if folded:
             log.info("folded %s pulses past retention", len(folded))
 
+    def celebrate_kept() -> None:
+        if (ws := workspace_id()) is not None:
+            with session_scope(engine) as s:
+                posted = celebrate.run(
+                    s,
+                    client,
+                    config=settings.config,
+                    workspace_id=ws,
+                    now=utc_now(),
+                    messages=messages,
+                )
+            if posted:
+                log.info("celebrated %s kept commitments", posted)
+
     def relay_replies() -> None:
         with session_scope(engine) as s:
             released = relay.run(s, client, utc_now(), messages=messages)
@@ -175,6 +200,7 @@ def build_scheduler(
         (post_digest, "digest", {"minutes": 10}),
         (fold_old_answers, "retention", {"hours": 6}),
         (relay_replies, "relay", {"minutes": 5}),
+        (celebrate_kept, "celebrate", {"minutes": 10}),
     ]
     deliver_at(start + DELIVERY_PAUSE)
     for i, (func, name, every) in enumerate(jobs):

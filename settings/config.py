@@ -152,6 +152,7 @@ class TeamConfig(_Strict):
     parent: str | None = None
     cx_metrics: list[Annotated[str, Field(pattern=METRIC)]] = []
     schedule: ScheduleOverride | None = None
+    celebrate: bool = False  # post a short celebration to `channel` when a commitment is kept
 
 
 Period = Literal["weekly", "monthly", "quarterly"]
@@ -384,6 +385,12 @@ def _check_team_tree(config: AppConfig, source: str) -> None:
             )
         if team.usergroup is not None and team.channel is not None:
             raise ConfigError(f"{where}': set either 'usergroup' or 'channel', not both")
+        if team.celebrate and team.channel is None:
+            raise ConfigError(
+                f"{where}.celebrate': celebrations are posted to the team's 'channel', and "
+                "this team has none (a user-group or parent team): leave 'celebrate' off; "
+                "its kept commitments are still listed in the HR digest's wins"
+            )
 
 
 def _check_reminders(config: AppConfig, source: str) -> None:

@@ -259,6 +259,27 @@ class Commitment(SQLModel, table=True):
     announced_pulse_id: int | None = Field(default=None, foreign_key="pulse.id")
     followup_pulse_id: int | None = Field(default=None, foreign_key="pulse.id")
     followup_question_id: int | None = Field(default=None, foreign_key="question.id")
+    celebrated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Cocreated(SQLModel, table=True):
+    """A manager's two or three proposed actions for one driver; the team chooses in its next
+    pulse (one `choice` question, answered like any question), and at the close the tally is
+    sealed here: counts per option, never who chose what. The next pulse after makes the
+    winner a `Commitment` (when k or more chose)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    driver: str = Field(max_length=40)
+    options: str = Field(sa_type=Text)  # JSON list of 2-3 action texts, in the proposed order
+    created_by: str = Field(max_length=32)  # the manager's Slack id: proposals are public
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    vote_pulse_id: int | None = Field(default=None, foreign_key="pulse.id")
+    vote_question_id: int | None = Field(default=None, foreign_key="question.id")
+    tally: str | None = Field(default=None, max_length=200)  # JSON counts per option, at close
+    commitment_id: int | None = Field(default=None, foreign_key="commitment.id")
+    decided: bool = False  # the winner became a commitment, or too few chose
 
 
 class SentDigest(SQLModel, table=True):

@@ -94,7 +94,10 @@ def localized(question: Question, lang: str) -> tuple[str, tuple[str, ...]]:
     scale = tuple(question.scale.split("|")) if question.scale else ()
     if not question.translations:
         return question.text, scale
-    entry = json.loads(question.translations).get(lang) or {}
+    stored = json.loads(question.translations)
+    entry = stored.get(lang) or {}
     text = entry.get("text") or question.text
+    if "_options" in stored:  # a co-created choice (storage.cocreate): the manager's words
+        return text, tuple(stored["_options"])
     labels = tuple(entry.get("scale") or ())
     return text, labels if len(labels) == len(scale) else scale

@@ -99,7 +99,8 @@ def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
         select(Question, per_question.c.n, per_question.c.mean)
         .join(PulseQuestion, col(PulseQuestion.question_id) == Question.id)
         .outerjoin(per_question, per_question.c.qid == Question.id)
-        .where(PulseQuestion.pulse_id == pulse_id)
+        # a choice's only figures are its tally, under its own k rule (insights.choice)
+        .where(PulseQuestion.pulse_id == pulse_id, col(Question.kind) != "choice")
         .order_by(col(PulseQuestion.position))
     ).all()
     questions = [

@@ -90,6 +90,16 @@ def _team_lines(lines: list[TeamLine]) -> list[str]:
     return [f"• *{escape(t.name, limit=300)}* — {escape(t.text, limit=1000)}" for t in lines]
 
 
+def _kept_lines(lines: list[CommitmentLine]) -> list[str]:
+    """Commitments their team says were kept (figures.commitments: from k answers only)."""
+    return [
+        f"• *{escape(c.team, limit=300)}* — "
+        + tr("commitment kept: “{text}”").format(text=escape(c.text, limit=300))
+        for c in lines[:MAX_COMMITMENTS]
+        if c.outcome == "kept"
+    ]
+
+
 def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
     kept = sum(c.outcome == "kept" for c in lines)
     judged = sum(c.outcome in ("kept", "not felt yet") for c in lines)
@@ -150,7 +160,8 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
                 at_risk,
             ),
         ]
-        wins = _team_lines(digest.improved) or [tr("No team rose beyond noise this week.")]
+        wins = _team_lines(digest.improved) + _kept_lines(digest.commitments)
+        wins = wins or [tr("No team rose beyond noise this week.")]
         blocks += _sections(tr("Biggest improvements, to celebrate :tada:"), wins)
     if digest.links:
         links = [f"*{escape(name, limit=200)}*: {escape(said)}" for name, said in digest.links]

@@ -22,7 +22,7 @@ AGREEMENT = (
 class QuestionItem:
     question_id: int
     text: str
-    kind: str  # likert5 | nps10 | text
+    kind: str  # likert5 | nps10 | text | choice (one of a manager's proposed actions)
     scale: tuple[str, ...] = ()
 
 
@@ -32,6 +32,8 @@ def options(item: QuestionItem) -> list[tuple[int, str]]:
     if item.kind == "likert5":
         labels = item.scale if len(item.scale) == 5 else tuple(tr(label) for label in AGREEMENT)
         return list(enumerate(labels, start=1))
+    if item.kind == "choice":
+        return list(enumerate(item.scale, start=1))
     return []
 
 
@@ -154,6 +156,9 @@ def _question_blocks(
             "value": f"{pulse_id}:{item.question_id}",
         }
         return out
+    if item.kind == "choice":
+        out.extend(_choice_blocks(pulse_id, block_id, item, chosen))
+        return out
     buttons = []
     for value, label in options(item):
         button: dict[str, Any] = {
@@ -166,6 +171,44 @@ def _question_blocks(
             button["style"] = "primary"
         buttons.append(button)
     out.append({"type": "actions", "block_id": f"{block_id}:a", "elements": buttons})
+    return out
+
+
+def _choice_blocks(
+    pulse_id: int, block_id: str, item: QuestionItem, chosen: int | None
+) -> list[dict[str, Any]]:
+    """One section per proposed action (up to 199 characters: more than a button holds)."""
+    out: list[dict[str, Any]] = []
+    for value, label in options(item):
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"{ids.ANSWER}:{value}",
+            "text": plain(tr("Chosen") if value == chosen else tr("Choose this"), limit=75),
+            "value": ids.answer_value(pulse_id, item.question_id, value),
+        }
+        if value == chosen:
+            button["style"] = "primary"
+        out.append(
+            {
+                "type": "section",
+                "block_id": f"{block_id}:o{value}",
+                "text": md(f"{value}. {escape(label, limit=400)}"),
+                "accessory": button,
+            }
+        )
+    out.append(
+        {
+            "type": "context",
+            "elements": [
+                md(
+                    tr(
+                        "Anonymous, one choice each, changeable until the pulse closes; "
+                        "the choice of most becomes the team's commitment."
+                    )
+                )
+            ],
+        }
+    )
     return out
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Context
-from bot.listeners import actions, commands, commitments, conversations, events, mydata, views
+from bot.listeners import (
+    actions,
+    cocreate,
+    commands,
+    commitments,
+    conversations,
+    events,
+    mydata,
+    views,
+)
 
 
 def register(app: App, ctx: Context) -> None:
@@ -15,4 +24,5 @@ def register(app: App, ctx: Context) -> None:
     views.register(app, ctx)
     mydata.register(app, ctx)
     commitments.register(app, ctx)
+    cocreate.register(app, ctx)
     conversations.register(app, ctx)
