@@ -14,7 +14,8 @@ could be subtracted. Cells are hidden until none of these isolates 1 to k−1 pe
   cannot tell ("frontline in Support" within "Paris in the org"), the pair is held to it;
 - *partition*: a shown total minus its shown cells of one attribute leaves 0 or k+ people;
 - *tree*: a shown cell minus the nearest shown cells of the same value below it leaves 0 or
-  k+ people (the team rule, per value).
+  k+ people (the team rule, per value); a node's shown total counts as its cell of a value
+  when that cell holds all of its respondents (the same people), shown or not.
 
 Where a rule fails, the smallest cell involved is hidden (never a total: those are the team
 rule's), and the rules run again until nothing changes. Deterministic: the same counts
@@ -52,10 +53,13 @@ def shown_cells(
     while True:  # one rule at a time, each on what the ones before it left shown
         pairs = _pairs(shown, cells, totals, lineage, floor)
         shown -= pairs
-        partitions = _partitions(shown, cells, totals, floor)
+        partitions = _partitions(shown, cells, totals, floor) | _own(
+            shown, cells, totals, parents, floor
+        )
         shown -= partitions
-        trees = _trees(shown, cells, lineage, floor)
+        trees = _trees(shown, cells, totals, lineage, floor)
         shown -= trees
+        shown -= _same_people(pairs | partitions | trees, shown, cells, lineage)
         if not (pairs or partitions or trees):
             return shown
 
@@ -66,6 +70,25 @@ def _lineage(node: str, parents: Mapping[str, str | None]) -> list[str]:
         chain.append(parent)
         seen.add(parent)
     return chain
+
+
+def _same_people(
+    hidden: set[Cell], shown: set[Cell], cells: Mapping[Cell, int], lineage: Mapping[str, list[str]]
+) -> set[Cell]:
+    """Shown cells of a value, on a node above or below a just-hidden cell of that value, with
+    the same count: the same people (one lies inside the other), so hidden with it."""
+    out = set()
+    for cell in shown:
+        for above in lineage[cell[0]][1:]:
+            up = (above, cell[1], cell[2])
+            if up in hidden and cells[up] == cells[cell]:
+                out.add(cell)
+    for cell in hidden:
+        for above in lineage[cell[0]][1:]:
+            up = (above, cell[1], cell[2])
+            if up in shown and cells[up] == cells[cell]:
+                out.add(up)
+    return out
 
 
 def _order(cell: Cell, cells: Mapping[Cell, int], depth: int) -> tuple[int, int, Cell]:
@@ -155,23 +178,73 @@ def _partitions(
     return hide
 
 
+def _own(
+    shown: set[Cell],
+    cells: Mapping[Cell, int],
+    totals: Mapping[str, tuple[int, bool]],
+    parents: Mapping[str, str | None],
+    floor: int,
+) -> set[Cell]:
+    """The partition rule on a node's own people (its total minus its shown children's,
+    worked out when all of them are shown): minus its cells of one attribute that can be
+    worked out too (the node's shown cell minus its children's cells of the value, each
+    shown, the child's whole total, or empty), 0 or k+ left."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for node, parent in parents.items():
+        if parent is not None:
+            children[parent].append(node)
+    whole = {c for c, n in cells.items() if n > 0 and totals.get(c[0], (0, False)) == (n, True)}
+    seen = shown | whole
+    groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+    for cell in shown:
+        groups[cell[0], cell[1]].append(cell)
+    hide = set()
+    for (node, attribute), members in groups.items():
+        kids = children.get(node, [])
+        if not kids or not all(totals.get(c, (0, False))[1] for c in kids):
+            continue
+        own = totals[node][0] - sum(totals[c][0] for c in kids)
+        known, rest = [], own
+        for cell in members:
+            below = [(kid, attribute, cell[2]) for kid in kids]
+            if all(cells.get(b, 0) == 0 or b in seen for b in below):
+                known.append(cell)
+                rest -= cells[cell] - sum(cells.get(b, 0) for b in below)
+        if known and 0 < rest < floor:
+            hide.add(min(known, key=lambda c: (cells[c], c)))
+    return hide
+
+
 def _trees(
     shown: set[Cell],
     cells: Mapping[Cell, int],
+    totals: Mapping[str, tuple[int, bool]],
     lineage: Mapping[str, list[str]],
     floor: int,
 ) -> set[Cell]:
-    """For each shown cell: minus its nearest shown same-value cells below, 0 or k+ left."""
+    """For each shown cell: minus its nearest shown same-value cells below, 0 or k+ left.
+
+    A node's shown total counts as its cell of a value that holds all of its respondents
+    (Billing's total is Billing's frontline when everyone in Billing is frontline), shown
+    or not: the same people, so the same subtraction. Where the rule fails, the smallest
+    shown cell below is hidden (one its shown total also shows is no use hiding), else the
+    cell above; never a total (the team rule's)."""
+    whole = {c for c, n in cells.items() if n > 0 and totals.get(c[0], (0, False)) == (n, True)}
+    seen = shown | whole
     nearest: dict[Cell, list[Cell]] = defaultdict(list)
-    for cell in shown:
+    for cell in seen:
         for above in lineage[cell[0]][1:]:
             up = (above, cell[1], cell[2])
-            if up in shown:
+            if up in seen:
                 nearest[up].append(cell)
                 break
     hide = set()
     for up, below in nearest.items():
         rest = cells[up] - sum(cells[c] for c in below)
         if 0 < rest < floor:
-            hide.add(min(below, key=lambda c: (cells[c], c)))
+            cells_below = [c for c in below if c in shown and c not in whole]
+            if cells_below:
+                hide.add(min(cells_below, key=lambda c: (cells[c], c)))
+            elif up in shown:
+                hide.add(up)
     return hide

@@ -89,7 +89,7 @@ def _shown_figures(parents: dict[str, str | None], people: list[dict[str, str]],
     return figures, shown, groups, totals, members
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(orgs())
 def test_no_two_shown_figures_subtract_to_fewer_than_k_people(org) -> None:  # type: ignore[no-untyped-def]
     parents, people, k = org
@@ -120,6 +120,23 @@ def test_no_two_shown_figures_subtract_to_fewer_than_k_people(org) -> None:  # t
         ]
         rest = groups[cell] - set().union(*(groups[c] for c in nearest))
         assert len(rest) == 0 or len(rest) >= k
+    # a shown cell minus two or three disjoint shown figures inside it on nodes below its node,
+    # of its value or totals (a department's frontline minus one team's frontline and another
+    # team's total, which is that team's frontline too)
+    for cell in shown:
+        inside = {
+            f
+            for (kind, below, *value), f in figures.items()
+            if f < groups[cell]
+            and below != cell[0]
+            and _under(cell[0], below, parents)
+            and (kind == "total" or tuple(value) == cell[1:])
+        }
+        for size in (2, 3):
+            for parts in combinations(inside, size):
+                if sum(map(len, parts)) == len(frozenset().union(*parts)):  # disjoint
+                    left = len(groups[cell]) - sum(map(len, parts))
+                    assert left == 0 or left >= k, (cell, left)
 
 
 def test_a_cell_one_person_short_of_its_team_is_hidden_and_so_is_its_complement() -> None:
@@ -163,3 +180,25 @@ def test_the_link_by_layer_finds_the_layer_that_leads_csat() -> None:
     assert said["CSAT · frontline"].startswith("Frontline engagement tends to lead CSAT by 1 week")
     assert said["CSAT · back-office"].startswith("No reliable link")
     assert said["CSAT · support"] == "No week yet in which a team's support cell could be shown."
+
+
+def test_a_team_total_that_is_its_frontline_counts_as_its_frontline_cell() -> None:
+    """The review's case: A, B, C make up D; A has 3 frontline respondents, B and C are all
+    frontline (6 each). Hiding B's frontline is no use while B's total (the same 6 people)
+    is shown: D's frontline 15 − C's 6 − B's total 6 would be A's 3 frontline people."""
+    parents: dict[str, str | None] = {ORG: None, "D": ORG, "A": "D", "B": "D", "C": "D"}
+    cells = {
+        ("A", "layer", "frontline"): 3,
+        ("A", "layer", "support"): 5,
+        ("B", "layer", "frontline"): 6,
+        ("C", "layer", "frontline"): 6,
+        ("D", "layer", "frontline"): 15,
+        ("D", "layer", "support"): 5,
+        (ORG, "layer", "frontline"): 15,
+        (ORG, "layer", "support"): 5,
+    }
+    totals = {ORG: (20, True), "D": (20, True), "A": (8, True), "B": (6, True), "C": (6, True)}
+    shown = shown_cells(cells, totals, parents, 5)
+    assert ("D", "layer", "frontline") not in shown
+    assert (ORG, "layer", "frontline") not in shown
+    assert shown == {("B", "layer", "frontline"), ("C", "layer", "frontline")}
