@@ -2,7 +2,8 @@
 
 A hypothesis property over random orgs (a random team tree, people in random teams with
 random layers and personas, random respondents, random k): people's values are sealed as
-the seal does (a value fewer than k of the team's invited share becomes "other"), totals go
+the seal does (a value fewer than k of the team's invited share becomes "other"; a team's
+cell fewer than k answered is not stored), totals go
 through the team rule and cells through figures.segment_guard, and then every pair of shown
 figures (totals and cells) whose people nest is checked, by the people themselves rather
 than by the counts the guard saw. So are the larger combinations the guard promises: a total
@@ -76,12 +77,15 @@ def _shown_figures(parents: dict[str, str | None], people: list[dict[str, str]],
     counts = {node: len(ids) for node, ids in members.items()}
     shown_totals = safe_groups(counts, parents, k)
     totals = {node: (counts[node], node in shown_totals) for node in parents}
+    # a team's cell fewer than k answered is not stored: its people are in no cell
+    answered = Counter((p["team"], a, p[a]) for p in sealed for a in ATTRIBUTES)
     groups: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for node in parents:
         for p in sealed:
             if p["id"] in members[node]:
                 for attribute in ATTRIBUTES:
-                    groups[node, attribute, p[attribute]].add(p["id"])
+                    if answered[p["team"], attribute, p[attribute]] >= k:
+                        groups[node, attribute, p[attribute]].add(p["id"])
     cells = {cell: len(ids) for cell, ids in groups.items()}
     shown = shown_cells(cells, totals, parents, k)
     figures = {("total", node): frozenset(members[node]) for node in shown_totals}
