@@ -12,7 +12,11 @@ could be subtracted. Cells are hidden until none of these isolates 1 to k−1 pe
   every cell, shown or not: two values of one attribute never meet; Billing's total lies
   in the org's "support" only if all of Billing's respondents are "support". Where counts
   cannot tell ("frontline in Support" within "Paris in the org"), the pair is held to it;
-- *partition*: a shown total minus its shown cells of one attribute leaves 0 or k+ people;
+- *partition*: a shown total minus its shown cells of one attribute leaves 0 or k+ people,
+  and so does a total minus some of its shown cells and its shown children that hold none
+  of those cells' people (the org's frontline misses a team whose frontline fewer than k
+  answered: such cells are not stored, storage.segment_seal); the same on what is left of
+  a node beside its shown children;
 - *tree*: a shown cell minus the nearest shown cells of the same value below it leaves 0 or
   k+ people (the team rule, per value); a node's shown total counts as its cell of a value
   when that cell holds all of its respondents (the same people), shown or not.
@@ -27,6 +31,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping
+from itertools import combinations
 
 from insights.privacy import MIN_K
 
@@ -53,7 +58,7 @@ def shown_cells(
     while True:  # one rule at a time, each on what the ones before it left shown
         pairs = _pairs(shown, cells, totals, lineage, floor)
         shown -= pairs
-        partitions = _partitions(shown, cells, totals, floor) | _own(
+        partitions = _partitions(shown, cells, totals, parents, floor) | _own(
             shown, cells, totals, parents, floor
         )
         shown -= partitions
@@ -164,17 +169,38 @@ def _partitions(
     shown: set[Cell],
     cells: Mapping[Cell, int],
     totals: Mapping[str, tuple[int, bool]],
+    parents: Mapping[str, str | None],
     floor: int,
 ) -> set[Cell]:
-    """For each node and attribute: the total minus the shown cells must be 0 or k+."""
+    """For each node and attribute: the total minus some of its shown cells, and minus its
+    shown children that hold none of those cells' people (a child whose cell of each value
+    is empty), must be 0 or k+ (all the cells: the plain partition)."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for node, parent in parents.items():
+        if parent is not None and totals.get(node, (0, False))[1]:
+            children[parent].append(node)
     groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
     for cell in shown:
         groups[cell[0], cell[1]].append(cell)
     hide = set()
-    for (node, _), members in groups.items():
-        rest = totals[node][0] - sum(cells[c] for c in members)
-        if 0 < rest < floor:
-            hide.add(min(members, key=lambda c: (cells[c], c)))
+    for (node, attribute), members in groups.items():
+        members.sort()
+        if len(members) <= 6:
+            chosen = [list(c) for r in range(1, len(members) + 1) for c in combinations(members, r)]
+        else:
+            chosen = [[c] for c in members] + [members]
+        for some in chosen:
+            left = totals[node][0] - sum(cells[c] for c in some)
+            apart = [
+                kid
+                for kid in children.get(node, [])
+                if all(cells.get((kid, attribute, c[2]), 0) == 0 for c in some)
+            ]
+            checked = [left - sum(totals[kid][0] for kid in apart)] if apart else []
+            if len(some) == len(members):
+                checked.append(left)  # the plain partition
+            if any(0 < rest < floor for rest in checked):
+                hide.add(min(some, key=lambda c: (cells[c], c)))
     return hide
 
 
@@ -185,10 +211,10 @@ def _own(
     parents: Mapping[str, str | None],
     floor: int,
 ) -> set[Cell]:
-    """The partition rule on a node's own people (its total minus its shown children's,
-    worked out when all of them are shown): minus its cells of one attribute that can be
-    worked out too (the node's shown cell minus its children's cells of the value, each
-    shown, the child's whole total, or empty), 0 or k+ left."""
+    """The partition rule on what is left of a node beside its shown children (its total
+    minus theirs: its own people and its hidden children's): minus its cells of one
+    attribute worked out there too (the node's shown cell minus its shown children's cells
+    of the value, each shown, the child's whole total, or empty), 0 or k+ left."""
     children: dict[str, list[str]] = defaultdict(list)
     for node, parent in parents.items():
         if parent is not None:
@@ -200,9 +226,7 @@ def _own(
         groups[cell[0], cell[1]].append(cell)
     hide = set()
     for (node, attribute), members in groups.items():
-        kids = children.get(node, [])
-        if not kids or not all(totals.get(c, (0, False))[1] for c in kids):
-            continue
+        kids = [c for c in children.get(node, []) if totals.get(c, (0, False))[1]]
         own = totals[node][0] - sum(totals[c][0] for c in kids)
         known, rest = [], own
         for cell in members:

@@ -206,3 +206,35 @@ def test_a_team_total_that_is_its_frontline_counts_as_its_frontline_cell() -> No
     assert ("D", "layer", "frontline") not in shown
     assert (ORG, "layer", "frontline") not in shown
     assert shown == {("B", "layer", "frontline"), ("C", "layer", "frontline")}
+
+
+def _leaks(figures: dict, k: int) -> list:  # type: ignore[type-arg]
+    """Every shown figure minus two disjoint shown figures inside it leaving 1..k−1 people."""
+    out = []
+    for name, whole in figures.items():
+        inside = {n: f for n, f in figures.items() if f < whole}
+        for (a, fa), (b, fb) in combinations(inside.items(), 2):
+            if not fa & fb and 0 < len(whole) - len(fa) - len(fb) < k:
+                out.append((name, a, b))
+    return out
+
+
+def test_org_cells_without_the_cells_fewer_than_k_answered_give_no_team_away() -> None:
+    """Cells of teams fewer than k answered are not stored, so the org's cells miss them.
+    One: t0 (3, hidden) and t1 (1, hidden) beside t2 (3): the org's persona "other" is t0's
+    three, and the org's 7 − t2's 3 − it would be t1's one person. Two: the org's frontline
+    (t0's 3 and t1's 3; t2's 2 not stored) is apart from t2: the org's 10 − t2's 3 − it
+    would be t0's one support person."""
+    parents: dict[str, str | None] = {ORG: None, "t0": ORG, "t1": ORG, "t2": ORG}
+    one = [("t0", "frontline", "a"), ("t0", "frontline", "a"), ("t1", "frontline", "a")]
+    one += [("t2", "frontline", "a")] * 3 + [("t0", "frontline", "b")]
+    two = [("t0", "frontline", "a")] * 3 + [("t1", "frontline", "a")] * 3
+    two += [("t0", "support", "a"), ("t2", "frontline", "a"), ("t2", "frontline", "a")]
+    two += [("t2", "support", "a")]
+    for world in (one, two):
+        people = [
+            {"id": f"p{i}", "team": t, "answered": "yes", "layer": layer, "persona": persona}
+            for i, (t, layer, persona) in enumerate(world)
+        ]
+        figures, *_ = _shown_figures(parents, people, 3)
+        assert _leaks(figures, 3) == []
