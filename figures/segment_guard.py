@@ -56,7 +56,7 @@ def shown_cells(
         if n >= floor and totals.get(c[0], (0, False))[1] and totals[c[0]][0] >= n
     }
     while True:  # one rule at a time, each on what the ones before it left shown
-        pairs = _pairs(shown, cells, totals, lineage, floor)
+        pairs = _rests_too(shown, cells, totals, lineage, floor)
         shown -= pairs
         partitions = _partitions(shown, cells, totals, parents, floor) | _own(
             shown, cells, totals, parents, floor
@@ -144,6 +144,36 @@ def _pairs(
                 else:
                     hide.add(min(mine, other, key=lambda c: _order(c, cells, len(lineage[c[0]]))))
     return hide
+
+
+REST = "\x00rest"  # a node's people in none of its shown cells of an attribute
+
+
+def _rests_too(
+    shown: set[Cell],
+    cells: Mapping[Cell, int],
+    totals: Mapping[str, tuple[int, bool]],
+    lineage: Mapping[str, list[str]],
+    floor: int,
+) -> set[Cell]:
+    """The pair rule, with each node's total minus its shown cells of an attribute (its
+    rest: a hidden cell stays worked out this way) as one more figure of that attribute.
+    A rest can't be hidden itself: where it breaks a pair, the node's smallest shown cell of
+    the attribute is hidden (the rest grows), and the rules run again."""
+    rests: dict[Cell, int] = {}
+    groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+    for cell in shown:
+        groups[cell[0], cell[1]].append(cell)
+    for (node, attribute), members in groups.items():
+        left = totals[node][0] - sum(cells[c] for c in members)
+        if left > 0:
+            rests[node, attribute, REST] = left
+    hide = _pairs(shown | set(rests), {**cells, **rests}, totals, lineage, floor)
+    out = {c for c in hide if c[2] != REST}
+    for node, attribute, _ in hide - out:
+        members = groups[node, attribute]
+        out.add(min(members, key=lambda c: (cells[c], c)))
+    return out
 
 
 def _may_nest(

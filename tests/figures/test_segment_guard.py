@@ -238,3 +238,19 @@ def test_org_cells_without_the_cells_fewer_than_k_answered_give_no_team_away() -
         ]
         figures, *_ = _shown_figures(parents, people, 3)
         assert _leaks(figures, 3) == []
+
+
+def test_a_cell_hidden_by_a_pair_is_not_left_as_its_totals_remainder() -> None:
+    """The pair rule hid the org's persona "b" (3) beside its "support" layer (4), but the
+    org's 13 minus its shown "a" (10) still gave b's 3, and support − b is one person: seen
+    on people, the org's "a" − its frontline (6) − its layer "other" (3) = 1."""
+    parents: dict[str, str | None] = {ORG: None, "t0": ORG, "t1": ORG, "t2": ORG}
+    world = [("t0", "frontline", "a")] * 3 + [("t1", "frontline", "a")] * 3
+    world += [("t0", "support", "a"), ("t2", "frontline", "a"), ("t2", "frontline", "a")]
+    world += [("t2", "support", "a")] + [("t0", "support", "b")] * 3
+    people = [
+        {"id": f"p{i}", "team": t, "answered": "yes", "layer": layer, "persona": persona}
+        for i, (t, layer, persona) in enumerate(world)
+    ]
+    figures, *_ = _shown_figures(parents, people, 3)
+    assert _leaks(figures, 3) == []
