@@ -27,7 +27,7 @@ from figures.pipeline import Figures, Window
 from figures.segment_guard import Cell, shown_cells
 from figures.segments import spec
 from insights.scores import ENPS, ORG, SUMMED, driver_scores, team_period_scores
-from settings.config import AppConfig
+from settings.config import OTHER, AppConfig
 from storage.segment_sums import segment_agg, segment_participation
 
 SEP = "\x1f"
@@ -242,7 +242,8 @@ def segment_cut(
 
 
 def cut(week: SegmentWeek | None, *, config: AppConfig, node: str, attribute: str) -> SegmentCut:
-    """One node's cut by one attribute: a row per value (config order, "other" last)."""
+    """One node's cut by one attribute: a row per value (config order, "other" last, when
+    stored); a value with no stored cell (fewer than k answered, or nobody has it) is hidden."""
     seg = config.segment(attribute)
     assert seg is not None, attribute
     k = config.privacy.min_group_size
@@ -253,9 +254,9 @@ def cut(week: SegmentWeek | None, *, config: AppConfig, node: str, attribute: st
     rows = []
     for value in seg.labels():
         r = cells.get(value)
-        if r is None:
+        if r is None and value == OTHER:
             continue
-        if not r["shown"]:
+        if r is None or not r["shown"]:  # a value fewer than k answered is not even stored
             rows.append(SegmentRow(value, False))
             continue
         rows.append(

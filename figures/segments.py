@@ -17,11 +17,15 @@ from sqlmodel import Session
 from settings.config import AppConfig
 from storage.segment_seal import ValueOf, seal_segments, stale
 
+# 2: cells fewer than k answered are no longer stored (version 1 stored their sums)
+SEAL_RULES = 2
+
 
 def spec(config: AppConfig) -> str:
-    """The fingerprint of what a segment seal depends on: the attributes and k."""
+    """The fingerprint of what a segment seal depends on: the attributes, k, and the seal's
+    own rules (SEAL_RULES: sums sealed by an older rule are sealed again)."""
     body = json.dumps(
-        [config.privacy.min_group_size, [s.model_dump() for s in config.segments]],
+        [SEAL_RULES, config.privacy.min_group_size, [s.model_dump() for s in config.segments]],
         sort_keys=True,
     )
     return hashlib.sha256(body.encode()).hexdigest()[:16]

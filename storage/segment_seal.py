@@ -6,9 +6,14 @@ cell their answers count in; a value fewer than ``k`` of the pulse's invited peo
 and a person with no value, count under "other". The link from answer to person is made
 only here, in memory, through the respondent keys the server can compute (PULSE_SECRET):
 what is written is one `segment_count` row (invited, respondents) and the `segment_rollup`
-sums per attribute value, never a per-answer or per-person row. ``sealed_at`` and the
-config's ``spec`` are noted in `segment_seal`, so sums from an older seal or config are
-never read (figures.segments) and are sealed again by the next close run.
+sums per attribute value, never a per-answer or per-person row, and only for a cell that k
+or more of the pulse's respondents answered (sums: a question k or more answered in it). A
+cell below k is not stored at all, not even its count: a database reader who intersects two
+attributes' cells in `person_segment` (frontline and 0-12m, one respondent each) would
+otherwise read one person's answers. So a department's or the org's cell sums only the
+teams' cells k or more answered (bot.blocks.segments says so where it shows them).
+``sealed_at`` and the config's ``spec`` are noted in `segment_seal`, so sums from an older
+seal or config are never read (figures.segments) and are sealed again by the next close run.
 """
 
 from __future__ import annotations
@@ -130,6 +135,8 @@ def _seal_one(
             row[4] += answer >= 9
             row[5] += answer <= 6
         for value in sorted(set(counted) | set(people)):
+            if len(people.get(value, ())) < k:
+                continue  # fewer than k answered: nothing of the cell is stored
             counts.append(
                 {
                     "pulse_id": pulse_id,
@@ -140,6 +147,8 @@ def _seal_one(
                 }
             )
         for (value, question_id), row in sorted(totals.items()):
+            if len(people[value]) < k or row[0] < k:
+                continue  # a cell's question answered by fewer than k: no sums either
             names = ("n", "total", "total_sq", "favourable", "promoters", "detractors")
             sums.append(
                 {"pulse_id": pulse_id, "attribute": attribute, "value": value}

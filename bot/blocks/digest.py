@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.pages import split_text
+from bot.blocks.segments import COUNTED
 from bot.blocks.sentences import change_sentence, flag_reason, withheld
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
@@ -172,6 +173,7 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
         )
     if digest.segments:
         cuts = [_segment_line(c) for c in digest.segments]
+        cuts.append(f"_{COUNTED.format(k=k)}_")
         blocks += [{"type": "divider"}, *_sections("By segment, whole organisation", cuts)]
     if digest.segment_links:
         said = [f"*{escape(name, limit=200)}*: {escape(s)}" for name, s in digest.segment_links]

@@ -13,6 +13,11 @@ from bot.blocks.pages import sections
 from bot.blocks.text import escape, md, plain
 from figures.segment_figures import SegmentCut, SegmentRow
 
+COUNTED = (
+    "A value counts a team's people with it only in a week {k} or more of them answered "
+    "(a department's or the org's value adds up those teams), so it may count fewer "
+    "respondents than the people with that value who answered."
+)
 HIDDEN = "hidden: fewer than {k} people, or showing it would let a smaller group be worked out"
 
 
@@ -56,7 +61,7 @@ def segment_report(
         f"Values fewer than {cut.k} of a team's invited people share are counted as "
         "*other*; a value is hidden when it, or the difference between it and another "
         "figure you can see, rests on fewer than "
-        f"{cut.k} people."
+        f"{cut.k} people. {COUNTED.format(k=cut.k)}"
     )
     blocks = [
         {"type": "header", "text": plain(head, limit=150)},

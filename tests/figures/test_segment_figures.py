@@ -60,13 +60,13 @@ def test_each_layer_shows_its_own_engagement(engine: Engine) -> None:
 
 
 def test_a_layer_whose_complement_is_below_k_is_hidden_too(engine: Engine) -> None:
-    """12 frontline and 4 back-office (sealed as other): showing frontline beside the team's
-    16 would give the four others' answers away by subtraction."""
+    """12 frontline and 4 back-office (sealed as other, and not stored: 4 answered): showing
+    frontline beside the team's 16 would give the four others' answers away by subtraction."""
     result = _cut(engine, ["frontline"] * 12 + ["back-office"] * 4, [5] * 12 + [2] * 4)
     assert result.respondents == 16
     assert [(r.value, r.shown, r.engagement) for r in result.rows] == [
         ("frontline", False, None),
-        ("other", False, None),
+        ("back-office", False, None),
     ]
 
 
