@@ -90,7 +90,7 @@ def _cadence(cx: pd.DataFrame) -> str:
     return str(cx["cadence"].iloc[-1])
 
 
-def _on_engagement_weeks(cx: pd.DataFrame) -> pd.DataFrame:
+def on_engagement_weeks(cx: pd.DataFrame) -> pd.DataFrame:
     """A weekly series starting on another weekday, dated by the Monday of the engagement week
     sharing four or more of its days (its Thursday's week); Monday series are unchanged."""
     days = pd.to_datetime(cx["period"])
@@ -160,7 +160,7 @@ def _in_periods(sentence: str, cadence: str, periods: int | None = None) -> str:
     return f"{said.removesuffix('.')} ({data})."
 
 
-def _short(metric: str, scale: str) -> str:
+def metric_name(metric: str, scale: str) -> str:
     return label(metric, scale).split(" (")[0]
 
 
@@ -195,14 +195,14 @@ def _link(
         first = max(pd.Timestamp(back), pd.Timestamp(fig.window.start))
         ex, shown = _shown(fig, units, first)
     mine = _cx(fig, mine, first, cadence)
-    name = _short(metric, mine["scale"].iloc[-1]) if len(mine) else metric.upper()
+    name = metric_name(metric, mine["scale"].iloc[-1]) if len(mine) else metric.upper()
     scales = tuple(sorted({label(metric, s) for s in mine["scale"]}))
     since = pd.Timestamp(fig.window.since)
     perceived = shown[shown["driver"] == "perception"]
     perceived = perceived[perceived["period"] >= since]
     engagement = shown[shown["driver"].isin(list(fig.engagement))]
     if cadence == "weekly":
-        mine = _on_engagement_weeks(mine)
+        mine = on_engagement_weeks(mine)
         recent = mine[mine["period"] >= since]
     else:
         since = pd.Timestamp(cx_periods.period_start(since.date(), cadence))

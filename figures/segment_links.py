@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 from sqlmodel import Session
 
-from figures.links import ALPHA, LAGS, ORG_LINK_WEEKS, _on_engagement_weeks, _short
+from figures.links import ALPHA, LAGS, ORG_LINK_WEEKS, metric_name, on_engagement_weeks
 from figures.pipeline import Figures
 from figures.segment_figures import guarded_week
 from figures.segments import spec
@@ -60,8 +60,8 @@ def links_by_value(
         mine = cx[cx["metric"] == metric]
         if mine.empty or ("cadence" in mine and (mine["cadence"] != "weekly").any()):
             continue  # monthly and quarterly series: the org link's own sentence covers them
-        mine = _on_engagement_weeks(mine)
-        name = _short(metric, str(mine["scale"].iloc[-1]))
+        mine = on_engagement_weeks(mine)
+        name = metric_name(metric, str(mine["scale"].iloc[-1]))
         for value in values:
             ex = ex_all[ex_all["value"] == value][["team", "period", "score"]]
             if ex.empty:

@@ -46,7 +46,7 @@ def team_ids_below(session: Session, *, workspace_id: int, team_key: str) -> lis
     return found
 
 
-def _pulse_ids(
+def pulse_scope(
     session: Session,
     *,
     workspace_id: int,
@@ -95,7 +95,7 @@ def driver_agg(
     count 0–10 answers; each is 0 on rows of the other kind, as insights.scores expects. A
     commitment's follow-up question is no driver: its answers are reported with the commitment.
     """
-    pulses = _pulse_ids(
+    pulses = pulse_scope(
         session,
         workspace_id=workspace_id,
         start=start,
@@ -148,7 +148,7 @@ def participation(
     invited nobody); ``respondents`` counts distinct respondents per pulse, summed over the week;
     both as sealed when the pulse closed (storage.seal).
     """
-    scope = _pulse_ids(
+    scope = pulse_scope(
         session,
         workspace_id=workspace_id,
         start=start,

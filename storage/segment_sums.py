@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from storage.aggregates import _pulse_ids
+from storage.aggregates import pulse_scope
 from storage.commitments import FOLLOW_UP_DRIVER
 from storage.models import Pulse, Question, SegmentCount, SegmentRollup, SegmentSeal, Team
 from storage.reportable import reportable_respondents, reportable_sums
@@ -52,7 +52,7 @@ def segment_agg(
     spec: str,
 ) -> pd.DataFrame:
     """Sums per (team, week, attribute, value, driver) of the reportable question cells."""
-    pulses = _pulse_ids(
+    pulses = pulse_scope(
         session, workspace_id=workspace_id, start=start, end=end, team_key=None, subteams=True
     )
     sums = reportable_sums(pulses, k=k, now=now)
@@ -96,7 +96,7 @@ def segment_participation(
     spec: str,
 ) -> pd.DataFrame:
     """Invited and respondents per (team, week, attribute, value) of the reportable pulses."""
-    pulses = _pulse_ids(
+    pulses = pulse_scope(
         session, workspace_id=workspace_id, start=start, end=end, team_key=None, subteams=True
     )
     answered = reportable_respondents(pulses, k=k, now=now)

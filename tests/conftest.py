@@ -16,7 +16,18 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers tables)
+from settings.i18n import set_reader
 from storage.db import make_engine
+
+
+@pytest.fixture(autouse=True)
+def _english_reader() -> Iterator[None]:
+    """Each test starts reading English: a request dispatched in-process (tests/bot's World)
+    leaves the sender's locale set in the test's own context, as Bolt's middleware sets it."""
+    set_reader(None)
+    yield
+    set_reader(None)
+
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
