@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from bot import ids
 from sandbox import company
 from tests.acceptance.conftest import Stack, wait_for
@@ -29,7 +27,6 @@ def _send(stack: Stack) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.transports("http", "socket")
 def test_commitment_is_announced_then_followed_up_and_reported(stack: Stack) -> None:
     assert stack.pulse("teams", "sync").returncode == 0
     _send(stack)

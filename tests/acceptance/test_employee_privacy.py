@@ -97,7 +97,6 @@ def test_home_shows_my_answers_and_lets_me_pause(stack: Stack) -> None:
     )
 
 
-@pytest.mark.transports("http", "socket")
 def test_my_data_download_and_erase(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[2]
