@@ -113,17 +113,21 @@ def wait_for(done: Any, timeout: float = 10.0) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every flow over HTTP on SQLite and PostgreSQL; a flow marked for Socket Mode also over
+    """Every flow over HTTP on SQLite and PostgreSQL, unless its module says
+    `pytest.mark.databases("sqlite")` (a flow whose storage the PostgreSQL runs of the other
+    modules and the storage tests already cover); a flow marked for Socket Mode also over
     Socket Mode, on SQLite only: the transport is the Slack edge (envelopes, acks, retries)
-    and never reaches storage, which the HTTP runs already cover on both databases."""
+    and never reaches storage."""
     if "stack" in metafunc.fixturenames and "transport" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("transports")
         transports = marker.args if marker else ("http",)
+        dbs = metafunc.definition.get_closest_marker("databases")
+        http_dbs = dbs.args if dbs else ("sqlite", "postgresql")
         pg = pytest.mark.postgres
         combos = [
             pytest.param(t, db, id=f"{t}-{db}", marks=[pg] if db == "postgresql" else [])
             for t in transports
-            for db in (("sqlite", "postgresql") if t == "http" else ("sqlite",))
+            for db in (http_dbs if t == "http" else ("sqlite",))
         ]
         metafunc.parametrize(["transport", "stack"], combos, indirect=True, scope="module")
 

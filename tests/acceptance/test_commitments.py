@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot import ids
 from sandbox import company
 from tests.acceptance.conftest import Stack, wait_for
+
+# HTTP on SQLite: commitments' storage runs on PostgreSQL in tests/bot/test_cocreate.py
+# and the storage tests
+pytestmark = pytest.mark.databases("sqlite")
 
 SUPPORT = company.team_members("support")
 

@@ -13,6 +13,10 @@ from bot import ids
 from sandbox import company
 from tests.acceptance.conftest import Stack, wait_for
 
+# HTTP on SQLite: the language is rendering; its storage (locale columns, sync) is tested
+# on PostgreSQL in tests/jobs/test_sync.py
+pytestmark = pytest.mark.databases("sqlite")
+
 SUPPORT = company.team_members("support")
 FRENCH, ENGLISH = SUPPORT[0], SUPPORT[2]
 

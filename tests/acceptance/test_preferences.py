@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sandbox import company
 from tests.acceptance.conftest import Stack
+
+# HTTP on SQLite: pause and opt-out are single-row updates the storage tests run on PostgreSQL
+pytestmark = pytest.mark.databases("sqlite")
 
 ONBOARDING = company.team_members("onboarding")
 
