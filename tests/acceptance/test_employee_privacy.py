@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import inspect
 from sqlmodel import select
 
@@ -44,7 +43,6 @@ def _latest_modal(stack: Stack, user: str) -> dict:
     return modals[-1]
 
 
-@pytest.mark.transports("http", "socket")
 def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[0]
@@ -72,7 +70,6 @@ def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     assert sealed and not [b for b in sealed if said.encode() in b]
 
 
-@pytest.mark.transports("http", "socket")
 def test_home_shows_my_answers_and_lets_me_pause(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[1]

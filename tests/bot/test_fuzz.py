@@ -19,7 +19,7 @@ from tests.bot.conftest import World
 
 USER = company.team_members("support")[0]
 FUZZ = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

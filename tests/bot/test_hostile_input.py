@@ -44,7 +44,7 @@ from tests.conftest import REPO
 
 CX_TOKEN = "hostile-cx-token"
 FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
