@@ -23,7 +23,6 @@ from bot.blocks.inbox import inbox_blocks
 from bot.blocks.pulse import QuestionItem, options
 from bot.blocks.validate import MAX_VIEW_BLOCKS
 from bot.inbox import GENERAL, Filter, inbox
-from figures.charts import trend_chart
 from figures.teams import load_team_figures
 from jobs.calendar import local_label
 from settings.config import AppConfig
@@ -217,6 +216,8 @@ def _dashboard(
     series = {name: list(f.series) for name, f in shown if f.series}
     file_id, picked = None, dict(list(series.items())[:CHART_TEAMS])
     if upload is not None and picked:
+        from figures.charts import trend_chart  # matplotlib loads only when a chart is drawn
+
         png = trend_chart(picked, y_label=tr("Engagement (0–100)"))  # the Home names it
         file_id = upload(png, tr("Engagement, last {n} weeks").format(n=DASHBOARD_WEEKS))
     return dashboard_blocks(

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from figures.charts import Panel, heatmap_chart, link_chart
 from figures.links import ALPHA, LAGS, MetricLink
 from figures.pipeline import Figures
 from settings.config import AppConfig
 from storage import cx_periods
 
 if TYPE_CHECKING:
+    from figures.charts import Panel
     from figures.org import OrgView
 
 MAX_HEATMAP_ROWS = 40
@@ -42,6 +42,9 @@ def charts(
     fig: Figures, *, org: OrgView, config: AppConfig, labels: Mapping[str, str]
 ) -> list[Chart]:
     """Zero to two PNG charts for the week ``org.period``."""
+    # matplotlib loads only when a chart is drawn: `pulse status` or a report never pays for it.
+    from figures.charts import heatmap_chart, link_chart
+
     if org.period is None:
         return []
     week = org.period.date()
@@ -92,6 +95,8 @@ def link_panels(
     """One panel per linked metric with values: each value moved back by the link's best lag,
     counted in the metric's own periods (weeks, months, quarters), to the engagement it
     follows, within the chart's weeks."""
+    from figures.charts import Panel
+
     start, end = min(d for d, _ in engagement), max(d for d, _ in engagement)
     out = []
     for link in links:

@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from figures.charts import heatmap_chart
 from figures.digest_charts import Chart, heatmap_takeaway
 from figures.segment_figures import SegmentCut
 
@@ -28,6 +27,8 @@ def segment_heatmap(
     cuts: Sequence[SegmentCut], *, labels: Mapping[str, str], week: dt.date, k: int
 ) -> Chart | None:
     """The chart, or None when no driver cell of any value is shown."""
+    from figures.charts import heatmap_chart  # matplotlib loads only when a chart is drawn
+
     frame = segment_frame(cuts, labels)
     if frame.empty or not frame.notna().any().any():
         return None

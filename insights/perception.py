@@ -12,7 +12,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from insights.linkage import (
     MIN_TEAM_PAIRS,
@@ -28,7 +28,8 @@ IMPORTANCE_STATS = ["n", "r", "r_low", "r_high", "p"]
 
 @cache
 def _t975(df: int) -> float:
-    return float(stats.t.ppf(0.975, df))
+    # scipy.stats.t.ppf(0.975, df) is this same call; scipy.stats itself takes ~0.4 s to import.
+    return float(special.stdtrit(df, 0.975))
 
 
 def _gap_trend(weeks: np.ndarray, gap: np.ndarray) -> tuple[float, float, float]:
