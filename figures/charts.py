@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -23,7 +24,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap, LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.dates import AutoDateLocator, DateFormatter, MonthLocator, date2num
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 from PIL import Image
@@ -124,6 +128,118 @@ def _axes(ax: Axes, *, months: bool = False) -> None:
     ax.grid(True, axis="y", alpha=0.3)
 
 
+# Fixed layout. matplotlib's constrained layout measures every artist in two extra passes
+# (a sixth of a digest's build at 10,000 people); these charts have few parts, so they are
+# placed once, from the sizes of the texts that set the margins (tick labels, titles, the
+# legend), in inches, as constrained layout would place them.
+_EDGE_IN = 0.06  # free space at the figure's edges
+_PT_IN = 1 / 72
+_TICK_IN = 3.5 * _PT_IN  # matplotlib's default tick length and tick-label pad
+
+
+def _renderer(fig: Figure) -> Any:
+    return FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
+
+
+def _size_in(
+    renderer: Any, text: str, prop: FontProperties, rotation: float = 0.0
+) -> tuple[float, float]:
+    """Width and height (inches) of ``text``'s box, rotated by ``rotation`` degrees."""
+    if not text:
+        return 0.0, 0.0
+    w, h, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+    w, h = w / renderer.dpi, h / renderer.dpi
+    turn = math.radians(rotation)
+    c, s = abs(math.cos(turn)), abs(math.sin(turn))
+    return w * c + h * s, w * s + h * c
+
+
+def _texts_in(renderer: Any, texts: Sequence[Text]) -> tuple[float, float]:
+    """Widest and tallest of ``texts`` as drawn (their own font and rotation), inches."""
+    sizes = [
+        _size_in(renderer, t.get_text(), t.get_fontproperties(), t.get_rotation()) for t in texts
+    ]
+    return max((w for w, _ in sizes), default=0.0), max((h for _, h in sizes), default=0.0)
+
+
+def _rc_font(size_key: RcKeyType, weight: str = "normal") -> FontProperties:
+    return FontProperties(size=matplotlib.rcParams[size_key], weight=weight)
+
+
+def _rect(
+    fig: Figure, left: float, bottom: float, width: float, height: float
+) -> tuple[float, float, float, float]:
+    """A rectangle given in inches, in figure fractions."""
+    fw, fh = fig.get_size_inches()
+    return (left / fw, bottom / fh, width / fw, height / fh)
+
+
+def _place_heatmap(fig: Figure, ax: Axes, bar: Axes, *, shrink: float, aspect: float) -> None:
+    """The grid with its row names left, column names below (rotated) and the colour bar
+    under them: ``shrink`` of the grid's width, ``aspect`` times longer than tall."""
+    renderer = _renderer(fig)
+    fw, fh = fig.get_size_inches()
+    row_w, _ = _texts_in(renderer, ax.get_yticklabels())
+    xlabels = ax.get_xticklabels()
+    _, drop = _texts_in(renderer, xlabels)
+    title = ax.get_title(loc="left")
+    title_h = _size_in(renderer, title, _rc_font("axes.titlesize"))[1]
+    top = _EDGE_IN + (title_h + 6 * _PT_IN if title else 0)
+    right = _EDGE_IN + 0.04
+    left = _EDGE_IN + row_w + _TICK_IN
+    if xlabels:  # the first column's rotated name reaches left of its column's centre
+        first, _ = _texts_in(renderer, xlabels[:1])
+        cols = len(xlabels)
+        for _ in range(2):  # the column width depends on the margin: settle it twice
+            half = (fw - left - right) / cols / 2
+            left = max(left, _EDGE_IN + first - half)
+    width = fw - left - right
+    bar_w = shrink * width
+    bar_h = bar_w / aspect
+    _, tick_h = _texts_in(renderer, bar.get_xticklabels() or [Text(text="0", fontsize=10)])
+    label_w, label_h = _texts_in(renderer, [bar.xaxis.label])
+    under_bar = 2 * _TICK_IN + tick_h + 4 * _PT_IN + label_h + 0.04 + _EDGE_IN  # ticks out
+    bar_y = under_bar
+    grid_y = bar_y + bar_h + 0.06 + drop + _TICK_IN
+    ax.set_position(_rect(fig, left, grid_y, width, fh - top - grid_y))
+    centre = left + width / 2  # under the grid, moved in as far as its label needs
+    centre = min(max(centre, _EDGE_IN + label_w / 2), fw - _EDGE_IN - label_w / 2)
+    bar.set_position(_rect(fig, centre - bar_w / 2, bar_y, bar_w, bar_h))
+
+
+def _place_panels(
+    fig: Figure, axes: Sequence[Axes], rows: int, cols: int, legend: Legend, *, title: bool
+) -> None:
+    """Panels in a grid, each with its title and note above, its months below and its scores
+    left; the legend across the bottom; room for the figure's title when there is one."""
+    renderer = _renderer(fig)
+    fw, fh = fig.get_size_inches()
+    score_w, _ = _size_in(renderer, "100", _rc_font("ytick.labelsize"))
+    _, month_h = _size_in(renderer, "Oct", _rc_font("xtick.labelsize"))
+    titles = [ax.get_title(loc="left") for ax in axes if ax.get_visible()] or ["Hg"]
+    font = _rc_font("axes.titlesize", "bold")
+    title_h = max(_size_in(renderer, t or "Hg", font)[1] for t in titles)
+    above = 19 * _PT_IN + title_h + 0.04  # the title's pad (the note sits in it) and the title
+    below = _TICK_IN * 2 + month_h
+    legend_h = 2.6 * legend.prop.get_size_in_points() * _PT_IN
+    top = _EDGE_IN + above
+    if title:
+        top += _size_in(renderer, "Hg", _rc_font("figure.titlesize"))[1] + 8 * _PT_IN
+    left = _EDGE_IN + score_w + _TICK_IN
+    right = _EDGE_IN + 0.1
+    bottom = legend_h + below + 0.08
+    gap_w = score_w + _TICK_IN + 0.3
+    gap_h = below + above + 0.05
+    width = (fw - left - right - (cols - 1) * gap_w) / cols
+    height = (fh - top - bottom - (rows - 1) * gap_h) / rows
+    for i, ax in enumerate(axes):
+        r, c = divmod(i, cols)
+        x = left + c * (width + gap_w)
+        y = fh - top - height - r * (height + gap_h)
+        ax.set_position(_rect(fig, x, y, width, height))
+    legend.set_bbox_to_anchor((0.5, _EDGE_IN / 2 / fh), transform=fig.transFigure)
+
+
 def trend_chart(
     series: dict[str, list[tuple[date, float]]],
     *,
@@ -167,7 +283,7 @@ def link_chart(
     cols = 1 if len(panels) <= 1 else 2
     rows = max(1, math.ceil(len(panels) / cols))
     with matplotlib.rc_context({**_STYLE, **_PANEL_STYLE}):
-        fig = Figure(figsize=(WIDTH_IN, 1.1 + _PANEL_IN * rows), dpi=DPI, layout="constrained")
+        fig = Figure(figsize=(WIDTH_IN, 1.1 + _PANEL_IN * rows), dpi=DPI)
         axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
         ex, ey = _xy(engagement)
         for ax, panel in zip(axes, panels, strict=False):
@@ -202,9 +318,10 @@ def link_chart(
             ),
         ]
         labels = ["Engagement", "customer metric, at the week it follows"]
-        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+        legend = fig.legend(handles, labels, loc="lower center", ncols=2, frameon=False)
         if title:  # Slack shows the file's title above the image; a title here would repeat it
             fig.suptitle(title, x=0.01, ha="left")
+        _place_panels(fig, list(axes), rows, cols, legend, title=bool(title))
         return _png(fig)
 
 
@@ -241,7 +358,7 @@ def heatmap_chart(frame: pd.DataFrame, *, title: str | None = None, k: int) -> b
     norm = TwoSlopeNorm(vmin=35, vcenter=HEAT_CENTRE, vmax=85)
     cmap = heat_colours()
     with matplotlib.rc_context(style):
-        fig = Figure(figsize=(HEATMAP_WIDTH_IN, height), dpi=DPI, layout="constrained")
+        fig = Figure(figsize=(HEATMAP_WIDTH_IN, height), dpi=DPI)
         ax = fig.add_subplot()
         image = ax.imshow(
             np.ma.masked_invalid(data) if data.size else np.zeros((1, 1)),
@@ -266,8 +383,9 @@ def heatmap_chart(frame: pd.DataFrame, *, title: str | None = None, k: int) -> b
                 dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
                 ax.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=12,
                         color="white" if dark else "#1a1a1a")  # fmt: skip
-        bar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.7, aspect=40, pad=0.01)
+        bar = fig.colorbar(image, cax=fig.add_axes((0, 0, 1, 1)), orientation="horizontal")
         bar.set_ticks([35, 50, 60, 70, 85])
         bar.set_label(f"score 0–100 · grey: hidden, fewer than {k} answered", fontsize=11)
         bar.ax.tick_params(labelsize=10)
+        _place_heatmap(fig, ax, bar.ax, shrink=0.7, aspect=40)
         return _png(fig)

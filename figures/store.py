@@ -240,13 +240,8 @@ def read(
     stray = {t for t in seen | set(small["team"]) if t != ORG and config.team(t) is None}
     tree = Tree.of(config, sorted(stray))
     cx_end = window.end + dt.timedelta(weeks=window.cx_after, days=6)
-    cx = pd.concat(
-        [
-            cx_frame(session, workspace_id=ws, start=window.start, end=cx_end, team_key=t)
-            for t in sorted(wanted)
-        ]
-        if wanted
-        else [cx_frame(session, workspace_id=ws, start=window.start, end=cx_end)]
+    cx = cx_frame(
+        session, workspace_id=ws, start=window.start, end=cx_end, team_keys=wanted or None
     )
     figures = Figures(
         k=_k(config),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session
@@ -82,41 +83,45 @@ def team_figures(fig: Figures, teams: Sequence[str]) -> dict[str, TeamFigures]:
     scores = scores[scores["team"].isin(list(teams))]
     ds = ds[ds["team"].isin(list(teams))]
     trended = like_for_like(trend(scores), fig.answered)
-    by_team = {t: rows for t, rows in scores[scores["period"] >= since].groupby("team")}
-    trends = {t: rows for t, rows in trended[trended["period"] >= since].groupby("team")}
-    latest = {t: rows for t, rows in _latest_drivers(ds, since).groupby("team")}
-    seen = {t: rows for t, rows in ds[ds["driver"] == "perception"].groupby("team")}
+    # One pass over each frame, grouped by team in plain Python (rows keep their order): a
+    # report of a department or the org names hundreds of teams, and a pandas selection per
+    # team cost more than the figures themselves.
+    shown = scores[scores["period"] >= since]
+    last = _last_rows(shown, ["period", "respondents", "invited", "engagement"])
+    polled = _last_rows(shown[shown["enps_n"] > 0], ["enps", "enps_n"])
+    trends = _rows_by_team(
+        trended[trended["period"] >= since],
+        ["period", "engagement", "prev_period", "respondents", "sentence"],
+    )
+    latest = _rows_by_team(
+        _latest_drivers(ds, since), ["driver", "score", "n", "period", "change", "within_noise"]
+    )
+    seen = ds[(ds["driver"] == "perception") & (ds["period"] >= since)]
+    perceived = _rows_by_team(seen, ["period", "score", "n"])
     out = {}
     for team in teams:
-        if team not in by_team:
+        if team not in last:
             out[team] = empty[team]
             continue
-        last = by_team[team].iloc[-1]
-        mine = trends.get(team, trended.iloc[:0])
-        polled = by_team[team][by_team[team]["enps_n"] > 0]
-        perceived = seen.get(team, ds.iloc[:0])
+        period, respondents, invited, engagement = last[team]
+        mine = trends.get(team, [])
+        enps = polled.get(team)
         out[team] = TeamFigures(
             team=team,
             since=window.since,
             weeks=window.weeks,
-            period=last["period"].date(),
-            respondents=int(last["respondents"]),
-            invited=int(last["invited"]),
-            engagement=None if pd.isna(last["engagement"]) else float(last["engagement"]),
-            sentence=_sentence(mine, last["period"]),
-            enps=float(polled["enps"].iloc[-1]) if len(polled) else None,
-            enps_n=int(polled["enps_n"].iloc[-1]) if len(polled) else 0,
-            series=tuple(
-                (p.date(), float(e))
-                for p, e in zip(mine["period"], mine["engagement"], strict=True)
-            ),
+            period=period.date(),
+            respondents=int(respondents),
+            invited=int(invited),
+            engagement=None if pd.isna(engagement) else float(engagement),
+            sentence=_sentence(mine, period),
+            enps=float(enps[0]) if enps else None,
+            enps_n=int(enps[1]) if enps else 0,
+            series=tuple((p.date(), float(e)) for p, e, *_ in mine),
             drivers=_driver_figures(latest.get(team)),
             flags=tuple(flags.get(team, ())),
             perceived=tuple(
-                (p.date(), float(s), int(n))
-                for p, s, n in perceived[perceived["period"] >= since][
-                    ["period", "score", "n"]
-                ].itertuples(index=False)
+                (p.date(), float(score), int(n)) for p, score, n in perceived.get(team, [])
             ),
             left_out=empty[team].left_out,
         )
@@ -173,14 +178,29 @@ def like_for_like(trended: pd.DataFrame, answered: Answered | Mixes) -> pd.DataF
     )
 
 
-def _sentence(trended: pd.DataFrame, period: pd.Timestamp) -> str:
-    """The week's change in words; empty when engagement was not measured that week."""
-    row = trended[trended["period"] == period]
-    if row.empty:
+def _rows_by_team(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Each team's rows (``columns``' values, in the frame's order)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for team, *values in zip(frame["team"], *(frame[c] for c in columns), strict=True):
+        out.setdefault(team, []).append(tuple(values))
+    return out
+
+
+def _last_rows(frame: pd.DataFrame, columns: list[str]) -> dict[str, tuple[Any, ...]]:
+    """Each team's last row (``columns``' values)."""
+    return {team: rows[-1] for team, rows in _rows_by_team(frame, columns).items()}
+
+
+def _sentence(trended: list[tuple[Any, ...]], period: pd.Timestamp) -> str:
+    """The week's change in words; empty when engagement was not measured that week.
+    ``trended``: one team's (period, engagement, prev_period, respondents, sentence)."""
+    row = next((r for r in trended if r[0] == period), None)
+    if row is None:
         return ""
-    if pd.isna(row["prev_period"].iloc[0]):
-        return NO_EARLIER.format(n=int(row["respondents"].iloc[0]))
-    return str(row["sentence"].iloc[0])
+    _, _, prev, respondents, sentence = row
+    if pd.isna(prev):
+        return NO_EARLIER.format(n=int(respondents))
+    return str(sentence)
 
 
 def _latest_drivers(ds: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:
@@ -195,19 +215,20 @@ def _latest_drivers(ds: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:
     return last[last["period"] >= since]
 
 
-def _driver_figures(rows: pd.DataFrame | None) -> tuple[DriverFigure, ...]:
+def _driver_figures(rows: list[tuple[Any, ...]] | None) -> tuple[DriverFigure, ...]:
+    """``rows``: (driver, score, n, period, change, within_noise) of _latest_drivers."""
     if rows is None:
         return ()
     return tuple(
         DriverFigure(
-            driver=str(r.driver),
-            score=float(r.score),
-            n=int(r.n),
-            period=r.period.date(),
-            change=None if pd.isna(r.change) else float(r.change),
-            within_noise=bool(r.within_noise),
+            driver=str(driver),
+            score=float(score),
+            n=int(n),
+            period=period.date(),
+            change=None if pd.isna(change) else float(change),
+            within_noise=bool(within),
         )
-        for r in rows.itertuples(index=False)
+        for driver, score, n, period, change, within in rows
     )
 
 

@@ -54,7 +54,7 @@ _SPAN = 10**7  # key = team code × _SPAN + _DAY0 + day number (days since 1970,
 _DAY0 = _SPAN // 2
 
 
-def _keyed(frame: pd.DataFrame, column: str, teams: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def keyed(frame: pd.DataFrame, column: str, teams: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """(team-and-day key, value) per row with a value; refuses two rows for one team-week."""
     frame = frame.dropna(subset=[column])
     days = pd.to_datetime(frame["period"]).to_numpy().astype("datetime64[D]").astype(np.int64)
@@ -75,7 +75,7 @@ def aligned_by_lag(
     ValueError when a frame has two rows for one team and week.
     """
     teams = pd.Index(sorted(set(ex["team"]) | set(cx["team"])))
-    (xk, xv), (yk, yv) = _keyed(ex, "score", teams), _keyed(cx, "value", teams)
+    (xk, xv), (yk, yv) = keyed(ex, "score", teams), keyed(cx, "value", teams)
     out = {}
     for lag in lags:
         common, ix, iy = np.intersect1d(xk + 7 * lag, yk, assume_unique=True, return_indices=True)
@@ -154,19 +154,36 @@ def holm(p: pd.Series) -> pd.Series:
     return steps.reindex(p.index)
 
 
+Keyed = tuple[np.ndarray, np.ndarray]  # keyed's (team-and-day key, value)
+
+
+def keyed_teams(ex: pd.DataFrame, cx: pd.DataFrame) -> tuple[pd.Index, Keyed, Keyed]:
+    """The teams of either frame (sorted) and both frames keyed on them (keyed)."""
+    teams = pd.Index(sorted(set(ex["team"]) | set(cx["team"])))
+    return teams, keyed(ex, "score", teams), keyed(cx, "value", teams)
+
+
+def at_lag(ex: Keyed, cx: Keyed, lag: int, min_points: int, adjust: bool) -> dict:
+    """One lag's row of LAG_COLUMNS (before Holm) from keyed EX and CX: teams with fewer than
+    ``min_points`` pairs are left out. Team codes only order the rows (within_team_stats
+    codes them afresh), so frames keyed on a larger set of teams give the same row."""
+    (xk, xv), (yk, yv) = ex, cx
+    common, ix, iy = np.intersect1d(xk + 7 * lag, yk, assume_unique=True, return_indices=True)
+    codes, days, x, y = common // _SPAN, common % _SPAN - _DAY0, xv[ix], yv[iy]
+    counts = np.bincount(codes) if len(codes) else np.zeros(1, int)
+    keep = counts[codes] >= min_points
+    if not keep.any():
+        short = min_points - int(counts.max())
+        return {"lag": lag, "n": len(x), "teams": 0, "needs_more": short}
+    found = within_team_stats(codes[keep], days[keep], x[keep], y[keep], adjust)
+    return {"lag": lag, **found, "needs_more": 0}
+
+
 def _by_lag(
     ex: pd.DataFrame, cx: pd.DataFrame, lags: Iterable[int], min_points: int, adjust: bool
 ) -> pd.DataFrame:
-    rows = []
-    for lag, (codes, days, x, y) in aligned_by_lag(ex, cx, lags)[1].items():
-        counts = np.bincount(codes) if len(codes) else np.zeros(1, int)
-        keep = counts[codes] >= min_points
-        if not keep.any():
-            short = min_points - int(counts.max())
-            rows.append({"lag": lag, "n": len(x), "teams": 0, "needs_more": short})
-        else:
-            found = within_team_stats(codes[keep], days[keep], x[keep], y[keep], adjust)
-            rows.append({"lag": lag, **found, "needs_more": 0})
+    _, xs, ys = keyed_teams(ex, cx)
+    rows = [at_lag(xs, ys, lag, min_points, adjust) for lag in lags]
     out = pd.DataFrame(rows).reindex(columns=LAG_COLUMNS)
     out["p_holm"] = holm(out["p"])
     out["best"] = out.index == out["p"].idxmin() if out["p"].notna().any() else False

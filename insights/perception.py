@@ -17,8 +17,9 @@ from scipy import special
 from insights.linkage import (
     MIN_TEAM_PAIRS,
     aligned_by_lag,
+    at_lag,
     holm,
-    pooled_within_team,
+    keyed,
     within_team_stats,
 )
 
@@ -92,12 +93,19 @@ def perception_gap(
     )
     both["gap"] = both["perceived"] - both["actual"]
     trends = []
-    for _, team in both.groupby("team", sort=False):
-        weeks = ((team["period"] - team["period"].min()) / WEEK).to_numpy()
-        gap = team["gap"].to_numpy()
-        for w in weeks:
-            recent = (weeks <= w) & (weeks > w - window)
-            trends.append((*_gap_trend(weeks[recent], gap[recent]), int(recent.sum())))
+    if len(both):  # rows sorted by team, then week: each team's rows are one run
+        first = both.groupby("team", sort=False)["period"].transform("min")
+        all_weeks = ((both["period"] - first) / WEEK).to_numpy()
+        all_gaps = both["gap"].to_numpy()
+        names = both["team"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+        for a, b in zip(starts, [*starts[1:], len(names)], strict=True):
+            weeks, gap = all_weeks[a:b], all_gaps[a:b]
+            # the weeks in (w - window, w]: one slice of the team's sorted weeks
+            lows = np.searchsorted(weeks, weeks - window, side="right")
+            highs = np.searchsorted(weeks, weeks, side="right")
+            for lo, hi in zip(lows.tolist(), highs.tolist(), strict=True):
+                trends.append((*_gap_trend(weeks[lo:hi], gap[lo:hi]), hi - lo))
     cols = ["gap_trend", "gap_trend_low", "gap_trend_high", "trend_weeks"]
     both[cols] = pd.DataFrame(trends, columns=cols, index=both.index) if trends else np.nan
     both["sentence"] = [
@@ -158,17 +166,14 @@ def pooled_driver_importance(
     ``p_holm`` (Holm across drivers), ``rank`` and ``ci_excludes_zero``; strongest first.
     """
     rows = []
+    # pooled_within_team per driver at one lag, with CX keyed once on every team
+    teams = pd.Index(sorted(set(driver_scores["team"]) | set(cx["team"])))
+    ys = keyed(cx, "value", teams)
     for driver, ex in driver_scores.groupby("driver"):
-        found = pooled_within_team(
-            ex,
-            cx,
-            lags=[lag],
-            min_points_per_team=min_points_per_team,
-            autocorr_adjust=autocorr_adjust,
-        ).iloc[0]
-        rows.append(
-            {"driver": driver, "lag": lag, "teams": found["teams"], **found[IMPORTANCE_STATS]}
-        )
+        xs = keyed(ex, "score", teams)
+        found = at_lag(xs, ys, lag, min_points_per_team, autocorr_adjust)
+        stats = {name: found.get(name, np.nan) for name in IMPORTANCE_STATS}
+        rows.append({"driver": driver, "lag": lag, "teams": found["teams"], **stats})
     out = pd.DataFrame(rows, columns=["driver", "lag", "teams", *IMPORTANCE_STATS])
     out = out.dropna(subset=["r"])
     out["p_holm"] = holm(out["p"])

@@ -263,6 +263,9 @@ class SegmentConfig(_Strict):
         return labels[len(self.bands)]
 
 
+_TEAM_INDEX = "_team_index"  # AppConfig.team's key -> team, in the instance's __dict__
+
+
 class AppConfig(_Strict):
     privacy: PrivacyConfig = PrivacyConfig()
     hr: HRConfig = HRConfig()
@@ -277,7 +280,19 @@ class AppConfig(_Strict):
         return next((s for s in self.segments if s.key == key), None)
 
     def team(self, key: str) -> TeamConfig | None:
-        return next((t for t in self.teams if t.key == key), None)
+        """The team with this key: a dict lookup (config.toml may list thousands of teams).
+
+        The index is built on first use and kept in the instance's ``__dict__`` beside the
+        ``teams`` list it indexes (not a field: equality, dumps and hashing ignore it); a
+        model_copy that replaces ``teams`` carries a new list, so its index is rebuilt."""
+        index = self.__dict__.get(_TEAM_INDEX)
+        if index is None or index[0] is not self.teams:
+            by_key: dict[str, TeamConfig] = {}
+            for team in self.teams:
+                by_key.setdefault(team.key, team)  # the first, as a scan would find
+            index = self.__dict__[_TEAM_INDEX] = (self.teams, by_key)
+        found: TeamConfig | None = index[1].get(key)
+        return found
 
     def ancestors(self, key: str) -> list[str]:
         """Keys of the team's parents, nearest first."""

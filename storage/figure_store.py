@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, delete, func, insert
+from sqlalchemy import String, case, delete, func, insert, type_coerce
 from sqlmodel import Session, col, select
 
 from storage.frames import rows_frame
@@ -139,18 +139,29 @@ def _rows(
     periods: Collection[dt.date],
     nodes: Collection[str] | None,
 ) -> pd.DataFrame:
-    """A figure table's rows as a frame (``node`` as ``team``, as Figures names it)."""
+    """A figure table's rows as a frame (``node`` as ``team``, as Figures names it), weeks as
+    datetime64[s]. SQLite hands its dates over as ISO text, parsed here in one go rather
+    than row by row into ``date`` objects (a tenth of the digest's reading at 10k people)."""
     table = model.__table__  # type: ignore[union-attr]
     keys = [c for c in ("node", "period", "driver") if c in table.c]
+    text = session.get_bind().dialect.name == "sqlite"
+
+    def column(name: str) -> Any:
+        found = table.c[name if name != "team" else "node"]
+        return type_coerce(found, String).label(name) if text and name == "period" else found
+
     query = (
-        select(*(table.c[c if c != "team" else "node"] for c in columns))
+        select(*(column(c) for c in columns))
         .where(table.c.workspace_id == workspace_id, table.c.basis == basis)
         .where(_in(table.c.period, periods))
         .order_by(*(table.c[c] for c in keys))
     )
     if nodes is not None:
         query = query.where(_in(table.c.node, nodes))
-    return rows_frame(session.exec(query).all(), columns)
+    frame = rows_frame(session.exec(query).all(), columns)
+    weeks = pd.to_datetime(frame["period"], format="%Y-%m-%d") if text else frame["period"]
+    frame["period"] = pd.to_datetime(weeks).astype("datetime64[s]")
+    return frame
 
 
 def replace_weeks(

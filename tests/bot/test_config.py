@@ -46,6 +46,20 @@ def test_good_config_parses_with_defaults() -> None:
     assert config.pulse.questions_per_pulse == 4
 
 
+def test_team_lookup_follows_the_teams_a_copy_carries() -> None:
+    """A team is found by key (an index built on first use); a copy with other teams finds
+    those, and the index never makes two equal configs unequal."""
+    config = _parse(GOOD)
+    assert config.team("support").name == "Customer Support"  # type: ignore[union-attr]
+    assert config.team("nope") is None
+    assert config == _parse(GOOD) and _parse(GOOD) == config  # one indexed, one not
+    renamed = [t.model_copy(update={"name": "Help"}) for t in config.teams[1:]]
+    copy = config.model_copy(update={"teams": renamed})
+    assert copy.team("support").name == "Help"  # type: ignore[union-attr]
+    assert copy.team("cx-org") is None
+    assert config.team("support").name == "Customer Support"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
