@@ -19,6 +19,7 @@ from sqlmodel import Session
 from figures import store
 from figures.commitments import CommitmentLine, commitment_lines
 from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
+from figures.link_sentences import after_colon, gap_sentence
 from figures.links import ORG_LINK_PERIODS, ORG_LINK_WEEKS, WEEKS_IN
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
@@ -28,6 +29,7 @@ from figures.segment_links import layer_links
 from insights.alerts import RedFlag
 from insights.privacy import visible
 from settings.config import AppConfig
+from settings.i18n import short_date, tr, using
 
 MAX_WINS = 5  # improvements worth celebrating, biggest first
 MAX_GAPS = 3  # perception gaps per metric, widest first
@@ -53,9 +55,16 @@ class OrgFigures:
 
 @dataclass(frozen=True)
 class TeamLine:
+    """One team's line; ``text`` is written in HR's language, but for the parts only the
+    renderer can word (bot.blocks.sentences): a line at risk keeps its flags' ``reasons``, an
+    improvement its week's ``change`` and ``engagement``."""
+
     key: str
     name: str
     text: str
+    reasons: tuple[str, ...] = ()
+    change: str | None = None
+    engagement: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,32 @@ def build_digest(
     with_charts: bool = True,
     engagement: Collection[str] | None = None,
 ) -> Digest:
-    """Load and assemble the digest of the week before ``now`` (run it in read_scope)."""
+    """Load and assemble the digest of the week before ``now`` (run it in read_scope); its
+    texts and charts in HR's language (``[hr] locale``)."""
+    with using(config.hr.locale):
+        return _build(
+            session,
+            config=config,
+            workspace_id=workspace_id,
+            now=now,
+            weeks=weeks,
+            driver_labels=driver_labels,
+            with_charts=with_charts,
+            engagement=engagement,
+        )
+
+
+def _build(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    weeks: int,
+    driver_labels: Mapping[str, str] | None,
+    with_charts: bool,
+    engagement: Collection[str] | None,
+) -> Digest:
     labels = dict(driver_labels or {})
     fig = store.read(
         session,
@@ -171,7 +205,20 @@ def assemble(
     """The digest from the org's guarded figures: pure; names only teams the rule shows.
 
     ``left_out``: teams with a pulse that week that closed with fewer than k respondents
-    (storage.left_out); counted among the teams not named unless other answers show them."""
+    (storage.left_out); counted among the teams not named unless other answers show them.
+    Its texts are in HR's language (``[hr] locale``)."""
+    with using(config.hr.locale):
+        return _assemble(org, config, weeks, commitments, charts, left_out)
+
+
+def _assemble(
+    org: OrgView,
+    config: AppConfig,
+    weeks: int,
+    commitments: list[CommitmentLine] | None,
+    charts: list[Chart] | None,
+    left_out: set[str] | None,
+) -> Digest:
     k, week = org.k, None if org.period is None else org.period.date()
     lines = commitments or []
     if week is None:
@@ -236,7 +283,10 @@ def _at_risk(flags: list[RedFlag], name: Mapping[str, str]) -> list[TeamLine]:
         by_team.setdefault(flag.team, []).append(flag.reason)
     order = {key: i for i, key in enumerate(name)}
     ranked = sorted(by_team.items(), key=lambda kv: (-len(kv[1]), order.get(kv[0], len(order))))
-    return [TeamLine(key, name.get(key, key), " ".join(reasons)) for key, reasons in ranked]
+    return [
+        TeamLine(key, name.get(key, key), " ".join(reasons), tuple(reasons))
+        for key, reasons in ranked
+    ]
 
 
 def _improved(teams: pd.DataFrame, name: Mapping[str, str]) -> list[TeamLine]:
@@ -245,7 +295,11 @@ def _improved(teams: pd.DataFrame, name: Mapping[str, str]) -> list[TeamLine]:
     up = up.sort_values(["change_prev", "team"], ascending=[False, True]).head(MAX_WINS)
     return [
         TeamLine(
-            r.team, name.get(r.team, r.team), f"{r.sentence}; engagement now {r.engagement:.0f}."
+            r.team,
+            name.get(r.team, r.team),
+            f"{r.sentence}; engagement now {r.engagement:.0f}.",
+            change=str(r.sentence),
+            engagement=float(r.engagement),
         )
         for r in up.itertuples(index=False)
     ]
@@ -267,10 +321,11 @@ def _gaps(org: OrgView, shown: set[str], name: Mapping[str, str], week: dt.date)
         gap = gap.sort_values("period").groupby("team").tail(1)
         gap = gap[gap["gap"].abs() >= AGREE_WITHIN].assign(size=lambda d: d["gap"].abs())
         widest = gap.sort_values(["size", "team"], ascending=[False, True]).head(MAX_GAPS)
-        for r in widest.itertuples(index=False):
-            said = str(r.sentence).replace("your team", "the team").replace("Your team", "the team")
-            said = said[:1].lower() + said[1:]
-            when = "" if r.period == pd.Timestamp(week) else f" (week of {r.period:%d %b})"
+        for _, r in widest.iterrows():
+            said = after_colon(gap_sentence(link.gap_said(r), yours=False))
+            when = ""
+            if r["period"] != pd.Timestamp(week):
+                when = " (" + tr("week of {day}").format(day=short_date(r["period"].date())) + ")"
             text = f"{link.name}{when}: {said}"
-            lines.append(TeamLine(r.team, name.get(r.team, r.team), text))
+            lines.append(TeamLine(r["team"], name.get(r["team"], r["team"]), text))
     return lines

@@ -17,7 +17,7 @@ from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from figures.commitments import KEPT_FROM, followup_words
 from insights.privacy import withheld_sentence
-from settings.i18n import N_, long_date, ngettext, percent, short_date, tr
+from settings.i18n import N_, fixed, long_date, ngettext, percent, short_date, tr
 
 if TYPE_CHECKING:
     from figures.commitments import CommitmentLine
@@ -88,7 +88,18 @@ def _coverage(org: OrgFigures) -> str:
 
 
 def _team_lines(lines: list[TeamLine]) -> list[str]:
-    return [f"• *{escape(t.name, limit=300)}* — {escape(t.text, limit=1000)}" for t in lines]
+    return [f"• *{escape(t.name, limit=300)}* — {escape(_said(t), limit=1000)}" for t in lines]
+
+
+def _said(line: TeamLine) -> str:
+    """A team line in the reader's language: its flags' reasons, or its week's change."""
+    if line.reasons:
+        return " ".join(flag_reason(r) for r in line.reasons)
+    if line.change is not None and line.engagement is not None:
+        return tr("{change}; engagement now {score}.").format(
+            change=change_sentence(line.change), score=fixed(line.engagement, digits=0)
+        )
+    return line.text
 
 
 def _kept_lines(lines: list[CommitmentLine]) -> list[str]:
