@@ -76,12 +76,19 @@ def span(n: int, cadence: str) -> str:
     return ngettext("{n} week", "{n} weeks", n).format(n=n)
 
 
-def _same(cadence: str) -> str:
+def same_period(cadence: str) -> str:
+    """``in the same week`` (month, quarter) in the reader's language."""
     if cadence == "monthly":
         return tr("in the same month")
     if cadence == "quarterly":
         return tr("in the same quarter")
     return tr("in the same week")
+
+
+def later(lag: int, cadence: str = "weekly") -> str:
+    """'in the same week', '1 week later', '2 months later': a lag counts in the CX series'
+    own periods (a monthly metric's lag of 1 is a month)."""
+    return same_period(cadence) if lag == 0 else tr("{span} later").format(span=span(lag, cadence))
 
 
 def _short(n: int, cadence: str) -> str:
@@ -176,9 +183,7 @@ def link_sentence(said: LinkSaid) -> str:
     elif f.case == "flat":
         head, inner = _head(said, ""), ""
     else:
-        when = (
-            _same(cadence) if f.lag == 0 else tr("{span} later").format(span=span(f.lag, cadence))
-        )
+        when = later(f.lag, cadence)
         head = _head(said, when)
         if f.teams > 1:
             who = ngettext(
@@ -300,3 +305,9 @@ def after_colon(sentence: str) -> str:
     if current_language() == "de":
         return sentence
     return sentence[:1].lower() + sentence[1:]
+
+
+def in_sentence(label: str) -> str:
+    """A driver's label inside a sentence ("Lowest: Support on workload"): lowercased, but in
+    German, where nouns keep their capital."""
+    return label if current_language() == "de" else label.lower()

@@ -180,6 +180,27 @@ def month_short(day: dt.date) -> str:
     return format_skeleton("yMMM", day, locale=babel_locale())
 
 
+def weekday(day: dt.date) -> str:
+    """``Tue`` in the reader's language (``mar.``, ``Di.``, ``mar``)."""
+    if current_language() == DEFAULT:
+        return f"{day:%a}"
+    return format_skeleton("EEE", day, locale=babel_locale())
+
+
+def month_abbr(day: dt.date) -> str:
+    """``Nov`` in the reader's language (``nov.``, ``Nov.``): a chart's month tick."""
+    if current_language() == DEFAULT:
+        return f"{day:%b}"
+    return format_skeleton("MMM", day, locale=babel_locale())
+
+
+def short_day(day: dt.date) -> str:
+    """``3 Nov`` (no leading zero) in the reader's language (``3 nov.``, ``3. Nov.``)."""
+    if current_language() == DEFAULT:
+        return f"{day.day} {day:%b}"
+    return format_skeleton("MMMd", day, locale=babel_locale())
+
+
 def day_label(day: dt.date) -> str:
     """``Tue 24 Nov`` in the reader's language (``mar. 24 nov.``, ``Di., 24. Nov.``)."""
     if current_language() == DEFAULT:
