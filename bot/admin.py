@@ -153,7 +153,7 @@ def _schedule_rows(
         rows.append(
             {
                 "name": team_cfg.name,
-                "rule": _rule(schedule),
+                "rule": schedule_rule(schedule),
                 "next": day_label(send_date(schedule, upcoming[0])) if upcoming else "—",
                 "members": team_member_count(session, team_id=team.id) if team and team.id else 0,
                 "synced": team is not None and team.synced_at is not None,
@@ -165,7 +165,7 @@ def _schedule_rows(
     return rows
 
 
-def _rule(schedule: Schedule) -> str:
+def schedule_rule(schedule: Schedule) -> str:
     """ "weekly on Tue at 10:00 local time, open 48 h, reminder 24 h before close"."""
     cadence = tr(CADENCES[schedule.cadence]) if schedule.cadence in CADENCES else schedule.cadence
     said = tr("{cadence} on {day} at {time} local time, open {hours} h").format(

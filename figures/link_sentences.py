@@ -136,7 +136,8 @@ def _p(p: float) -> str:
 
 
 def _subject(value: str) -> str:
-    """A segment value at the start of a sentence: ``frontline`` -> ``Frontline``."""
+    """A segment value at the start of an English sentence: ``frontline`` -> ``Frontline``
+    (the other languages quote it as typed)."""
     return value.capitalize()
 
 
@@ -166,7 +167,7 @@ def _head(said: LinkSaid, when: str) -> str:
         when=when,
         span=span(f.lag, said.cadence),
         value=value,
-        Value=_subject(value or ""),
+        Value=_subject(value or "") if current_language() == DEFAULT else value,
     )
 
 
@@ -215,7 +216,7 @@ def link_sentence(said: LinkSaid) -> str:
                 ).format(m=f.tested)
             inner = f"{r}, {ci}, {tail}"
         if not f.drift_adjusted:
-            inner += "; " + _no_drift(cadence)
+            inner = tr("{stats}; {caveat}").format(stats=inner, caveat=_no_drift(cadence))
     if cadence != "weekly" and said.periods is not None:
         inner += (", " if inner else "") + _data(said.periods, cadence)
     return f"{head} ({inner})." if inner else f"{head}."
