@@ -11,7 +11,6 @@ or quarterly link says how many periods of data it rests on. Statistics keep the
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -42,9 +41,9 @@ class GapSaid:
 
     perceived: float
     actual: float
-    slope: float  # gap_trend, points per period; NaN below 3 periods
-    low: float
-    high: float
+    slope: float | None  # gap_trend, points per period; None below 3 periods
+    low: float | None  # its 95% CI
+    high: float | None
     weeks: int  # trend_weeks: periods the trend is measured over
     agrees: bool
     cadence: str = "weekly"
@@ -54,9 +53,9 @@ class GapSaid:
         return cls(
             float(row["perceived"]),
             float(row["actual"]),
-            float(row["gap_trend"]),
-            float(row["gap_trend_low"]),
-            float(row["gap_trend_high"]),
+            _value(row["gap_trend"]),
+            _value(row["gap_trend_low"]),
+            _value(row["gap_trend_high"]),
             int(row["trend_weeks"]),
             bool(row["agrees"]),
             cadence,
@@ -65,6 +64,17 @@ class GapSaid:
     @property
     def sentence(self) -> str:
         return gap_sentence(self)
+
+
+def _value(x: float) -> float | None:
+    return None if pd.isna(x) else float(x)
+
+
+def _stat(x: float | None) -> float:
+    """A statistic a case with statistics has (insights.linkage.link_finding sets it)."""
+    if x is None:
+        raise ValueError("a link finding of this case carries its statistics")
+    return x
 
 
 def span(n: int, cadence: str) -> str:
@@ -192,8 +202,8 @@ def link_sentence(said: LinkSaid) -> str:
             ).format(n=f.n, teams=f.teams)
         else:
             who = f"n = {f.n}"
-        tail = f"{who}, {_p(f.p_holm)}"
-        r = "r = " + fixed(f.r, digits=2)
+        tail = f"{who}, {_p(_stat(f.p_holm))}"
+        r = "r = " + fixed(_stat(f.r), digits=2)
         if f.case == "unsure":
             if f.tested > 1:
                 tail += ", " + ngettext(
@@ -202,11 +212,13 @@ def link_sentence(said: LinkSaid) -> str:
                 r = tr("strongest {when}:").format(when=when) + " " + r
             inner = f"{r}, {tail}"
         else:
-            level = f"{100 * f.level:.4g}"
+            level = f"{100 * _stat(f.level):.4g}"
             if current_language() != DEFAULT:
-                level = fixed(100 * f.level, digits=2).rstrip("0").rstrip(",.")
+                level = fixed(100 * _stat(f.level), digits=2).rstrip("0").rstrip(",.")
             ci = tr("{level}% CI {low}–{high}").format(
-                level=level, low=fixed(f.ci_low, digits=2), high=fixed(f.ci_high, digits=2)
+                level=level,
+                low=fixed(_stat(f.ci_low), digits=2),
+                high=fixed(_stat(f.ci_high), digits=2),
             )
             if f.tested > 1:
                 tail += ", " + ngettext(
@@ -241,7 +253,7 @@ def _few(cadence: str) -> str:
 
 def _trend(g: GapSaid) -> str:
     gap = g.perceived - g.actual
-    if math.isnan(g.slope):
+    if g.slope is None or g.low is None or g.high is None:
         return _few(g.cadence)
     if g.low <= 0 <= g.high:
         return tr("no clear trend over {span}").format(span=span(g.weeks, g.cadence))

@@ -245,14 +245,14 @@ class LinkFinding:
     case: str
     needs_more: int = 0
     lag: int = 0
-    r: float = float("nan")
+    r: float | None = None  # None: no lag has statistics (``flat``, ``short``)
     n: int = 0
     teams: int = 0
-    p_holm: float = float("nan")
+    p_holm: float | None = None
     tested: int = 0
-    level: float = float("nan")
-    ci_low: float = float("nan")
-    ci_high: float = float("nan")
+    level: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
     drift_adjusted: bool = True
 
 

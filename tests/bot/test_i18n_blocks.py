@@ -470,7 +470,7 @@ _SAID = [
 _GAPS = [
     GapSaid(78.2, 64.0, 1.5, 1.0, 2.0, 8, False),
     GapSaid(62.0, 70.4, 0.1, -0.5, 0.7, 6, False),
-    GapSaid(58.0, 60.0, float("nan"), float("nan"), float("nan"), 1, True),
+    GapSaid(58.0, 60.0, None, None, None, 1, True),
     GapSaid(61.0, 60.0, -1.2, -2.0, -0.4, 5, True, "quarterly"),
     GapSaid(50.0, 61.0, 0.8, 0.2, 1.4, 5, False, "monthly"),
 ]
