@@ -9,8 +9,10 @@ org → departments → teams). Renderers (bot/blocks/digest.py) only format wha
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import wraps
+from typing import ParamSpec, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -31,6 +33,7 @@ from insights.privacy import visible
 from settings.config import AppConfig
 from settings.i18n import short_date, tr, using
 
+P = ParamSpec("P")
 MAX_WINS = 5  # improvements worth celebrating, biggest first
 MAX_GAPS = 3  # perception gaps per metric, widest first
 AGREE_WITHIN = 5.0  # points: a smaller perception gap is "reads customers well"
@@ -114,6 +117,20 @@ def digest_window(now: dt.datetime, config: AppConfig, weeks: int) -> Window:
     return Window.ending(when.date(), weeks=weeks, history=history, cx_after=MAX_LAG_WEEKS)
 
 
+def _in_hr_language(build: Callable[P, Digest]) -> Callable[P, Digest]:
+    """``build`` (given ``config=``) writes its texts and draws its charts in ``[hr] locale``,
+    whoever calls it (the worker, `pulse digest`, tests)."""
+
+    @wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> Digest:
+        config = cast(AppConfig, kwargs["config"])  # keyword-only in both
+        with using(config.hr.locale):
+            return build(*args, **kwargs)
+
+    return built
+
+
+@_in_hr_language
 def build_digest(
     session: Session,
     *,
@@ -127,30 +144,6 @@ def build_digest(
 ) -> Digest:
     """Load and assemble the digest of the week before ``now`` (run it in read_scope); its
     texts and charts in HR's language (``[hr] locale``)."""
-    with using(config.hr.locale):
-        return _build(
-            session,
-            config=config,
-            workspace_id=workspace_id,
-            now=now,
-            weeks=weeks,
-            driver_labels=driver_labels,
-            with_charts=with_charts,
-            engagement=engagement,
-        )
-
-
-def _build(
-    session: Session,
-    *,
-    config: AppConfig,
-    workspace_id: int,
-    now: dt.datetime,
-    weeks: int,
-    driver_labels: Mapping[str, str] | None,
-    with_charts: bool,
-    engagement: Collection[str] | None,
-) -> Digest:
     labels = dict(driver_labels or {})
     fig = store.read(
         session,
@@ -193,6 +186,7 @@ def _build(
     return replace(digest, segments=cuts, segment_links=by_layer)
 
 
+@_in_hr_language
 def assemble(
     org: OrgView,
     *,
@@ -207,18 +201,6 @@ def assemble(
     ``left_out``: teams with a pulse that week that closed with fewer than k respondents
     (storage.left_out); counted among the teams not named unless other answers show them.
     Its texts are in HR's language (``[hr] locale``)."""
-    with using(config.hr.locale):
-        return _assemble(org, config, weeks, commitments, charts, left_out)
-
-
-def _assemble(
-    org: OrgView,
-    config: AppConfig,
-    weeks: int,
-    commitments: list[CommitmentLine] | None,
-    charts: list[Chart] | None,
-    left_out: set[str] | None,
-) -> Digest:
     k, week = org.k, None if org.period is None else org.period.date()
     lines = commitments or []
     if week is None:
