@@ -13,14 +13,17 @@ from bot.blocks import admin as blocks
 from bot.blocks.reply import message
 from bot.blocks.text import escape
 from insights.questions import QuestionBank
-from jobs.calendar import cycle_dates, schedule_for, send_date
+from jobs.calendar import Schedule, cycle_dates, schedule_for, send_date
 from jobs.pulses import AlreadyOpen, PulseError, close_now, open_now
 from settings.config import AppConfig
+from settings.i18n import N_, current_language, day_label, ngettext, tr, weekday
 from storage.org import team_by_key, team_member_count, workspace_by_slack_id
 from storage.pulses import delivery_failures, latest_pulse
 from storage.questions import retired_keys, set_retired, sync_questions
 
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+# the weekday a schedule names, as the reader's language writes it (a date in that week)
+CADENCES = {"weekly": N_("weekly"), "biweekly": N_("biweekly"), "monthly": N_("monthly")}
+DAYS = tuple(dt.date(2024, 1, day) for day in range(1, 6))  # Mon 1 Jan 2024 … Fri 5 Jan
 
 
 def admin_command(
@@ -36,7 +39,7 @@ def admin_command(
 ) -> dict[str, Any]:
     ws = workspace_by_slack_id(session, slack_team_id=slack_team_id)
     if not is_hr_admin(config, user_id) or ws is None or ws.id is None:
-        return message("Admin commands are for the HR admins listed in Oxygen Pulse's config.")
+        return message(tr("Admin commands are for the HR admins listed in Oxygen Pulse's config."))
     sub, rest = (args[0].lower(), args[1:]) if args else ("help", [])
     if sub == "send" and len(rest) == 1:
         try:
@@ -49,15 +52,23 @@ def admin_command(
                 now=now,
             )
         except AlreadyOpen as exc:
-            hint = f"`/pulse admin close {escape(exc.team_key, limit=100)}` closes it early"
-            said = escape(str(exc), limit=500)
-            return message(f"Couldn't open a pulse: {said}. Nothing was sent; {hint}.")
+            return message(
+                tr(
+                    "Couldn't open a pulse: {reason}. Nothing was sent; "
+                    "`/pulse admin close {team}` closes it early."
+                ).format(reason=escape(str(exc), limit=500), team=escape(exc.team_key, limit=100))
+            )
         except PulseError as exc:
-            return message(f"Couldn't open a pulse: {escape(str(exc), limit=500)}.")
+            return message(
+                tr("Couldn't open a pulse: {reason}.").format(reason=escape(str(exc), limit=500))
+            )
         name = config.team(opened.team_key).name  # type: ignore[union-attr]
         return message(
-            f"Opened a pulse for *{escape(name, limit=300)}*: "
-            f"{opened.invited} people get it in the next minute."
+            ngettext(
+                "Opened a pulse for *{team}*: {n} person gets it in the next minute.",
+                "Opened a pulse for *{team}*: {n} people get it in the next minute.",
+                opened.invited,
+            ).format(team=escape(name, limit=300), n=opened.invited)
         )
     if sub == "close" and len(rest) == 1:
         key = rest[0].lower()
@@ -68,23 +79,30 @@ def admin_command(
         return blocks.schedules(_schedule_rows(session, config=config, workspace_id=ws.id, now=now))
     if sub == "questions" and not rest:
         sync_questions(session, bank.active())
-        retired = retired_keys(session)
+        retired, lang = retired_keys(session), current_language()
         return blocks.questions(
             [
-                (d.label, [(q.key, q.text, q.key in retired) for q in qs])
+                (d.label_in(lang), [(q.key, q.text_in(lang), q.key in retired) for q in qs])
                 for d, qs in _by_driver(bank)
             ]
         )
     if sub in ("retire", "restore") and len(rest) == 1:
         key = rest[0]
         if key not in bank:
-            shown = escape(key, limit=100)
-            return message(f"No question `{shown}`. `/pulse admin questions` lists the keys.")
+            return message(
+                tr("No question `{key}`. `/pulse admin questions` lists the keys.").format(
+                    key=escape(key, limit=100)
+                )
+            )
         sync_questions(session, bank.active())
         set_retired(session, key=key, retired=sub == "retire")
-        state = "retired: no pulse will ask it" if sub == "retire" else "back in rotation"
-        return message(f"`{escape(key, limit=100)}` is {state}.")
-    return message(blocks.ADMIN_USAGE)
+        said = (
+            tr("`{key}` is retired: no pulse will ask it.")
+            if sub == "retire"
+            else tr("`{key}` is back in rotation.")
+        )
+        return message(said.format(key=escape(key, limit=100)))
+    return message(tr(blocks.ADMIN_USAGE))
 
 
 def _close(
@@ -106,11 +124,13 @@ def _close(
             secret=secret,
         )
     except PulseError as exc:
-        return message(f"Nothing to close: {escape(str(exc), limit=500)}.")
+        return message(tr("Nothing to close: {reason}.").format(reason=escape(str(exc), limit=500)))
     name = escape(config.team(team_key).name, limit=300)  # type: ignore[union-attr]
     return message(
-        f"Closed the *{name}* pulse opened {pulse.opened_at:%a %d %b}: answers are no longer "
-        "taken, and everyone's DM will show it closed within a minute."
+        tr(
+            "Closed the *{team}* pulse opened {day}: answers are no longer taken, and "
+            "everyone's DM will show it closed within a minute."
+        ).format(team=name, day=day_label(pulse.opened_at.date()))
     )
 
 
@@ -133,14 +153,8 @@ def _schedule_rows(
         rows.append(
             {
                 "name": team_cfg.name,
-                "rule": f"{schedule.cadence} on {DAYS[schedule.weekday]} at "
-                f"{schedule.clock:%H:%M} local time, open {schedule.open_hours} h, "
-                + (
-                    f"reminder {schedule.reminder_hours} h before close"
-                    if schedule.reminder_hours
-                    else "no reminder"
-                ),
-                "next": f"{send_date(schedule, upcoming[0]):%a %d %b}" if upcoming else "—",
+                "rule": schedule_rule(schedule),
+                "next": day_label(send_date(schedule, upcoming[0])) if upcoming else "—",
                 "members": team_member_count(session, team_id=team.id) if team and team.id else 0,
                 "synced": team is not None and team.synced_at is not None,
                 "failures": delivery_failures(session, pulse_id=pulse.id)
@@ -149,3 +163,21 @@ def _schedule_rows(
             }
         )
     return rows
+
+
+def schedule_rule(schedule: Schedule) -> str:
+    """ "weekly on Tue at 10:00 local time, open 48 h, reminder 24 h before close"."""
+    cadence = tr(CADENCES[schedule.cadence]) if schedule.cadence in CADENCES else schedule.cadence
+    said = tr("{cadence} on {day} at {time} local time, open {hours} h").format(
+        cadence=cadence,
+        day=weekday(DAYS[schedule.weekday]),
+        time=f"{schedule.clock:%H:%M}",
+        hours=schedule.open_hours,
+    )
+    if schedule.reminder_hours:
+        return (
+            said
+            + ", "
+            + tr("reminder {hours} h before close").format(hours=schedule.reminder_hours)
+        )
+    return said + ", " + tr("no reminder")

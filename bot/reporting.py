@@ -34,12 +34,22 @@ from bot.segment_reporting import segment_reply
 from figures import ready
 from figures.cocreate import proposal_lines
 from figures.commitments import followup_outcome
+from figures.link_sentences import after_colon
 from figures.teams import load_team_figures
 from insights.privacy import visible, withheld_sentence
 from insights.scores import ORG
 from jobs.calendar import local_label
 from settings.config import AppConfig
-from settings.i18n import N_, current_language, long_date, percent, short_date, tr
+from settings.i18n import (
+    N_,
+    current_language,
+    long_date,
+    month_label,
+    month_short,
+    percent,
+    short_date,
+    tr,
+)
 from storage import commitments
 from storage.comments import pulse_comment_rows
 from storage.models import Pulse, Question
@@ -297,22 +307,22 @@ def _question_text(session: Session, question_id: int, text: str) -> str:
 def _period(start: dt.date, cadence: str) -> str:
     """A CX period as a report names it: week of 02 Nov, November 2026, quarter from Oct 2026."""
     if cadence == "monthly":
-        return f"{start:%B %Y}"
+        return month_label(start)
     if cadence == "quarterly":
-        return f"quarter from {start:%b %Y}"
-    return f"week of {start:%d %b}"
+        return tr("quarter from {month}").format(month=month_short(start))
+    return tr("week of {day}").format(day=short_date(start))
 
 
 def _links(links: tuple[ready.LinkSummary, ...]) -> list[report.LinkLine]:
-    """Per linked CX metric: its link sentence and the latest perception gap of the window."""
+    """Per linked CX metric: its link sentence and the latest perception gap of the window,
+    in the reader's language."""
     out = []
     for link in links:
         said = None
-        if link.gap_period is not None and link.gap_sentence is not None:
-            sentence = link.gap_sentence
-            said = f"Perception gap, {_period(link.gap_period, link.cadence)}: "
-            said += f"{sentence[:1].lower()}"
-            said += f"{sentence[1:]}."
+        if link.gap_period is not None and link.gap is not None:
+            said = tr("Perception gap, {period}: {said}.").format(
+                period=_period(link.gap_period, link.cadence), said=after_colon(link.gap.sentence)
+            )
         out.append(report.LinkLine(metric=link.name, link=link.sentence, gap=said))
     return out
 

@@ -22,6 +22,7 @@ from cli.main import CommandError, open_database
 from figures.digest import build_digest
 from figures.export import write_export
 from jobs import digest as digest_job
+from settings.i18n import language
 from settings.runtime import Settings
 from settings.slack import make_client
 from storage.db import read_scope, session_scope
@@ -71,7 +72,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = open_database(settings)
     now = dt.datetime.now(dt.UTC)
-    labels = {key: d.label for key, d in settings.bank.drivers.items()}
+    hr_language = language(settings.config.hr.locale)  # the digest's charts: HR's language
+    labels = {key: d.label_in(hr_language) for key, d in settings.bank.drivers.items()}
     if args.dry_run:
         return _dry_run(args, settings, engine, now, labels)
     settings.require_slack(http=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,15 +22,17 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap, LinearSegmentedColormap, TwoSlopeNorm
-from matplotlib.dates import AutoDateLocator, DateFormatter, MonthLocator, date2num
+from matplotlib.dates import AutoDateLocator, DateFormatter, MonthLocator, date2num, num2date
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.typing import RcKeyType
 from PIL import Image
+
+from settings.i18n import DEFAULT, current_language, month_abbr, short_day, tr
 
 DPI = 150
 WIDTH_IN = 6.0  # 900 px
@@ -120,10 +122,10 @@ def _axes(ax: Axes, *, months: bool = False) -> None:
     """Few date ticks (months only on a small panel), whole-number scores, light grid."""
     if months:
         ax.xaxis.set_major_locator(MonthLocator())  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(DateFormatter("%b"))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(_dates("%b", month_abbr))
     else:
         ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=5))  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(DateFormatter("%-d %b"))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(_dates("%-d %b", short_day))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.grid(True, axis="y", alpha=0.3)
 
@@ -240,6 +242,13 @@ def _place_panels(
     legend.set_bbox_to_anchor((0.5, _EDGE_IN / 2 / fh), transform=fig.transFigure)
 
 
+def _dates(english: str, said: Callable[[date], str]) -> DateFormatter | FuncFormatter:
+    """Date ticks in the reader's language (English as matplotlib writes them)."""
+    if current_language() == DEFAULT:
+        return DateFormatter(english)  # type: ignore[no-untyped-call]
+    return FuncFormatter(lambda x, _: said(num2date(x).date()))  # type: ignore[no-untyped-call]
+
+
 def trend_chart(
     series: dict[str, list[tuple[date, float]]],
     *,
@@ -268,7 +277,7 @@ def trend_chart(
         if series:
             fig.legend(loc="outside lower center", frameon=False, ncols=min(len(series), 3))
         else:
-            ax.text(0.5, 0.5, "no data yet", ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, tr("no data yet"), ha="center", va="center", transform=ax.transAxes)
         return _png(fig)
 
 
@@ -317,7 +326,7 @@ def link_chart(
                 markerfacecolor="white",
             ),
         ]
-        labels = ["Engagement", "customer metric, at the week it follows"]
+        labels = [tr("Engagement"), tr("customer metric, at the week it follows")]
         legend = fig.legend(handles, labels, loc="lower center", ncols=2, frameon=False)
         if title:  # Slack shows the file's title above the image; a title here would repeat it
             fig.suptitle(title, x=0.01, ha="left")
@@ -385,7 +394,9 @@ def heatmap_chart(frame: pd.DataFrame, *, title: str | None = None, k: int) -> b
                         color="white" if dark else "#1a1a1a")  # fmt: skip
         bar = fig.colorbar(image, cax=fig.add_axes((0, 0, 1, 1)), orientation="horizontal")
         bar.set_ticks([35, 50, 60, 70, 85])
-        bar.set_label(f"score 0–100 · grey: hidden, fewer than {k} answered", fontsize=11)
+        bar.set_label(
+            tr("score 0–100 · grey: hidden, fewer than {k} answered").format(k=k), fontsize=11
+        )
         bar.ax.tick_params(labelsize=10)
         _place_heatmap(fig, ax, bar.ax, shrink=0.7, aspect=40)
         return _png(fig)

@@ -9,8 +9,10 @@ org → departments → teams). Renderers (bot/blocks/digest.py) only format wha
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import wraps
+from typing import ParamSpec, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -19,6 +21,7 @@ from sqlmodel import Session
 from figures import store
 from figures.commitments import CommitmentLine, commitment_lines
 from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
+from figures.link_sentences import after_colon, gap_sentence
 from figures.links import ORG_LINK_PERIODS, ORG_LINK_WEEKS, WEEKS_IN
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
@@ -28,7 +31,9 @@ from figures.segment_links import layer_links
 from insights.alerts import RedFlag
 from insights.privacy import visible
 from settings.config import AppConfig
+from settings.i18n import short_date, tr, using
 
+P = ParamSpec("P")
 MAX_WINS = 5  # improvements worth celebrating, biggest first
 MAX_GAPS = 3  # perception gaps per metric, widest first
 AGREE_WITHIN = 5.0  # points: a smaller perception gap is "reads customers well"
@@ -53,9 +58,16 @@ class OrgFigures:
 
 @dataclass(frozen=True)
 class TeamLine:
+    """One team's line; ``text`` is written in HR's language, but for the parts only the
+    renderer can word (bot.blocks.sentences): a line at risk keeps its flags' ``reasons``, an
+    improvement its week's ``change`` and ``engagement``."""
+
     key: str
     name: str
     text: str
+    reasons: tuple[str, ...] = ()
+    change: str | None = None
+    engagement: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,20 @@ def digest_window(now: dt.datetime, config: AppConfig, weeks: int) -> Window:
     return Window.ending(when.date(), weeks=weeks, history=history, cx_after=MAX_LAG_WEEKS)
 
 
+def _in_hr_language(build: Callable[P, Digest]) -> Callable[P, Digest]:
+    """``build`` (given ``config=``) writes its texts and draws its charts in ``[hr] locale``,
+    whoever calls it (the worker, `pulse digest`, tests)."""
+
+    @wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> Digest:
+        config = cast(AppConfig, kwargs["config"])  # keyword-only in both
+        with using(config.hr.locale):
+            return build(*args, **kwargs)
+
+    return built
+
+
+@_in_hr_language
 def build_digest(
     session: Session,
     *,
@@ -116,7 +142,8 @@ def build_digest(
     with_charts: bool = True,
     engagement: Collection[str] | None = None,
 ) -> Digest:
-    """Load and assemble the digest of the week before ``now`` (run it in read_scope)."""
+    """Load and assemble the digest of the week before ``now`` (run it in read_scope); its
+    texts and charts in HR's language (``[hr] locale``)."""
     labels = dict(driver_labels or {})
     fig = store.read(
         session,
@@ -159,6 +186,7 @@ def build_digest(
     return replace(digest, segments=cuts, segment_links=by_layer)
 
 
+@_in_hr_language
 def assemble(
     org: OrgView,
     *,
@@ -171,7 +199,8 @@ def assemble(
     """The digest from the org's guarded figures: pure; names only teams the rule shows.
 
     ``left_out``: teams with a pulse that week that closed with fewer than k respondents
-    (storage.left_out); counted among the teams not named unless other answers show them."""
+    (storage.left_out); counted among the teams not named unless other answers show them.
+    Its texts are in HR's language (``[hr] locale``)."""
     k, week = org.k, None if org.period is None else org.period.date()
     lines = commitments or []
     if week is None:
@@ -236,7 +265,10 @@ def _at_risk(flags: list[RedFlag], name: Mapping[str, str]) -> list[TeamLine]:
         by_team.setdefault(flag.team, []).append(flag.reason)
     order = {key: i for i, key in enumerate(name)}
     ranked = sorted(by_team.items(), key=lambda kv: (-len(kv[1]), order.get(kv[0], len(order))))
-    return [TeamLine(key, name.get(key, key), " ".join(reasons)) for key, reasons in ranked]
+    return [
+        TeamLine(key, name.get(key, key), " ".join(reasons), tuple(reasons))
+        for key, reasons in ranked
+    ]
 
 
 def _improved(teams: pd.DataFrame, name: Mapping[str, str]) -> list[TeamLine]:
@@ -245,7 +277,11 @@ def _improved(teams: pd.DataFrame, name: Mapping[str, str]) -> list[TeamLine]:
     up = up.sort_values(["change_prev", "team"], ascending=[False, True]).head(MAX_WINS)
     return [
         TeamLine(
-            r.team, name.get(r.team, r.team), f"{r.sentence}; engagement now {r.engagement:.0f}."
+            r.team,
+            name.get(r.team, r.team),
+            f"{r.sentence}; engagement now {r.engagement:.0f}.",
+            change=str(r.sentence),
+            engagement=float(r.engagement),
         )
         for r in up.itertuples(index=False)
     ]
@@ -267,10 +303,11 @@ def _gaps(org: OrgView, shown: set[str], name: Mapping[str, str], week: dt.date)
         gap = gap.sort_values("period").groupby("team").tail(1)
         gap = gap[gap["gap"].abs() >= AGREE_WITHIN].assign(size=lambda d: d["gap"].abs())
         widest = gap.sort_values(["size", "team"], ascending=[False, True]).head(MAX_GAPS)
-        for r in widest.itertuples(index=False):
-            said = str(r.sentence).replace("your team", "the team").replace("Your team", "the team")
-            said = said[:1].lower() + said[1:]
-            when = "" if r.period == pd.Timestamp(week) else f" (week of {r.period:%d %b})"
+        for _, r in widest.iterrows():
+            said = after_colon(gap_sentence(link.gap_said(r), yours=False))
+            when = ""
+            if r["period"] != pd.Timestamp(week):
+                when = " (" + tr("week of {day}").format(day=short_date(r["period"].date())) + ")"
             text = f"{link.name}{when}: {said}"
-            lines.append(TeamLine(r.team, name.get(r.team, r.team), text))
+            lines.append(TeamLine(r["team"], name.get(r["team"], r["team"]), text))
     return lines

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from figures.link_sentences import in_sentence, later, span
 from figures.links import ALPHA, LAGS, MetricLink
 from figures.pipeline import Figures
 from settings.config import AppConfig
+from settings.i18n import fixed, long_date, short_day, tr
 from storage import cx_periods
 
 if TYPE_CHECKING:
@@ -41,7 +43,8 @@ class Chart:
 def charts(
     fig: Figures, *, org: OrgView, config: AppConfig, labels: Mapping[str, str]
 ) -> list[Chart]:
-    """Zero to two PNG charts for the week ``org.period``."""
+    """Zero to two PNG charts for the week ``org.period``, in the reader's language (the
+    digest's: HR's)."""
     # matplotlib loads only when a chart is drawn: `pulse status` or a report never pays for it.
     from figures.charts import heatmap_chart, link_chart
 
@@ -52,7 +55,9 @@ def charts(
     series = trend_series(fig, org=org)
     engagement = series.pop("Engagement", [])
     if engagement:
-        title = f"Engagement and customer metrics, {weeks(len(org.scores))} to {week:%d %b %Y}"
+        title = tr("Engagement and customer metrics, {span} to {day}").format(
+            span=weeks(len(org.scores)), day=long_date(week)
+        )
         panels = link_panels(engagement, series, org.links)
         png = link_chart(engagement, [p for p, _ in panels])  # Slack shows the title above
         text = link_takeaway(engagement, panels)
@@ -60,22 +65,19 @@ def charts(
     frame = heatmap_frame(fig, org=org, config=config, labels=labels)
     if frame.notna().any().any():
         by = frame.attrs.get("by", "team")
-        title = f"Driver scores by {by}, latest in the {HEATMAP_WEEKS} weeks to {week:%d %b %Y}"
+        title = (
+            tr("Driver scores by department, latest in the {n} weeks to {day}")
+            if by == "department"
+            else tr("Driver scores by team, latest in the {n} weeks to {day}")
+        ).format(n=HEATMAP_WEEKS, day=long_date(week))
         png = heatmap_chart(frame, k=org.k)
         out.append(Chart(f"drivers-{week}.png", title, png, heatmap_takeaway(frame)))
     return out
 
 
-def weeks(n: int, unit: str = "week") -> str:
-    """'1 week', '12 weeks', '2 months'."""
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
-def later(lag: int, cadence: str = "weekly") -> str:
-    """'in the same week', '1 week later', '2 months later': a lag counts in the CX series'
-    own periods (a monthly metric's lag of 1 is a month)."""
-    unit = cx_periods.UNITS[cadence]
-    return f"in the same {unit}" if lag == 0 else f"{weeks(lag, unit)} later"
+def weeks(n: int, cadence: str = "weekly") -> str:
+    """'1 week', '12 weeks', '2 months' in the reader's language."""
+    return span(n, cadence)
 
 
 def _reliable(link: MetricLink) -> tuple[bool, float | None]:
@@ -108,8 +110,11 @@ def link_panels(
         if not moved:
             continue
         reliable, r = _reliable(link)
-        note = f"linked, r = {r:.2f}" if reliable else ""  # the takeaway says when none is
-        panel = Panel(link.name, later(lag, link.cadence), sorted(moved), note.replace("-", "−"))
+        # the takeaway says when none is
+        note = (
+            tr("linked, r = {r}").format(r=fixed(r, digits=2)) if reliable and r is not None else ""
+        )
+        panel = Panel(link.name, later(lag, link.cadence), sorted(moved), note)
         out.append((panel, link))
     return out
 
@@ -118,25 +123,38 @@ def _moved(name: str, points: Sequence[Point]) -> str:
     """'engagement fell from 71 to 67', 'CSAT held at 72' (rounded as the chart shows them)."""
     first, last = round(points[0][1]), round(points[-1][1])
     if first == last:
-        return f"{name} held at {last}"
-    return f"{name} {'rose' if last > first else 'fell'} from {first} to {last}"
+        return tr("{name} held at {value}").format(name=name, value=last)
+    said = (
+        tr("{name} rose from {first} to {last}")
+        if last > first
+        else tr("{name} fell from {first} to {last}")
+    )
+    return said.format(name=name, first=first, last=last)
 
 
 def link_takeaway(engagement: list[Point], panels: list[tuple[Panel, MetricLink]]) -> str:
     """One sentence: how engagement moved, and the metric that follows it most closely."""
     pts = sorted(engagement)
-    head = _moved("Engagement", pts) + f" since the week of {pts[0][0].day} {pts[0][0]:%b}"
+    head = tr("{moved} since the week of {day}").format(
+        moved=_moved(tr("Engagement"), pts), day=short_day(pts[0][0])
+    )
     judged = [(panel, link, *_reliable(link)) for panel, link in panels]
     judged = [j for j in judged if j[3] is not None]
     if not judged:
-        return head + "; no customer metric has enough weeks for a link yet."
+        return tr("{head}; no customer metric has enough weeks for a link yet.").format(head=head)
     ranked = sorted(judged, key=lambda j: (not j[2], -abs(j[3] or 0)))
     panel, _, reliable, r = ranked[0]
     metric = _moved(f"{panel.name} {panel.when}", panel.points)
     if reliable:
-        how = "with it" if (r or 0) > 0 else "against it"
-        return f"{head}; {metric}, and tends to move {how}."
-    return f"{head}; {metric}, but no customer metric reliably follows engagement yet."
+        said = (
+            tr("{head}; {metric}, and tends to move with it.")
+            if (r or 0) > 0
+            else tr("{head}; {metric}, and tends to move against it.")
+        )
+        return said.format(head=head, metric=metric)
+    return tr("{head}; {metric}, but no customer metric reliably follows engagement yet.").format(
+        head=head, metric=metric
+    )
 
 
 def heatmap_takeaway(frame: pd.DataFrame) -> str:
@@ -146,9 +164,16 @@ def heatmap_takeaway(frame: pd.DataFrame) -> str:
         return ""
     (low_team, low_driver), low = cells.idxmin(), cells.min()
     (high_team, high_driver), high = cells.idxmax(), cells.max()
-    return (
-        f"Lowest: {low_team} on {str(low_driver).lower()} ({low:.0f}); "
-        f"highest: {high_team} on {str(high_driver).lower()} ({high:.0f})."
+    return tr(
+        "Lowest: {low_team} on {low_driver} ({low}); highest: {high_team} on {high_driver} "
+        "({high})."
+    ).format(
+        low_team=low_team,
+        low_driver=in_sentence(str(low_driver)),
+        low=fixed(low, digits=0),
+        high_team=high_team,
+        high_driver=in_sentence(str(high_driver)),
+        high=fixed(high, digits=0),
     )
 
 

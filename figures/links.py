@@ -11,21 +11,22 @@ weekday is matched to the engagement week sharing four or more of its days; a mo
 quarterly one is compared with engagement averaged over the shown weeks of each period (a
 hidden week's NaN stays out), lags count in those periods and the sentence says so. For the
 statistics, period i is written as week i (``_PSEUDO``), so insights.linkage's lags, pairs and
-drift adjustment work in periods unchanged.
+drift adjustment work in periods unchanged. Sentences are worded when shown, in the reader's
+language (figures.link_sentences).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from figures.link_sentences import GapSaid, LinkSaid
 from figures.pipeline import Figures
 from insights.cxscales import label
-from insights.linkage import best_link, lagged_correlations, pooled_within_team, summarise_link
+from insights.linkage import best_link, lagged_correlations, link_finding, pooled_within_team
 from insights.perception import driver_importance, perception_gap, pooled_driver_importance
 from storage import cx_periods
 
@@ -49,11 +50,20 @@ class MetricLink:
     name: str  # short, as in the sentence: "CSAT"
     scales: tuple[str, ...]  # how the values were read, e.g. "CSAT (1–5 average, shown as 0–100)"
     lags: pd.DataFrame  # insights.linkage LAG_COLUMNS, one row per lag
-    sentence: str
+    said: LinkSaid  # what the sentence says (worded in the reader's language when shown)
     best_lag: int | None  # the lag with the smallest p, when any lag could be tested
     perception_gap: pd.DataFrame  # insights.perception.perception_gap, shown weeks only
     drivers: pd.DataFrame  # driver importance at best_lag, once the link is reliable (else empty)
     cadence: str = "weekly"  # the CX series' periods: lags and gap periods count in them
+
+    @property
+    def sentence(self) -> str:
+        """The link in one sentence, in the reader's language."""
+        return self.said.sentence
+
+    def gap_said(self, row: pd.Series) -> GapSaid:
+        """A ``perception_gap`` row as its sentence says it (in this series' periods)."""
+        return GapSaid.of(row, self.cadence)
 
 
 def team_links(fig: Figures, team: str, metrics: Collection[str]) -> list[MetricLink]:
@@ -136,30 +146,6 @@ def _per_period(weekly: pd.DataFrame, by: list[str], cadence: str) -> pd.DataFra
     return out.assign(period=_pseudo(out["period"], cadence))
 
 
-_UNITS = re.compile(r"(\d+)( more)? weeks?\b")
-
-
-def _in_periods(sentence: str, cadence: str, periods: int | None = None) -> str:
-    """A weekly sentence from insights said in the series' own periods, with how many periods
-    of data it rests on: "… tends to lead NPS by 1 month (…, 14 months of data)."."""
-    unit = cx_periods.UNITS[cadence]
-
-    def counted(match: re.Match[str]) -> str:
-        k = int(match.group(1))
-        return f"{k}{match.group(2) or ''} {unit}{'' if k == 1 else 's'}"
-
-    said = _UNITS.sub(counted, sentence)
-    said = said.replace("the same week", f"the same {unit}").replace(" a week", f" a {unit}")
-    for plural in ("consecutive weeks", "few weeks"):
-        said = said.replace(plural, plural.replace("weeks", f"{unit}s"))
-    if periods is None:
-        return said
-    data = f"{periods} {unit}{'' if periods == 1 else 's'} of data"
-    if said.endswith(")."):
-        return f"{said[:-2]}, {data})."
-    return f"{said.removesuffix('.')} ({data})."
-
-
 def metric_name(metric: str, scale: str) -> str:
     return label(metric, scale).split(" (")[0]
 
@@ -221,9 +207,7 @@ def _link(
     if lags["p"].notna().any():
         top, _, sure = best_link(lags, alpha=ALPHA)
     best = None if top is None else int(top["lag"])
-    sentence = summarise_link(lags, metric_label=name, alpha=ALPHA)
-    if mine.empty:
-        sentence = f"No {name} values have been imported for this period yet."
+    said = LinkSaid(link_finding(lags, alpha=ALPHA), name, cadence, imported=not mine.empty)
     gap = perception_gap(perceived, recent)
     drivers = pd.DataFrame()
     if sure and best is not None:  # drivers explain a link once there is one, as said
@@ -233,12 +217,7 @@ def _link(
         both = set(zip(ex["team"], ex["period"], strict=True)) & set(
             zip(mine["team"], mine["period"], strict=True)
         )
-        periods = len({period for _, period in both})
-        if not mine.empty:
-            sentence = _in_periods(sentence, cadence, periods)
+        said = replace(said, periods=len({period for _, period in both}))
         if len(gap):
-            gap = gap.assign(
-                period=_real(gap["period"], cadence),
-                sentence=[_in_periods(str(t), cadence) for t in gap["sentence"]],
-            )
-    return MetricLink(metric, name, scales, lags, sentence, best, gap, drivers, cadence)
+            gap = gap.assign(period=_real(gap["period"], cadence))
+    return MetricLink(metric, name, scales, lags, said, best, gap, drivers, cadence)

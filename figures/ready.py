@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,12 @@ import pandas as pd
 from sqlmodel import Session
 
 from figures import store
+from figures.link_sentences import GapSaid, LinkSaid
 from figures.links import LINK_PERIODS, LINK_WEEKS, WEEKS_IN, MetricLink, team_links
 from figures.pipeline import EXTRA_WEEKS, Window, bank_engagement
 from figures.teams import DriverFigure, TeamFigures, team_figures
 from insights.alerts import RedFlag
+from insights.linkage import LinkFinding
 from settings.config import AppConfig
 from storage.cx import team_cadences
 from storage.figure_store import (
@@ -44,18 +46,27 @@ from storage.figure_store import (
 from storage.left_out import small_pulses
 
 DEFAULT_WEEKS = 12  # `/pulse report` without a number of weeks
-FORMAT = 2  # of a kept report's JSON: bump with encode/decode, so no older body is read
+FORMAT = 3  # of a kept report's JSON: bump with encode/decode, so no older body is read
 
 
 @dataclass(frozen=True)
 class LinkSummary:
-    """What a report says of one CX metric: its link sentence and latest perception gap."""
+    """What a report says of one CX metric: its link and latest perception gap, as values
+    (kept so), worded in the reader's language when shown (figures.link_sentences)."""
 
     name: str  # short, as in the sentence: "CSAT"
-    sentence: str
+    said: LinkSaid
     gap_period: dt.date | None = None
-    gap_sentence: str | None = None
+    gap: GapSaid | None = None
     cadence: str = "weekly"  # the CX series' periods: a gap row is a week, month or quarter
+
+    @property
+    def sentence(self) -> str:
+        return self.said.sentence
+
+    @property
+    def gap_sentence(self) -> str | None:
+        return None if self.gap is None else self.gap.sentence
 
 
 @dataclass(frozen=True)
@@ -160,11 +171,9 @@ def compute(session: Session, asked: Asked) -> ReportFigures:
 def _summary(link: MetricLink) -> LinkSummary:
     gap, cadence = link.perception_gap, str(link.cadence)
     if not len(gap):
-        return LinkSummary(link.name, link.sentence, cadence=cadence)
+        return LinkSummary(link.name, link.said, cadence=cadence)
     last = gap.iloc[-1]
-    return LinkSummary(
-        link.name, link.sentence, last["period"].date(), str(last["sentence"]), cadence
-    )
+    return LinkSummary(link.name, link.said, last["period"].date(), link.gap_said(last), cadence)
 
 
 def team_report_figures(
@@ -257,9 +266,9 @@ def encode(figures: ReportFigures) -> str:
         "links": [
             [
                 x.name,
-                x.sentence,
+                asdict(x.said),
                 x.gap_period.isoformat() if x.gap_period else None,
-                x.gap_sentence,
+                asdict(x.gap) if x.gap else None,
                 x.cadence,
             ]
             for x in figures.links
@@ -304,7 +313,17 @@ def decode(body: str, *, left_out: int) -> ReportFigures:
         left_out=left_out,
     )
     links = tuple(
-        LinkSummary(name, sentence, _day(p) if p else None, gap, cadence)
-        for name, sentence, p, gap, cadence in b["links"]
+        LinkSummary(
+            name,
+            _link_said(said),
+            _day(p) if p else None,
+            GapSaid(**gap) if gap else None,
+            cadence,
+        )
+        for name, said, p, gap, cadence in b["links"]
     )
     return ReportFigures(team, links)
+
+
+def _link_said(kept: dict[str, Any]) -> LinkSaid:
+    return LinkSaid(**{**kept, "finding": LinkFinding(**kept["finding"])})

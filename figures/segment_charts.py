@@ -11,6 +11,7 @@ import pandas as pd
 
 from figures.digest_charts import Chart, heatmap_takeaway
 from figures.segment_figures import SegmentCut
+from settings.i18n import long_date, tr
 
 
 def segment_frame(cuts: Sequence[SegmentCut], labels: Mapping[str, str]) -> pd.DataFrame:
@@ -32,6 +33,8 @@ def segment_heatmap(
     frame = segment_frame(cuts, labels)
     if frame.empty or not frame.notna().any().any():
         return None
-    title = f"Driver scores by segment, whole organisation, week of {week:%d %b %Y}"
+    title = tr("Driver scores by segment, whole organisation, week of {day}").format(
+        day=long_date(week)
+    )
     png = heatmap_chart(frame, k=k)
     return Chart(f"segments-{week}.png", title, png, heatmap_takeaway(frame))

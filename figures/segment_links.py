@@ -13,12 +13,14 @@ import datetime as dt
 import pandas as pd
 from sqlmodel import Session
 
+from figures.link_sentences import LinkSaid
 from figures.links import ALPHA, LAGS, ORG_LINK_WEEKS, metric_name, on_engagement_weeks
 from figures.pipeline import Figures
 from figures.segment_figures import guarded_week
 from figures.segments import spec
-from insights.linkage import pooled_within_team, summarise_link
+from insights.linkage import link_finding, pooled_within_team
 from settings.config import AppConfig
+from settings.i18n import tr
 from storage.segment_sums import segment_agg, segment_participation
 
 
@@ -54,7 +56,8 @@ def links_by_value(
     ex_all: pd.DataFrame, cx: pd.DataFrame, values: list[str]
 ) -> list[tuple[str, str]]:
     """Pure: ``ex_all`` (team, period, value, score: shown cells' engagement) against each
-    weekly metric of ``cx`` (figures.pipeline's CX rows), pooled within team, per value."""
+    weekly metric of ``cx`` (figures.pipeline's CX rows), pooled within team, per value;
+    sentences in the reader's language (the digest's: HR's)."""
     out = []
     for metric in sorted(set(cx["metric"])):
         mine = cx[cx["metric"] == metric]
@@ -65,12 +68,12 @@ def links_by_value(
         for value in values:
             ex = ex_all[ex_all["value"] == value][["team", "period", "score"]]
             if ex.empty:
-                said = f"No week yet in which a team's {value} cell could be shown."
+                said = tr("No week yet in which a team's {value} cell could be shown.").format(
+                    value=value
+                )
                 out.append((f"{name} · {value}", said))
                 continue
             lags = pooled_within_team(ex.reset_index(drop=True), mine, lags=LAGS)
-            said = summarise_link(
-                lags, metric_label=name, ex_label=f"{value} engagement", alpha=ALPHA
-            )
+            said = LinkSaid(link_finding(lags, alpha=ALPHA), name, segment=value).sentence
             out.append((f"{name} · {value}", said))
     return out

@@ -30,6 +30,7 @@ figure so the privacy guard and readers can see what it rests on.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -229,18 +230,6 @@ def pooled_within_team(
     return _by_lag(ex, cx, lags, min_points_per_team, autocorr_adjust)
 
 
-def _num(x: float, digits: int = 2) -> str:
-    return f"{x:.{digits}f}".replace("-", "−")
-
-
-def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
-
-
-def _weeks(k: int) -> str:
-    return f"{k} week{'' if k == 1 else 's'}"
-
-
 def best_link(result: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.Series, float, bool]:
     """The best lag's row, its CI at the multiplicity-adjusted level, and whether it is reliable.
 
@@ -257,38 +246,57 @@ def best_link(result: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.Series, 
     return best, level, bool(sure)
 
 
-def summarise_link(
-    result: pd.DataFrame, *, metric_label: str, ex_label: str = "engagement", alpha: float = 0.05
-) -> str:
-    """One plain sentence, with its statistic, for a lagged_correlations/pooled_within_team result.
+@dataclass(frozen=True)
+class LinkFinding:
+    """What a lagged_correlations/pooled_within_team result says, as values: which ``case``
+    and the figures behind it, for figures.link_sentences to word in the reader's language.
 
-    The decision uses the Holm-adjusted p of the best lag and a CI adjusted alike, and the
-    sentence says how many lags were tried and when drift could not be allowed for; "leads"
-    describes timing, not proof of cause.
+    ``case``: ``flat`` (no lag has statistics and nothing is short: a side has not varied),
+    ``short`` (``needs_more`` weeks still needed), ``unsure`` (no reliable link), or a reliable
+    link: ``negative`` (higher EX with lower CX), ``same`` (same week), ``leads`` (EX leads CX by
+    ``lag`` weeks; timing, not proof of cause). The statistics are those of the best lag:
+    Holm-adjusted ``p_holm`` over ``tested`` lags, CI ``ci_low``–``ci_high`` at ``level``
+    (Bonferroni alike), ``drift_adjusted`` as in LAG_COLUMNS.
+    """
+
+    case: str
+    needs_more: int = 0
+    lag: int = 0
+    r: float | None = None  # None: no lag has statistics (``flat``, ``short``)
+    n: int = 0
+    teams: int = 0
+    p_holm: float | None = None
+    tested: int = 0
+    level: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    drift_adjusted: bool = True
+
+
+def link_finding(result: pd.DataFrame, *, alpha: float = 0.05) -> LinkFinding:
+    """The finding of a lagged_correlations/pooled_within_team result.
+
+    The decision uses the Holm-adjusted p of the best lag and a CI adjusted alike (best_link).
     """
     tested = result.dropna(subset=["p"])
     if tested.empty:
         short = result.loc[result["needs_more"] > 0, "needs_more"]
         if short.empty:
-            return f"No link can be measured yet: {ex_label} or {metric_label} has not varied."
-        return f"Not enough data yet: {_weeks(int(short.min())).replace(' ', ' more ')} needed."
+            return LinkFinding("flat")
+        return LinkFinding("short", needs_more=int(short.min()))
     best, level, sure = best_link(result, alpha=alpha)
-    lag, r, m = int(best["lag"]), float(best["r"]), len(tested)
-    when = "in the same week" if lag == 0 else f"{_weeks(lag)} later"
-    teams = f" across {best['teams']} teams" if best["teams"] > 1 else ""
-    tail = f"n = {best['n']}{teams}, {_p(best['p_holm'])}"
-    drift = "" if best["drift_adjusted"] else "; not adjusted for drift (too few consecutive weeks)"
-    if not sure:
-        tail += f", adjusted for {m} lags tested" if m > 1 else ""
-        at = f"strongest {when}: " if m > 1 else ""
-        link = f"between {ex_label} and {metric_label}"
-        return f"No reliable link yet {link} ({at}r = {_num(r)}, {tail}{drift})."
-    if r < 0:
-        head = f"Higher {ex_label} tends to come with lower {metric_label} {when}"
-    elif lag == 0:
-        head = f"{ex_label.capitalize()} tends to move with {metric_label} in the same week"
-    else:
-        head = f"{ex_label.capitalize()} tends to lead {metric_label} by {_weeks(lag)}"
-    ci = f"{100 * level:.4g}% CI {_num(best['ci_low'])}–{_num(best['ci_high'])}"
-    tail += f", p and CI adjusted for {m} lags tested" if m > 1 else ""
-    return f"{head} (r = {_num(r)}, {ci}, {tail}{drift})."
+    lag, r = int(best["lag"]), float(best["r"])
+    case = "unsure" if not sure else "negative" if r < 0 else "same" if lag == 0 else "leads"
+    return LinkFinding(
+        case,
+        lag=lag,
+        r=r,
+        n=int(best["n"]),
+        teams=int(best["teams"]),
+        p_holm=float(best["p_holm"]),
+        tested=len(tested),
+        level=float(level),
+        ci_low=float(best["ci_low"]),
+        ci_high=float(best["ci_high"]),
+        drift_adjusted=bool(best["drift_adjusted"]),
+    )

@@ -47,27 +47,6 @@ def _gap_trend(weeks: np.ndarray, gap: np.ndarray) -> tuple[float, float, float]
     return slope, slope - half, slope + half
 
 
-def _gap_sentence(
-    perceived: float, actual: float, slope: float, low: float, high: float, weeks: int, agree: float
-) -> str:
-    gap = perceived - actual
-    if np.isnan(slope):
-        trend = "too few weeks to see a trend"
-    elif low <= 0 <= high:
-        trend = f"no clear trend over {weeks} week{'' if weeks == 1 else 's'}"
-    elif abs(gap) < agree:
-        trend = f"drifting {'up' if slope > 0 else 'down'} by {abs(slope):.1f} points a week"
-    else:
-        way = "widening" if (slope > 0) == (gap > 0) else "narrowing"
-        trend = f"{way} by {abs(slope):.1f} points a week"
-    shown = f"perceived {perceived:.0f}, measured {actual:.0f}; {trend}"
-    if abs(gap) < agree:
-        return f"Your team reads customers well ({shown})"
-    diff = abs(round(perceived) - round(actual))  # as the two shown figures subtract
-    rated = f"{diff} point{'' if diff == 1 else 's'} {'lower' if gap > 0 else 'higher'}"
-    return f"Customers rated {rated} than your team thought ({shown})"
-
-
 def perception_gap(
     perception: pd.DataFrame, cx: pd.DataFrame, *, window: int = 8, agree_within: float = 5.0
 ) -> pd.DataFrame:
@@ -75,8 +54,9 @@ def perception_gap(
 
     Per team-week with both: ``perceived``, ``actual``, ``gap`` = perceived − actual (0–100
     points), ``gap_trend`` (slope per week over the last ``window`` weeks) with its 95% CI
-    ``gap_trend_low/high``, ``trend_weeks`` used, and a ``sentence``. Count columns (``n``,
-    ``sample_size``) are carried through when present.
+    ``gap_trend_low/high``, ``trend_weeks`` used, and ``agrees`` (the gap is within
+    ``agree_within`` points: the team reads customers well); figures.link_sentences words a
+    row. Count columns (``n``, ``sample_size``) are carried through when present.
     """
     keep_p = [c for c in ("team", "period", "score", "n") if c in perception]
     keep_c = [c for c in ("team", "period", "value", "sample_size") if c in cx]
@@ -108,10 +88,7 @@ def perception_gap(
                 trends.append((*_gap_trend(weeks[lo:hi], gap[lo:hi]), hi - lo))
     cols = ["gap_trend", "gap_trend_low", "gap_trend_high", "trend_weeks"]
     both[cols] = pd.DataFrame(trends, columns=cols, index=both.index) if trends else np.nan
-    both["sentence"] = [
-        _gap_sentence(p, a, s, lo, hi, k, agree_within)
-        for p, a, s, lo, hi, k in both[["perceived", "actual", *cols]].itertuples(index=False)
-    ]
+    both["agrees"] = both["gap"].abs() < agree_within
     return both
 
 

@@ -1,7 +1,9 @@
 """Red-flag alerts: DM a team's managers and the HR admins when a flag appears, once per flag.
 
 Who: the team's own managers (a team without any: the managers of its nearest parent that
-has some) and every HR admin; one DM per person and team, listing that team's new flags.
+has some) and every HR admin; one DM per person and team, listing that team's new flags, in
+that person's language (their Home choice, else their Slack locale; `[hr] locale` for someone
+the bot has not synced).
 Managers of parent teams that have their own managers below them are not alerted: they see
 the flags in reports and HR in the digest, and fewer, better-aimed alerts get read.
 
@@ -35,6 +37,7 @@ from settings.config import AppConfig
 from settings.i18n import tr, using
 from storage.db import read_scope, session_scope
 from storage.models import Pulse, SentAlert, Team
+from storage.org import locales_of
 
 log = logging.getLogger("pulse.alerts")
 WEEKS = 6  # enough history for every flag: a 4-week baseline, 3 weeks of bottom decile
@@ -89,6 +92,8 @@ def run(
             if f.team in ids and (f.team, f.period.date()) not in still_open
         }
         weeks = {key[1] for key in flags}
+        everyone = {u for f in flags.values() for u in recipients(config, f.team)}
+        locales = locales_of(s, workspace_id=workspace_id, slack_user_ids=everyone)
         sent = set(
             s.exec(
                 select(
@@ -106,9 +111,10 @@ def run(
     for team_key in dict.fromkeys(new[key].team for key in claimed):
         keys = [key for key in claimed if new[key].team == team_key]
         team = config.team(team_key)
-        with using(config.hr.locale):
-            whom = recipients(config, team_key)
-        for user, why in whom.items():
+        for user in recipients(config, team_key):
+            locale = locales.get(user) or config.hr.locale
+            with using(locale):
+                why = recipients(config, team_key)[user]
             message = messages.alert(
                 team_name=team.name if team else team_key,
                 team_key=team_key,
@@ -116,7 +122,7 @@ def run(
                 reasons=[new[key].reason for key in keys],
                 k=org.k,
                 why=why,
-                locale=config.hr.locale,
+                locale=locale,
             )
             try:
                 client.chat_postMessage(channel=user, **message)

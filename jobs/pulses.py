@@ -27,7 +27,7 @@ from insights.rotation import choose_questions
 from jobs import closing
 from jobs.calendar import cycle_dates, local_instant, schedule_for, send_date, window
 from settings.config import AppConfig
-from settings.i18n import DEFAULT, LANGUAGES, tr, using
+from settings.i18n import DEFAULT, LANGUAGES, current_language, tr, using, when_label
 from storage import cocreate, commitments
 from storage.models import Pulse, SchedulerState, Team
 from storage.org import team_by_key
@@ -76,7 +76,8 @@ def settle_choices(session: Session, *, team_id: int, k: int) -> None:
 
 
 class PulseError(ValueError):
-    """A pulse cannot be opened (or closed); the message says why in one sentence."""
+    """A pulse cannot be opened (or closed); the message says why in one sentence, in the
+    reader's language (`/pulse admin`'s HR admin; English for the CLI, which sets none)."""
 
 
 class AlreadyOpen(PulseError):
@@ -84,10 +85,18 @@ class AlreadyOpen(PulseError):
 
     def __init__(self, team_key: str, pulse: Pulse, now: dt.datetime) -> None:
         self.team_key, self.pulse = team_key, pulse
-        when = "open" if pulse.opened_at <= now else f"opening {_utc_label(pulse.opened_at)},"
+        said = (
+            tr("team {team} already has a pulse open until {closes} (pulse {id})")
+            if pulse.opened_at <= now
+            else tr("team {team} already has a pulse opening {opens}, until {closes} (pulse {id})")
+        )
         super().__init__(
-            f"team {team_key!r} already has a pulse {when} until "
-            f"{_utc_label(pulse.closes_at)} (pulse {pulse.id})"
+            said.format(
+                team=repr(team_key),
+                opens=_utc_label(pulse.opened_at),
+                closes=_utc_label(pulse.closes_at),
+                id=pulse.id,
+            )
         )
 
 
@@ -208,14 +217,14 @@ def close_now(
     answers stop, unsent DMs are abandoned, sent DMs are queued to show it closed."""
     team_cfg = config.team(team_key)
     if team_cfg is None:
-        raise PulseError(f"no team {team_key!r} in config.toml")
+        raise PulseError(tr("no team {team} in config.toml").format(team=repr(team_key)))
     team = team_by_key(session, workspace_id=workspace_id, key=team_key)
     pulse = None
     if team is not None and team.id is not None:
         lock_team(session, team_id=team.id)
         pulse = current_pulse(session, team_id=team.id, now=now)
     if pulse is None:
-        raise PulseError(f"team {team_key!r} has no open pulse to close")
+        raise PulseError(tr("team {team} has no open pulse to close").format(team=repr(team_key)))
     pulse.closes_at = now
     session.add(pulse)
     session.flush()
@@ -224,6 +233,8 @@ def close_now(
 
 
 def _utc_label(when: dt.datetime) -> str:
+    if current_language() != DEFAULT:
+        return when_label(when, "UTC")
     return when.astimezone(dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
 
 
@@ -241,12 +252,20 @@ def _without_admin_retired(session: Session, config: AppConfig, bank: QuestionBa
 def _synced_team(session: Session, config: AppConfig, workspace_id: int, team_key: str) -> Team:
     team_cfg = config.team(team_key)
     if team_cfg is None:
-        raise PulseError(f"no team {team_key!r} in config.toml")
+        raise PulseError(tr("no team {team} in config.toml").format(team=repr(team_key)))
     if team_cfg.usergroup is None and team_cfg.channel is None:
-        raise PulseError(f"team {team_key!r} has no members of its own (it is a parent team)")
+        raise PulseError(
+            tr("team {team} has no members of its own (it is a parent team)").format(
+                team=repr(team_key)
+            )
+        )
     team = team_by_key(session, workspace_id=workspace_id, key=team_key)
     if team is None or team.id is None or team.synced_at is None:
-        raise PulseError(f"team {team_key!r} has not been synced yet: run `pulse teams sync`")
+        raise PulseError(
+            tr("team {team} has not been synced yet: run `pulse teams sync`").format(
+                team=repr(team_key)
+            )
+        )
     return team
 
 

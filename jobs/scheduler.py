@@ -31,6 +31,7 @@ from jobs import (
 )
 from jobs.delivery import Sender
 from jobs.messages import Messages
+from settings.i18n import language
 from settings.runtime import Settings
 from settings.slack import make_client
 from storage import outbox
@@ -160,7 +161,10 @@ def build_scheduler(
                 workspace_id=ws,
                 now=utc_now(),
                 messages=messages,
-                driver_labels={key: d.label for key, d in settings.bank.drivers.items()},
+                driver_labels={  # the digest's charts name drivers in HR's language
+                    key: d.label_in(language(settings.config.hr.locale))
+                    for key, d in settings.bank.drivers.items()
+                },
             )
 
     start = utc_now()

@@ -30,7 +30,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 from babel.support import NullTranslations, Translations
 
 DOMAIN = "pulse"
@@ -155,6 +155,50 @@ def number(value: float, *, digits: int = 0) -> str:
     """``value`` with the reader's decimal sign and grouping (``1,234.5``, ``1 234,5``)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=babel_locale())
+
+
+def fixed(value: float, *, digits: int) -> str:
+    """``value`` rounded as ``f"{value:.2f}"`` rounds it (the same digits in every language),
+    with the reader's decimal sign (``0.42``, ``0,42``); a minus is written ``−``."""
+    said = f"{value:.{digits}f}".replace("-", "−")
+    if current_language() == DEFAULT:
+        return said
+    return said.replace(".", get_decimal_symbol(babel_locale()))
+
+
+def month_label(day: dt.date) -> str:
+    """``November 2026`` in the reader's language (``novembre 2026``, ``November 2026``)."""
+    if current_language() == DEFAULT:
+        return f"{day:%B %Y}"
+    return format_skeleton("yMMMM", day, locale=babel_locale())
+
+
+def month_short(day: dt.date) -> str:
+    """``Oct 2026`` in the reader's language (``oct. 2026``, ``Okt. 2026``)."""
+    if current_language() == DEFAULT:
+        return f"{day:%b %Y}"
+    return format_skeleton("yMMM", day, locale=babel_locale())
+
+
+def weekday(day: dt.date) -> str:
+    """``Tue`` in the reader's language (``mar.``, ``Di.``, ``mar``)."""
+    if current_language() == DEFAULT:
+        return f"{day:%a}"
+    return format_skeleton("EEE", day, locale=babel_locale())
+
+
+def month_abbr(day: dt.date) -> str:
+    """``Nov`` in the reader's language (``nov.``, ``Nov.``): a chart's month tick."""
+    if current_language() == DEFAULT:
+        return f"{day:%b}"
+    return format_skeleton("MMM", day, locale=babel_locale())
+
+
+def short_day(day: dt.date) -> str:
+    """``3 Nov`` (no leading zero) in the reader's language (``3 nov.``, ``3. Nov.``)."""
+    if current_language() == DEFAULT:
+        return f"{day.day} {day:%b}"
+    return format_skeleton("MMMd", day, locale=babel_locale())
 
 
 def day_label(day: dt.date) -> str:

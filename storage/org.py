@@ -128,3 +128,19 @@ def locale_of(session: Session, *, slack_team_id: str, slack_user_id: str) -> st
     if row is None:
         return None
     return row[0] or row[1] or None
+
+
+def locales_of(
+    session: Session, *, workspace_id: int, slack_user_ids: Iterable[str]
+) -> dict[str, str]:
+    """Each known person's language as they read the bot (as ``locale_of``), by Slack id;
+    people the bot does not know, or whose locale it does not know, are left out."""
+    ids = sorted(set(slack_user_ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Employee.slack_user_id, Employee.locale_override, Employee.locale).where(
+            Employee.workspace_id == workspace_id, col(Employee.slack_user_id).in_(ids)
+        )
+    ).all()
+    return {user: override or slack for user, override, slack in rows if override or slack}

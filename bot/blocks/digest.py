@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.pages import split_text
-from bot.blocks.segments import COUNTED
+from bot.blocks.segments import COUNTED, respondents
 from bot.blocks.sentences import change_sentence, flag_reason, withheld
 from bot.blocks.text import escape, md, plain, truncate
 from bot.blocks.validate import MAX_MESSAGE_BLOCKS
 from figures.commitments import KEPT_FROM, followup_words
 from insights.privacy import withheld_sentence
-from settings.i18n import N_, long_date, ngettext, percent, short_date, tr
+from settings.i18n import N_, fixed, long_date, ngettext, percent, short_date, tr
 
 if TYPE_CHECKING:
     from figures.commitments import CommitmentLine
@@ -88,7 +88,18 @@ def _coverage(org: OrgFigures) -> str:
 
 
 def _team_lines(lines: list[TeamLine]) -> list[str]:
-    return [f"• *{escape(t.name, limit=300)}* — {escape(t.text, limit=1000)}" for t in lines]
+    return [f"• *{escape(t.name, limit=300)}* — {escape(_said(t), limit=1000)}" for t in lines]
+
+
+def _said(line: TeamLine) -> str:
+    """A team line in the reader's language: its flags' reasons, or its week's change."""
+    if line.reasons:
+        return " ".join(flag_reason(r) for r in line.reasons)
+    if line.change is not None and line.engagement is not None:
+        return tr("{change}; engagement now {score}.").format(
+            change=change_sentence(line.change), score=fixed(line.engagement, digits=0)
+        )
+    return line.text
 
 
 def _kept_lines(lines: list[CommitmentLine]) -> list[str]:
@@ -104,19 +115,23 @@ def _kept_lines(lines: list[CommitmentLine]) -> list[str]:
 def _commitment_lines(lines: list[CommitmentLine], k: int) -> list[str]:
     kept = sum(c.outcome == "kept" for c in lines)
     judged = sum(c.outcome in ("kept", "not felt yet") for c in lines)
-    out = [f"{len(lines)} made · {kept} of {judged} judged by their team kept ({KEPT_FROM:g}+ / 5)"]
+    out = [
+        tr("{n} made · {kept} of {judged} judged by their team kept ({rule}+ / 5)").format(
+            n=len(lines), kept=kept, judged=judged, rule=f"{KEPT_FROM:g}"
+        )
+    ]
     for c in lines[:MAX_COMMITMENTS]:
         if c.mean is not None and c.answers is not None:
             verdict = followup_words(c.mean, c.answers)
         elif c.outcome == "withheld":
-            verdict = f"follow-up from fewer than {k} people, not shown"
+            verdict = tr("follow-up from fewer than {k} people, not shown").format(k=k)
         else:
-            verdict = "follow-up pending"
-        made = f"{c.made:%d %b}"
+            verdict = tr("follow-up pending")
+        made = short_date(c.made)
         team, text = escape(c.team, limit=300), escape(c.text, limit=300)
         out.append(f"• *{team}*: “{text}” ({escape(c.driver, limit=100)}, {made}) — {verdict}")
     if len(lines) > MAX_COMMITMENTS:
-        out.append(f"…and {len(lines) - MAX_COMMITMENTS} more")
+        out.append(tr("…and {n} more").format(n=len(lines) - MAX_COMMITMENTS))
     return out
 
 
@@ -126,12 +141,13 @@ def _segment_line(cut: SegmentCut) -> str:
     for row in cut.rows:
         value = escape(row.value, limit=40)
         if not row.shown:
-            parts.append(f"{value} hidden")
+            parts.append(tr("{value} hidden").format(value=value))
         elif row.engagement is None:
-            parts.append(f"{value} ({row.respondents} respondents)")
+            parts.append(f"{value} ({respondents(row.respondents)})")
         else:
-            parts.append(f"{value} {row.engagement:.0f} ({row.respondents})")
-    return f"*{escape(cut.name, limit=80)}*: " + (" · ".join(parts) or "no answers by value")
+            parts.append(f"{value} {fixed(row.engagement, digits=0)} ({row.respondents})")
+    said = " · ".join(parts) or tr("no answers by value")
+    return f"*{escape(cut.name, limit=80)}*: {said}"
 
 
 def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
@@ -173,11 +189,11 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
         )
     if digest.segments:
         cuts = [_segment_line(c) for c in digest.segments]
-        cuts.append(f"_{COUNTED.format(k=k)}_")
-        blocks += [{"type": "divider"}, *_sections("By segment, whole organisation", cuts)]
+        cuts.append(f"_{tr(COUNTED).format(k=k)}_")
+        blocks += [{"type": "divider"}, *_sections(tr("By segment, whole organisation"), cuts)]
     if digest.segment_links:
         said = [f"*{escape(name, limit=200)}*: {escape(s)}" for name, s in digest.segment_links]
-        blocks += _sections("EX ↔ CX by layer (each team's cell of the layer)", said)
+        blocks += _sections(tr("EX ↔ CX by layer (each team's cell of the layer)"), said)
     if digest.commitments:
         lines = _commitment_lines(digest.commitments, k)
         blocks += [

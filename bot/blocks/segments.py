@@ -12,29 +12,37 @@ from typing import Any
 from bot.blocks.pages import sections
 from bot.blocks.text import escape, md, plain
 from figures.segment_figures import SegmentCut, SegmentRow
+from settings.i18n import N_, fixed, long_date, ngettext, percent, tr
 
-COUNTED = (
+COUNTED = N_(
     "A value counts a team's people with it only in a week {k} or more of them answered "
     "(a department's or the org's value adds up those teams), so it may count fewer "
     "respondents than the people with that value who answered."
 )
-HIDDEN = "hidden: fewer than {k} people, or showing it would let a smaller group be worked out"
+HIDDEN = N_("hidden: fewer than {k} people, or showing it would let a smaller group be worked out")
+
+
+def respondents(n: int | None) -> str:
+    """``12 respondents`` in the reader's language."""
+    return ngettext("{n} respondent", "{n} respondents", n or 0).format(n=n or 0)
 
 
 def _row(row: SegmentRow, k: int, labels: dict[str, str]) -> str:
     name = f"*{escape(row.value, limit=80)}*"
     if not row.shown:
-        return f"{name} · {HIDDEN.format(k=k)}"
-    parts = [f"{row.respondents} respondents"]
+        return f"{name} · {tr(HIDDEN).format(k=k)}"
+    parts = [respondents(row.respondents)]
     if row.participation is not None:
-        parts[0] += f" ({row.participation:.0%})"
+        parts[0] += f" ({percent(row.participation)})"
     if row.engagement is not None:
-        parts.insert(0, f"engagement {row.engagement:.0f}")
+        parts.insert(0, tr("engagement {score}").format(score=fixed(row.engagement, digits=0)))
     if row.enps is not None:
         parts.append(f"eNPS {row.enps:+.0f}")
     line = f"{name} · " + " · ".join(parts)
     if row.drivers:
-        shown = ", ".join(f"{escape(labels.get(d, d), limit=40)} {s:.0f}" for d, s in row.drivers)
+        shown = ", ".join(
+            f"{escape(labels.get(d, d), limit=40)} {fixed(s, digits=0)}" for d, s in row.drivers
+        )
         line += f"\n      {shown}"
     return line
 
@@ -42,32 +50,38 @@ def _row(row: SegmentRow, k: int, labels: dict[str, str]) -> str:
 def segment_report(
     *, node_name: str, cut: SegmentCut, driver_labels: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The cut as one message: the node's week and one line per value."""
-    head = f"{node_name} · by {cut.name}"
+    """The cut as one message, in the reader's language: the node's week and one line per
+    value."""
+    head = tr("{node} · by {segment}").format(node=node_name, segment=cut.name)
     if cut.period is None:
-        text = (
-            f"*{escape(head, limit=300)}*\nNo week in the last four had enough answers to "
-            f"show this team's figures (at least {cut.k} people), so there is no cut yet."
-        )
+        text = f"*{escape(head, limit=300)}*\n" + tr(
+            "No week in the last four had enough answers to show this team's figures "
+            "(at least {k} people), so there is no cut yet."
+        ).format(k=cut.k)
         return {"response_type": "ephemeral", "text": text, "blocks": sections(text)}
-    total = f"{cut.respondents} respondents"
+    total = respondents(cut.respondents)
     if cut.engagement is not None:
-        total = f"engagement {cut.engagement:.0f} · {total}"
+        total = tr("engagement {score}").format(score=fixed(cut.engagement, digits=0))
+        total += f" · {respondents(cut.respondents)}"
     lines = [_row(r, cut.k, driver_labels or {}) for r in cut.rows] or [
-        "No answers from people with a value of this attribute that week."
+        tr("No answers from people with a value of this attribute that week.")
     ]
     body = "\n".join(lines)
     note = (
-        f"Values fewer than {cut.k} of a team's invited people share are counted as "
-        "*other*; a value is hidden when it, or the difference between it and another "
-        "figure you can see, rests on fewer than "
-        f"{cut.k} people. {COUNTED.format(k=cut.k)}"
+        tr(
+            "Values fewer than {k} of a team's invited people share are counted as "
+            "*other*; a value is hidden when it, or the difference between it and another "
+            "figure you can see, rests on fewer than {k} people."
+        ).format(k=cut.k)
+        + " "
+        + tr(COUNTED).format(k=cut.k)
     )
+    week = tr("Week of {day}").format(day=long_date(cut.period))
     blocks = [
         {"type": "header", "text": plain(head, limit=150)},
         {
             "type": "context",
-            "elements": [md(f"Week of {cut.period:%d %b %Y} · whole team: {total}")],
+            "elements": [md(week + " · " + tr("whole team: {total}").format(total=total))],
         },
         *sections(body),
         {"type": "context", "elements": [md(note)]},

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from bot.messages import SlackMessages
 from jobs.delivery import Sender
 from sandbox import company
 from settings.slack import make_client
 from storage.db import session_scope
-from storage.models import Pulse, PulseQuestion, Question
+from storage.models import Employee, Pulse, PulseQuestion, Question
 from tests.bot.conftest import World
 
 HR = "U0HRLEAD"
@@ -72,5 +72,15 @@ def test_retired_questions_are_never_asked_and_can_come_back(world: World) -> No
 def test_unknown_admin_input_shows_admin_usage(world: World) -> None:
     assert "HR admin commands" in _text(world.command(HR, "admin frobnicate"))
     assert "Couldn't open a pulse: no team 'nowhere'" in _text(
+        world.command(HR, "admin send nowhere")
+    )
+    with session_scope(world.engine) as s:  # the same admin, reading French
+        s.exec(
+            update(Employee)
+            .where(col(Employee.slack_user_id) == HR)
+            .values(locale_override="fr-FR")
+        )
+    assert "*Commandes d'administration RH*" in _text(world.command(HR, "admin frobnicate"))
+    assert "Impossible d'ouvrir un sondage : aucune équipe 'nowhere' dans config.toml." in _text(
         world.command(HR, "admin send nowhere")
     )

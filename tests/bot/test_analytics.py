@@ -70,7 +70,7 @@ def test_the_planted_lag_2_link_is_reported_for_a_team_and_the_org(engine: Engin
     assert csat.sentence.startswith("Engagement tends to lead CSAT by 2 weeks (r = ")
     assert csat.lags.loc[csat.lags["lag"] == 2, "p_holm"].iloc[0] < 0.05
     assert set(csat.drivers["lag"]) == {2} and csat.drivers["rank"].min() == 1
-    gap = csat.perception_gap["sentence"].iloc[-1]
+    gap = csat.gap_said(csat.perception_gap.iloc[-1]).sentence
     assert gap.startswith(("Your team reads customers well", "Customers rated")), gap
     assert nps.sentence.startswith("No reliable link yet between engagement and NPS")
     assert plain_csat.sentence.startswith("No reliable link yet between engagement and CSAT")

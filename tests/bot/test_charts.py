@@ -26,7 +26,9 @@ from figures.charts import (
     trend_chart,
 )
 from figures.digest_charts import heatmap_takeaway, link_panels, link_takeaway
+from figures.link_sentences import LinkSaid
 from figures.links import MetricLink
+from insights.linkage import LinkFinding
 
 MAX_BYTES = 200 * 1024
 HIDDEN_GREY = (217, 217, 217)  # #d9d9d9
@@ -148,7 +150,8 @@ def test_heatmaps_stay_under_200_kb_from_one_team_to_two_hundred() -> None:
 
 def _link(name: str, lag: int, r: float, p_holm: float) -> MetricLink:
     lags = pd.DataFrame({"lag": [0, lag], "r": [0.1, r], "p_holm": [0.9, p_holm]})
-    return MetricLink(name.lower(), name, (), lags, "", lag, pd.DataFrame(), pd.DataFrame())
+    said = LinkSaid(LinkFinding("leads", lag=lag), name)
+    return MetricLink(name.lower(), name, (), lags, said, lag, pd.DataFrame(), pd.DataFrame())
 
 
 def test_takeaways_say_only_what_the_charts_show() -> None:

@@ -16,10 +16,12 @@ from bot.blocks.validate import MAX_MESSAGE_BLOCKS, check_message
 from figures.digest import assemble
 from figures.digest_charts import Chart
 from figures.guard import Tree, shown_mask
+from figures.link_sentences import LinkSaid
 from figures.links import MetricLink
 from figures.org import OrgView
 from figures.pipeline import rolled
 from insights.alerts import RedFlag
+from insights.linkage import LinkFinding
 from insights.scores import ORG
 from settings.config import AppConfig, parse_config
 
@@ -85,9 +87,13 @@ def insights(
             "team": list(respondents),
             "period": WEEK,
             "gap": 20.0,
-            "sentence": (
-                "Customers rated 20 points lower than your team thought (perceived 80, measured 60)"
-            ),
+            "perceived": 80.0,
+            "actual": 60.0,
+            "gap_trend": float("nan"),
+            "gap_trend_low": float("nan"),
+            "gap_trend_high": float("nan"),
+            "trend_weeks": 1,
+            "agrees": False,
         }
     )
     link = MetricLink(
@@ -95,7 +101,21 @@ def insights(
         "CSAT",
         (),
         pd.DataFrame(),
-        "Engagement tends to lead CSAT by 2 weeks.",
+        LinkSaid(
+            LinkFinding(
+                "leads",
+                lag=2,
+                r=0.4,
+                n=40,
+                teams=4,
+                p_holm=0.01,
+                tested=5,
+                level=0.99,
+                ci_low=0.1,
+                ci_high=0.6,
+            ),
+            "CSAT",
+        ),
         2,
         gap,
         pd.DataFrame(),
@@ -130,9 +150,10 @@ def test_the_digest_reads_as_plain_sentences() -> None:
     digest = assemble(org, config=config({"a": None, "b": None}))
     text = json.dumps(digest_messages(digest=digest), ensure_ascii=False)
     assert "80% (no change from the week before)" in text and "+0" not in text
-    assert "customers rated 20 points lower than the team thought (perceived 80, measured 60)" in (
-        text
-    )
+    assert (
+        "customers rated 20 points lower than the team thought "
+        "(perceived 80, measured 60; too few weeks to see a trend)"
+    ) in text
     org.scores["participation"] = [0.83, 0.8]
     text = json.dumps(digest_messages(digest=assemble(org, config=config({"a": None, "b": None}))))
     assert "down 3 points from the week before" in text

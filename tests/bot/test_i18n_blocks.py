@@ -1,4 +1,4 @@
-"""Every message of the employee path, in every language, stays within Slack's limits.
+"""Every message of the employee path (and HR's), in every language, stays within Slack's limits.
 
 Rendered with the worst a reader can get: the longest questions and scale labels of the bank
 in that language, the longest team name config allows, every state of the DM and the Home.
@@ -15,11 +15,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from bot.admin import schedule_rule
+from bot.blocks import admin as admin_blocks
 from bot.blocks import conversations as convo
 from bot.blocks import modal, report
 from bot.blocks.commitments import commitment_modal, saved_view
 from bot.blocks.dashboard import dashboard_blocks
-from bot.blocks.digest import alert_message
+from bot.blocks.digest import alert_message, digest_messages
 from bot.blocks.home import PastPulse, home_view, role_line
 from bot.blocks.inbox import filter_modal, inbox_blocks
 from bot.blocks.mydata import erased_text, my_data
@@ -31,6 +33,7 @@ from bot.blocks.pulse import (
     pulse_message,
     reminder_message,
 )
+from bot.blocks.segments import segment_report
 from bot.blocks.sentences import change_sentence, flag_reason, withheld
 from bot.blocks.text import ELLIPSIS, escape
 from bot.blocks.validate import check_message, check_view
@@ -39,12 +42,18 @@ from bot.commands.registry import Audience
 from bot.commands.usage import usage
 from bot.inbox import NEW, READ, REPLIED, UNREAD, InboxItem
 from figures import teams
+from figures.commitments import CommitmentLine
+from figures.digest import Digest, TeamLine
+from figures.link_sentences import GapSaid, LinkSaid, gap_sentence
+from figures.segment_figures import SegmentCut, SegmentRow
 from figures.teams import DriverFigure, TeamFigures
 from insights import scores
 from insights.alerts import RedFlag
+from insights.linkage import LinkFinding
 from insights.questions import load_bank
 from insights.tone import TONES
-from settings.i18n import LANGUAGES, language, tr, using
+from jobs.calendar import Schedule
+from settings.i18n import LANGUAGES, day_label, language, tr, using
 
 TEAM = "T" * 80  # the longest team name config.toml allows
 WHEN = "Do., 26. Nov., 10:00 CEST"
@@ -430,3 +439,126 @@ def _texts(rendered: Any) -> list[str]:
     if isinstance(rendered, list):
         return [t for v in rendered for t in _texts(v)]
     return []
+
+
+_FINDINGS = [
+    LinkFinding("flat"),
+    LinkFinding("short", needs_more=3),
+    LinkFinding(
+        "unsure", lag=2, r=-0.123, n=40, teams=8, p_holm=0.34, tested=5, level=0.99,
+        ci_low=-0.41, ci_high=0.2, drift_adjusted=False,
+    ),
+    LinkFinding(
+        "leads", lag=2, r=0.42, n=52, teams=1, p_holm=0.004, tested=5, level=0.99,
+        ci_low=0.1, ci_high=0.66,
+    ),
+    LinkFinding(
+        "same", lag=0, r=0.5, n=52, teams=1, p_holm=0.0004, tested=1, level=0.95,
+        ci_low=0.1, ci_high=0.7,
+    ),
+    LinkFinding(
+        "negative", lag=1, r=-0.5, n=52, teams=3, p_holm=0.02, tested=4, level=0.9875,
+        ci_low=-0.7, ci_high=-0.1,
+    ),
+]  # fmt: skip
+_SAID = [
+    *(LinkSaid(f, "CSAT", cadence) for f in _FINDINGS for cadence in ("weekly", "quarterly")),
+    *(LinkSaid(f, "NPS", "monthly", periods=14) for f in _FINDINGS),
+    *(LinkSaid(f, "CSAT", segment="frontline") for f in _FINDINGS),
+    LinkSaid(_FINDINGS[0], "CSAT", imported=False),
+]
+_GAPS = [
+    GapSaid(78.2, 64.0, 1.5, 1.0, 2.0, 8, False),
+    GapSaid(62.0, 70.4, 0.1, -0.5, 0.7, 6, False),
+    GapSaid(58.0, 60.0, None, None, None, 1, True),
+    GapSaid(61.0, 60.0, -1.2, -2.0, -0.4, 5, True, "quarterly"),
+    GapSaid(50.0, 61.0, 0.8, 0.2, 1.4, 5, False, "monthly"),
+]
+_ENGLISH = (
+    r"\b(link|between|tends|weeks?|months?|quarters?|lags|tested|across|drift|needed|imported"
+    r"|Customers|perceived|measured|trend|reads|thought)\b"
+)
+
+
+def _figures_in(said: str) -> list[str]:
+    return re.findall(r"\d+(?:[.,]\d+)?", said.replace(",", "."))
+
+
+def test_link_and_gap_sentences_say_the_same_figures_in_every_language(locale: str) -> None:
+    """Every case of the EX↔CX link and perception-gap sentences, in the reader's language,
+    with the figures the English sentence gives (decimal sign aside)."""
+    lang = language(locale)
+    for said in _SAID:
+        with using("en"):
+            english = said.sentence
+        mine = said.sentence
+        assert _figures_in(mine) == _figures_in(english), (english, mine)
+        assert (re.search(_ENGLISH, mine) is None) == (lang != "en"), mine
+    for gap in _GAPS:
+        for yours in (True, False):
+            with using("en"):
+                english = gap_sentence(gap, yours=yours)
+            mine = gap_sentence(gap, yours=yours)
+            assert _figures_in(mine) == _figures_in(english), (english, mine)
+            assert (re.search(_ENGLISH, mine) is None) == (lang != "en"), mine
+
+
+def test_hr_surfaces_fit(locale: str) -> None:
+    """`/pulse admin` replies, a segment cut and the digest (team lines, links, gaps, segments,
+    commitments) at their longest, in the reader's language."""
+    lang = language(locale)
+    bank = load_bank()
+    week = dt.date(2026, 11, 23)
+    row = {
+        "name": TEAM,
+        "rule": schedule_rule(Schedule("biweekly", 1, dt.time(10), 48, 24, frozenset())),
+        "next": day_label(week),
+        "members": 1,
+        "synced": False,
+        "failures": {"messages_tab_disabled": 2, "user_not_found": 1, "pulse_closed": 3},
+    }
+    replies = [
+        admin_blocks.schedules([row] * 60),
+        admin_blocks.questions(
+            [
+                (d.label_in(lang), [(q.key, q.text_in(lang), True) for q in qs])
+                for d, qs in ((bank.drivers[k], v) for k, v in bank.by_driver().items())
+            ]
+        ),
+        {"text": tr(admin_blocks.ADMIN_USAGE)},
+    ]
+    rows = (
+        SegmentRow("v" * 80, True, 12, 0.5, 61.0, -20.0, (("tools", 52.0),) * 12),
+        SegmentRow("v2", False),
+    )
+    cut = SegmentCut("support", "layer", "L" * 80, 5, week, 40, 66.0, rows * 20)
+    replies += [
+        segment_report(node_name=TEAM, cut=cut, driver_labels={"tools": "T" * 40}),
+        segment_report(node_name=TEAM, cut=SegmentCut("support", "layer", "Layer", 5, None)),
+    ]
+    for reply in replies[:2] + replies[3:]:
+        _fits(reply)
+    change = scores.change_sentence(
+        4.2, False, 9, pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-16")
+    )
+    flag = "eNPS is −20, below the −10 floor (9 answers)."
+    digest = Digest(
+        week=week,
+        k=5,
+        weeks=12,
+        org=None,
+        at_risk=[TeamLine("t", TEAM, flag, (flag,) * 3)] * 40,
+        improved=[TeamLine("t", TEAM, change, change=change, engagement=71.0)] * 5,
+        links=[("CSAT", s.sentence) for s in _SAID],
+        gaps=[TeamLine("t", TEAM, f"CSAT: {gap_sentence(g, yours=False)}") for g in _GAPS] * 6,
+        commitments=[CommitmentLine(TEAM, "c" * 300, "Tools", week, "withheld", None, None)] * 20,
+        segments=[cut] * 5,
+        segment_links=[("CSAT · frontline", s.sentence) for s in _SAID[-7:]],
+    )
+    messages = digest_messages(digest=digest)
+    for message in messages:
+        _fits(message)
+    said = json.dumps([replies, messages], ensure_ascii=False)
+    english = ("Question bank", "Pulse schedules", "member", "hidden", "respondents", "local time")
+    assert any(word in said for word in english) == (lang == "en"), said[:2000]
+    assert "12" in said and "61" in said  # the same figures in every language

@@ -29,6 +29,7 @@ from figures.teams import DriverFigure, TeamFigures, load_team_figures
 from insights.alerts import RedFlag
 from sandbox import company
 from settings.config import AppConfig, HRConfig, parse_config
+from settings.i18n import using
 from storage.db import make_engine, read_scope, session_scope
 from storage.models import Workspace
 from storage.pseudonym import respondent_key
@@ -287,6 +288,17 @@ def test_red_flag_reasons_and_the_link_sentence_in_a_team_report(big_org) -> Non
         assert json.dumps(flag.reason, ensure_ascii=False)[1:-1] in text
     assert links and json.dumps(links[0].sentence, ensure_ascii=False)[1:-1] in text
     assert "*Engagement and your customers*" in text
+    with using("de-DE"):  # a German manager reads the same figures in German
+        german = _text(_report(big_org, flagged))
+        said = [link.sentence for link in links]
+    assert "*Engagement und Ihre Kundschaft*" in german and "Wahrnehmungslücke" in german
+    for english, deutsch in zip([link.sentence for link in links], said, strict=True):
+        assert json.dumps(deutsch, ensure_ascii=False)[1:-1] in german and deutsch != english
+        assert not re.search(r"\b(link|between|weeks?|lags|tested|across)\b", deutsch), deutsch
+        figures_of = [n.replace(".", ",") for n in re.findall(r"\d+(?:\.\d+)?", english)]
+        assert re.findall(r"\d+(?:,\d+)?", deutsch) == figures_of, (english, deutsch)
+    gap = re.search(r"Wahrnehmungslücke, Woche vom [^:]+: ([^\n]+)", german)
+    assert gap and re.search(r"wahrgenommen \d+, gemessen \d+", gap.group(1)), german
 
 
 def test_the_hr_home_dashboard_fits_one_view(big_org) -> None:  # type: ignore[no-untyped-def]

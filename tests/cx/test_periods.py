@@ -186,7 +186,7 @@ def test_the_perception_gap_is_per_month_for_a_monthly_metric() -> None:
     # the window's 12 weeks touch three months, each with shown weeks and an NPS value
     assert list(gap["period"].dt.strftime("%Y-%m-%d")) == ["2026-09-01", "2026-10-01", "2026-11-01"]
     assert (gap["perceived"] == 80.0).all()
-    assert "week" not in " ".join(gap["sentence"])
+    assert "week" not in " ".join(link.gap_said(row).sentence for _, row in gap.iterrows())
 
 
 def test_a_weekly_series_may_start_its_weeks_on_sunday(synced: Engine, config: AppConfig) -> None:

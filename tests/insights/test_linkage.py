@@ -16,13 +16,27 @@ from scipy import stats
 from insights.linkage import (
     best_link,
     lagged_correlations,
+    link_finding,
     pairs,
     pooled_within_team,
-    summarise_link,
     within_team_stats,
 )
 from insights.perception import driver_importance, perception_gap
 from insights.synthetic import make_panel
+
+
+def summarise_link(result: pd.DataFrame, *, metric_label: str) -> str:
+    """The finding as a reader sees it (worded by figures.link_sentences, English here)."""
+    from figures.link_sentences import LinkSaid
+
+    return LinkSaid(link_finding(result), metric_label).sentence
+
+
+def sentences(gap: pd.DataFrame) -> list[str]:
+    from figures.link_sentences import GapSaid
+
+    return [GapSaid.of(row).sentence for _, row in gap.iterrows()]
+
 
 NULL_SIMS = int(os.environ.get("PULSE_NULL_SIMS", "300"))  # null panels per drift scenario
 
@@ -295,11 +309,11 @@ def test_perception_gap_sentence_and_trend() -> None:
     assert (last["perceived"], last["actual"], last["gap"]) == (78.0, 64.0, 14.0)
     assert last["gap_trend"] == pytest.approx(1.5)
     assert (last["n"], last["sample_size"], last["trend_weeks"]) == (7, 200, 8)
-    assert last["sentence"] == (
+    assert sentences(got)[-1] == (
         "Customers rated 14 points lower than your team thought "
         "(perceived 78, measured 64; widening by 1.5 points a week)"
     )
-    assert got["sentence"].iloc[1] == (
+    assert sentences(got)[1] == (
         "Customers rated 5 points lower than your team thought "
         "(perceived 65, measured 60; too few weeks to see a trend)"
     )
@@ -309,7 +323,7 @@ def test_perception_gap_without_a_clear_trend() -> None:
     weeks = pd.date_range("2024-01-01", periods=6, freq="7D")
     cx = pd.DataFrame({"team": "a", "period": weeks, "value": 70.0})
     perceived = pd.DataFrame({"team": "a", "period": weeks, "score": [60, 64, 58, 63, 59, 62.0]})
-    assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
+    assert sentences(perception_gap(perceived, cx))[-1] == (
         "Customers rated 8 points higher than your team thought "
         "(perceived 62, measured 70; no clear trend over 6 weeks)"
     )
@@ -320,13 +334,13 @@ def test_perception_gap_sentence_subtracts_the_figures_it_shows() -> None:
     week = pd.date_range("2024-01-01", periods=1, freq="7D")
     cx = pd.DataFrame({"team": "a", "period": week, "value": 67.6})
     perceived = pd.DataFrame({"team": "a", "period": week, "score": [57.4]})
-    assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
+    assert sentences(perception_gap(perceived, cx))[-1] == (
         "Customers rated 11 points higher than your team thought "
         "(perceived 57, measured 68; too few weeks to see a trend)"
     )
     cx["value"] = 60.0
     perceived["score"] = 58.0
-    assert perception_gap(perceived, cx)["sentence"].iloc[-1] == (
+    assert sentences(perception_gap(perceived, cx))[-1] == (
         "Your team reads customers well (perceived 58, measured 60; too few weeks to see a trend)"
     )
 

@@ -16,7 +16,7 @@ from sandbox.server import SandboxServer
 from settings.config import PrivacyConfig
 from settings.runtime import Settings
 from storage.db import session_scope
-from storage.models import Pulse, SentAlert, Team
+from storage.models import Employee, Pulse, SentAlert, Team
 from tests.jobs.test_digest_job import MONDAY, hr, synced
 
 LAST_WEEK = MONDAY.date() - dt.timedelta(weeks=1)
@@ -71,13 +71,20 @@ def test_a_new_flag_reaches_the_manager_and_hr_once_only_from_k_and_after_its_we
     run()
     assert dms(sandbox, "U0MANAGER") == []  # the pulse is open: its figures may still move
     _support_week_open(engine, False)
+    with session_scope(engine) as s:  # the manager reads German; HR reads `[hr] locale`
+        s.exec(
+            update(Employee)
+            .where(col(Employee.slack_user_id) == "U0MANAGER")
+            .values(locale_override="de-DE")
+        )
     first, again = run(), run()
 
     (manager,) = dms(sandbox, "U0MANAGER")
-    assert "Customer Support" in manager and "Engagement fell" in manager
-    assert "You manage Customer Support." in manager and "/pulse report support" in manager
+    assert "Customer Support" in manager and "Das Engagement" in manager
+    assert "Sie leiten Customer Support." in manager and "/pulse report support" in manager
     hr_dms = dms(sandbox, "U0HRLEAD")
     assert sum("Customer Support" in m for m in hr_dms) == 1 and first >= 2 and again == 0
+    assert any("Engagement fell" in m for m in hr_dms)
     assert dms(sandbox, "U0CXDIRECTOR") == []  # Support has a manager of its own
     with session_scope(engine) as s:
         stored = s.exec(select(func.count()).select_from(SentAlert)).one()
