@@ -57,7 +57,8 @@ def shown_cells(
     ``cells`` hold counts rolled up the tree (a department's frontline covers its teams');
     ``parents`` is the team tree (figures.guard.Tree.parents). With the week's ``atoms``
     (each team's respondents by their cells of ``attributes`` at once), the rules are
-    followed by figures.segment_audit, on people: what it finds is hidden and all run again."""
+    followed by figures.segment_audit, on people: what it finds is hidden and all run again.
+    Atoms that do not add up to the counts (a pulse whose atoms did not open) show nothing."""
     floor = max(k, MIN_K)
     lineage = {node: _lineage(node, parents) for node in {c[0] for c in cells} | set(totals)}
     shown = {
@@ -77,10 +78,12 @@ def shown_cells(
         shown -= _same_people(pairs | partitions | trees, shown, cells, lineage)
         if pairs or partitions or trees:
             continue
-        figures = (
-            None if atoms is None else figures_of(shown, cells, totals, lineage, atoms, attributes)
-        )
-        found = set() if figures is None else derivable(figures, lineage, floor)
+        if atoms is None:
+            return shown
+        figures = figures_of(shown, cells, totals, lineage, atoms, attributes)
+        if figures is None:
+            return set()  # atoms that do not add up to the counts: no cell can be audited
+        found = derivable(figures, lineage, floor)
         shown -= found | _same_people(found, shown, cells, lineage)
         if not found:
             return shown

@@ -30,6 +30,7 @@ from figures.segment_figures import (
     SegmentWeek,
     cut,
     guarded_week,
+    load_sums,
     segment_cut,
 )
 from figures.segments import spec
@@ -44,7 +45,7 @@ from storage.figure_store import (
     stored_weeks,
     week_seals,
 )
-from storage.segment_sums import fresh_seals, segment_agg, segment_participation
+from storage.segment_sums import fresh_seals
 
 FORMAT = 1
 
@@ -120,6 +121,7 @@ def cut_for(
     node: str,
     attribute: str,
     now: dt.datetime,
+    secret: bytes | None,
 ) -> SegmentCut:
     """What `/pulse report NODE by ATTRIBUTE` shows at ``now``: kept, else computed."""
     asked = {"config": config, "workspace_id": workspace_id, "node": node, "attribute": attribute}
@@ -127,10 +129,17 @@ def cut_for(
     body = kept_report(session, workspace_id=workspace_id, token=named) if named else None
     if body is not None:
         return decode(body)
-    return segment_cut(session, **asked, now=now)  # type: ignore[arg-type]
+    return segment_cut(session, **asked, now=now, secret=secret)  # type: ignore[arg-type]
 
 
-def warm(session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime) -> int:
+def warm(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    secret: bytes | None,
+) -> int:
     """Work out every node's cut by every attribute not kept yet; the number worked out.
     The org's weeks are decided once for all of them (figures.segment_figures)."""
     if not config.segments:
@@ -149,7 +158,7 @@ def warm(session: Session, *, config: AppConfig, workspace_id: int, now: dt.date
             if named not in kept:
                 todo.append((node, seg.key, named))
     if todo:
-        weeks = _weeks(session, config=config, workspace_id=workspace_id, now=now)
+        weeks = _weeks(session, config=config, workspace_id=workspace_id, now=now, secret=secret)
         for node, attribute, named in todo:
             found = _latest(weeks, config=config, node=node, attribute=attribute)
             keep_report(
@@ -165,19 +174,29 @@ def warm(session: Session, *, config: AppConfig, workspace_id: int, now: dt.date
 
 
 def _weeks(
-    session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    secret: bytes | None,
 ) -> list[SegmentWeek]:
     """Every week of the look-back, newest first, decided for the whole org."""
     window = Window.ending(now.date(), weeks=LOOK_BACK)
     fig = store.read(
         session, config=config, workspace_id=workspace_id, window=window, closed_by=now, nodes=None
     )
-    k, fingerprint = config.privacy.min_group_size, spec(config)
-    span = {"workspace_id": workspace_id, "start": window.since, "end": window.end, "now": now}
-    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
-    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    sums = load_sums(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        start=window.since,
+        end=window.end,
+        now=now,
+        secret=secret,
+    )
     periods = sorted(fig.scores.loc[fig.scores["shown"], "period"].unique(), reverse=True)
-    return [guarded_week(fig, seg_agg, seg_part, pd.Timestamp(p)) for p in periods]
+    return [guarded_week(fig, sums, pd.Timestamp(p)) for p in periods]
 
 
 def _latest(

@@ -140,7 +140,13 @@ def build_scheduler(
 
     def keep_figures_ready() -> None:
         if (ws := workspace_id()) is not None:
-            kept_figures.run(engine, config=settings.config, workspace_id=ws, now=utc_now())
+            kept_figures.run(
+                engine,
+                config=settings.config,
+                workspace_id=ws,
+                now=utc_now(),
+                secret=settings.segment_secret(),
+            )
 
     def alert() -> None:
         if (ws := workspace_id()) is not None:
@@ -161,6 +167,7 @@ def build_scheduler(
                 now=utc_now(),
                 messages=messages,
                 driver_labels={key: d.label for key, d in settings.bank.drivers.items()},
+                secret=settings.segment_secret(),
             )
 
     start = utc_now()

@@ -46,6 +46,7 @@ def _cut(engine: Engine, layers: list[str | None], scores: list[int]):  # type: 
             node="support",
             attribute="layer",
             now=LATER,
+            secret=SECRET,
         )
 
 
@@ -82,6 +83,7 @@ def test_export_writes_each_cell_of_each_node(engine: Engine, tmp_path) -> None:
             out=tmp_path,
             weeks=2,
             now=LATER + dt.timedelta(days=4),
+            secret=SECRET,
         )
     rows = (tmp_path / "segments.csv").read_text(encoding="utf-8").splitlines()
     assert rows == [
@@ -98,18 +100,26 @@ def test_a_kept_cut_is_the_computed_one_and_a_new_seal_renames_it(engine: Engine
     config = _config()
     close(engine, config)
     asked = {"config": config, "workspace_id": ids["workspace"], "node": "support"}
+    opens = {"secret": SECRET}
     with session_scope(engine) as s:
         store.refresh(s, config=config, workspace_id=ids["workspace"])
     with session_scope(engine) as s:
         assert (
-            segment_ready.warm(s, config=config, workspace_id=ids["workspace"], now=LATER) == 2
+            segment_ready.warm(s, config=config, workspace_id=ids["workspace"], now=LATER, **opens)
+            == 2
         )  # the org and Support, by layer
         named = segment_ready.token(s, **asked, attribute="layer", now=LATER)
         assert named is not None and kept_report(s, workspace_id=ids["workspace"], token=named)
-        kept = segment_ready.cut_for(s, **asked, attribute="layer", now=LATER)
-        computed = segment_cut(s, **asked, attribute="layer", now=LATER)
+        kept = segment_ready.cut_for(s, **asked, attribute="layer", now=LATER, **opens)
+        computed = segment_cut(s, **asked, attribute="layer", now=LATER, **opens)
         assert kept == computed and [r.respondents for r in kept.rows] == [9, 7]
-        assert segment_ready.warm(s, config=config, workspace_id=ids["workspace"], now=LATER) == 0
+        assert (
+            segment_ready.warm(s, config=config, workspace_id=ids["workspace"], **opens, now=LATER)
+            == 0
+        )
+        # without PULSE_SECRET the atoms do not open: the audit cannot run, no cell is shown
+        blind = segment_cut(s, **asked, attribute="layer", now=LATER, secret=None)
+        assert blind.respondents == 16 and not any(r.shown for r in blind.rows)
     with session_scope(engine) as s:
         s.exec(update(Pulse).values(sealed_at=LATER))  # sealed again: the kept cut is stale
     with session_scope(engine) as s:
@@ -127,6 +137,7 @@ def test_the_digest_cuts_the_org_by_each_segment(engine: Engine) -> None:
             workspace_id=ids["workspace"],
             now=LATER + dt.timedelta(days=4),
             with_charts=False,
+            secret=SECRET,
         )
     assert digest.week == dt.date(2026, 11, 23)
     [layer] = digest.segments

@@ -20,6 +20,7 @@ from storage.models import Delivery, ResponseRollup, SegmentCount, SegmentRollup
 from storage.people import set_values
 from storage.pseudonym import Respondent
 from storage.pulses import pulse_view
+from storage.segment_seal import open_atoms
 from tests import factories
 from tests.factories import NOW, WORKSPACE
 
@@ -97,6 +98,25 @@ def test_small_values_are_sealed_as_other_and_cells_fewer_than_k_answered_are_no
         }
         sums = s.exec(select(SegmentRollup).where(SegmentRollup.pulse_id == pulse_id)).all()
         team = s.exec(select(ResponseRollup).where(ResponseRollup.pulse_id == pulse_id)).all()
+        sealed = s.exec(select(SegmentSeal.atoms).where(SegmentSeal.pulse_id == pulse_id)).one()
+    # the atoms (respondents by their stored cells of both attributes at once) are there
+    # for the guard's audit, opened only with PULSE_SECRET: a database copy shows bytes
+    assert sealed and b"frontline" not in sealed and len(sealed) % 512 == 12 + 16
+    opened = open_atoms(SECRET, pulse_id=pulse_id, sealed=sealed, attributes=["layer", "tenure"])
+    assert opened == {("frontline", "0-12m"): 6, ("frontline", ""): 1, ("", ""): 3}
+    assert (
+        open_atoms(
+            b"another-secret-another-secret",
+            pulse_id=pulse_id,
+            sealed=sealed,
+            attributes=["layer", "tenure"],
+        )
+        is None
+    )
+    assert (
+        open_atoms(SECRET, pulse_id=pulse_id + 1, sealed=sealed, attributes=["layer", "tenure"])
+        is None
+    )
     # support (3 invited) is fewer than k: sealed with the two without a layer as "other",
     # which 3 answered: fewer than k, so "other" is not stored; nor 36m+ (4 answered)
     assert counts == {("layer", "frontline"): (7, 7), ("tenure", "0-12m"): (6, 6)}
