@@ -59,6 +59,9 @@ class SegmentCut:
     respondents: int = 0  # the node's own total that week
     engagement: float | None = None
     rows: tuple[SegmentRow, ...] = ()
+    # the org's cut by the linked attribute: the digest's EX↔CX link by value (metric ·
+    # value, its sentence), figures.segment_ready.org_links; empty for any other cut
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from storage.aggregates import pulse_scope
 from storage.commitments import FOLLOW_UP_DRIVER
-from storage.models import Pulse, Question, SegmentCount, SegmentRollup, SegmentSeal, Team
+from storage.models import CxMetric, Pulse, Question, SegmentCount, SegmentRollup, SegmentSeal, Team
 from storage.reportable import reportable_respondents, reportable_sums
 from storage.segment_seal import Atoms, open_atoms
 
@@ -170,3 +170,31 @@ def segment_atoms(
         opened = open_atoms(secret, pulse_id=pulse_id, sealed=sealed, attributes=attributes)
         out.setdefault(period, {})[team] = opened
     return out
+
+
+def org_cx_fingerprint(
+    session: Session, *, workspace_id: int, start: dt.date, end: dt.date
+) -> list[Any]:
+    """What every team's CX values of weeks [start, end] are, in a few numbers per metric
+    (the link by layer pools them all): changed by any import that touches one of them."""
+    query = (
+        select(  # type: ignore[call-overload]
+            col(CxMetric.metric),
+            func.count(),
+            func.sum(CxMetric.value),
+            func.sum(CxMetric.raw_value),
+            func.sum(func.coalesce(CxMetric.sample_size, 0)),
+            func.sum(CxMetric.team_id * CxMetric.value),
+            func.max(CxMetric.period_start),
+            func.max(CxMetric.scale),
+            func.max(CxMetric.cadence),
+        )
+        .where(
+            CxMetric.workspace_id == workspace_id,
+            col(CxMetric.period_start) >= start,
+            col(CxMetric.period_start) <= end,
+        )
+        .group_by(col(CxMetric.metric))
+        .order_by(col(CxMetric.metric))
+    )
+    return [[str(v) for v in row] for row in session.exec(query).all()]

@@ -12,6 +12,7 @@ from typing import Any
 from bot.blocks.pages import sections
 from bot.blocks.text import escape, md, plain
 from figures.segment_figures import SegmentCut, SegmentRow
+from settings.i18n import tr
 
 COUNTED = (
     "A value counts a team's people with it only in a week {k} or more of them answered "
@@ -70,6 +71,7 @@ def segment_report(
             "elements": [md(f"Week of {cut.period:%d %b %Y} · whole team: {total}")],
         },
         *sections(body),
+        *_links(cut),
         {"type": "context", "elements": [md(note)]},
     ]
     return {
@@ -77,3 +79,14 @@ def segment_report(
         "text": f"{escape(head, limit=300)}\n{body}",
         "blocks": blocks,
     }
+
+
+def _links(cut: SegmentCut) -> list[dict[str, Any]]:
+    """HR's `org by layer`: the digest's EX↔CX link by value, the digest's sentences (each
+    with its statistics and caveats: pooled within team, lags, adjusted p and CI)."""
+    if not cut.links:
+        return []
+    head = tr("EX ↔ CX by {name}: each team's cell of the value, as in the weekly digest")
+    lines = [f"*{escape(name, limit=200)}*: {escape(said)}" for name, said in cut.links]
+    text = f"*{escape(head.format(name=cut.name), limit=300)}*\n" + "\n".join(lines)
+    return [{"type": "divider"}, *sections(text)]
