@@ -20,6 +20,13 @@ attribute at once ("" where that cell is not stored), which figures.segment_audi
 see a combination across two attributes. Joint counts would tell a database reader who
 answered (the one frontline "a" person of a team), so they are written only encrypted with
 AES-GCM under a key derived from PULSE_SECRET, padded to whole blocks, bound to the pulse.
+
+A pulse is cut by the values people had when it was first sealed: those values are kept
+with the seal (``values_then``, encrypted alike), and a later re-seal (a new segment config,
+new seal rules) cuts it by them again, never by a later `pulse people import`. Re-cutting
+an old week by today's values would move figures people have already seen, and the old
+figure minus the new one would be the answers of whoever's value changed (one person, when
+one person moved). An attribute first declared later is read from today's values once.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import os
 import struct
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -111,14 +119,27 @@ def _seal_one(
         .join(Delivery, col(Delivery.employee_id) == Employee.id)
         .where(Delivery.pulse_id == pulse_id, col(Delivery.status).not_in(NOT_INVITED))
     ).all()
-    stored: dict[tuple[str, str], str] = {}
+    current: dict[tuple[str, str], str] = {}
     for user, attribute, value in session.exec(
         select(PersonSegment.slack_user_id, PersonSegment.attribute, PersonSegment.value).where(
             PersonSegment.workspace_id == pulse.workspace_id,
             col(PersonSegment.slack_user_id).in_(invited),
         )
     ):
-        stored[user, attribute] = value
+        current[user, attribute] = value
+    earlier = session.exec(
+        select(SegmentSeal.values_then).where(SegmentSeal.pulse_id == pulse_id)
+    ).first()
+    then = _open(secret, f"values:{pulse_id}", earlier) or {"attributes": [], "values": []}
+    known = set(then["attributes"])
+    stored = {(u, a): v for u, a, v in then["values"]} | {
+        (u, a): v for (u, a), v in current.items() if a not in known
+    }
+    keep = known | set(attributes)
+    snapshot = {
+        "attributes": sorted(keep),
+        "values": sorted([u, a, v] for (u, a), v in stored.items() if a in keep),
+    }
     keys = {
         respondent_key(secret, workspace=workspace, user_id=u, pulse_id=pulse_id): u
         for u in invited
@@ -184,7 +205,15 @@ def _seal_one(
         atoms[tuple(v if v in kept[a] else "" for a, v in zip(attributes, mine, strict=True))] += 1
     session.exec(delete(SegmentSeal).where(col(SegmentSeal.pulse_id) == pulse_id))
     blob = seal_atoms(secret, pulse_id=pulse_id, attributes=attributes, atoms=atoms)
-    session.add(SegmentSeal(pulse_id=pulse_id, sealed_at=pulse.sealed_at, spec=spec, atoms=blob))
+    session.add(
+        SegmentSeal(
+            pulse_id=pulse_id,
+            sealed_at=pulse.sealed_at,
+            spec=spec,
+            atoms=blob,
+            values_then=_seal(secret, f"values:{pulse_id}", snapshot),
+        )
+    )
     session.flush()
 
 
@@ -201,11 +230,30 @@ def seal_atoms(
 ) -> bytes:
     """The atoms as JSON, length-prefixed, zero-padded to whole blocks, encrypted with a
     fresh nonce and bound to the pulse (a blob moved to another pulse does not open)."""
-    plain = json.dumps([list(attributes), sorted([*key, n] for key, n in atoms.items())])
-    body = struct.pack(">I", len(plain)) + plain.encode()
+    rows = sorted([*key, n] for key, n in atoms.items())
+    return _seal(secret, str(pulse_id), [list(attributes), rows])
+
+
+def _seal(secret: bytes, bound: str, data: Any) -> bytes:
+    """``data`` as JSON, length-prefixed, zero-padded to whole blocks, encrypted with a fresh
+    nonce and bound to ``bound`` (a blob moved to another pulse or use does not open)."""
+    plain = json.dumps(data).encode()
+    body = struct.pack(">I", len(plain)) + plain
     body += b"\0" * (-len(body) % BLOCK)
     nonce = os.urandom(12)
-    return nonce + _cipher(secret).encrypt(nonce, body, str(pulse_id).encode())
+    return nonce + _cipher(secret).encrypt(nonce, body, bound.encode())
+
+
+def _open(secret: bytes, bound: str, sealed: bytes | None) -> Any:
+    """What ``_seal`` sealed, or None (nothing sealed, or it does not open)."""
+    if not sealed:
+        return None
+    try:
+        body = _cipher(secret).decrypt(sealed[:12], sealed[12:], bound.encode())
+    except InvalidTag:
+        return None
+    (length,) = struct.unpack(">I", body[:4])
+    return json.loads(body[4 : 4 + length].decode())
 
 
 def open_atoms(
@@ -213,14 +261,10 @@ def open_atoms(
 ) -> Atoms | None:
     """A pulse's atoms keyed by ``attributes`` in that order; None when there are none or
     they do not open (another PULSE_SECRET, another pulse, another set of attributes)."""
-    if not sealed:
+    opened = _open(secret, str(pulse_id), sealed)
+    if opened is None:
         return None
-    try:
-        body = _cipher(secret).decrypt(sealed[:12], sealed[12:], str(pulse_id).encode())
-    except InvalidTag:
-        return None
-    (length,) = struct.unpack(">I", body[:4])
-    names, rows = json.loads(body[4 : 4 + length].decode())
+    names, rows = opened
     if sorted(names) != sorted(attributes):
         return None
     order = [names.index(a) for a in attributes]

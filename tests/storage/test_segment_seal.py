@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import col, select, update
 
+from figures.segments import spec as segment_spec
 from jobs import closing
 from settings.config import AppConfig, parse_config
 from storage.db import session_scope
@@ -195,3 +196,33 @@ def test_the_seal_follows_the_config_and_sealing_again_changes_nothing(engine: E
         seals = s.exec(select(SegmentSeal)).all()
     assert layers == {"other": 12}  # 10 of them answered
     assert len(seals) == 1
+
+
+def test_a_later_import_does_not_recut_a_sealed_pulse_even_when_it_is_sealed_again(
+    engine: Engine,
+) -> None:
+    """Past pulses keep the values of their time: three frontline people move to support
+    after the pulse closed, then a new tenure band makes every pulse be sealed again. The
+    week is still cut as it was (frontline 7): by today's values its frontline would be 4
+    (not stored) and its support 6, and the old figure minus the new one would be the three
+    movers' answers."""
+    ids, pulse_id = _world(engine)
+    close(engine, _config())
+    with session_scope(engine) as s:
+        moved: dict[str, dict[str, str | None]] = {
+            f"U{i:04d}": {"layer": "support"} for i in range(3)
+        }
+        set_values(s, workspace_id=ids["workspace"], values=moved)
+    close(engine, _config(bands=[12, 48]), CLOSES + dt.timedelta(hours=1))
+    with session_scope(engine) as s:
+        layers = {
+            c.value: (c.invited, c.respondents)
+            for c in s.exec(
+                select(SegmentCount).where(
+                    SegmentCount.pulse_id == pulse_id, SegmentCount.attribute == "layer"
+                )
+            )
+        }
+        spec = s.exec(select(SegmentSeal.spec)).one()
+    assert spec == segment_spec(_config(bands=[12, 48]))  # sealed again, under the new config
+    assert layers == {"frontline": (7, 7)}
