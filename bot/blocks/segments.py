@@ -12,7 +12,7 @@ from typing import Any
 from bot.blocks.pages import sections
 from bot.blocks.text import escape, md, plain
 from figures.segment_figures import SegmentCut, SegmentRow
-from settings.i18n import tr
+from settings.i18n import N_, tr
 
 COUNTED = (
     "A value counts a team's people with it only in a week {k} or more of them answered "
@@ -72,13 +72,19 @@ def segment_report(
         },
         *sections(body),
         *_links(cut),
-        {"type": "context", "elements": [md(note)]},
+        {"type": "context", "elements": [md(note), md(tr(VALUES_THEN))]},
     ]
     return {
         "response_type": "ephemeral",
         "text": f"{escape(head, limit=300)}\n{body}",
         "blocks": blocks,
     }
+
+
+VALUES_THEN = N_(
+    "Each week is cut by the values people had when its pulse closed: a later import of "
+    "people's values changes later weeks only."
+)
 
 
 def _links(cut: SegmentCut) -> list[dict[str, Any]]:

@@ -122,6 +122,8 @@ def test_a_manager_sees_their_team_by_layer_from_the_sealed_pulse(engine: Engine
         "*back-office* · engagement 25 · 7 respondents (100%) · eNPS +100",
         "      Wellbeing &amp; energy 25",
     ]
+    # a later `pulse people import` does not re-cut this week, and the reply says so
+    assert "Each week is cut by the values people had when its pulse closed" in str(reply)
 
 
 def test_the_segment_heatmap_shows_shown_cells_and_names_no_hidden_one() -> None:
