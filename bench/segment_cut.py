@@ -79,15 +79,16 @@ def prepare(path: Path, size: str, weeks: int) -> AppConfig:
                 for u in users
             }
             set_values(s, workspace_id=ws.id or 0, values=values)
-        started = time.monotonic()
-        with session_scope(engine) as s:
-            sealed = seal_stale(s, config=config, secret=SECRET)
-        print(f"sealed segment sums of {len(sealed)} pulses in {time.monotonic() - started:.1f} s")
+    upgrade(engine)  # a kept file of an older schema, or sealed by older rules: brought up
+    started = time.monotonic()
+    with session_scope(engine) as s:
+        sealed = seal_stale(s, config=config, secret=SECRET)
+    print(f"sealed segment sums of {len(sealed)} pulses in {time.monotonic() - started:.1f} s")
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC)
     with session_scope(engine) as s:  # what the worker does after a close (jobs.kept_figures)
         ws = s.exec(select(Workspace)).one().id or 0
-        made = segment_ready.warm(s, config=config, workspace_id=ws, now=now)
+        made = segment_ready.warm(s, config=config, workspace_id=ws, now=now, secret=SECRET)
     print(f"kept {made} segment cuts ready in {time.monotonic() - started:.1f} s")
     engine.dispose()
     return config
@@ -129,18 +130,24 @@ def main() -> None:
     with session_scope(engine) as s:
         for team in [teams[0], *teams]:  # the first pair warms caches, and is not counted
             plain = timed(partial(team_report, s, team_key=team, **common))
-            cut = timed(partial(segment_reply, s, team_key=team, segment="layer", **common))
+            cut = timed(
+                partial(segment_reply, s, team_key=team, segment="layer", secret=SECRET, **common)
+            )
             results["team"].append(plain)
             results["team by layer"].append(cut)
             ws = s.exec(select(Workspace)).one().id or 0
             computed = partial(segment_cut, s, config=config, workspace_id=ws, node=team)
             results["team by layer, computed"].append(
-                timed(partial(computed, attribute="layer", now=now))
+                timed(partial(computed, attribute="layer", now=now, secret=SECRET))
             )
         for _ in range(max(3, args.reports // 5)):
             results["org"].append(timed(partial(team_report, s, team_key=ORG, **common)))
             results["org by layer"].append(
-                timed(partial(segment_reply, s, team_key=ORG, segment="layer", **common))
+                timed(
+                    partial(
+                        segment_reply, s, team_key=ORG, segment="layer", secret=SECRET, **common
+                    )
+                )
             )
     engine.dispose()
     summary = {

@@ -75,8 +75,10 @@ def report_command(
     args: list[str],
     now: dt.datetime,
     driver_labels: dict[str, str] | None = None,
+    secret: bytes | None = None,
 ) -> Messages:
-    """`/pulse report …`: the report asked for, a choice of teams, or what would work."""
+    """`/pulse report …`: the report asked for, a choice of teams, or what would work.
+    ``secret`` (PULSE_SECRET) opens the segment atoms a cut is audited on (none: no cell)."""
     if workspace_by_slack_id(session, slack_team_id=slack_team_id) is None:
         return [message(NOT_SET_UP)]
     wanted = read_report_args(config, user_id=user_id, args=args)
@@ -94,6 +96,7 @@ def report_command(
             segment=wanted.segment,
             now=now,
             driver_labels=driver_labels,
+            secret=secret,
         )
     return team_report(
         session,

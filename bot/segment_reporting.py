@@ -31,6 +31,7 @@ def segment_reply(
     segment: str,
     now: dt.datetime,
     driver_labels: dict[str, str] | None = None,
+    secret: bytes | None = None,
 ) -> list[dict[str, Any]]:
     """The team's (or, for HR, the org's) latest shown week cut by ``segment``, in the
     reader's language."""
@@ -46,6 +47,12 @@ def segment_reply(
     if not allowed or config.segment(segment) is None:
         return [message(tr("That report isn't one you can see: try `/pulse report`."))]
     figures = cut_for(
-        session, config=config, workspace_id=ws.id, node=team_key, attribute=segment, now=now
+        session,
+        config=config,
+        workspace_id=ws.id,
+        node=team_key,
+        attribute=segment,
+        now=now,
+        secret=secret,
     )
     return [segment_report(node_name=name, cut=figures, driver_labels=driver_labels)]

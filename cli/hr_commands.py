@@ -59,6 +59,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
         config=settings.config,
         workspace_id=_workspace_id(settings, engine),
         now=dt.datetime.now(dt.UTC),
+        secret=settings.segment_secret(),
     )
     took = time.monotonic() - started
     print(
@@ -88,6 +89,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             scheduled=False,
             force=args.force,
             driver_labels=labels,
+            secret=settings.segment_secret(),
         )
     except SlackApiError as exc:
         raise CommandError(f"Slack refused the digest: {exc.response.get('error')}") from None
@@ -119,6 +121,7 @@ def _dry_run(
             workspace_id=workspace_id,
             now=now,
             driver_labels=labels,
+            secret=settings.segment_secret(),
         )
     out = console.console()
     for message in SlackMessages().digest(digest=digest, locale=settings.config.hr.locale):
@@ -149,6 +152,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             weeks=args.weeks,
             now=dt.datetime.now(dt.UTC),
             progress=console.Steps(shown, f"exporting {args.weeks} weeks"),
+            secret=settings.segment_secret(),
         )
     for path, rows in written.items():
         print(f"{path}: {rows} rows")

@@ -141,6 +141,7 @@ def build_digest(
     driver_labels: Mapping[str, str] | None = None,
     with_charts: bool = True,
     engagement: Collection[str] | None = None,
+    secret: bytes | None = None,
 ) -> Digest:
     """Load and assemble the digest of the week before ``now`` (run it in read_scope); its
     texts and charts in HR's language (``[hr] locale``)."""
@@ -171,9 +172,15 @@ def build_digest(
             workspace_id=workspace_id,
             period=org.period,
             closed_by=now,
+            secret=secret,
         )
         by_layer = layer_links(
-            session, fig=fig, config=config, workspace_id=workspace_id, closed_by=now
+            session,
+            fig=fig,
+            config=config,
+            workspace_id=workspace_id,
+            closed_by=now,
+            secret=secret,
         )
         if with_charts:
             heat = segment_heatmap(cuts, labels=labels, week=org.period.date(), k=org.k)

@@ -77,6 +77,7 @@ def write_export(
     weeks: int,
     now: dt.datetime,
     progress: Progress | None = None,
+    secret: bytes | None = None,
 ) -> dict[Path, int]:
     """Write the three CSVs for the last ``weeks`` completed weeks; returns path -> rows.
     ``progress`` is told the weeks with pulses, and each read or computed (figures.store)."""
@@ -93,7 +94,12 @@ def write_export(
     frames = export_frames(fig, config=config)
     if config.segments:  # segments.csv: each node's week cut by each attribute value
         frames["segments.csv"] = segment_rows(
-            session, fig=fig, config=config, workspace_id=workspace_id, closed_by=now
+            session,
+            fig=fig,
+            config=config,
+            workspace_id=workspace_id,
+            closed_by=now,
+            secret=secret,
         )
     out.mkdir(parents=True, exist_ok=True)
     written = {}

@@ -13,6 +13,7 @@ hidden, and no two cuts, nor a cut and a total, subtract to fewer than k people.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -28,7 +29,8 @@ from figures.segment_guard import Cell, shown_cells
 from figures.segments import spec
 from insights.scores import ENPS, ORG, SUMMED, driver_scores, team_period_scores
 from settings.config import OTHER, AppConfig
-from storage.segment_sums import segment_agg, segment_participation
+from storage.segment_seal import Atoms
+from storage.segment_sums import segment_agg, segment_atoms, segment_participation
 
 SEP = "\x1f"
 LOOK_BACK = 4  # weeks: a cut shows the latest of these weeks with the node's total shown
@@ -57,6 +59,9 @@ class SegmentCut:
     respondents: int = 0  # the node's own total that week
     engagement: float | None = None
     rows: tuple[SegmentRow, ...] = ()
+    # the org's cut by the linked attribute: the digest's EX↔CX link by value (metric ·
+    # value, its sentence), figures.segment_ready.org_links; empty for any other cut
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,21 +104,65 @@ class SegmentWeek:
         return {str(r["team"]): r for r in week.to_dict("records")}
 
 
+@dataclass(frozen=True)
+class SegmentSums:
+    """The sealed segment sums of a span of weeks: per-value sums and counts (each a
+    database GROUP BY) and each counted pulse's atoms (figures.segment_audit), in memory."""
+
+    agg: pd.DataFrame
+    part: pd.DataFrame
+    atoms: Mapping[dt.date, Mapping[str, Atoms | None]]
+    attributes: tuple[str, ...]
+
+
+def load_sums(
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime,
+    secret: bytes | None,
+) -> SegmentSums:
+    """The sums every segment figure of weeks [start, end] is computed from. Without
+    PULSE_SECRET the atoms do not open and no cell is shown (the audit cannot run)."""
+    k, fingerprint = config.privacy.min_group_size, spec(config)
+    attributes = tuple(s.key for s in config.segments)
+    agg = segment_agg(
+        session, workspace_id=workspace_id, start=start, end=end, k=k, now=now, spec=fingerprint
+    )
+    part = segment_participation(
+        session, workspace_id=workspace_id, start=start, end=end, k=k, now=now, spec=fingerprint
+    )
+    atoms = segment_atoms(
+        session,
+        workspace_id=workspace_id,
+        start=start,
+        end=end,
+        k=k,
+        now=now,
+        spec=fingerprint,
+        secret=secret,
+        attributes=attributes,
+    )
+    return SegmentSums(agg=agg, part=part, atoms=atoms, attributes=attributes)
+
+
 def _key(frame: pd.DataFrame) -> pd.Series:
     return frame["team"] + SEP + frame["attribute"] + SEP + frame["value"]
 
 
 def guarded_week(
-    fig: Figures,
-    seg_agg: pd.DataFrame,
-    seg_part: pd.DataFrame,
-    period: pd.Timestamp,
-    *,
-    node: str | None = None,
+    fig: Figures, seg: SegmentSums, period: pd.Timestamp, *, node: str | None = None
 ) -> SegmentWeek:
     """The week's segment cells rolled up the tree and decided by figures.segment_guard
-    (every node's); scored for ``node``'s cells only when given, else for every node's."""
+    (every node's, audited on the week's atoms); scored for ``node``'s cells only when
+    given, else for every node's."""
     tree, k = fig.tree, fig.k
+    seg_agg, seg_part = seg.agg, seg.part
+    opened = seg.atoms.get(period.date(), {})
+    atoms = {team: a for team, a in opened.items() if a is not None}
     week = fig.scores[fig.scores["period"] == period]
     totals = {
         str(t): (int(n), bool(s))
@@ -121,7 +170,7 @@ def guarded_week(
     }
     people = _rolled(seg_part[seg_part["period"] == period], tree, [], ["invited", "respondents"])
     counts: dict[Cell, int] = {(c[0], c[1], c[2]): sums[1] for c, sums in people.items()}
-    shown = shown_cells(counts, totals, tree.parents, k)
+    shown = shown_cells(counts, totals, tree.parents, k, atoms=atoms, attributes=seg.attributes)
     answers = _rolled(seg_agg[seg_agg["period"] == period], tree, ["driver"], SUMMED)
     by_driver: dict[str, dict[Cell, int]] = {}
     for (t, a, v, driver), sums in answers.items():
@@ -214,6 +263,7 @@ def segment_cut(
     node: str,
     attribute: str,
     now: dt.datetime,
+    secret: bytes | None,
 ) -> SegmentCut:
     """``node``'s cut by ``attribute`` in the latest of the last LOOK_BACK weeks where its
     total and at least one of its cells are shown (else the latest week with its total
@@ -225,14 +275,19 @@ def segment_cut(
     mine = fig.scores[(fig.scores["team"] == node) & fig.scores["shown"]]
     if mine.empty:
         return cut(None, config=config, node=node, attribute=attribute)
-    k, fingerprint = config.privacy.min_group_size, spec(config)
     first = None
     for period in sorted(mine["period"].unique(), reverse=True):
         day = pd.Timestamp(period).date()
-        span = {"workspace_id": workspace_id, "start": day, "end": day, "now": now}
-        seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)
-        seg_part = segment_participation(session, **span, k=k, spec=fingerprint)
-        week = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period), node=node)
+        sums = load_sums(
+            session,
+            config=config,
+            workspace_id=workspace_id,
+            start=day,
+            end=day,
+            now=now,
+            secret=secret,
+        )
+        week = guarded_week(fig, sums, pd.Timestamp(period), node=node)
         found = cut(week, config=config, node=node, attribute=attribute)
         if any(r.shown for r in found.rows):
             return found
@@ -293,23 +348,29 @@ SEGMENT_ROWS = [
 
 
 def segment_rows(
-    session: Session, *, fig: Figures, config: AppConfig, workspace_id: int, closed_by: dt.datetime
+    session: Session,
+    *,
+    fig: Figures,
+    config: AppConfig,
+    workspace_id: int,
+    closed_by: dt.datetime,
+    secret: bytes | None,
 ) -> pd.DataFrame:
     """`pulse export`'s segments.csv: every node's cells for each week of ``fig``'s window,
     decided as the reports decide them; a hidden cell keeps its row with empty figures."""
-    k, fingerprint = config.privacy.min_group_size, spec(config)
-    span = {
-        "workspace_id": workspace_id,
-        "start": fig.window.since,
-        "end": fig.window.end,
-        "now": closed_by,
-    }
-    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
-    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    sums = load_sums(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        start=fig.window.since,
+        end=fig.window.end,
+        now=closed_by,
+        secret=secret,
+    )
     names = {t.key: t.name for t in config.teams} | {ORG: "Whole organisation"}
     frames = []
-    for period in sorted(seg_part["period"].unique()):
-        cells = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period)).cells
+    for period in sorted(sums.part["period"].unique()):
+        cells = guarded_week(fig, sums, pd.Timestamp(period)).cells
         shown = cells["shown"]
         frames.append(
             cells.assign(
@@ -335,14 +396,21 @@ def org_cuts(
     workspace_id: int,
     period: pd.Timestamp,
     closed_by: dt.datetime,
+    secret: bytes | None,
 ) -> list[SegmentCut]:
     """The org's week cut by every attribute (the digest's segment section), decided for
     the whole org as every cut is; ``fig`` holds every node's totals of that week."""
     if not config.segments:
         return []
-    k, fingerprint, day = config.privacy.min_group_size, spec(config), period.date()
-    span = {"workspace_id": workspace_id, "start": day, "end": day, "now": closed_by}
-    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)
-    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)
-    week = guarded_week(fig, seg_agg, seg_part, period, node=ORG)
+    day = period.date()
+    sums = load_sums(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        start=day,
+        end=day,
+        now=closed_by,
+        secret=secret,
+    )
+    week = guarded_week(fig, sums, period, node=ORG)
     return [cut(week, config=config, node=ORG, attribute=s.key) for s in config.segments]

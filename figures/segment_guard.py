@@ -21,6 +21,10 @@ could be subtracted. Cells are hidden until none of these isolates 1 to k−1 pe
   k+ people (the team rule, per value); a node's shown total counts as its cell of a value
   when that cell holds all of its respondents (the same people), shown or not.
 
+Then, given the week's atoms, figures.segment_audit: any ±1 combination of up to three
+shown figures that is exactly a group of 1 to k−1 people, checked on people (across two
+attributes too, which these rules, reading each attribute's counts, cannot see).
+
 Where a rule fails, the smallest cell involved is hidden (never a total: those are the team
 rule's), and the rules run again until nothing changes. Deterministic: the same counts
 always hide the same cells, whoever asks and whichever cut they ask for.
@@ -30,9 +34,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import combinations
 
+from figures.segment_audit import Atoms, derivable, figures_of
 from insights.privacy import MIN_K
 
 Cell = tuple[str, str, str]  # (node, attribute, value)
@@ -43,11 +48,17 @@ def shown_cells(
     totals: Mapping[str, tuple[int, bool]],
     parents: Mapping[str, str | None],
     k: int,
+    *,
+    atoms: Atoms | None = None,
+    attributes: Sequence[str] = (),
 ) -> set[Cell]:
     """Which cells may be shown, given each node's total (count, shown by the team rule).
 
     ``cells`` hold counts rolled up the tree (a department's frontline covers its teams');
-    ``parents`` is the team tree (figures.guard.Tree.parents)."""
+    ``parents`` is the team tree (figures.guard.Tree.parents). With the week's ``atoms``
+    (each team's respondents by their cells of ``attributes`` at once), the rules are
+    followed by figures.segment_audit, on people: what it finds is hidden and all run again.
+    Atoms that do not add up to the counts (a pulse whose atoms did not open) show nothing."""
     floor = max(k, MIN_K)
     lineage = {node: _lineage(node, parents) for node in {c[0] for c in cells} | set(totals)}
     shown = {
@@ -65,7 +76,16 @@ def shown_cells(
         trees = _trees(shown, cells, totals, lineage, floor)
         shown -= trees
         shown -= _same_people(pairs | partitions | trees, shown, cells, lineage)
-        if not (pairs or partitions or trees):
+        if pairs or partitions or trees:
+            continue
+        if atoms is None:
+            return shown
+        figures = figures_of(shown, cells, totals, lineage, atoms, attributes)
+        if figures is None:
+            return set()  # atoms that do not add up to the counts: no cell can be audited
+        found = derivable(figures, lineage, floor)
+        shown -= found | _same_people(found, shown, cells, lineage)
+        if not found:
             return shown
 
 

@@ -16,29 +16,38 @@ from sqlmodel import Session
 from figures.link_sentences import LinkSaid
 from figures.links import ALPHA, LAGS, ORG_LINK_WEEKS, metric_name, on_engagement_weeks
 from figures.pipeline import Figures
-from figures.segment_figures import guarded_week
-from figures.segments import spec
+from figures.segment_figures import guarded_week, load_sums
 from insights.linkage import link_finding, pooled_within_team
 from settings.config import AppConfig
 from settings.i18n import tr
-from storage.segment_sums import segment_agg, segment_participation
 
 
 def layer_links(
-    session: Session, *, fig: Figures, config: AppConfig, workspace_id: int, closed_by: dt.datetime
+    session: Session,
+    *,
+    fig: Figures,
+    config: AppConfig,
+    workspace_id: int,
+    closed_by: dt.datetime,
+    secret: bytes | None,
 ) -> list[tuple[str, str]]:
     """(metric · value, its sentence) per weekly CX metric and value of the linked attribute."""
     seg = next((s for s in config.segments if s.link and s.values), None)
     if seg is None or fig.cx.empty:
         return []
     first = fig.window.end - dt.timedelta(weeks=ORG_LINK_WEEKS - 1)
-    k, fingerprint = config.privacy.min_group_size, spec(config)
-    span = {"workspace_id": workspace_id, "start": first, "end": fig.window.end, "now": closed_by}
-    seg_agg = segment_agg(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
-    seg_part = segment_participation(session, **span, k=k, spec=fingerprint)  # type: ignore[arg-type]
+    sums = load_sums(
+        session,
+        config=config,
+        workspace_id=workspace_id,
+        start=first,
+        end=fig.window.end,
+        now=closed_by,
+        secret=secret,
+    )
     rows = []
-    for period in sorted(seg_part["period"].unique()):
-        cells = guarded_week(fig, seg_agg, seg_part, pd.Timestamp(period)).cells
+    for period in sorted(sums.part["period"].unique()):
+        cells = guarded_week(fig, sums, pd.Timestamp(period)).cells
         cells = cells[
             cells["shown"]
             & cells["engagement"].notna()

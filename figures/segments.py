@@ -18,7 +18,8 @@ from settings.config import AppConfig
 from storage.segment_seal import ValueOf, seal_segments, stale
 
 # 2: cells fewer than k answered are no longer stored (version 1 stored their sums)
-SEAL_RULES = 2
+# 3: each pulse's atoms are sealed too (figures.segment_audit): seals without them are stale
+SEAL_RULES = 3
 
 
 def spec(config: AppConfig) -> str:

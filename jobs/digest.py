@@ -71,6 +71,7 @@ def run(
     scheduled: bool = True,
     force: bool = False,
     driver_labels: Mapping[str, str] | None = None,
+    secret: bytes | None = None,
 ) -> DigestRun:
     """Post this week's digest if due (``scheduled``) or now; ``force`` posts it again."""
     hr = config.hr
@@ -86,7 +87,12 @@ def run(
         if not force and _sent(s, workspace_id=workspace_id, week=week):
             return DigestRun("already_sent", week, hr.digest_channel)
         digest = build_digest(
-            s, config=config, workspace_id=workspace_id, now=now, driver_labels=driver_labels
+            s,
+            config=config,
+            workspace_id=workspace_id,
+            now=now,
+            driver_labels=driver_labels,
+            secret=secret,
         )
     claimed = _claim(engine, workspace_id=workspace_id, week=week, now=now)
     if not claimed and not force:

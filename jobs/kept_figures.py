@@ -23,7 +23,14 @@ class Kept:
     reports: int  # team reports and segment cuts worked out ahead (not kept yet)
 
 
-def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetime) -> Kept:
+def run(
+    engine: Engine,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    secret: bytes | None = None,
+) -> Kept:
     """Build the stale weeks, then work out every team's default report not kept yet (new
     weeks, or new CX values). Another worker doing the same at the
     same moment makes this run give way (the other does it, or the next run): until then a
@@ -34,7 +41,9 @@ def run(engine: Engine, *, config: AppConfig, workspace_id: int, now: dt.datetim
         with session_scope(engine) as s:
             made = ready.warm(s, config=config, workspace_id=workspace_id, now=now)
         with session_scope(engine) as s:  # every node's cut by every segment attribute
-            made += segment_ready.warm(s, config=config, workspace_id=workspace_id, now=now)
+            made += segment_ready.warm(
+                s, config=config, workspace_id=workspace_id, now=now, secret=secret
+            )
     except (IntegrityError, OperationalError) as exc:
         log.warning(
             "figures not kept ready this time (another worker?): %s", str(exc.orig).splitlines()[0]

@@ -141,7 +141,13 @@ def build_scheduler(
 
     def keep_figures_ready() -> None:
         if (ws := workspace_id()) is not None:
-            kept_figures.run(engine, config=settings.config, workspace_id=ws, now=utc_now())
+            kept_figures.run(
+                engine,
+                config=settings.config,
+                workspace_id=ws,
+                now=utc_now(),
+                secret=settings.segment_secret(),
+            )
 
     def alert() -> None:
         if (ws := workspace_id()) is not None:
@@ -165,6 +171,7 @@ def build_scheduler(
                     key: d.label_in(language(settings.config.hr.locale))
                     for key, d in settings.bank.drivers.items()
                 },
+                secret=settings.segment_secret(),
             )
 
     start = utc_now()

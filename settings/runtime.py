@@ -85,6 +85,11 @@ class Settings:
                 "or set SLACK_APP_TOKEN to use Socket Mode"
             )
 
+    def segment_secret(self) -> bytes | None:
+        """The key segment figures open their sealed atoms with (figures.segment_audit);
+        None when PULSE_SECRET is not set: then no segment cell is shown."""
+        return self.secret() if self.pulse_secret else None
+
     def secret(self) -> bytes:
         """The pseudonymisation key; required wherever answers are written or matched."""
         if not self.pulse_secret:

@@ -496,13 +496,19 @@ class PersonSegment(SQLModel, table=True):
 
 class SegmentSeal(SQLModel, table=True):
     """A sealed pulse's segment sums (storage.segment_seal) were written for this seal and
-    this segment config (``spec``); anything else means they are stale and not read."""
+    this segment config (``spec``); anything else means they are stale and not read.
+    ``atoms``: the pulse's respondents counted by their cells of every attribute at once,
+    AES-GCM under a key from PULSE_SECRET (a database copy alone shows no joint count).
+    ``values_then``: the invited people's values when the pulse was first sealed, encrypted
+    alike: a re-seal (new config) cuts the pulse by them, never by later imports."""
 
     __tablename__ = "segment_seal"
 
     pulse_id: int = Field(foreign_key="pulse.id", primary_key=True)
     sealed_at: dt.datetime = Field(sa_type=UTCDateTime)
     spec: str = Field(max_length=16)
+    atoms: bytes | None = Field(default=None, sa_type=LargeBinary)
+    values_then: bytes | None = Field(default=None, sa_type=LargeBinary)
 
 
 class SegmentCount(SQLModel, table=True):

@@ -14,14 +14,35 @@ otherwise read one person's answers. So a department's or the org's cell sums on
 teams' cells k or more answered (bot.blocks.segments says so where it shows them).
 ``sealed_at`` and the config's ``spec`` are noted in `segment_seal`, so sums from an older
 seal or config are never read (figures.segments) and are sealed again by the next close run.
+
+Beside them, the pulse's *atoms*: its respondents counted by their stored cell of every
+attribute at once ("" where that cell is not stored), which figures.segment_audit needs to
+see a combination across two attributes. Joint counts would tell a database reader who
+answered (the one frontline "a" person of a team), so they are written only encrypted with
+AES-GCM under a key derived from PULSE_SECRET, padded to whole blocks, bound to the pulse.
+
+A pulse is cut by the values people had when it was first sealed: those values are kept
+with the seal (``values_then``, encrypted alike), and a later re-seal (a new segment config,
+new seal rules) cuts it by them again, never by a later `pulse people import`. Re-cutting
+an old week by today's values would move figures people have already seen, and the old
+figure minus the new one would be the answers of whoever's value changed (one person, when
+one person moved). An attribute first declared later is read from today's values once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import struct
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, insert, or_
 from sqlmodel import Session, col, select
 
@@ -98,14 +119,27 @@ def _seal_one(
         .join(Delivery, col(Delivery.employee_id) == Employee.id)
         .where(Delivery.pulse_id == pulse_id, col(Delivery.status).not_in(NOT_INVITED))
     ).all()
-    stored: dict[tuple[str, str], str] = {}
+    current: dict[tuple[str, str], str] = {}
     for user, attribute, value in session.exec(
         select(PersonSegment.slack_user_id, PersonSegment.attribute, PersonSegment.value).where(
             PersonSegment.workspace_id == pulse.workspace_id,
             col(PersonSegment.slack_user_id).in_(invited),
         )
     ):
-        stored[user, attribute] = value
+        current[user, attribute] = value
+    earlier = session.exec(
+        select(SegmentSeal.values_then).where(SegmentSeal.pulse_id == pulse_id)
+    ).first()
+    then = _open(secret, f"values:{pulse_id}", earlier) or {"attributes": [], "values": []}
+    known = set(then["attributes"])
+    stored = {(u, a): v for u, a, v in then["values"]} | {
+        (u, a): v for (u, a), v in current.items() if a not in known
+    }
+    keep = known | set(attributes)
+    snapshot = {
+        "attributes": sorted(keep),
+        "values": sorted([u, a, v] for (u, a), v in stored.items() if a in keep),
+    }
     keys = {
         respondent_key(secret, workspace=workspace, user_id=u, pulse_id=pulse_id): u
         for u in invited
@@ -118,8 +152,12 @@ def _seal_one(
     session.exec(delete(SegmentCount).where(col(SegmentCount.pulse_id) == pulse_id))
     session.exec(delete(SegmentRollup).where(col(SegmentRollup.pulse_id) == pulse_id))
     counts, sums = [], []
+    cell_of: dict[str, dict[str, str]] = {}
+    kept: dict[str, set[str]] = {}
     for attribute in attributes:
-        cell = _cells(invited, attribute, stored, value_of, pulse.period_start, k)
+        cell = cell_of[attribute] = _cells(
+            invited, attribute, stored, value_of, pulse.period_start, k
+        )
         counted = Counter(cell.values())
         people: dict[str, set[str]] = defaultdict(set)
         totals: dict[tuple[str, int], list[int]] = {}
@@ -134,6 +172,7 @@ def _seal_one(
             row[3] += answer >= 4
             row[4] += answer >= 9
             row[5] += answer <= 6
+        kept[attribute] = {v for v, who in people.items() if len(who) >= k}
         for value in sorted(set(counted) | set(people)):
             if len(people.get(value, ())) < k:
                 continue  # fewer than k answered: nothing of the cell is stored
@@ -159,9 +198,77 @@ def _seal_one(
         session.connection().execute(insert(SegmentCount), counts)
     if sums:
         session.connection().execute(insert(SegmentRollup), sums)
+    atoms: Counter[tuple[str, ...]] = Counter()
+    for respondent in {r for r, _, _ in answers}:
+        person = keys.get(respondent)
+        mine = [cell_of[a].get(person, OTHER) if person else OTHER for a in attributes]
+        atoms[tuple(v if v in kept[a] else "" for a, v in zip(attributes, mine, strict=True))] += 1
     session.exec(delete(SegmentSeal).where(col(SegmentSeal.pulse_id) == pulse_id))
-    session.add(SegmentSeal(pulse_id=pulse_id, sealed_at=pulse.sealed_at, spec=spec))
+    blob = seal_atoms(secret, pulse_id=pulse_id, attributes=attributes, atoms=atoms)
+    session.add(
+        SegmentSeal(
+            pulse_id=pulse_id,
+            sealed_at=pulse.sealed_at,
+            spec=spec,
+            atoms=blob,
+            values_then=_seal(secret, f"values:{pulse_id}", snapshot),
+        )
+    )
     session.flush()
+
+
+BLOCK = 512
+Atoms = dict[tuple[str, ...], int]
+
+
+def _cipher(secret: bytes) -> AESGCM:
+    return AESGCM(hmac.new(secret, b"oxygen-pulse segment atoms v1", hashlib.sha256).digest())
+
+
+def seal_atoms(
+    secret: bytes, *, pulse_id: int, attributes: Sequence[str], atoms: Mapping[tuple[str, ...], int]
+) -> bytes:
+    """The atoms as JSON, length-prefixed, zero-padded to whole blocks, encrypted with a
+    fresh nonce and bound to the pulse (a blob moved to another pulse does not open)."""
+    rows = sorted([*key, n] for key, n in atoms.items())
+    return _seal(secret, str(pulse_id), [list(attributes), rows])
+
+
+def _seal(secret: bytes, bound: str, data: Any) -> bytes:
+    """``data`` as JSON, length-prefixed, zero-padded to whole blocks, encrypted with a fresh
+    nonce and bound to ``bound`` (a blob moved to another pulse or use does not open)."""
+    plain = json.dumps(data).encode()
+    body = struct.pack(">I", len(plain)) + plain
+    body += b"\0" * (-len(body) % BLOCK)
+    nonce = os.urandom(12)
+    return nonce + _cipher(secret).encrypt(nonce, body, bound.encode())
+
+
+def _open(secret: bytes, bound: str, sealed: bytes | None) -> Any:
+    """What ``_seal`` sealed, or None (nothing sealed, or it does not open)."""
+    if not sealed:
+        return None
+    try:
+        body = _cipher(secret).decrypt(sealed[:12], sealed[12:], bound.encode())
+    except InvalidTag:
+        return None
+    (length,) = struct.unpack(">I", body[:4])
+    return json.loads(body[4 : 4 + length].decode())
+
+
+def open_atoms(
+    secret: bytes, *, pulse_id: int, sealed: bytes | None, attributes: Sequence[str]
+) -> Atoms | None:
+    """A pulse's atoms keyed by ``attributes`` in that order; None when there are none or
+    they do not open (another PULSE_SECRET, another pulse, another set of attributes)."""
+    opened = _open(secret, str(pulse_id), sealed)
+    if opened is None:
+        return None
+    names, rows = opened
+    if sorted(names) != sorted(attributes):
+        return None
+    order = [names.index(a) for a in attributes]
+    return {tuple(row[i] for i in order): int(row[-1]) for row in rows}
 
 
 def _cells(

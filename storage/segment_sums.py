@@ -11,6 +11,7 @@ only from segment sums sealed for that pulse's seal and the current segment conf
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -19,8 +20,9 @@ from sqlmodel import Session, col, select
 
 from storage.aggregates import pulse_scope
 from storage.commitments import FOLLOW_UP_DRIVER
-from storage.models import Pulse, Question, SegmentCount, SegmentRollup, SegmentSeal, Team
+from storage.models import CxMetric, Pulse, Question, SegmentCount, SegmentRollup, SegmentSeal, Team
 from storage.reportable import reportable_respondents, reportable_sums
+from storage.segment_seal import Atoms, open_atoms
 
 SEGMENT_AGG_COLUMNS = [
     *("team", "period", "attribute", "value", "driver", "n", "total", "total_sq"),
@@ -132,3 +134,67 @@ def fresh_seals(
         )
     )
     return int(session.exec(query).one())
+
+
+def segment_atoms(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    k: int,
+    now: dt.datetime,
+    spec: str,
+    secret: bytes | None,
+    attributes: Sequence[str],
+) -> dict[dt.date, dict[str, Atoms | None]]:
+    """week -> team -> the atoms of the pulse its figures count (storage.segment_seal), in
+    ``attributes`` order, opened in memory; None for a pulse whose atoms do not open.
+    Without the secret nothing opens: no week (figures.segment_guard then shows no cell)."""
+    if secret is None:
+        return {}
+    pulses = pulse_scope(
+        session, workspace_id=workspace_id, start=start, end=end, team_key=None, subteams=True
+    )
+    answered = reportable_respondents(pulses, k=k, now=now)
+    query = (
+        select(Team.key, Pulse.period_start, Pulse.id, SegmentSeal.atoms)  # type: ignore[call-overload]
+        .select_from(answered)
+        .join(Pulse, col(Pulse.id) == answered.c.pulse_id)
+        .join(SegmentSeal, col(SegmentSeal.pulse_id) == Pulse.id)
+        .join(Team, col(Team.id) == Pulse.team_id)
+        .where(_fresh(spec))
+    )
+    out: dict[dt.date, dict[str, Atoms | None]] = {}
+    for team, period, pulse_id, sealed in session.exec(query):
+        opened = open_atoms(secret, pulse_id=pulse_id, sealed=sealed, attributes=attributes)
+        out.setdefault(period, {})[team] = opened
+    return out
+
+
+def org_cx_fingerprint(
+    session: Session, *, workspace_id: int, start: dt.date, end: dt.date
+) -> list[Any]:
+    """What every team's CX values of weeks [start, end] are, in a few numbers per metric
+    (the link by layer pools them all): changed by any import that touches one of them."""
+    query = (
+        select(  # type: ignore[call-overload]
+            col(CxMetric.metric),
+            func.count(),
+            func.sum(CxMetric.value),
+            func.sum(CxMetric.raw_value),
+            func.sum(func.coalesce(CxMetric.sample_size, 0)),
+            func.sum(CxMetric.team_id * CxMetric.value),
+            func.max(CxMetric.period_start),
+            func.max(CxMetric.scale),
+            func.max(CxMetric.cadence),
+        )
+        .where(
+            CxMetric.workspace_id == workspace_id,
+            col(CxMetric.period_start) >= start,
+            col(CxMetric.period_start) <= end,
+        )
+        .group_by(col(CxMetric.metric))
+        .order_by(col(CxMetric.metric))
+    )
+    return [[str(v) for v in row] for row in session.exec(query).all()]

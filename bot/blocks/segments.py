@@ -84,10 +84,28 @@ def segment_report(
             "elements": [md(week + " · " + tr("whole team: {total}").format(total=total))],
         },
         *sections(body),
-        {"type": "context", "elements": [md(note)]},
+        *_links(cut),
+        {"type": "context", "elements": [md(note), md(tr(VALUES_THEN))]},
     ]
     return {
         "response_type": "ephemeral",
         "text": f"{escape(head, limit=300)}\n{body}",
         "blocks": blocks,
     }
+
+
+VALUES_THEN = N_(
+    "Each week is cut by the values people had when its pulse closed: a later import of "
+    "people's values changes later weeks only."
+)
+
+
+def _links(cut: SegmentCut) -> list[dict[str, Any]]:
+    """HR's `org by layer`: the digest's EX↔CX link by value, the digest's sentences (each
+    with its statistics and caveats: pooled within team, lags, adjusted p and CI)."""
+    if not cut.links:
+        return []
+    head = tr("EX ↔ CX by {name}: each team's cell of the value, as in the weekly digest")
+    lines = [f"*{escape(name, limit=200)}*: {escape(said)}" for name, said in cut.links]
+    text = f"*{escape(head.format(name=cut.name), limit=300)}*\n" + "\n".join(lines)
+    return [{"type": "divider"}, *sections(text)]

@@ -18,6 +18,7 @@ def handle(call: Call) -> Replies:
             user_id=call.user_id,
             args=call.args,
             now=ctx.clock(),
+            secret=ctx.settings.segment_secret(),
             driver_labels={
                 k: d.label_in(current_language()) for k, d in ctx.settings.bank.drivers.items()
             },

@@ -18,7 +18,7 @@ from insights.scores import ORG
 from settings.config import AppConfig, parse_config
 from storage.db import session_scope
 from tests.factories import NOW, WORKSPACE
-from tests.storage.test_segment_seal import answered, close
+from tests.storage.test_segment_seal import SECRET, answered, close
 
 MANAGER, HR, STRANGER = "U0MANAGER", "U0HRLEAD", "U0NOBODY"
 
@@ -111,6 +111,7 @@ def test_a_manager_sees_their_team_by_layer_from_the_sealed_pulse(engine: Engine
             args=["support", "by", "layer"],
             now=NOW + dt.timedelta(days=4),
             driver_labels={k: d.label for k, d in load_bank().drivers.items()},
+            secret=SECRET,
         )
     assert ids["pulse"]
     [reply] = replies
@@ -121,6 +122,8 @@ def test_a_manager_sees_their_team_by_layer_from_the_sealed_pulse(engine: Engine
         "*back-office* · engagement 25 · 7 respondents (100%) · eNPS +100",
         "      Wellbeing &amp; energy 25",
     ]
+    # a later `pulse people import` does not re-cut this week, and the reply says so
+    assert "Each week is cut by the values people had when its pulse closed" in str(reply)
 
 
 def test_the_segment_heatmap_shows_shown_cells_and_names_no_hidden_one() -> None:

@@ -7,7 +7,8 @@ cell fewer than k answered is not stored), totals go
 through the team rule and cells through figures.segment_guard, and then every pair of shown
 figures (totals and cells) whose people nest is checked, by the people themselves rather
 than by the counts the guard saw. So are the larger combinations the guard promises: a total
-minus its shown cells of one attribute, and a cell minus its nearest shown cells below.
+minus its shown cells of one attribute, a cell minus its nearest shown cells below, and any
+A − B, A − B − C or A + B − C of shown figures, across attributes (figures.segment_audit).
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def _under(node: str, team: str, parents: dict[str, str | None]) -> bool:
     return False
 
 
-def _shown_figures(parents: dict[str, str | None], people: list[dict[str, str]], k: int):  # type: ignore[no-untyped-def]
+def _shown_figures(  # type: ignore[no-untyped-def]
+    parents: dict[str, str | None], people: list[dict[str, str]], k: int, *, audit: bool = True
+):
     sealed = [p for p in _sealed(people, k) if p["answered"]]
     members = {
         node: {p["id"] for p in sealed if _under(node, p["team"], parents)} for node in parents
@@ -87,10 +90,37 @@ def _shown_figures(parents: dict[str, str | None], people: list[dict[str, str]],
                     if answered[p["team"], attribute, p[attribute]] >= k:
                         groups[node, attribute, p[attribute]].add(p["id"])
     cells = {cell: len(ids) for cell, ids in groups.items()}
-    shown = shown_cells(cells, totals, parents, k)
+    atoms: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
+    for p in sealed:  # as the seal counts them: each respondent's stored cells at once
+        stored = [p[a] if answered[p["team"], a, p[a]] >= k else "" for a in ATTRIBUTES]
+        atoms[p["team"]][tuple(stored)] += 1
+    shown = shown_cells(
+        cells, totals, parents, k, atoms=atoms if audit else None, attributes=list(ATTRIBUTES)
+    )
     figures = {("total", node): frozenset(members[node]) for node in shown_totals}
     figures |= {("cell", *cell): frozenset(groups[cell]) for cell in shown}
     return figures, shown, groups, totals, members
+
+
+def _combinations_that_isolate(figures: dict, k: int) -> list:  # type: ignore[type-arg]
+    """Every ±1 combination of two or three shown figures (A − B, A − B − C, A + B − C) that
+    is exactly a group of 1 to k−1 people, worked out on the people; and every two figures
+    whose differences both ways are such groups (A − B = a few people's answers minus a few
+    others'). Counts prune first; the sets decide."""
+    named = sorted(figures.items(), key=lambda f: (len(f[1]), f[0]))
+    out = []
+    for i, (a, fa) in enumerate(named):
+        for b, fb in named[:i]:
+            only_a, only_b = len(fa - fb), len(fb - fa)
+            if 0 < only_a < k and only_b < k and fa & fb:
+                out.append((a, "-", b))
+        for j, (b, fb) in enumerate(named[:i]):
+            for c, fc in named[j + 1 : i]:
+                if 0 < len(fa) - len(fb) - len(fc) < k and fb | fc <= fa and not fb & fc:
+                    out.append((a, "-", b, "-", c))
+                if 0 < len(fb) + len(fc) - len(fa) < k and fa <= fb | fc and fb & fc <= fa:
+                    out.append((b, "+", c, "-", a))
+    return out
 
 
 @settings(max_examples=150, deadline=None)
@@ -141,6 +171,9 @@ def test_no_two_shown_figures_subtract_to_fewer_than_k_people(org) -> None:  # t
                 if sum(map(len, parts)) == len(frozenset().union(*parts)):  # disjoint
                     left = len(groups[cell]) - sum(map(len, parts))
                     assert left == 0 or left >= k, (cell, left)
+    # across attributes too (figures.segment_audit): no A − B, A − B − C or A + B − C of
+    # shown figures is a group of 1..k−1 people (the org's "a" − a team − the org's frontline)
+    assert _combinations_that_isolate(figures, k) == []
 
 
 def test_a_cell_one_person_short_of_its_team_is_hidden_and_so_is_its_complement() -> None:
@@ -254,3 +287,46 @@ def test_a_cell_hidden_by_a_pair_is_not_left_as_its_totals_remainder() -> None:
     ]
     figures, *_ = _shown_figures(parents, people, 3)
     assert _leaks(figures, 3) == []
+
+
+def test_a_group_worked_out_across_two_attributes_is_hidden() -> None:
+    """The known gap, k = 3: t0 has 3 frontline "a" and 1 back-office "a" (back office:
+    "other", not stored), t1 3 frontline "a" and 3 support "b", t2 2 frontline and 1 support,
+    all "a" (its layer cells: "other"). HR's digest shows the org's cut by every attribute
+    and every team's total: the org's "a" 10 − t2's total 3 − the org's frontline 6 is t0's
+    back-office person. The rules on each attribute's counts show all three; on people,
+    the audit hides a cell."""
+    parents: dict[str, str | None] = {ORG: None, "t0": ORG, "t1": ORG, "t2": ORG}
+    world = [("t0", "frontline", "a")] * 3 + [("t0", "back-office", "a")]
+    world += [("t1", "frontline", "a")] * 3 + [("t1", "support", "b")] * 3
+    world += [("t2", "frontline", "a")] * 2 + [("t2", "support", "a")]
+    people = [
+        {"id": f"p{i}", "team": t, "answered": "yes", "layer": layer, "persona": persona}
+        for i, (t, layer, persona) in enumerate(world)
+    ]
+    before, *_ = _shown_figures(parents, people, 3, audit=False)
+    three = {("cell", ORG, "persona", "a"), ("total", "t2"), ("cell", ORG, "layer", "frontline")}
+    assert three <= set(before)
+    found = [set(c[::2]) for c in _combinations_that_isolate(before, 3)]
+    assert three in found  # the org's "a" − t2's total − the org's frontline
+    after, *_ = _shown_figures(parents, people, 3)
+    assert _combinations_that_isolate(after, 3) == []
+    assert ("total", "t2") in after  # a total is never hidden for a cell's sake
+
+
+def test_two_cells_of_equal_count_that_differ_by_one_person_each_are_not_both_shown() -> None:
+    """Frontline 6 and persona "a" 6 in one team of 12, sharing 5: frontline − "a" is one
+    person's answers minus another's (a − b = 4 on a 1–5 scale names both answers)."""
+    parents: dict[str, str | None] = {ORG: None, "t0": ORG}
+    world = [("frontline", "a")] * 5 + [("frontline", "b"), ("support", "a")]
+    world += [("support", "b")] * 5
+    people = [
+        {"id": f"p{i}", "team": "t0", "answered": "yes", "layer": layer, "persona": persona}
+        for i, (layer, persona) in enumerate(world)
+    ]
+    before, *_ = _shown_figures(parents, people, 3, audit=False)
+    pair = {("cell", "t0", "layer", "frontline"), ("cell", "t0", "persona", "a")}
+    assert pair <= set(before)
+    after, *_ = _shown_figures(parents, people, 3)
+    assert not pair <= set(after)
+    assert _combinations_that_isolate(after, 3) == []

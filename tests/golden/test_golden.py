@@ -121,6 +121,7 @@ def keep_ready(world: World) -> None:
         config=world.settings.config,
         workspace_id=world.workspace_id,
         now=world.clock.now,
+        secret=world.settings.segment_secret(),
     )
     assert made.weeks > 0 and made.reports > 0
 

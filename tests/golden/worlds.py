@@ -179,6 +179,7 @@ class World:
                 force=True,
                 driver_labels=self.labels,
                 messages=SlackMessages(),
+                secret=self.settings.segment_secret(),
             )
             assert done.status == "posted", done
 
