@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import Engine
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from storage import cocreate
 from storage.db import session_scope
@@ -50,7 +50,7 @@ def test_a_choice_is_asked_once_counted_once_and_settled_once(engine: Engine) ->
         stored = s.get(Question, question_id)
         assert stored is not None and cocreate.question_options(stored) == tuple(OPTIONS)
         assert cocreate.seal_tallies(s) == 0  # open: nothing counted
-        s.exec(update(Pulse).where(Pulse.id == pulse_id).values(closed_at=NOW))
+        s.exec(update(Pulse).where(col(Pulse.id) == pulse_id).values(closed_at=NOW))
         votes = [2, 2, 1, 2, 2]
         record_answers(
             s,
