@@ -128,7 +128,8 @@ def _state(line: ProposalLine, k: int) -> str:
 
 
 def report_blocks(lines: list[ProposalLine], *, team_key: str, k: int) -> list[dict[str, Any]]:
-    """The team's latest proposals, then the button to propose (beside "Make a commitment")."""
+    """The team's latest proposals, then the button to propose (beside "Make a commitment"),
+    left out while the team is still choosing: a second proposal would only be refused."""
     blocks: list[dict[str, Any]] = []
     if lines:
         rows = []
@@ -142,6 +143,8 @@ def report_blocks(lines: list[ProposalLine], *, team_key: str, k: int) -> list[d
             )
         text = truncate(tr("*Chosen by the team*") + "\n" + "\n".join(rows), 2900)
         blocks.append({"type": "section", "text": md(text)})
+    if any(line.state in ("waiting", "choosing") for line in lines):
+        return blocks
     blocks.append(
         {
             "type": "actions",

@@ -210,6 +210,7 @@ def test_the_team_chooses_its_commitment_from_k_voters(stack: Stack) -> None:
     open_report = json.dumps(stack.reply_to("U0SUCCESSLEAD", "report"), ensure_ascii=False)
     assert "the team is choosing until the pulse closes" in open_report  # no count while open
     assert "votes per action" not in open_report
+    assert ids.COCREATE_OPEN not in open_report  # one choice at a time
 
     # forged votes, signed as Slack signs them: a clear notice, nothing changes
     outsider = _choose(stack, ONBOARDING[5], 1, forged_value=success_vote)
@@ -231,10 +232,13 @@ def test_the_team_chooses_its_commitment_from_k_voters(stack: Stack) -> None:
     onboarding = json.dumps(stack.reply_to("U0ONBOARDLEAD", "report"), ensure_ascii=False)
     assert "fewer than 5 chose, so nothing was decided and no choice is shown" in onboarding
     assert not any(f"“{a}”" in onboarding for a in ACTIONS)
+    again = _propose(stack, "U0ONBOARDLEAD", ACTIONS[1:])  # counted: propose again at once
+    assert again["response_action"] == "update"
 
     _send_both(stack)
     announced = "Your team's commitment since the last pulse"
     assert announced in json.dumps(stack.latest_dm(SUCCESS[7]))
     assert ACTIONS[1] in json.dumps(stack.latest_dm(SUCCESS[7]), ensure_ascii=False)
     assert announced not in json.dumps(stack.latest_dm(ONBOARDING[0]))
+    assert "which should it be?" in json.dumps(stack.latest_dm(ONBOARDING[0]))  # asked again
     _close(stack)

@@ -57,8 +57,10 @@ def test_a_choice_is_asked_once_counted_once_and_settled_once(engine: Engine) ->
             pulse_id=pulse_id,
             answers=[(question_id, f"respondent-{i}", v) for i, v in enumerate(votes)],
         )
+        assert cocreate.open_choice(s, team_id=team) is not None  # still being chosen
         assert cocreate.seal_tallies(s) == 1
         assert cocreate.seal_tallies(s) == 0  # counted once, however often the close runs
+        assert cocreate.open_choice(s, team_id=team) is None  # counted: may propose again
 
     with session_scope(engine) as s:
         [(counted, respondents)] = cocreate.counted(s, team_id=team)
