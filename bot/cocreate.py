@@ -53,7 +53,7 @@ def save_proposal(
     errors = blocks.options_errors(options)
     if errors:
         return errors, None
-    if cocreate.undecided(session, team_id=team.id or 0) is not None:
+    if cocreate.open_choice(session, team_id=team.id or 0) is not None:
         return {
             first: tr("The team already has a choice to make: propose again once it is decided.")
         }, None

@@ -24,12 +24,13 @@ from bot.blocks.pulse import QuestionItem, options
 from bot.blocks.validate import MAX_VIEW_BLOCKS
 from bot.inbox import GENERAL, Filter, inbox
 from figures.teams import load_team_figures
+from insights.questions import QuestionBank
 from jobs.calendar import local_label
 from settings.config import AppConfig
-from settings.i18n import LANGUAGES, current_language, day_label, tr
+from settings.i18n import LANGUAGES, current_language, day_label, tr, using
 from storage.comments import delete_written, written_by
 from storage.models import Employee
-from storage.org import employee_by_slack_id, has_team, workspace_by_slack_id
+from storage.org import employee_by_slack_id, has_team, locale_of, workspace_by_slack_id
 from storage.pseudonym import Respondent
 from storage.pulses import is_open, pulse_view, recent_pulses_of
 from storage.questions import localized
@@ -87,6 +88,58 @@ def publish(client: WebClient, *, user_id: str, view: dict[str, Any]) -> None:
                 del _uploaded[key]
     plain = {**view, "blocks": [b for b in view["blocks"] if b["type"] != "image"]}
     client.views_publish(user_id=user_id, view=plain)
+
+
+def refresh(
+    session: Session,
+    client: WebClient,
+    *,
+    config: AppConfig,
+    bank: QuestionBank,
+    secret: bytes,
+    slack_team_id: str,
+    user_id: str,
+    now: dt.datetime,
+) -> None:
+    """Publish a person's Home again because something on it changed (their inbox: a reply
+    relayed to them, a thread they opened or answered), in the language they read the bot
+    in, inbox unfiltered. Someone Slack refuses (departed) is skipped with a warning."""
+    with using(locale_of(session, slack_team_id=slack_team_id, slack_user_id=user_id)):
+        lang = current_language()
+        view = build_home(
+            session,
+            config=config,
+            secret=secret,
+            slack_team_id=slack_team_id,
+            user_id=user_id,
+            now=now,
+            upload=slack_upload(client, workspace=slack_team_id),
+            driver_labels={key: d.label_in(lang) for key, d in bank.drivers.items()},
+        )
+    try:
+        publish(client, user_id=user_id, view=view)
+    except SlackApiError as exc:
+        log.warning("home not republished: %s", exc.response.get("error"))
+
+
+def refresher(
+    client: WebClient, *, config: AppConfig, bank: QuestionBank, secret: bytes
+) -> Callable[[Session, str, str], None]:
+    """`refresh` bound to one client and configuration: what the relay job is given."""
+
+    def refresh_home(session: Session, slack_team_id: str, user_id: str) -> None:
+        refresh(
+            session,
+            client,
+            config=config,
+            bank=bank,
+            secret=secret,
+            slack_team_id=slack_team_id,
+            user_id=user_id,
+            now=dt.datetime.now(dt.UTC),
+        )
+
+    return refresh_home
 
 
 def build_home(

@@ -361,13 +361,18 @@ Open the workspace in a browser and use it as any person in it would use Slack:
   • {sandbox_url}/?as=U0SUP01             Alex (Support): the demo's pulse DM, now closed;
                                           send a new one (below) and press its buttons
   • {sandbox_url}/?as=U0SUP01&view=home   Alex's App Home tab (pause, opt out, history)
-  • {sandbox_url}/?as=U0MANAGER           Maya (Support manager): type /pulse report
+  • {sandbox_url}/?as=U0MANAGER           Maya (Support manager): type /pulse report, then
+                                          "Let the team choose": propose 2-3 actions; the
+                                          next pulse (below) asks the team to choose one
   • {sandbox_url}/?as=U0MANAGER&view=home  Maya's inbox: open an anonymous comment and reply;
                                           its author gets the reply in a DM and can answer
   Pick anyone from "Viewing as"; type /pulse help in the box at the bottom of a DM.
 The app's endpoint: {endpoint}
 To send another pulse, in another terminal of this folder:
   {exports} {_pulse_command()} send-pulse --team support
+To close it now (votes are counted; /pulse report shows what the team chose, and the
+pulse after announces it as the team's commitment):
+  {exports} {_pulse_command()} close --team support
 Authors' replies reach managers every 3 hours; to pass on waiting ones now:
   {exports} {_pulse_command()} relay
 To use a real Slack workspace instead, see README.md → Slack app setup.

@@ -194,14 +194,24 @@ def cmd_close(args: argparse.Namespace) -> int:
 def cmd_relay(args: argparse.Namespace) -> int:
     """Pass on the authors' replies waiting in conversations now, as one batch (the worker
     does it every few hours at fixed times; this is for trying it out and for operators)."""
+    from bot.home import refresher
     from jobs import relay
 
     settings = Settings.from_env()
     engine = open_database(settings)
     settings.require_slack(http=False)
     with session_scope(engine) as s:
+        client = make_client(settings)
+        homes = refresher(
+            client, config=settings.config, bank=settings.bank, secret=settings.secret()
+        )
         released = relay.run(
-            s, make_client(settings), dt.datetime.now(dt.UTC), messages=SlackMessages(), force=True
+            s,
+            client,
+            dt.datetime.now(dt.UTC),
+            messages=SlackMessages(),
+            force=True,
+            refresh_home=homes,
         )
     print(f"relayed {released} waiting repl{'y' if released == 1 else 'ies'}")
     return 0

@@ -313,8 +313,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from bot.home import refresher
     from bot.messages import SlackMessages
     from jobs.scheduler import build_scheduler
+    from settings.slack import make_client
 
     if args.send_only:
         return _send_only(args)
@@ -325,8 +327,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings.require_slack(http=False)
     settings.secret()
     stop = threading.Event()
+    homes = refresher(
+        make_client(settings),
+        config=settings.config,
+        bank=settings.bank,
+        secret=settings.secret(),
+    )
     scheduler = build_scheduler(
-        settings, open_database(settings), messages=SlackMessages(), stop=stop
+        settings, open_database(settings), messages=SlackMessages(), stop=stop, refresh_home=homes
     )
 
     def shutdown(*_: object) -> None:

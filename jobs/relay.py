@@ -7,11 +7,14 @@ RELAY_EVERY_HOURS hours, at fixed UTC times (00:00, 03:00, …), conversations i
 order, each author's replies in the order written, each stamped with the relay's time.
 `run` is idempotent: a relay time is released once, however often the worker calls it.
 Each manager reads the notice in their own language (their Slack locale or Home choice).
+Their Home tab (its inbox says "new reply") is republished in the same batch, after the
+DMs: like the DMs, at the relay's time, never at the time a reply was written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -23,6 +26,7 @@ from storage.org import locale_of
 
 RELAY_EVERY_HOURS = 3
 KEY = "conversation_relay"
+HomeRefresh = Callable[[Session, str, str], None]  # (session, Slack team id, user id)
 
 
 def relay_time(now: dt.datetime) -> dt.datetime:
@@ -42,10 +46,13 @@ def run(
     *,
     messages: Messages,
     force: bool = False,
+    refresh_home: HomeRefresh | None = None,
 ) -> int:
     """Release the replies waiting at the latest relay time and DM them to the managers in
     each conversation; returns replies released (0 when this relay time already ran).
-    ``force`` (`pulse relay`, the sandbox) releases whatever waits now, as one batch."""
+    ``force`` (`pulse relay`, the sandbox) releases whatever waits now, as one batch.
+    ``refresh_home`` (the edge's) republishes each notified manager's Home once, after
+    every DM of the batch."""
     at = relay_time(now)
     state = session.get(SchedulerState, KEY)
     if not force and state is not None and state.last_run_at >= at:
@@ -53,6 +60,7 @@ def run(
     released = conversations.release_pending(session, at=at)
     session.merge(SchedulerState(key=KEY, last_run_at=at))
     session.flush()
+    notified: dict[tuple[str, str], None] = {}
     for message in released:
         ref = conversations.find_comment(session, comment_id=message.comment_id)
         if ref is None:
@@ -69,4 +77,8 @@ def run(
                 locale=locale or "",
             )
             client.chat_postMessage(channel=manager, **notice)
+            notified[(ref.slack_team_id, manager)] = None
+    if refresh_home is not None:
+        for slack_team_id, manager in notified:
+            refresh_home(session, slack_team_id, manager)
     return len(released)

@@ -63,9 +63,11 @@ def build_scheduler(
     *,
     messages: Messages,
     stop: threading.Event | None = None,
+    refresh_home: relay.HomeRefresh | None = None,
 ) -> BlockingScheduler:
     """`stop` set (by SIGTERM) makes the sender hand back unstarted claims and return;
-    `messages` renders what every job posts."""
+    `messages` renders what every job posts; `refresh_home` republishes the Home of a
+    manager the relay sent replies to."""
     stop = stop or threading.Event()
     scheduler = BlockingScheduler(timezone=dt.UTC)
     client = make_client(settings)
@@ -197,7 +199,7 @@ def build_scheduler(
 
     def relay_replies() -> None:
         with session_scope(engine) as s:
-            released = relay.run(s, client, utc_now(), messages=messages)
+            released = relay.run(s, client, utc_now(), messages=messages, refresh_home=refresh_home)
         if released:
             log.info("relayed %s conversation replies", released)
 

@@ -103,8 +103,11 @@ class SlackSender:
         action_id: str,
         value: str | None = None,
         retry_num: int | None = None,
+        forged_value: str | None = None,
     ) -> SenderResponse:
         """Press a button in a message the bot posted (its current version), or an ephemeral.
+        With `forged_value` the action carries that value instead of the button's, as a
+        client that edits the payload would send it (still signed: the app must check it).
 
         Raises `payloads.NoSuchButton` (a LookupError) if the message has no such button.
         """
@@ -124,6 +127,8 @@ class SlackSender:
         block_id, button = payloads.find_button(
             current["blocks"], action_id, value, f"message {channel}/{ts}"
         )
+        if forged_value is not None:
+            button = {**button, "value": forged_value}
         path = ws.new_response_url(
             "block_actions", channel=channel, message_ts=ts, user_id=user_id, ephemeral=ephemeral
         )

@@ -60,9 +60,22 @@ def waiting(session: Session, *, team_id: int) -> Cocreated | None:
 
 
 def undecided(session: Session, *, team_id: int) -> Cocreated | None:
-    """A proposal asked or waiting, not decided yet: the team has one choice at a time."""
+    """A proposal asked or waiting, not settled into a commitment (or nothing) yet."""
     return session.exec(
         select(Cocreated).where(Cocreated.team_id == team_id, col(Cocreated.decided).is_(False))
+    ).first()
+
+
+def open_choice(session: Session, *, team_id: int) -> Cocreated | None:
+    """A proposal the team has not finished choosing on: waiting for its pulse, or asked in a
+    pulse not counted yet. The team has one choice at a time; once counted (its pulse
+    closed), the manager may propose again: the next pulse settles the old one first."""
+    return session.exec(
+        select(Cocreated).where(
+            Cocreated.team_id == team_id,
+            col(Cocreated.decided).is_(False),
+            col(Cocreated.tally).is_(None),
+        )
     ).first()
 
 

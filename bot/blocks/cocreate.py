@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
+from bot.blocks.commitments import focus_input
 from bot.blocks.text import escape, md, plain, truncate
 from figures.cocreate import ProposalLine
 from settings.i18n import tr
@@ -33,19 +34,7 @@ def proposal_modal(
                 ).format(team=escape(team_name, limit=300))
             ),
         },
-        {
-            "type": "input",
-            "block_id": ids.COMMIT_DRIVER_BLOCK,
-            "label": plain(tr("Focus")),
-            "element": {
-                "type": "static_select",
-                "action_id": ids.COMMIT_DRIVER,
-                "placeholder": plain(tr("Pick the driver you'll work on"), limit=150),
-                "options": [
-                    {"text": plain(label, limit=75), "value": key} for key, label in drivers[:100]
-                ],
-            },
-        },
+        focus_input(drivers),
     ]
     for n in range(1, MAX_OPTIONS + 1):
         blocks.append(
@@ -128,7 +117,8 @@ def _state(line: ProposalLine, k: int) -> str:
 
 
 def report_blocks(lines: list[ProposalLine], *, team_key: str, k: int) -> list[dict[str, Any]]:
-    """The team's latest proposals, then the button to propose (beside "Make a commitment")."""
+    """The team's latest proposals, then the button to propose (beside "Make a commitment"),
+    left out while the team is still choosing: a second proposal would only be refused."""
     blocks: list[dict[str, Any]] = []
     if lines:
         rows = []
@@ -142,6 +132,8 @@ def report_blocks(lines: list[ProposalLine], *, team_key: str, k: int) -> list[d
             )
         text = truncate(tr("*Chosen by the team*") + "\n" + "\n".join(rows), 2900)
         blocks.append({"type": "section", "text": md(text)})
+    if any(line.state in ("waiting", "choosing") for line in lines):
+        return blocks
     blocks.append(
         {
             "type": "actions",

@@ -12,6 +12,23 @@ from settings.i18n import tr
 MIN_TEXT, MAX_TEXT = 5, 150
 
 
+def focus_input(drivers: list[tuple[str, str]]) -> dict[str, Any]:
+    """The driver a commitment (or a team's choice) is about: one per modal, same ids."""
+    return {
+        "type": "input",
+        "block_id": ids.COMMIT_DRIVER_BLOCK,
+        "label": plain(tr("Focus")),
+        "element": {
+            "type": "static_select",
+            "action_id": ids.COMMIT_DRIVER,
+            "placeholder": plain(tr("Pick the driver you'll work on"), limit=150),
+            "options": [
+                {"text": plain(label, limit=75), "value": key} for key, label in drivers[:100]
+            ],
+        },
+    }
+
+
 def commitment_modal(
     *, team_key: str, team_name: str, drivers: list[tuple[str, str]]
 ) -> dict[str, Any]:
@@ -33,20 +50,7 @@ def commitment_modal(
                     ).format(team=escape(team_name, limit=300))
                 ),
             },
-            {
-                "type": "input",
-                "block_id": ids.COMMIT_DRIVER_BLOCK,
-                "label": plain(tr("Focus")),
-                "element": {
-                    "type": "static_select",
-                    "action_id": ids.COMMIT_DRIVER,
-                    "placeholder": plain(tr("Pick the driver you'll work on"), limit=150),
-                    "options": [
-                        {"text": plain(label, limit=75), "value": key}
-                        for key, label in drivers[:100]
-                    ],
-                },
-            },
+            focus_input(drivers),
             {
                 "type": "input",
                 "block_id": ids.COMMIT_TEXT_BLOCK,

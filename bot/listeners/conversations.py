@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import conversations, ids
+from bot import conversations, home, ids
 from bot.blocks.reply import message
 from bot.context import Context
 from storage.db import session_scope
@@ -34,6 +34,20 @@ def _answer(ack: Ack, outcome: conversations.Outcome) -> None:
 
 
 def register(app: App, ctx: Context) -> None:
+    def refresh_home(client: WebClient, body: dict[str, Any]) -> None:
+        """The manager's inbox changed (read, replied): their Home shows it without a reopen."""
+        with session_scope(ctx.engine) as session:
+            home.refresh(
+                session,
+                client,
+                config=ctx.settings.config,
+                bank=ctx.settings.bank,
+                secret=ctx.settings.secret(),
+                slack_team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                now=ctx.clock(),
+            )
+
     @app.action(ids.CONVO_OPEN)
     def open_thread(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
@@ -49,6 +63,7 @@ def register(app: App, ctx: Context) -> None:
             respond(**message(view), replace_original=False)
         else:
             client.views_open(trigger_id=body["trigger_id"], view=view)
+            refresh_home(client, body)
 
     @app.view(ids.CONVO_MODAL)
     def manager_save(
@@ -74,6 +89,8 @@ def register(app: App, ctx: Context) -> None:
                 client.chat_postMessage(channel=channel, **dm)
             except SlackApiError as exc:  # the author left: the manager is told the same
                 log.warning("conversation reply not delivered: %s", exc.response.get("error"))
+        if not outcome.errors:
+            refresh_home(client, body)
 
     @app.action(ids.CONVO_AUTHOR_OPEN)
     def author_open(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from bot import ids
 from bot.blocks.cocreate import (
     celebration_message,
     option_block,
@@ -52,6 +53,9 @@ def test_the_proposal_modal_and_the_report_and_the_celebration_fit_slack() -> No
     said = json.dumps(blocks, ensure_ascii=False)
     assert "(votes per action: 1: 3, 2: 4, 3: 0)" in said
     assert "fewer than 5 chose, so nothing was decided" in said
+    assert ids.COCREATE_OPEN not in said  # no button while the team still has a choice to make
+    settled = json.dumps(report_blocks(lines[1:], team_key="t", k=5))
+    assert ids.COCREATE_OPEN in settled  # counted: the manager may propose again
     assert "<!channel>" not in said
     note = celebration_message(team_name=HOSTILE, text=HOSTILE)
     check_message(note)

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from bot import ids
 from bot.conversations import BAD_LABEL, EMPTY, GONE, NOT_ALLOWED, NOT_STARTED, NOT_YOURS
-from bot.home import build_home
+from bot.home import build_home, refresher
 from bot.messages import SlackMessages
 from jobs import relay
 from sandbox import company
@@ -104,7 +104,7 @@ def _label(value: str) -> dict[str, Any]:
 
 
 def _latest_view(world: World, user: str) -> dict[str, Any]:
-    return world.sandbox.workspace.views(user)[-1]
+    return [v for v in world.sandbox.workspace.views(user) if v["type"] == "modal"][-1]
 
 
 def _messages(world: World) -> int:
@@ -198,6 +198,8 @@ def test_a_conversation_goes_both_ways_and_never_names_the_author(world: World) 
     _click(world, AUTHOR, ids.CONVO_AUTHOR_OPEN, comment_id)
     assert _latest_view(world, AUTHOR)["callback_id"] == ids.CONVO_AUTHOR_MODAL
     manager_dms = len(ws.dm_messages(MANAGER))
+    homes = [v for v in ws.views(MANAGER) if v["type"] == "home"]
+    assert "new reply" not in json.dumps(homes[-1])  # republished when they opened and replied
     ack = _submit(
         world,
         AUTHOR,
@@ -215,10 +217,16 @@ def test_a_conversation_goes_both_ways_and_never_names_the_author(world: World) 
             select(ConversationMessage).where(ConversationMessage.body == waiting.body)
         ).all()
     assert len(ws.dm_messages(MANAGER)) == manager_dms  # nothing reaches the manager yet
+    assert [v for v in ws.views(MANAGER) if v["type"] == "home"] == homes  # nor their Home
 
     client = make_client(world.settings)  # type: ignore[arg-type]
+    config, bank = world.settings.config, world.settings.bank
+    homes_of = refresher(client, config=config, bank=bank, secret=world.settings.secret())
     with session_scope(world.engine) as s:
-        assert relay.run(s, client, RELAY_AT, messages=SlackMessages()) >= 1
+        assert relay.run(s, client, RELAY_AT, messages=SlackMessages(), refresh_home=homes_of) >= 1
+    home = [v for v in ws.views(MANAGER) if v["type"] == "home"][-1]  # at the relay, unopened
+    assert "new reply" in json.dumps(home) and "Two people per shift" not in json.dumps(home)
+    seen_by_managers.append(home)
     with session_scope(world.engine) as s:
         assert (
             relay.run(s, client, RELAY_AT + dt.timedelta(minutes=30), messages=SlackMessages()) == 0

@@ -98,7 +98,9 @@ async function refresh() {
     if (!changed || (name !== "modal" && editing(region))) continue;
     const { scrollTop, scrollHeight, clientHeight } = region;
     region.replaceWith(next);
-    next.scrollTop = scrollHeight - scrollTop - clientHeight < 40 ? next.scrollHeight : scrollTop;
+    // a conversation sticks to its newest message; the Home tab reads from the top
+    const atEnd = body.dataset.view !== "home" && scrollHeight - scrollTop - clientHeight < 40;
+    next.scrollTop = atEnd ? next.scrollHeight : scrollTop;
   }
 }
 
@@ -107,6 +109,6 @@ function poll() {
 }
 
 const pane = document.querySelector("[data-region=pane]");
-if (pane) pane.scrollTop = pane.scrollHeight;
+if (pane && body.dataset.view !== "home") pane.scrollTop = pane.scrollHeight;
 if (live && body.dataset.view === "home") act({ kind: "home_opened" });
 setTimeout(poll, 1500);
