@@ -14,6 +14,7 @@ DMs: like the DMs, at the relay's time, never at the time a reply was written.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from slack_sdk import WebClient
@@ -25,6 +26,8 @@ from storage.models import SchedulerState
 from storage.org import locale_of
 
 RELAY_EVERY_HOURS = 3
+log = logging.getLogger(__name__)
+
 KEY = "conversation_relay"
 HomeRefresh = Callable[[Session, str, str], None]  # (session, Slack team id, user id)
 
@@ -80,5 +83,9 @@ def run(
             notified[(ref.slack_team_id, manager)] = None
     if refresh_home is not None:
         for slack_team_id, manager in notified:
-            refresh_home(session, slack_team_id, manager)
+            try:  # a Home is a view of what is stored: its failure must not undo the batch
+                with session.begin_nested():
+                    refresh_home(session, slack_team_id, manager)
+            except Exception:  # the DMs went out: a rollback would send them twice
+                log.exception("relay: the Home of a notified manager was not refreshed")
     return len(released)

@@ -406,9 +406,23 @@ def test_each_person_reads_the_conversation_in_their_own_language(world: World) 
 
         _read_in(world, MANAGER, "de-DE")
         client = make_client(world.settings)  # type: ignore[arg-type]
-        with session_scope(world.engine) as s:
-            relay.run(s, client, RELAY_AT, messages=SlackMessages(), force=True)
-        notice = json.dumps(ws.dm_messages(MANAGER)[-1], ensure_ascii=False)
+
+        def broken_home(*_: object) -> None:
+            raise RuntimeError("a Home that cannot be built")
+
+        for _ in range(2):  # a Home that fails to build neither undoes nor repeats the batch
+            with session_scope(world.engine) as s:
+                relay.run(
+                    s,
+                    client,
+                    RELAY_AT,
+                    messages=SlackMessages(),
+                    force=True,
+                    refresh_home=broken_home,
+                )
+        notices = [json.dumps(m, ensure_ascii=False) for m in ws.dm_messages(MANAGER)]
+        assert sum("Surtout la nuit" in n for n in notices) == 1
+        notice = notices[-1]
         assert "Surtout la nuit" in notice and "*Anonym*" in notice and "Gespräch öffnen" in notice
     finally:
         _read_in(world, AUTHOR, None)
