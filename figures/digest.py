@@ -21,7 +21,7 @@ from sqlmodel import Session
 from figures import store
 from figures.commitments import CommitmentLine, commitment_lines
 from figures.digest_charts import HEATMAP_WEEKS, MAX_LAG_WEEKS, Chart, charts
-from figures.link_sentences import after_colon, gap_sentence
+from figures.link_sentences import ValueLink, after_colon, gap_sentence
 from figures.links import ORG_LINK_PERIODS, ORG_LINK_WEEKS, WEEKS_IN
 from figures.org import OrgView, org_view
 from figures.pipeline import EXTRA_WEEKS, Window
@@ -84,7 +84,7 @@ class Digest:
     charts: list[Chart] = field(default_factory=list)
     teams_hidden: int = 0  # teams not named: below k that week, or isolatable (k guard)
     segments: list[SegmentCut] = field(default_factory=list)  # the org's week per attribute
-    segment_links: list[tuple[str, str]] = field(default_factory=list)  # (metric · value, said)
+    segment_links: list[ValueLink] = field(default_factory=list)  # worded when shown
 
 
 def report_now(now: dt.datetime, tz: str = "UTC") -> dt.datetime:

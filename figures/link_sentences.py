@@ -12,6 +12,7 @@ or quarterly link says how many periods of data it rests on. Statistics keep the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -33,6 +34,33 @@ class LinkSaid:
     @property
     def sentence(self) -> str:
         return link_sentence(self)
+
+    @classmethod
+    def kept(cls, body: dict[str, Any]) -> LinkSaid:
+        """Back from ``dataclasses.asdict`` as JSON (a kept report or cut)."""
+        return cls(**{**body, "finding": LinkFinding(**body["finding"])})
+
+
+@dataclass(frozen=True)
+class ValueLink:
+    """One metric's EX↔CX link by one segment value (figures.segment_links), kept as values
+    and worded when shown, in the reader's language."""
+
+    metric: str  # short: "CSAT"
+    value: str  # as config.toml names it: "frontline"
+    said: LinkSaid | None  # None: no week yet in which a team's cell of the value was shown
+
+    @property
+    def label(self) -> str:
+        return f"{self.metric} · {self.value}"
+
+    @property
+    def sentence(self) -> str:
+        if self.said is None:
+            return tr("No week yet in which a team's {value} cell could be shown.").format(
+                value=self.value
+            )
+        return self.said.sentence
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ from figures.links import LINK_PERIODS, LINK_WEEKS, WEEKS_IN, MetricLink, team_l
 from figures.pipeline import EXTRA_WEEKS, Window, bank_engagement
 from figures.teams import DriverFigure, TeamFigures, team_figures
 from insights.alerts import RedFlag
-from insights.linkage import LinkFinding
 from settings.config import AppConfig
 from storage.cx import team_cadences
 from storage.figure_store import (
@@ -315,7 +314,7 @@ def decode(body: str, *, left_out: int) -> ReportFigures:
     links = tuple(
         LinkSummary(
             name,
-            _link_said(said),
+            LinkSaid.kept(said),
             _day(p) if p else None,
             GapSaid(**gap) if gap else None,
             cadence,
@@ -323,7 +322,3 @@ def decode(body: str, *, left_out: int) -> ReportFigures:
         for name, said, p, gap, cadence in b["links"]
     )
     return ReportFigures(team, links)
-
-
-def _link_said(kept: dict[str, Any]) -> LinkSaid:
-    return LinkSaid(**{**kept, "finding": LinkFinding(**kept["finding"])})

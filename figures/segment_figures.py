@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from figures import store
 from figures.guard import Tree
+from figures.link_sentences import ValueLink
 from figures.pipeline import Figures, Window
 from figures.segment_guard import Cell, shown_cells
 from figures.segments import spec
@@ -60,8 +61,8 @@ class SegmentCut:
     engagement: float | None = None
     rows: tuple[SegmentRow, ...] = ()
     # the org's cut by the linked attribute: the digest's EX↔CX link by value (metric ·
-    # value, its sentence), figures.segment_ready.org_links; empty for any other cut
-    links: tuple[tuple[str, str], ...] = ()
+    # value, worded when shown), figures.segment_ready.org_links; empty for any other cut
+    links: tuple[ValueLink, ...] = ()
 
 
 @dataclass(frozen=True)

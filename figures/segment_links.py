@@ -13,13 +13,12 @@ import datetime as dt
 import pandas as pd
 from sqlmodel import Session
 
-from figures.link_sentences import LinkSaid
+from figures.link_sentences import LinkSaid, ValueLink
 from figures.links import ALPHA, LAGS, ORG_LINK_WEEKS, metric_name, on_engagement_weeks
 from figures.pipeline import Figures
 from figures.segment_figures import guarded_week, load_sums
 from insights.linkage import link_finding, pooled_within_team
 from settings.config import AppConfig
-from settings.i18n import tr
 
 
 def layer_links(
@@ -30,7 +29,7 @@ def layer_links(
     workspace_id: int,
     closed_by: dt.datetime,
     secret: bytes | None,
-) -> list[tuple[str, str]]:
+) -> list[ValueLink]:
     """(metric · value, its sentence) per weekly CX metric and value of the linked attribute."""
     seg = next((s for s in config.segments if s.link and s.values), None)
     if seg is None or fig.cx.empty:
@@ -61,12 +60,10 @@ def layer_links(
     return links_by_value(ex_all, fig.cx[fig.cx["period"] >= pd.Timestamp(first)], seg.values)
 
 
-def links_by_value(
-    ex_all: pd.DataFrame, cx: pd.DataFrame, values: list[str]
-) -> list[tuple[str, str]]:
+def links_by_value(ex_all: pd.DataFrame, cx: pd.DataFrame, values: list[str]) -> list[ValueLink]:
     """Pure: ``ex_all`` (team, period, value, score: shown cells' engagement) against each
     weekly metric of ``cx`` (figures.pipeline's CX rows), pooled within team, per value;
-    sentences in the reader's language (the digest's: HR's)."""
+    worded when shown, in the reader's language (figures.link_sentences.ValueLink)."""
     out = []
     for metric in sorted(set(cx["metric"])):
         mine = cx[cx["metric"] == metric]
@@ -77,12 +74,12 @@ def links_by_value(
         for value in values:
             ex = ex_all[ex_all["value"] == value][["team", "period", "score"]]
             if ex.empty:
-                said = tr("No week yet in which a team's {value} cell could be shown.").format(
-                    value=value
-                )
-                out.append((f"{name} · {value}", said))
+                out.append(ValueLink(name, value, None))
                 continue
             lags = pooled_within_team(ex.reset_index(drop=True), mine, lags=LAGS)
-            said = LinkSaid(link_finding(lags, alpha=ALPHA), name, segment=value).sentence
-            out.append((f"{name} · {value}", said))
+            out.append(
+                ValueLink(
+                    name, value, LinkSaid(link_finding(lags, alpha=ALPHA), name, segment=value)
+                )
+            )
     return out

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from figures import store
 from figures.digest import digest_window
+from figures.link_sentences import LinkSaid, ValueLink
 from figures.pipeline import Window, bank_engagement
 from figures.segment_figures import (
     LOOK_BACK,
@@ -49,7 +50,7 @@ from storage.figure_store import (
 )
 from storage.segment_sums import fresh_seals, org_cx_fingerprint
 
-FORMAT = 2  # 2: the org's cut by the linked attribute carries the link by value
+FORMAT = 3  # 2: the org's cut by the linked attribute carries the link by value; 3: as values
 LINK_WEEKS = 12  # the digest's default weeks (figures.digest.build_digest): the same window
 
 
@@ -114,7 +115,7 @@ def org_links(
     workspace_id: int,
     now: dt.datetime,
     secret: bytes | None,
-) -> tuple[tuple[str, str], ...]:
+) -> tuple[ValueLink, ...]:
     """The EX↔CX link by value as the digest at ``now`` says it: the digest's window and
     figures (figures.digest.digest_window, figures.store), through the same
     figures.segment_links.layer_links, so HR's `org by layer` and the digest agree."""
@@ -189,7 +190,10 @@ def decode(body: str) -> SegmentCut:
         SegmentRow(**{**r, "drivers": tuple((d, float(s)) for d, s in r["drivers"])})
         for r in data["rows"]
     )
-    links = tuple((str(a), str(b)) for a, b in data["links"])
+    links = tuple(
+        ValueLink(x["metric"], x["value"], LinkSaid.kept(x["said"]) if x["said"] else None)
+        for x in data["links"]
+    )
     return SegmentCut(**{**data, "period": period, "rows": rows, "links": links})
 
 

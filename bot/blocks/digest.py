@@ -192,7 +192,9 @@ def digest_blocks(*, digest: Digest) -> list[dict[str, Any]]:
         cuts.append(f"_{tr(COUNTED).format(k=k)}_")
         blocks += [{"type": "divider"}, *_sections(tr("By segment, whole organisation"), cuts)]
     if digest.segment_links:
-        said = [f"*{escape(name, limit=200)}*: {escape(s)}" for name, s in digest.segment_links]
+        said = [
+            f"*{escape(x.label, limit=200)}*: {escape(x.sentence)}" for x in digest.segment_links
+        ]
         blocks += _sections(tr("EX ↔ CX by layer (each team's cell of the layer)"), said)
     if digest.commitments:
         lines = _commitment_lines(digest.commitments, k)

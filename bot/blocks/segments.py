@@ -106,6 +106,6 @@ def _links(cut: SegmentCut) -> list[dict[str, Any]]:
     if not cut.links:
         return []
     head = tr("EX ↔ CX by {name}: each team's cell of the value, as in the weekly digest")
-    lines = [f"*{escape(name, limit=200)}*: {escape(said)}" for name, said in cut.links]
+    lines = [f"*{escape(x.label, limit=200)}*: {escape(x.sentence)}" for x in cut.links]
     text = f"*{escape(head.format(name=cut.name), limit=300)}*\n" + "\n".join(lines)
     return [{"type": "divider"}, *sections(text)]

@@ -44,7 +44,7 @@ from bot.inbox import NEW, READ, REPLIED, UNREAD, InboxItem
 from figures import teams
 from figures.commitments import CommitmentLine
 from figures.digest import Digest, TeamLine
-from figures.link_sentences import GapSaid, LinkSaid, gap_sentence
+from figures.link_sentences import GapSaid, LinkSaid, ValueLink, gap_sentence
 from figures.segment_figures import SegmentCut, SegmentRow
 from figures.teams import DriverFigure, TeamFigures
 from insights import scores
@@ -553,7 +553,7 @@ def test_hr_surfaces_fit(locale: str) -> None:
         gaps=[TeamLine("t", TEAM, f"CSAT: {gap_sentence(g, yours=False)}") for g in _GAPS] * 6,
         commitments=[CommitmentLine(TEAM, "c" * 300, "Tools", week, "withheld", None, None)] * 20,
         segments=[cut] * 5,
-        segment_links=[("CSAT · frontline", s.sentence) for s in _SAID[-7:]],
+        segment_links=[ValueLink("CSAT", "frontline", s) for s in [*_SAID[-7:], None]],
     )
     messages = digest_messages(digest=digest)
     for message in messages:

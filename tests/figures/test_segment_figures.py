@@ -15,6 +15,7 @@ from figures.digest import build_digest
 from figures.export import write_export
 from figures.segment_figures import segment_cut
 from settings.config import AppConfig, parse_config
+from settings.i18n import using
 from storage.cx import CxRow, upsert_metrics
 from storage.db import session_scope
 from storage.figure_store import kept_report
@@ -241,8 +242,12 @@ def test_hr_org_by_layer_shows_the_digests_link_by_layer(engine: Engine) -> None
         kept = segment_ready.cut_for(s, **asked, node="(org)", attribute="layer")  # type: ignore[arg-type]
         team = segment_ready.cut_for(s, **asked, node="support", attribute="layer")  # type: ignore[arg-type]
     assert digest.segment_links and computed.links == tuple(digest.segment_links) == kept.links
-    assert [name for name, _ in kept.links] == ["CSAT · frontline", "CSAT · back-office"]
+    assert [x.label for x in kept.links] == ["CSAT · frontline", "CSAT · back-office"]
     assert team.links == ()  # a team's cut: the link by layer is the org's (the digest's)
     text = str(segment_report(node_name="All teams", cut=kept))
     assert "EX ↔ CX by Proximity: each team's cell of the value, as in the weekly digest" in text
-    assert f"*CSAT · frontline*: {kept.links[0][1]}" in text
+    english = kept.links[0].sentence
+    assert f"*CSAT · frontline*: {english}" in text
+    with using("fr"):  # kept as values: a French HR reads the kept link in French
+        french, said = str(segment_report(node_name="All teams", cut=kept)), kept.links[0].sentence
+    assert said != english and f"*CSAT · frontline*: {said}" in french and english not in french
