@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from storage.db import session_scope
@@ -72,6 +73,7 @@ def test_a_push_is_stored_normalised_and_a_repeat_changes_nothing(stack: Stack) 
     assert stored(stack, "2026-11-16") == rows
 
 
+@pytest.mark.databases("sqlite")  # HTTP and the ack: storage is the other tests'
 def test_without_the_right_token_nothing_is_read(stack: Stack) -> None:
     for token in ("", "wrong-token"):
         status, reply, headers = push(stack, metrics("2026-11-09"), token=token)
@@ -100,6 +102,7 @@ def test_a_bad_payload_names_the_field_and_writes_nothing(stack: Stack) -> None:
     assert stored(stack, "2026-11-02") == []
 
 
+@pytest.mark.databases("sqlite")  # HTTP and the ack: storage is the other tests'
 def test_size_and_method_limits(stack: Stack) -> None:
     connection = http.client.HTTPConnection(stack.app_url.removeprefix("http://"), timeout=10)
     connection.putrequest("POST", "/api/cx-metrics")

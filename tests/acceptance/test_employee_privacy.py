@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import select
 
@@ -43,6 +44,7 @@ def _latest_modal(stack: Stack, user: str) -> dict:
     return modals[-1]
 
 
+@pytest.mark.databases("sqlite")  # HTTP and the ack: storage is the other tests'
 def test_anonymous_comment_with_modal_validation(stack: Stack) -> None:
     _fresh_pulse(stack)
     user = SUCCESS[0]

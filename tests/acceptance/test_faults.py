@@ -215,6 +215,7 @@ def test_kill_9_mid_request_then_slack_retries_stores_the_answer_once(
     assert '"retry": "2"' in web.log()  # the app saw it as Slack's second retry
 
 
+@pytest.mark.databases("sqlite")  # HTTP and the ack: storage is the other tests'
 def test_a_body_over_1_mb_gets_413_and_the_server_stays_healthy(stack: Stack) -> None:
     body = b"payload=" + b"x" * 1_500_000
     headers = {

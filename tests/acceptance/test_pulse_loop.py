@@ -125,6 +125,7 @@ def test_a_retried_click_counts_once(stack: Stack) -> None:
     assert len(stack.answers(pulse_id)) == 1
 
 
+@pytest.mark.databases("sqlite")  # HTTP and the ack: storage is the other tests'
 def test_a_click_on_a_closed_pulse_gets_a_friendly_reply(stack: Stack) -> None:
     assert stack.pulse("teams", "sync").returncode == 0
     stack.close_pulses()  # one pulse open per team at a time: an earlier test's closes
@@ -144,6 +145,7 @@ def test_a_click_on_a_closed_pulse_gets_a_friendly_reply(stack: Stack) -> None:
     assert stack.answers(pulse_id) == []
 
 
+@pytest.mark.databases("sqlite")  # HTTP and the ack: storage is the other tests'
 def test_bad_signatures_and_stale_requests_get_401_and_change_nothing(stack: Stack) -> None:
     body = b"command=%2Fpulse&text=report&user_id=U0MANAGER&team_id=T0SANDBOX"
     before = len(stack.ws.response_url_posts())
@@ -157,6 +159,7 @@ def test_bad_signatures_and_stale_requests_get_401_and_change_nothing(stack: Sta
     assert len(stack.ws.response_url_posts()) == before
 
 
+@pytest.mark.databases("sqlite")  # HTTP and the ack: storage is the other tests'
 def test_unknown_subcommand_shows_usage(stack: Stack) -> None:
     reply = _report_text(stack.reply_to("U0MANAGER", "frobnicate now"))
     assert "I don't know `frobnicate now`" in reply and "/pulse report [team]" in reply
