@@ -142,10 +142,16 @@ def check_database(database_url: str) -> tuple[Check, Engine | None]:
         fix = "run the pulse version that migrated it, or restore a backup made for this one"
         return Check("database", False, detail, fix), engine
     pending = list(reversed(list(script.iterate_revisions(head, current or "base"))))
-    names = ", ".join(f"{rev.revision} ({(rev.doc or '').strip()})" for rev in pending)
+    names = ", ".join(f"{rev.revision} ({_title(rev.doc)})" for rev in pending)
     where = "empty" if current is None else f"schema at {current}"
     detail = f"{shown}: reachable, {where}; `pulse db upgrade` would apply {names}"
     return Check("database", False, detail, "run `pulse db upgrade`"), engine
+
+
+def _title(doc: str | None) -> str:
+    """A migration's message as one line (a long one wraps in its file): the check's
+    detail and its fix must stay on the check's line."""
+    return " ".join((doc or "").split())
 
 
 def check_workspace(engine: Engine, team_id: str) -> Iterator[Check]:

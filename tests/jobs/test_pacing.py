@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import itertools
 import random
 import threading
 import time
@@ -54,7 +53,12 @@ def test_threads_share_one_evenly_spaced_rate() -> None:
     starts.sort()
     span = starts[-1] - starts[0]
     assert 0.79 * 0.95 < span < 0.79 * 1.3  # 80 calls, 10 ms apart
-    assert min(b - a for a, b in itertools.pairwise(starts)) > 0.005
+    # no burst: any six calls span five slots (50 ms). A thread descheduled between its slot
+    # and reading the clock shifts one timestamp by a few ms, so pairs of neighbours can
+    # look close on a loaded machine; a burst would put six calls within a few ms.
+    assert min(b - a for a, b in zip(starts, starts[5:], strict=False)) > 0.03
+    close = [b - a < 0.005 for a, b in zip(starts, starts[1:], strict=False)]
+    assert sum(close) < 8  # calls let through in pairs would make half the gaps close
 
 
 def test_a_stalling_server_never_sees_more_than_the_ceiling() -> None:
