@@ -25,7 +25,7 @@ from storage.org import workspace_by_slack_id
 from tests.acceptance.conftest import SECRET, Stack, wait_for
 
 # HTTP on SQLite: commitments' storage runs on PostgreSQL in tests/bot/test_cocreate.py
-# and the storage tests
+# and the storage tests; the team's choice (a vote tally in SQL) runs on both
 pytestmark = pytest.mark.databases("sqlite")
 
 SUPPORT = company.team_members("support")
@@ -179,6 +179,7 @@ def _send_both(stack: Stack) -> None:
     assert sender.stats.failed == 0
 
 
+@pytest.mark.databases("sqlite", "postgresql")  # the vote tally is counted in SQL
 def test_the_team_chooses_its_commitment_from_k_voters(stack: Stack) -> None:
     settings = Settings.from_env({**os.environ, **stack.env})
     with session_scope(stack.engine) as s:
