@@ -15,15 +15,17 @@ from sqlmodel import select
 
 from bot.messages import SlackMessages
 from cli import demo_history
+from figures import digest_ready
 from figures.digest import build_digest, digest_window
 from figures.digest_charts import heatmap_frame
 from figures.org import org_view
 from figures.pipeline import figures
-from jobs import digest, sync
+from jobs import digest, kept_figures, sync
 from sandbox.server import SandboxServer
 from settings.config import AppConfig, PrivacyConfig
 from settings.runtime import Settings
 from storage.db import read_scope, session_scope
+from storage.figure_store import kept_report
 from storage.models import SentDigest
 from storage.org import workspace_by_slack_id
 
@@ -173,3 +175,55 @@ def test_a_real_history_posts_charts_with_files_v2_and_hides_groups_below_k(
     assert grids[5].notna().all().all() and grids[5].index[0] == "Customer Support"
     assert grids[8].loc["Onboarding"].isna().all() and grids[8].notna().any().any()
     assert nobody.org is None and nobody.charts == [] and not nobody.at_risk  # 70 > everyone
+
+
+def test_the_digest_kept_by_the_worker_is_posted_byte_for_byte_as_built(
+    engine: Engine,
+    sandbox: SandboxServer,
+    client: WebClient,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ws = synced(engine, client, settings, history=True)
+    config = hr(settings.config, locale="fr")
+    labels = digest.hr_labels(config, settings.bank)
+    secret = settings.segment_secret()
+    kept = kept_figures.run(
+        engine, config=config, workspace_id=ws, now=at(0, 1), secret=secret, driver_labels=labels
+    )
+    assert kept.reports >= 1  # the digest among what was worked out ahead
+    with read_scope(engine) as s:
+        built = build_digest(
+            s, config=config, workspace_id=ws, now=at(0, 9), driver_labels=labels, secret=secret
+        )
+        with monkeypatch.context() as m:  # the kept body, not a build
+            m.setattr(digest_ready, "build_digest", None)
+            served = digest_ready.weekly_digest(
+                s, config=config, workspace_id=ws, now=at(0, 9), driver_labels=labels, secret=secret
+            )
+        # another segment key, other labels: other figures or texts, so built, not kept
+        for other in ({"secret": b"another-key"}, {"driver_labels": {}}):
+            asked = {"driver_labels": labels, "secret": secret, **other}
+            named = digest_ready.token(s, config=config, workspace_id=ws, now=at(0, 9), **asked)  # type: ignore[arg-type]
+            assert named is not None and kept_report(s, workspace_id=ws, token=named) is None
+    assert built.org is not None and built.charts and built.segments
+    assert served == built
+    assert [c.png for c in served.charts] == [c.png for c in built.charts]
+    say = SlackMessages()
+    assert say.digest(digest=served, locale="fr") == say.digest(digest=built, locale="fr")
+    assert "semaine" in str(say.digest(digest=served, locale="fr"))  # HR's language, kept
+
+    monkeypatch.setattr(digest_ready, "build_digest", None)  # the post job reads it kept too
+    run = digest.run(
+        engine,
+        client,
+        messages=say,
+        config=config,
+        workspace_id=ws,
+        now=at(0, 9),
+        driver_labels=labels,
+        secret=secret,
+    )
+    assert run.status == "posted"
+    posted = {f["name"]: f["bytes"] for f in sandbox.workspace.files()}
+    assert {c.filename: c.png for c in built.charts} == posted
