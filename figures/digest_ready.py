@@ -161,7 +161,10 @@ def warm(
     secret: bytes | None = None,
 ) -> int:
     """Build and keep the digest a post at ``now`` would post, unless it is kept already
-    (or cannot be named yet); 1 when built. Digests kept under other names are forgotten."""
+    (or cannot be named yet); 1 when built. Digests kept under other names are forgotten.
+    Nothing is built when no digest is posted (no ``[hr] digest_channel``)."""
+    if config.hr.digest_channel is None:
+        return 0
     named = token(
         session,
         config=config,
