@@ -6,7 +6,8 @@ HR's time zone sees it, and the weeks its trend, links and heatmap look back ove
 sealed pulse of that window (count and latest seal per week, each closed by the moment
 asked), the segment sums of those pulses, every team's CX values of the window, the whole
 config.toml (tree, k, HR's locale and time zone, CX cadences, segments), the drivers' labels,
-the segment key (a digest of it, never the key), HR's catalog and this module's FORMAT.
+the segment key (a digest of it, never the key), HR's catalog, the code that builds it and
+this module's FORMAT.
 All of them name it (``token``). A pulse closed but not sealed yet in the window names
 nothing: the digest is built (it would count the pulse among those left out below k).
 
@@ -25,7 +26,8 @@ from base64 import b64decode, b64encode
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from functools import cache
-from importlib import metadata
+from importlib import metadata, resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,6 +55,7 @@ from storage.segment_sums import fresh_seals, org_cx_fingerprint
 FORMAT = 1  # of a kept digest's JSON: bump with encode/decode, so no older body is read
 WEEKS = 12  # the digest's weeks as the post job asks for them (build_digest's default)
 NODE = "digest"  # the kept row's node
+BUILT_BY = ("figures", "insights", "settings", "storage")  # the packages a digest is built by
 
 
 def token(
@@ -83,6 +86,7 @@ def token(
         "labels": sorted((driver_labels or {}).items()),
         "secret": None if secret is None else hashlib.sha256(b"digest:" + secret).hexdigest(),
         "catalog": _catalog(language(config.hr.locale)),
+        "code": _code(),
         "drawn_by": _version("matplotlib"),
         "window": [str(end), window.weeks, window.history, window.cx_after],
         "weeks": sorted((str(p), s.sealed, s.last_sealed.isoformat()) for p, s in seals.items()),
@@ -100,6 +104,18 @@ def _catalog(lang: str) -> str:
     """HR's catalog as this process reads it (the digest's texts and chart labels)."""
     path = catalog_path(lang)
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "-"
+
+
+@cache
+def _code() -> str:
+    """The code a digest is built by (these packages' sources): a new release that words or
+    draws it otherwise names it otherwise, as every process running that release does."""
+    found = hashlib.sha256()
+    for package in BUILT_BY:
+        root = Path(str(resources.files(package)))
+        for path in sorted(root.rglob("*.py")):
+            found.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return found.hexdigest()
 
 
 @cache
