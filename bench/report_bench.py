@@ -6,7 +6,10 @@ Times `bot.reporting.team_report` (what `/pulse report team-NNN` runs, rendering
 for random teams as an HR admin, p50/p95 after one warm-up call, each in its own read
 transaction like a request; then HR's `/pulse report` of the whole org (a department report
 of every team) and `figures.digest.build_digest` with its charts (median of ``--runs``
-each, wall clock and this process's CPU time: on a shared machine compare CPU).
+each, wall clock and this process's CPU time: on a shared machine compare CPU); then the
+digest as the post job gets it (`figures.digest_ready.weekly_digest`) once the worker has
+kept it (``digest_kept``: this writes the kept weeks and the kept digest into the database,
+as `pulse figures` does; bench a copy of a shared seeded database).
 Targets: team report p95 <= 50 ms, digest <= 0.5 s at 10,000 people.
 
 To time an older checkout with this bench, run the file with that checkout first on the
@@ -27,9 +30,11 @@ from sqlmodel import Session, col, func, select
 
 from bench.org_model import WORKSPACE, config_for
 from bot.reporting import team_report
+from figures import digest_ready, store
 from figures.digest import build_digest
 from settings.runtime import normalise_database_url
-from storage.db import make_engine, read_scope
+from storage.db import make_engine, read_scope, session_scope
+from storage.figure_store import kept_report
 from storage.models import Pulse, Team, Workspace
 
 ADMIN = "UBENCHHR"
@@ -50,7 +55,8 @@ def run(url: str, *, teams: int, runs: int, seed: int) -> dict[str, float]:
         last = s.exec(select(func.max(Pulse.period_start))).one()
     assert ws is not None and last is not None, "seed the database first: pulse seed"
     seeded = config_for(len(keys))
-    config = seeded.model_copy(update={"hr": seeded.hr.model_copy(update={"admins": [ADMIN]})})
+    hr = seeded.hr.model_copy(update={"admins": [ADMIN], "digest_channel": "CBENCH"})
+    config = seeded.model_copy(update={"hr": hr})
     now = dt.datetime.combine(last + dt.timedelta(days=4), dt.time(9), dt.UTC)
     chosen = random.Random(seed).sample(sorted(keys), min(teams, len(keys)))
 
@@ -77,6 +83,9 @@ def run(url: str, *, teams: int, runs: int, seed: int) -> dict[str, float]:
     def digest(s: Session) -> object:
         return build_digest(s, config=config, workspace_id=ws, now=now)
 
+    def kept(s: Session) -> object:
+        return digest_ready.weekly_digest(s, config=config, workspace_id=ws, now=now)
+
     report(chosen[0])  # warm-up
     report_ms = [report(key) for key in chosen]
     out = {
@@ -88,6 +97,20 @@ def run(url: str, *, teams: int, runs: int, seed: int) -> dict[str, float]:
         wall, cpu = zip(*(timed(call) for _ in range(runs)), strict=True)
         out[f"{name}_median_s"] = statistics.median(wall)
         out[f"{name}_cpu_median_s"] = statistics.median(cpu)
+    with session_scope(engine) as s:  # what the worker does after a close (jobs.kept_figures)
+        store.refresh(s, config=config, workspace_id=ws)
+    with session_scope(engine) as s:
+        digest_ready.warm(s, config=config, workspace_id=ws, now=now)
+    with read_scope(engine) as s:
+        named = digest_ready.token(
+            s, config=config, workspace_id=ws, now=now, driver_labels=None, secret=None
+        )
+        body = None if named is None else kept_report(s, workspace_id=ws, token=named)
+    assert body is not None, "the digest's weeks are not kept fresh: nothing to read kept"
+    timed(kept)  # warm-up
+    wall, cpu = zip(*(timed(kept) for _ in range(runs)), strict=True)
+    out["digest_kept_median_s"] = statistics.median(wall)
+    out["digest_kept_cpu_median_s"] = statistics.median(cpu)
     engine.dispose()
     return out
 

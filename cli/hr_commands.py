@@ -19,10 +19,9 @@ from bot.blocks.terminal import panel
 from bot.messages import SlackMessages
 from cli import console
 from cli.main import CommandError, open_database
-from figures.digest import build_digest
+from figures.digest_ready import weekly_digest
 from figures.export import write_export
 from jobs import digest as digest_job
-from settings.i18n import language
 from settings.runtime import Settings
 from settings.slack import make_client
 from storage.db import read_scope, session_scope
@@ -60,6 +59,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
         workspace_id=_workspace_id(settings, engine),
         now=dt.datetime.now(dt.UTC),
         secret=settings.segment_secret(),
+        driver_labels=digest_job.hr_labels(settings.config, settings.bank),
     )
     took = time.monotonic() - started
     print(
@@ -73,8 +73,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = open_database(settings)
     now = dt.datetime.now(dt.UTC)
-    hr_language = language(settings.config.hr.locale)  # the digest's charts: HR's language
-    labels = {key: d.label_in(hr_language) for key, d in settings.bank.drivers.items()}
+    labels = digest_job.hr_labels(settings.config, settings.bank)  # HR's language
     if args.dry_run:
         return _dry_run(args, settings, engine, now, labels)
     settings.require_slack(http=False)
@@ -115,7 +114,7 @@ def _dry_run(
     """Print the digest as Slack would show it, and save its charts under ``args.out``."""
     workspace_id = _workspace_id(settings, engine)
     with read_scope(engine) as s:
-        digest = build_digest(
+        digest = weekly_digest(  # as the post job gets it: kept, else built
             s,
             config=settings.config,
             workspace_id=workspace_id,

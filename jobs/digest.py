@@ -22,9 +22,12 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from figures.digest import Digest, build_digest
+from figures.digest import Digest
+from figures.digest_ready import weekly_digest
+from insights.questions import QuestionBank
 from jobs.messages import Messages
 from settings.config import AppConfig
+from settings.i18n import language
 from storage.db import read_scope, session_scope
 from storage.models import SentDigest
 
@@ -42,6 +45,12 @@ class DigestRun:
     ts: str | None = None
     messages: int = 0
     files: tuple[str, ...] = ()
+
+
+def hr_labels(config: AppConfig, bank: QuestionBank) -> dict[str, str]:
+    """The drivers' labels in HR's language: the digest's texts and charts name them so."""
+    lang = language(config.hr.locale)
+    return {key: d.label_in(lang) for key, d in bank.drivers.items()}
 
 
 def week_of(now: dt.datetime, tz: str) -> dt.date:
@@ -86,7 +95,7 @@ def run(
     with read_scope(engine) as s:
         if not force and _sent(s, workspace_id=workspace_id, week=week):
             return DigestRun("already_sent", week, hr.digest_channel)
-        digest = build_digest(
+        digest = weekly_digest(  # kept by the worker (jobs.kept_figures), else built
             s,
             config=config,
             workspace_id=workspace_id,

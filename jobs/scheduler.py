@@ -31,7 +31,6 @@ from jobs import (
 )
 from jobs.delivery import Sender
 from jobs.messages import Messages
-from settings.i18n import language
 from settings.runtime import Settings
 from settings.slack import make_client
 from storage import outbox
@@ -149,6 +148,7 @@ def build_scheduler(
                 workspace_id=ws,
                 now=utc_now(),
                 secret=settings.segment_secret(),
+                driver_labels=digest.hr_labels(settings.config, settings.bank),
             )
 
     def alert() -> None:
@@ -169,10 +169,7 @@ def build_scheduler(
                 workspace_id=ws,
                 now=utc_now(),
                 messages=messages,
-                driver_labels={  # the digest's charts name drivers in HR's language
-                    key: d.label_in(language(settings.config.hr.locale))
-                    for key, d in settings.bank.drivers.items()
-                },
+                driver_labels=digest.hr_labels(settings.config, settings.bank),
                 secret=settings.segment_secret(),
             )
 

@@ -256,20 +256,45 @@ def keep_report(
 
 
 SEGMENT_TOKEN = "s"  # segment cuts (figures.segment_ready) are named "s…"; reports are hex
+DIGEST_TOKEN = "w"  # the weekly digest (figures.digest_ready) is named "w…"
+KINDS = (SEGMENT_TOKEN, DIGEST_TOKEN)
 
 
 def forget_reports(
-    session: Session, *, workspace_id: int, keep: Collection[str], segments: bool = False
+    session: Session,
+    *,
+    workspace_id: int,
+    keep: Collection[str],
+    segments: bool = False,
+    kind: str | None = None,
 ) -> None:
-    """Drop the workspace's kept reports (or, with ``segments``, its kept segment cuts)
-    except those named in ``keep``."""
-    named = col(FigureReport.token).startswith(SEGMENT_TOKEN)
-    query = delete(FigureReport).where(
-        col(FigureReport.workspace_id) == workspace_id, named if segments else ~named
-    )
+    """Drop the workspace's kept reports (or, with ``segments``, its kept segment cuts; with
+    ``kind``, its kept rows named so) except those named in ``keep``."""
+    kind = SEGMENT_TOKEN if segments else kind
+    token = col(FigureReport.token)
+    named: Any
+    if kind is None:
+        named = ~token.startswith(SEGMENT_TOKEN) & ~token.startswith(DIGEST_TOKEN)
+    else:
+        named = token.startswith(kind)
+    query = delete(FigureReport).where(col(FigureReport.workspace_id) == workspace_id, named)
     if keep:
         query = query.where(col(FigureReport.token).not_in(sorted(keep)))
     session.execute(query)
+
+
+def closed_unsealed_in(
+    session: Session, *, workspace_id: int, start: dt.date, end: dt.date, now: dt.datetime
+) -> int:
+    """How many pulses of weeks [start, end] had closed by ``now`` and are not sealed yet."""
+    query = select(func.count()).where(
+        Pulse.workspace_id == workspace_id,
+        col(Pulse.period_start) >= start,
+        col(Pulse.period_start) <= end,
+        (col(Pulse.closes_at) <= now) | (col(Pulse.closed_at) <= now),
+        col(Pulse.sealed_at).is_(None),
+    )
+    return int(session.exec(query).one())
 
 
 def kept_segment_tokens(session: Session, *, workspace_id: int) -> set[str]:

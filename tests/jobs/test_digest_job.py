@@ -15,15 +15,17 @@ from sqlmodel import select
 
 from bot.messages import SlackMessages
 from cli import demo_history
+from figures import digest_ready
 from figures.digest import build_digest, digest_window
 from figures.digest_charts import heatmap_frame
 from figures.org import org_view
 from figures.pipeline import figures
-from jobs import digest, sync
+from jobs import digest, kept_figures, sync
 from sandbox.server import SandboxServer
 from settings.config import AppConfig, PrivacyConfig
 from settings.runtime import Settings
 from storage.db import read_scope, session_scope
+from storage.figure_store import kept_report
 from storage.models import SentDigest
 from storage.org import workspace_by_slack_id
 
@@ -137,20 +139,51 @@ def with_k(config: AppConfig, k: int) -> AppConfig:
 
 
 def test_a_real_history_posts_charts_with_files_v2_and_hides_groups_below_k(
-    engine: Engine, sandbox: SandboxServer, client: WebClient, settings: Settings
+    engine: Engine,
+    sandbox: SandboxServer,
+    client: WebClient,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ws = synced(engine, client, settings, history=True)
-    labels = {key: d.label for key, d in settings.bank.drivers.items()}
-    run = digest.run(
-        engine,
-        client,
-        messages=SlackMessages(),
-        config=settings.config,
-        workspace_id=ws,
-        now=at(0, 9),
-        driver_labels=labels,
+    labels = digest.hr_labels(settings.config, settings.bank)
+    secret, config = settings.segment_secret(), settings.config
+    # the worker keeps the digest ready after Sunday's closes; Monday's post reads it kept
+    kept = kept_figures.run(
+        engine, config=config, workspace_id=ws, now=at(0, 1), secret=secret, driver_labels=labels
     )
+    assert kept.reports >= 1
+    with read_scope(engine) as s:
+        built = build_digest(
+            s, config=config, workspace_id=ws, now=at(0, 9), driver_labels=labels, secret=secret
+        )
+        # another segment key, other labels: other figures or texts, so built, not kept
+        for other in ({"secret": b"another-key"}, {"driver_labels": {}}):
+            asked = {"driver_labels": labels, "secret": secret, **other}
+            named = digest_ready.token(s, config=config, workspace_id=ws, now=at(0, 9), **asked)  # type: ignore[arg-type]
+            assert named is not None and kept_report(s, workspace_id=ws, token=named) is None
+    with monkeypatch.context() as m:  # the kept body, not a build
+        m.setattr(digest_ready, "build_digest", None)
+        with read_scope(engine) as s:
+            served = digest_ready.weekly_digest(
+                s, config=config, workspace_id=ws, now=at(0, 9), driver_labels=labels, secret=secret
+            )
+        run = digest.run(
+            engine,
+            client,
+            messages=SlackMessages(),
+            config=config,
+            workspace_id=ws,
+            now=at(0, 9),
+            driver_labels=labels,
+            secret=secret,
+        )
+    assert built.org is not None and built.segments and served == built  # kept, as built
+    say = SlackMessages()
+    assert say.digest(digest=served) == say.digest(digest=built)
     assert run.status == "posted" and run.week == MONDAY.date() and len(run.files) == 2
+    posted = {f["name"]: f["bytes"] for f in sandbox.workspace.files()}
+    assert posted == {c.filename: c.png for c in built.charts}  # the same PNGs, byte for byte
 
     main = sandbox.workspace.messages("C0PEOPLE")[0]
     text = str(main["blocks"])
