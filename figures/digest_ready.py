@@ -37,6 +37,7 @@ from figures import segment_ready, store
 from figures.commitments import commitment_lines
 from figures.digest import Digest, OrgFigures, TeamLine, build_digest, digest_window
 from figures.digest_charts import Chart
+from figures.link_sentences import ValueLink
 from figures.pipeline import bank_engagement
 from figures.segments import spec
 from settings.config import AppConfig
@@ -228,7 +229,7 @@ def encode(digest: Digest) -> str:
         ],
         "teams_hidden": digest.teams_hidden,
         "segments": [segment_ready.encode(cut) for cut in digest.segments],
-        "segment_links": [list(pair) for pair in digest.segment_links],
+        "segment_links": [asdict(x) for x in digest.segment_links],
     }
     return json.dumps(body, default=_plain)
 
@@ -272,7 +273,7 @@ def decode(body: str) -> Digest:
         charts=[Chart(f, t, b64decode(png), said) for f, t, png, said in b["charts"]],
         teams_hidden=b["teams_hidden"],
         segments=[segment_ready.decode(cut) for cut in b["segments"]],
-        segment_links=[(a, s) for a, s in b["segment_links"]],
+        segment_links=[ValueLink.kept(x) for x in b["segment_links"]],
     )
 
 

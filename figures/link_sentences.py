@@ -54,6 +54,12 @@ class ValueLink:
     def label(self) -> str:
         return f"{self.metric} · {self.value}"
 
+    @classmethod
+    def kept(cls, body: dict[str, Any]) -> ValueLink:
+        """Back from ``dataclasses.asdict`` as JSON (a kept cut or digest)."""
+        said = body["said"]
+        return cls(body["metric"], body["value"], LinkSaid.kept(said) if said else None)
+
     @property
     def sentence(self) -> str:
         if self.said is None:

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from figures import store
 from figures.digest import digest_window
-from figures.link_sentences import LinkSaid, ValueLink
+from figures.link_sentences import ValueLink
 from figures.pipeline import Window, bank_engagement
 from figures.segment_figures import (
     LOOK_BACK,
@@ -190,10 +190,7 @@ def decode(body: str) -> SegmentCut:
         SegmentRow(**{**r, "drivers": tuple((d, float(s)) for d, s in r["drivers"])})
         for r in data["rows"]
     )
-    links = tuple(
-        ValueLink(x["metric"], x["value"], LinkSaid.kept(x["said"]) if x["said"] else None)
-        for x in data["links"]
-    )
+    links = tuple(ValueLink.kept(x) for x in data["links"])
     return SegmentCut(**{**data, "period": period, "rows": rows, "links": links})
 
 
