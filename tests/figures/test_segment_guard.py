@@ -213,7 +213,10 @@ def test_the_link_by_layer_finds_the_layer_that_leads_csat() -> None:
     frame = pd.DataFrame(
         cx, columns=["team", "period", "metric", "value", "sample_size", "scale", "cadence"]
     )
-    said = dict(links_by_value(ex_all, frame, ["frontline", "back-office", "support"]))
+    said = {
+        x.label: x.sentence
+        for x in links_by_value(ex_all, frame, ["frontline", "back-office", "support"])
+    }
     assert said["CSAT · frontline"].startswith("Frontline engagement tends to lead CSAT by 1 week")
     assert said["CSAT · back-office"].startswith("No reliable link")
     assert said["CSAT · support"] == "No week yet in which a team's support cell could be shown."
