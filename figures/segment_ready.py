@@ -62,9 +62,10 @@ def token(
     node: str,
     attribute: str,
     now: dt.datetime,
+    secret: bytes | None,
 ) -> str | None:
     """The name of the cut's figures, or None when a week is not kept fresh for them."""
-    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now)
+    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now, secret=secret)
     if shared is not None and _linked(config, node, attribute):
         more = _links_rest_on(session, config=config, workspace_id=workspace_id, now=now)
         shared = None if more is None else {**shared, "links": more}
@@ -145,9 +146,16 @@ def _with_links(
 
 
 def _rests_on(
-    session: Session, *, config: AppConfig, workspace_id: int, now: dt.datetime
+    session: Session,
+    *,
+    config: AppConfig,
+    workspace_id: int,
+    now: dt.datetime,
+    secret: bytes | None,
 ) -> dict[str, Any] | None:
-    """What every cut of the org rests on at ``now`` (None: a week not kept fresh)."""
+    """What every cut of the org rests on at ``now`` (None: a week not kept fresh), the
+    segment key included (as a hash): a process without it, or with another, computes
+    the cut (which then shows no cell) rather than read one kept under the other."""
     window = Window.ending(now.date(), weeks=LOOK_BACK)
     basis = store.basis(config, bank_engagement())
     seals = week_seals(session, workspace_id=workspace_id, start=window.start, end=window.end)
@@ -161,6 +169,7 @@ def _rests_on(
         "format": FORMAT,
         "basis": basis,
         "spec": fingerprint,
+        "secret": None if secret is None else hashlib.sha256(b"segments:" + secret).hexdigest(),
         "window": str(window.end),
         "weeks": sorted((str(p), s.sealed, s.last_sealed.isoformat()) for p, s in seals.items()),
         "segment_seals": fresh_seals(
@@ -206,7 +215,7 @@ def cut_for(
 ) -> SegmentCut:
     """What `/pulse report NODE by ATTRIBUTE` shows at ``now``: kept, else computed."""
     asked = {"config": config, "workspace_id": workspace_id, "node": node, "attribute": attribute}
-    named = token(session, **asked, now=now)  # type: ignore[arg-type]
+    named = token(session, **asked, now=now, secret=secret)  # type: ignore[arg-type]
     body = kept_report(session, workspace_id=workspace_id, token=named) if named else None
     if body is not None:
         return decode(body)
@@ -231,7 +240,7 @@ def warm(
     nodes = [ORG, *(t.key for t in config.teams)]
     keep: set[str] = set()
     todo: list[tuple[str, str, str]] = []
-    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now)
+    shared = _rests_on(session, config=config, workspace_id=workspace_id, now=now, secret=secret)
     if shared is None:
         return 0  # a week not kept fresh yet: the next run, after figures.store's
     kept = kept_segment_tokens(session, workspace_id=workspace_id)

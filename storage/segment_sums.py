@@ -185,6 +185,11 @@ def org_cx_fingerprint(
             func.sum(CxMetric.raw_value),
             func.sum(func.coalesce(CxMetric.sample_size, 0)),
             func.sum(CxMetric.team_id * CxMetric.value),
+            # weighted by each row's id: a re-import that moves values between weeks or
+            # teams (same totals) changes these too
+            func.sum(col(CxMetric.id) * CxMetric.value),
+            func.sum(col(CxMetric.id) * CxMetric.raw_value),
+            func.sum(col(CxMetric.id) * func.coalesce(CxMetric.sample_size, 0)),
             func.max(CxMetric.period_start),
             func.max(CxMetric.scale),
             func.max(CxMetric.cadence),

@@ -111,7 +111,7 @@ def test_a_kept_cut_is_the_computed_one_and_a_new_seal_renames_it(engine: Engine
             segment_ready.warm(s, config=config, workspace_id=ids["workspace"], now=LATER, **opens)
             == 2
         )  # the org and Support, by layer
-        named = segment_ready.token(s, **asked, attribute="layer", now=LATER)
+        named = segment_ready.token(s, **asked, attribute="layer", now=LATER, **opens)
         assert named is not None and kept_report(s, workspace_id=ids["workspace"], token=named)
         kept = segment_ready.cut_for(s, **asked, attribute="layer", now=LATER, **opens)
         computed = segment_cut(s, **asked, attribute="layer", now=LATER, **opens)
@@ -123,10 +123,13 @@ def test_a_kept_cut_is_the_computed_one_and_a_new_seal_renames_it(engine: Engine
         # without PULSE_SECRET the atoms do not open: the audit cannot run, no cell is shown
         blind = segment_cut(s, **asked, attribute="layer", now=LATER, secret=None)
         assert blind.respondents == 16 and not any(r.shown for r in blind.rows)
+        # nor from what a process with the key kept: the kept cut is named by the key too
+        served = segment_ready.cut_for(s, **asked, attribute="layer", now=LATER, secret=None)
+        assert served == blind
     with session_scope(engine) as s:
         s.exec(update(Pulse).values(sealed_at=LATER))  # sealed again: the kept cut is stale
     with session_scope(engine) as s:
-        assert segment_ready.token(s, **asked, attribute="layer", now=LATER) is None
+        assert segment_ready.token(s, **asked, attribute="layer", now=LATER, **opens) is None
 
 
 def test_the_digest_cuts_the_org_by_each_segment(engine: Engine) -> None:
