@@ -149,6 +149,12 @@ def _seal_one(
             Response.pulse_id == pulse_id
         )
     ).all()
+    if earlier is not None and any(r not in keys for r, _, _ in answers):
+        # Sealed again after someone erased their data (`/pulse my-data`): their answers
+        # carry a code nobody's key gives, so re-cutting would move them to `other`, and the
+        # week's old cell minus its new one would be their answers. Such a week keeps no
+        # cell at all (the team's own figures are unchanged).
+        answers = []
     session.exec(delete(SegmentCount).where(col(SegmentCount.pulse_id) == pulse_id))
     session.exec(delete(SegmentRollup).where(col(SegmentRollup.pulse_id) == pulse_id))
     counts, sums = [], []

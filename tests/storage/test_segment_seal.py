@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import col, select, update
 
+from bot.mydata import erase_answers
 from figures.segments import spec as segment_spec
 from jobs import closing
 from settings.config import AppConfig, parse_config
@@ -226,3 +227,22 @@ def test_a_later_import_does_not_recut_a_sealed_pulse_even_when_it_is_sealed_aga
         spec = s.exec(select(SegmentSeal.spec)).one()
     assert spec == segment_spec(_config(bands=[12, 48]))  # sealed again, under the new config
     assert layers == {"frontline": (7, 7)}
+
+
+def test_a_week_someone_erased_keeps_no_cell_when_it_is_sealed_again(engine: Engine) -> None:
+    """A frontline respondent erases their data after the close (their answers stay in the
+    figures, under a code nobody's key gives); a new tenure band then seals every pulse
+    again. Re-cut, the frontline cell would lose exactly one respondent, and the old cell
+    minus the new one would be that person's answers: the week keeps no cell instead."""
+    _, pulse_id = _world(engine)
+    close(engine, _config())
+    with session_scope(engine) as s:
+        before = s.exec(select(SegmentCount).where(SegmentCount.pulse_id == pulse_id)).all()
+        assert before  # frontline 7 stored at the close
+        erased = erase_answers(s, secret=SECRET, slack_team_id=WORKSPACE, user_id="U0000")
+        assert erased.unlinked > 0
+    close(engine, _config(bands=[12, 48]), CLOSES + dt.timedelta(hours=1))
+    with session_scope(engine) as s:
+        assert s.exec(select(SegmentSeal.spec)).one() == segment_spec(_config(bands=[12, 48]))
+        assert not s.exec(select(SegmentCount).where(SegmentCount.pulse_id == pulse_id)).all()
+        assert not s.exec(select(SegmentRollup).where(SegmentRollup.pulse_id == pulse_id)).all()
