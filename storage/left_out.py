@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import Subquery, func
 from sqlmodel import Session, col, select
 
 from storage.frames import rows_frame
@@ -31,6 +31,49 @@ def small_pulses(
 
     Unanswered pulses count too, so the figure says nothing about how many fewer than k.
     """
+    per_pulse = _per_pulse(workspace_id=workspace_id, start=start, end=end, now=now, teams=teams)
+    query = (
+        select(Team.key, per_pulse.c.period, func.count())
+        .join(per_pulse, per_pulse.c.team_id == Team.id)
+        .where(per_pulse.c.people < k)
+        .group_by(col(Team.key), per_pulse.c.period)
+    )
+    frame = rows_frame(session.exec(query).all(), ["team", "period", "pulses"])
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame.astype({"pulses": "int64"})
+
+
+def small_pulse_count(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    k: int,
+    now: dt.datetime,
+    teams: Collection[str] | None = None,
+) -> int:
+    """How many pulses ``small_pulses`` lists (its ``pulses`` summed), in one number: what a
+    kept report adds at every request, without building a frame."""
+    per_pulse = _per_pulse(workspace_id=workspace_id, start=start, end=end, now=now, teams=teams)
+    query = (
+        select(func.count())
+        .select_from(Team)
+        .join(per_pulse, per_pulse.c.team_id == Team.id)
+        .where(per_pulse.c.people < k)
+    )
+    return int(session.exec(query).one())
+
+
+def _per_pulse(
+    *,
+    workspace_id: int,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime,
+    teams: Collection[str] | None,
+) -> Subquery:
+    """team_id, period, people: each closed pulse of weeks [start, end] (of ``teams``)."""
     scope = select(Pulse.id).where(
         Pulse.workspace_id == workspace_id,
         col(Pulse.period_start) >= start,
@@ -43,7 +86,7 @@ def small_pulses(
         )
         scope = scope.where(col(Pulse.team_id).in_(keyed))
     people = respondents(scope)
-    per_pulse = (
+    return (
         select(
             col(Pulse.team_id).label("team_id"),
             col(Pulse.period_start).label("period"),
@@ -55,12 +98,3 @@ def small_pulses(
         .group_by(col(Pulse.id), col(Pulse.team_id), col(Pulse.period_start))
         .subquery()
     )
-    query = (
-        select(Team.key, per_pulse.c.period, func.count())
-        .join(per_pulse, per_pulse.c.team_id == Team.id)
-        .where(per_pulse.c.people < k)
-        .group_by(col(Team.key), per_pulse.c.period)
-    )
-    frame = rows_frame(session.exec(query).all(), ["team", "period", "pulses"])
-    frame["period"] = pd.to_datetime(frame["period"])
-    return frame.astype({"pulses": "int64"})
