@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, bindparam
+from sqlalchemy import BindParameter, Integer, bindparam
 from sqlmodel import Session, col, select
 
 from storage.models import Commitment, Pulse, Question
@@ -115,7 +115,8 @@ def announced_in(session: Session, *, pulse_id: int) -> list[Commitment]:
 @functools.cache
 def _for_team(limit: int) -> Any:
     """for_team's query, built once per limit (a request binds the team and the moment)."""
-    team_id, now = bindparam("team_id", type_=Integer), bindparam("now")
+    team_id = bindparam("team_id", type_=Integer)
+    now: BindParameter[dt.datetime] = bindparam("now")
     followups = (
         select(Commitment.followup_pulse_id)
         .join(Pulse, col(Pulse.id) == Commitment.followup_pulse_id)

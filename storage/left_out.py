@@ -9,7 +9,7 @@ from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Subquery, bindparam, func
+from sqlalchemy import BindParameter, Subquery, bindparam, func
 from sqlmodel import Session, col, select
 
 from storage.frames import rows_frame
@@ -100,15 +100,16 @@ def _count(keyed: bool) -> Any:
 def _per_pulse(keyed: bool) -> Subquery:
     """team_id, period, people: each closed pulse of weeks [start, end] (of the teams keyed
     ``teams`` when ``keyed``)."""
-    workspace_id = bindparam("workspace_id")
+    workspace_id: BindParameter[int] = bindparam("workspace_id")
+    now: BindParameter[dt.datetime] = bindparam("now")
     scope = select(Pulse.id).where(
         Pulse.workspace_id == workspace_id,
         col(Pulse.period_start) >= bindparam("start"),
         col(Pulse.period_start) <= bindparam("end"),
-        closed_by(bindparam("now")),
+        closed_by(now),
     )
     if keyed:
-        keys = bindparam("teams", expanding=True)
+        keys: BindParameter[list[str]] = bindparam("teams", expanding=True)
         keyed_ids = select(Team.id).where(
             Team.workspace_id == workspace_id, col(Team.key).in_(keys)
         )
