@@ -42,7 +42,7 @@ from storage.figure_store import (
     stored_weeks,
     week_seals,
 )
-from storage.left_out import small_pulses
+from storage.left_out import small_pulse_count
 
 DEFAULT_WEEKS = 12  # `/pulse report` without a number of weeks
 FORMAT = 3  # of a kept report's JSON: bump with encode/decode, so no older body is read
@@ -191,7 +191,7 @@ def team_report_figures(
     body = kept_report(session, workspace_id=workspace_id, token=named) if named else None
     if body is None:
         return compute(session, asked)
-    small = small_pulses(
+    left_out = small_pulse_count(
         session,
         workspace_id=workspace_id,
         start=asked.window.since,
@@ -200,7 +200,7 @@ def team_report_figures(
         now=now,
         teams=store.below(config, [key]),
     )
-    return decode(body, left_out=int(small["pulses"].sum()))
+    return decode(body, left_out=left_out)
 
 
 def warm(

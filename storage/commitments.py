@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import BindParameter, Integer, bindparam
 from sqlmodel import Session, col, select
 
 from storage.models import Commitment, Pulse, Question
@@ -109,6 +112,28 @@ def announced_in(session: Session, *, pulse_id: int) -> list[Commitment]:
     return list(session.exec(select(Commitment).where(Commitment.announced_pulse_id == pulse_id)))
 
 
+@functools.cache
+def _for_team(limit: int) -> Any:
+    """for_team's query, built once per limit (a request binds the team and the moment)."""
+    team_id = bindparam("team_id", type_=Integer)
+    now: BindParameter[dt.datetime] = bindparam("now")
+    followups = (
+        select(Commitment.followup_pulse_id)
+        .join(Pulse, col(Pulse.id) == Commitment.followup_pulse_id)
+        .where(Commitment.team_id == team_id, closed_by(now))
+    )
+    answers = question_means(followups)
+    closed = select(col(Pulse.id)).where(closed_by(now)).subquery()
+    return (
+        select(Commitment, answers.c.n, answers.c.mean, closed.c.id)
+        .outerjoin(answers, answers.c.qid == Commitment.followup_question_id)
+        .outerjoin(closed, closed.c.id == Commitment.followup_pulse_id)
+        .where(Commitment.team_id == team_id)
+        .order_by(col(Commitment.id).desc())
+        .limit(limit)
+    )
+
+
 def for_team(
     session: Session, *, team_id: int, now: dt.datetime, limit: int = 5
 ) -> list[CommitmentStatus]:
@@ -117,21 +142,7 @@ def for_team(
     Answers count only once the follow-up pulse has closed (storage.reportable), so the
     figure never moves while someone could watch it change with one person's answer.
     """
-    followups = (
-        select(Commitment.followup_pulse_id)
-        .join(Pulse, col(Pulse.id) == Commitment.followup_pulse_id)
-        .where(Commitment.team_id == team_id, closed_by(now))
-    )
-    answers = question_means(followups)
-    closed = select(col(Pulse.id)).where(closed_by(now)).subquery()
-    rows = session.exec(
-        select(Commitment, answers.c.n, answers.c.mean, closed.c.id)
-        .outerjoin(answers, answers.c.qid == Commitment.followup_question_id)
-        .outerjoin(closed, closed.c.id == Commitment.followup_pulse_id)
-        .where(Commitment.team_id == team_id)
-        .order_by(col(Commitment.id).desc())
-        .limit(limit)
-    ).all()
+    rows = session.exec(_for_team(limit), params={"team_id": team_id, "now": now}).all()
     return [
         CommitmentStatus(c, int(n or 0), None if mean is None else float(mean), done is not None)
         for c, n, mean, done in rows

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, case, delete, func, insert, type_coerce
+from sqlalchemy import String, bindparam, case, delete, func, insert, type_coerce
 from sqlmodel import Session, col, select
 
 from storage.frames import rows_frame
@@ -52,32 +52,79 @@ class StoredWeek:
     cutoff: float | None
 
 
+# The queries a served report makes to name its figures, built once (a request binds only
+# its values): building and keying a statement costs more than SQLite takes to answer it.
+_closed = case(
+    (col(Pulse.closed_at) < col(Pulse.closes_at), col(Pulse.closed_at)),
+    else_=col(Pulse.closes_at),
+)
+_WEEK_SEALS = (
+    select(
+        col(Pulse.period_start),
+        func.count(),
+        func.max(Pulse.sealed_at),
+        func.max(_closed),
+    )
+    .where(
+        Pulse.workspace_id == bindparam("workspace_id"),
+        col(Pulse.period_start) >= bindparam("start"),
+        col(Pulse.period_start) <= bindparam("end"),
+        col(Pulse.sealed_at).is_not(None),
+    )
+    .group_by(col(Pulse.period_start))
+)
+_STORED_WEEKS = select(
+    col(FigureWeek.period),
+    col(FigureWeek.sealed),
+    col(FigureWeek.last_sealed),
+    col(FigureWeek.cutoff),
+).where(
+    FigureWeek.workspace_id == bindparam("workspace_id"),
+    FigureWeek.basis == bindparam("basis"),
+    col(FigureWeek.period) >= bindparam("start"),
+    col(FigureWeek.period) <= bindparam("end"),
+)
+_CX_FINGERPRINT = (
+    select(  # type: ignore[call-overload]
+        col(CxMetric.metric),
+        func.count(),
+        func.sum(CxMetric.value),
+        func.sum(CxMetric.raw_value),
+        func.sum(func.coalesce(CxMetric.sample_size, 0)),
+        # weighted by each row's id: a re-import that moves values between weeks or teams
+        # (same totals) changes these too
+        func.sum(col(CxMetric.id) * CxMetric.value),
+        func.sum(col(CxMetric.id) * CxMetric.raw_value),
+        func.sum(col(CxMetric.id) * func.coalesce(CxMetric.sample_size, 0)),
+        func.max(CxMetric.period_start),
+        func.max(CxMetric.scale),
+        func.max(CxMetric.cadence),
+    )
+    .where(
+        col(CxMetric.team_id)
+        == select(Team.id)
+        .where(Team.workspace_id == bindparam("workspace_id"), Team.key == bindparam("team_key"))
+        .scalar_subquery(),
+        col(CxMetric.period_start) >= bindparam("start"),
+        col(CxMetric.period_start) <= bindparam("end"),
+    )
+    .group_by(col(CxMetric.metric))
+    .order_by(col(CxMetric.metric))
+)
+_KEPT_REPORT = select(FigureReport.body).where(
+    FigureReport.workspace_id == bindparam("workspace_id"),
+    FigureReport.token == bindparam("token"),
+)
+
+
 def week_seals(
     session: Session, *, workspace_id: int, start: dt.date, end: dt.date
 ) -> dict[dt.date, Seals]:
     """Per week in [start, end] with a sealed pulse: count, latest seal and latest close."""
-    closed = case(
-        (col(Pulse.closed_at) < col(Pulse.closes_at), col(Pulse.closed_at)),
-        else_=col(Pulse.closes_at),
-    )
-    query = (
-        select(
-            col(Pulse.period_start),
-            func.count(),
-            func.max(Pulse.sealed_at),
-            func.max(closed),
-        )
-        .where(
-            Pulse.workspace_id == workspace_id,
-            col(Pulse.period_start) >= start,
-            col(Pulse.period_start) <= end,
-            col(Pulse.sealed_at).is_not(None),
-        )
-        .group_by(col(Pulse.period_start))
-    )
+    params = {"workspace_id": workspace_id, "start": start, "end": end}
     return {
         period: Seals(int(count), _aware(last), _aware(close))
-        for period, count, last, close in session.exec(query).all()
+        for period, count, last, close in session.exec(_WEEK_SEALS, params=params).all()
     }
 
 
@@ -91,14 +138,10 @@ def _aware(value: Any) -> dt.datetime:
 def stored_weeks(
     session: Session, *, workspace_id: int, basis: str, start: dt.date, end: dt.date
 ) -> dict[dt.date, StoredWeek]:
-    query = select(FigureWeek).where(
-        FigureWeek.workspace_id == workspace_id,
-        FigureWeek.basis == basis,
-        col(FigureWeek.period) >= start,
-        col(FigureWeek.period) <= end,
-    )
+    params = {"workspace_id": workspace_id, "basis": basis, "start": start, "end": end}
     return {
-        w.period: StoredWeek(w.sealed, w.last_sealed, w.cutoff) for w in session.exec(query).all()
+        period: StoredWeek(sealed, last_sealed, cutoff)
+        for period, sealed, last_sealed, cutoff in session.exec(_STORED_WEEKS, params=params)
     }
 
 
@@ -214,41 +257,13 @@ def cx_fingerprint(
 ) -> list[Any]:
     """What the team's CX values of weeks [start, end] are, in a few numbers per metric:
     changed by any import that adds, replaces or removes one of them."""
-    query = (
-        select(  # type: ignore[call-overload]
-            col(CxMetric.metric),
-            func.count(),
-            func.sum(CxMetric.value),
-            func.sum(CxMetric.raw_value),
-            func.sum(func.coalesce(CxMetric.sample_size, 0)),
-            # weighted by each row's id: a re-import that moves values between weeks or
-            # teams (same totals) changes these too
-            func.sum(col(CxMetric.id) * CxMetric.value),
-            func.sum(col(CxMetric.id) * CxMetric.raw_value),
-            func.sum(col(CxMetric.id) * func.coalesce(CxMetric.sample_size, 0)),
-            func.max(CxMetric.period_start),
-            func.max(CxMetric.scale),
-            func.max(CxMetric.cadence),
-        )
-        .where(
-            col(CxMetric.team_id)
-            == select(Team.id)
-            .where(Team.workspace_id == workspace_id, Team.key == team_key)
-            .scalar_subquery(),
-            col(CxMetric.period_start) >= start,
-            col(CxMetric.period_start) <= end,
-        )
-        .group_by(col(CxMetric.metric))
-        .order_by(col(CxMetric.metric))
-    )
-    return [[str(v) for v in row] for row in session.exec(query).all()]
+    params = {"workspace_id": workspace_id, "team_key": team_key, "start": start, "end": end}
+    return [[str(v) for v in row] for row in session.exec(_CX_FINGERPRINT, params=params).all()]
 
 
 def kept_report(session: Session, *, workspace_id: int, token: str) -> str | None:
-    query = select(FigureReport.body).where(
-        FigureReport.workspace_id == workspace_id, FigureReport.token == token
-    )
-    return session.exec(query).first()
+    params = {"workspace_id": workspace_id, "token": token}
+    return session.exec(_KEPT_REPORT, params=params).first()
 
 
 def keep_report(

@@ -136,7 +136,7 @@ def pulse_view(session: Session, *, pulse_id: int) -> PulseView | None:
 
 def latest_pulse(session: Session, *, team_id: int) -> Pulse | None:
     return session.exec(
-        select(Pulse).where(Pulse.team_id == team_id).order_by(col(Pulse.id).desc())
+        select(Pulse).where(Pulse.team_id == team_id).order_by(col(Pulse.id).desc()).limit(1)
     ).first()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Subquery, func, or_
+from sqlalchemy import BindParameter, Subquery, func, or_
 from sqlmodel import col, select
 
 from storage.models import Pulse
@@ -26,8 +26,9 @@ from storage.rollup import question_sums
 LOWEST_K = 3  # the config refuses a smaller minimum group size; so does this module
 
 
-def closed_by(moment: dt.datetime) -> Any:
-    """SQL condition: the pulse had closed at ``moment`` (closed early, or past its close)."""
+def closed_by(moment: dt.datetime | BindParameter[dt.datetime]) -> Any:
+    """SQL condition: the pulse had closed at ``moment`` (closed early, or past its close);
+    ``moment`` may be a parameter bound when a query built once runs."""
     return or_(col(Pulse.closes_at) <= moment, col(Pulse.closed_at) <= moment)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal
+from sqlalchemy import Integer, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -80,29 +80,37 @@ class PulseAggregate:
     questions: list[QuestionAggregate]
 
 
+# pulse_aggregate's queries, built once (a request only binds the pulse's id): building and
+# keying a statement costs more than SQLite takes to answer it.
+_PULSE = bindparam("pulse_id", type_=Integer)
+_INVITED = select(Pulse.invited).where(Pulse.id == _PULSE)
+_POSTED = (
+    select(func.count())
+    .select_from(Delivery)
+    .where(Delivery.pulse_id == _PULSE, col(Delivery.status).not_in(NOT_INVITED))
+)
+_PEOPLE = select(func.sum(respondents(select(_PULSE)).c.people))
+_MEANS = question_means(select(_PULSE))
+_PER_QUESTION = (
+    select(Question, _MEANS.c.n, _MEANS.c.mean)
+    .join(PulseQuestion, col(PulseQuestion.question_id) == Question.id)
+    .outerjoin(_MEANS, _MEANS.c.qid == Question.id)
+    # a choice's only figures are its tally, under its own k rule (insights.choice)
+    .where(PulseQuestion.pulse_id == _PULSE, col(Question.kind) != "choice")
+    .order_by(col(PulseQuestion.position))
+)
+
+
 def pulse_aggregate(session: Session, *, pulse_id: int) -> PulseAggregate:
     """Counts and means for one pulse, from its seal (storage.seal); while the pulse is
     open only ``respondents`` (people who took part so far) is known. ``invited`` is the
     seal's (DMs posted: neither failed nor skipped), counted the same way before it, so the
     latest pulse's participation is the one its week's figures show."""
-    invited = session.exec(select(Pulse.invited).where(Pulse.id == pulse_id)).first()
+    invited = session.exec(_INVITED, params={"pulse_id": pulse_id}).first()
     if invited is None:  # not sealed yet: the DMs posted so far, counted as the seal counts
-        invited = session.exec(
-            select(func.count())
-            .select_from(Delivery)
-            .where(Delivery.pulse_id == pulse_id, col(Delivery.status).not_in(NOT_INVITED))
-        ).one()
-    one = select(literal(pulse_id))
-    people = session.exec(select(func.sum(respondents(one).c.people))).one()
-    per_question = question_means(one)
-    rows = session.exec(
-        select(Question, per_question.c.n, per_question.c.mean)
-        .join(PulseQuestion, col(PulseQuestion.question_id) == Question.id)
-        .outerjoin(per_question, per_question.c.qid == Question.id)
-        # a choice's only figures are its tally, under its own k rule (insights.choice)
-        .where(PulseQuestion.pulse_id == pulse_id, col(Question.kind) != "choice")
-        .order_by(col(PulseQuestion.position))
-    ).all()
+        invited = session.exec(_POSTED, params={"pulse_id": pulse_id}).one()
+    people = session.exec(_PEOPLE, params={"pulse_id": pulse_id}).one()
+    rows = session.exec(_PER_QUESTION, params={"pulse_id": pulse_id}).all()
     questions = [
         QuestionAggregate(
             question_id=q.id or 0,
