@@ -192,8 +192,11 @@ def _seal_one(
                 }
             )
         for (value, question_id), row in sorted(totals.items()):
-            if len(people[value]) < k or row[0] < k:
-                continue  # a cell's question answered by fewer than k: no sums either
+            if len(people[value]) < k or row[0] != len(people[value]):
+                # a question not every respondent of the cell answered keeps no sums: a
+                # driver figure then always rests on the cell's own people, whom the audit
+                # on atoms (figures.segment_audit) proved safe to show
+                continue
             names = ("n", "total", "total_sq", "favourable", "promoters", "detractors")
             sums.append(
                 {"pulse_id": pulse_id, "attribute": attribute, "value": value}

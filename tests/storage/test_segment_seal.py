@@ -246,3 +246,32 @@ def test_a_week_someone_erased_keeps_no_cell_when_it_is_sealed_again(engine: Eng
         assert s.exec(select(SegmentSeal.spec)).one() == segment_spec(_config(bands=[12, 48]))
         assert not s.exec(select(SegmentCount).where(SegmentCount.pulse_id == pulse_id)).all()
         assert not s.exec(select(SegmentRollup).where(SegmentRollup.pulse_id == pulse_id)).all()
+
+
+def test_a_question_some_of_a_cell_skipped_keeps_no_sums(engine: Engine) -> None:
+    """The review's case: a driver figure counting fewer people than its cell could be
+    combined across attributes into fewer than k people's answers, though the cell itself
+    is audited. Seven frontline people answer, one skips the wellbeing question: the
+    frontline cell keeps its count and its eNPS sums (all seven), and no wellbeing sums."""
+    ids = answered(engine, layers=["frontline"] * 7, scores=[4] * 6)
+    pulse_id = ids["pulse"]
+    with session_scope(engine) as s:
+        questions = pulse_view(s, pulse_id=pulse_id).questions  # type: ignore[union-attr]
+        skipper = Respondent(SECRET, workspace=WORKSPACE, user_id="U0006", pulse_id=pulse_id)
+        for q in questions:
+            if q.kind != "likert5":  # answers eNPS only
+                hold_answer(s, respondent=skipper, question_id=q.id or 0, value=9)
+    close(engine, _config())
+    with session_scope(engine) as s:
+        (cell,) = s.exec(
+            select(SegmentCount).where(
+                SegmentCount.pulse_id == pulse_id, SegmentCount.attribute == "layer"
+            )
+        ).all()
+        sums = s.exec(
+            select(SegmentRollup).where(
+                SegmentRollup.pulse_id == pulse_id, SegmentRollup.attribute == "layer"
+            )
+        ).all()
+    assert (cell.value, cell.respondents) == ("frontline", 7)
+    assert [r.n for r in sums] == [7]  # eNPS only: wellbeing's 6 answers are not kept
